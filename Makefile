@@ -1,0 +1,62 @@
+# szcg — two commands do everything on a fresh machine:
+#   make demo   set up the pipeline environment and run the main job on the embedded defaults (under ./var)
+#   make test   set up and run the quality gates: ruff, mypy, pytest
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+SUPERSET_VENV := .venv-superset
+UV_VERSION := 0.13.8
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+DATA_DIR ?= $(CURDIR)/var
+export SZCG_DATA_DIR ?= $(DATA_DIR)
+
+.PHONY: env superset-env demo test lint typecheck pytest lock clean-data help
+
+help:
+	@echo "make demo   — set up and run the main job (outputs under ./var)"
+	@echo "make test   — set up and run ruff, mypy and pytest"
+	@echo "make lock   — re-resolve requirements/*.lock from requirements/*.in"
+
+# The pipeline environment, installed only from the committed lock file.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements/pipeline.lock pyproject.toml | $(UV)
+	$(UV) pip install -q --python $(BIN)/python -r requirements/pipeline.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+env: $(VENV)/.installed
+
+# The Superset environment (its own pins: SQLAlchemy<2, pandas<2.2); same duckdb as the pipeline.
+$(SUPERSET_VENV)/.installed: requirements/superset.lock | $(UV)
+	$(UV) venv -q --python $(PYTHON) $(SUPERSET_VENV)
+	$(UV) pip install -q --python $(SUPERSET_VENV)/bin/python -r requirements/superset.lock
+	touch $@
+
+superset-env: $(SUPERSET_VENV)/.installed
+
+lock: | $(UV)
+	$(UV) pip compile -q --python-version 3.11 requirements/pipeline.in -o requirements/pipeline.lock
+	$(UV) pip compile -q --python-version 3.11 requirements/superset.in -o requirements/superset.lock
+
+lint: env
+	$(BIN)/ruff check .
+
+typecheck: env
+	$(BIN)/mypy
+
+pytest: env
+	$(BIN)/pytest -q
+
+test: env lint typecheck pytest
+
+demo: env
+	$(BIN)/python -m szcg.demo
+
+clean-data:
+	rm -rf $(DATA_DIR)

@@ -1,0 +1,223 @@
+"""Working-time calendar: which days are working days and how many working hours lie between two instants.
+
+Naive datetimes in China Standard Time. Working days follow, in order: the city's override file (its own
+holidays and 调休 make-up working days), then the State Council holiday schedule from ``chinese-calendar``
+(for the years that package knows), then the city's weekly rest days. Working hours are the city's daily periods
+(8:00–12:00 and 14:00–18:00 by default); limits on natural time (urgent cases) run continuously.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from szcg.errors import ConfigError
+
+if TYPE_CHECKING:
+    from standards.city import CityConfig
+    from standards.handbook import TimeLimit
+
+_MAX_SCAN_DAYS = 3660  # a deadline further than ten years away means the calendar has no working days
+
+
+@dataclass(frozen=True)
+class DayOverride:
+    day: date
+    working: bool
+    name: str = ""
+    source: str = ""
+
+
+def _minutes(text: str) -> int:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not HH:MM")
+    hours, minutes = int(m.group(1)), int(m.group(2))
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise ValueError(f"{text!r} is not a time of day")
+    return hours * 60 + minutes
+
+
+def _at(d: date, minutes: int) -> datetime:
+    return datetime.combine(d, time()) + timedelta(minutes=minutes)
+
+
+@dataclass
+class WorkingCalendar:
+    """Working days and daily working periods of one city."""
+
+    periods: tuple[tuple[int, int], ...] = ((8 * 60, 12 * 60), (14 * 60, 18 * 60))  # minutes after midnight
+    rest_weekdays: frozenset[int] = frozenset({6, 7})  # ISO weekday numbers
+    use_chinese_calendar: bool = True
+    overrides: dict[date, DayOverride] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def hours_per_day(self) -> float:
+        return sum(end - start for start, end in self.periods) / 60
+
+    # --- days -------------------------------------------------------------------------------------------------
+    def is_working_day(self, d: date) -> bool:
+        if isinstance(d, datetime):
+            d = d.date()
+        override = self.overrides.get(d)
+        if override is not None:
+            return override.working
+        if self.use_chinese_calendar:
+            known = _chinese_calendar_workday(d)
+            if known is not None:
+                return known
+        return d.isoweekday() not in self.rest_weekdays
+
+    def knows_holidays_for(self, year: int) -> bool:
+        """True when the public holidays of ``year`` are known (chinese-calendar or this city's override file)."""
+        if any(day.year == year and not o.working for day, o in self.overrides.items()):
+            return True
+        return self.use_chinese_calendar and _chinese_calendar_workday(date(year, 1, 1)) is not None
+
+    def _intervals(self, d: date) -> list[tuple[datetime, datetime]]:
+        if not self.is_working_day(d):
+            return []
+        return [(_at(d, start), _at(d, end)) for start, end in self.periods]
+
+    # --- hours ------------------------------------------------------------------------------------------------
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The instant ``hours`` working hours after ``start`` (a start outside working time waits for the next
+        working period; a result that falls exactly on the end of a period stays there)."""
+        if hours < 0:
+            raise ValueError(f"hours must not be negative (got {hours})")
+        remaining = timedelta(hours=hours)
+        d = start.date()
+        for _ in range(_MAX_SCAN_DAYS):
+            for a, b in self._intervals(d):
+                if b <= start:
+                    continue
+                begin = max(a, start)
+                available = b - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+            d += timedelta(days=1)
+        raise ValueError(f"no working time within {_MAX_SCAN_DAYS} days after {start:%Y-%m-%d %H:%M}")
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Working hours from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+        if end < start:
+            return -self.working_hours_between(end, start)
+        total = timedelta()
+        d = start.date()
+        while d <= end.date():
+            for a, b in self._intervals(d):
+                lo, hi = max(a, start), min(b, end)
+                if hi > lo:
+                    total += hi - lo
+            d += timedelta(days=1)
+        return total.total_seconds() / 3600
+
+    # --- limits -----------------------------------------------------------------------------------------------
+    def deadline(self, start: datetime, limit: TimeLimit) -> datetime:
+        """When a step started at ``start`` must be done (natural-time limits simply add the hours)."""
+        if limit.basis == "natural":
+            return start + timedelta(hours=limit.hours)
+        return self.add_working_hours(start, limit.hours)
+
+    def elapsed(self, start: datetime, end: datetime, limit: TimeLimit) -> float:
+        """Hours used between ``start`` and ``end``, counted on the limit's basis (working or natural)."""
+        if limit.basis == "natural":
+            return (end - start).total_seconds() / 3600
+        return self.working_hours_between(start, end)
+
+    def overdue_multiple(self, start: datetime, end: datetime, limit: TimeLimit) -> float:
+        """超时倍数: how many times the limit was exceeded, max(0, elapsed / limit − 1)."""
+        if limit.hours <= 0:
+            raise ValueError("a time limit must be positive")
+        return max(0.0, self.elapsed(start, end, limit) / limit.hours - 1.0)
+
+
+def _chinese_calendar_workday(d: date) -> bool | None:
+    """chinese-calendar's answer, or None for a year it has no State Council schedule for."""
+    return _cc_lookup(d)
+
+
+@functools.lru_cache(maxsize=8192)
+def _cc_lookup(d: date) -> bool | None:
+    import chinese_calendar
+
+    try:
+        return bool(chinese_calendar.is_workday(d))
+    except NotImplementedError:
+        return None
+
+
+# --- loading ----------------------------------------------------------------------------------------------------
+def _parse_calendar(path: Path) -> WorkingCalendar:
+    fname = str(path)
+    data = read_yaml_mapping(path)
+    raw_periods = data.get("working_periods")
+    if not isinstance(raw_periods, list) or not raw_periods:
+        raise ConfigError(fname, "working_periods", "missing: list of [start, end] pairs such as ['08:00', '12:00']")
+    periods: list[tuple[int, int]] = []
+    for i, item in enumerate(raw_periods, 1):
+        entry = f"working_periods[{i}]"
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise ConfigError(fname, entry, f"{item!r}: expected [start, end] such as ['08:00', '12:00']")
+        try:
+            start, end = _minutes(str(item[0])), _minutes(str(item[1]))
+        except ValueError as exc:
+            raise ConfigError(fname, entry, str(exc)) from exc
+        if end <= start:
+            raise ConfigError(fname, entry, f"{item[0]}–{item[1]}: the period ends before it starts")
+        if periods and start < periods[-1][1]:
+            raise ConfigError(fname, entry, f"{item[0]}–{item[1]}: overlaps or precedes the previous period")
+        periods.append((start, end))
+    rest = data.get("rest_weekdays", [6, 7])
+    if not isinstance(rest, list) or any(not isinstance(x, int) or not 1 <= x <= 7 for x in rest):
+        raise ConfigError(fname, "rest_weekdays", f"{rest!r}: expected ISO weekday numbers 1 (Mon) … 7 (Sun)")
+    if len(set(rest)) == 7:
+        raise ConfigError(fname, "rest_weekdays", "every weekday is a rest day: no working time at all")
+    holidays = data.get("public_holidays", "chinese_calendar")
+    if holidays not in ("chinese_calendar", "none"):
+        raise ConfigError(fname, "public_holidays", f"{holidays!r}: expected 'chinese_calendar' or 'none'")
+    overrides: dict[date, DayOverride] = {}
+    if data.get("overrides"):
+        opath = (path.parent / str(data["overrides"])).resolve()
+        if not opath.is_file():
+            raise ConfigError(fname, "overrides", f"file {opath} does not exist")
+        for n, row in enumerate(read_csv_rows(opath, ("date", "day_type", "name", "source")), 1):
+            entry = f"row {n} ({row.get('date')})"
+            try:
+                day = date.fromisoformat(row["date"])
+            except ValueError as exc:
+                raise ConfigError(str(opath), entry, f"date {row['date']!r} is not YYYY-MM-DD") from exc
+            if row["day_type"] not in ("holiday", "workday"):
+                raise ConfigError(str(opath), entry, f"day_type {row['day_type']!r}: expected holiday or workday")
+            if day in overrides:
+                raise ConfigError(str(opath), entry, "date listed twice")
+            overrides[day] = DayOverride(day, row["day_type"] == "workday", row["name"], row["source"])
+    return WorkingCalendar(
+        periods=tuple(periods),
+        rest_weekdays=frozenset(rest),
+        use_chinese_calendar=holidays == "chinese_calendar",
+        overrides=overrides,
+        source=fname,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _load_calendar_cached(path: Path, stamp: int) -> WorkingCalendar:
+    return _parse_calendar(path)
+
+
+def load_calendar_file(path: Path) -> WorkingCalendar:
+    path = Path(path).resolve()
+    return _load_calendar_cached(path, file_stamp(path))
+
+
+def load_calendar(city: CityConfig) -> WorkingCalendar:
+    """The city's working-time calendar (cached per file)."""
+    return load_calendar_file(city.calendar_file)

@@ -1,0 +1,131 @@
+"""Which city this installation serves, and where its configuration files are.
+
+A city is a folder: packaged ``standards/cities/<key>/`` or ``settings.city_config_dir``. ``city.yaml`` names the
+other files (paths relative to the folder), so another city adopts szcg by writing a folder, not code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from standards._files import PACKAGE_DIR, file_stamp, read_yaml_mapping
+from szcg.errors import ConfigError
+from szcg.settings import DEFAULT_CITY, Settings
+
+CITIES_DIR = PACKAGE_DIR / "cities"
+
+# city.yaml key -> CityConfig attribute, for the files a city must provide.
+_FILE_KEYS = {
+    "calendar": "calendar_file",
+    "departments": "departments_file",
+    "handbook": "handbook_file",
+    "areas": "areas_file",
+    "admin_units": "admin_units_file",
+    "district_geometry": "district_geometry_file",
+}
+
+
+@dataclass
+class CityConfig:
+    key: str
+    name: str
+    admin_code: str  # GB/T 2260 code of the city, e.g. "140600"
+    edition: str  # catalogue edition key, see standards.catalogue.EDITIONS
+    timezone: str
+    config_dir: Path
+    calendar_file: Path
+    departments_file: Path
+    handbook_file: Path
+    areas_file: Path
+    admin_units_file: Path
+    district_geometry_file: Path
+    catalogue_table: Path | None = None  # the city's own subclass table (completes a fragmentary edition)
+
+    @property
+    def city_file(self) -> Path:
+        return self.config_dir / "city.yaml"
+
+
+def _required_str(data: dict[str, Any], key: str, file: str) -> str:
+    value = data.get(key)
+    if value is None or str(value).strip() == "":
+        raise ConfigError(file, key, "missing (required)")
+    return str(value).strip()
+
+
+@functools.lru_cache(maxsize=16)
+def _load_city_dir(config_dir: Path, stamp: int) -> CityConfig:
+    from standards.catalogue import EDITIONS  # local: catalogue imports nothing from here, keep it that way
+
+    file = config_dir / "city.yaml"
+    fname = str(file)
+    data = read_yaml_mapping(file)
+    key = _required_str(data, "key", fname)
+    admin_code = _required_str(data, "admin_code", fname)
+    if not re.fullmatch(r"\d{6}", admin_code):
+        raise ConfigError(fname, "admin_code", f"{admin_code!r} is not a 6-digit GB/T 2260 code")
+    edition = _required_str(data, "edition", fname)
+    if edition not in EDITIONS:
+        raise ConfigError(fname, "edition", f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
+    timezone = str(data.get("timezone") or "Asia/Shanghai")
+    if timezone not in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC"):
+        raise ConfigError(fname, "timezone", f"{timezone!r}: szcg keeps all instants in China Standard Time")
+    files = data.get("files")
+    if not isinstance(files, dict):
+        raise ConfigError(fname, "files", "missing mapping of the city's configuration files")
+    paths: dict[str, Path] = {}
+    for yaml_key, attr in _FILE_KEYS.items():
+        rel = files.get(yaml_key)
+        if not rel:
+            raise ConfigError(fname, f"files.{yaml_key}", "missing (required)")
+        path = (config_dir / str(rel)).resolve()
+        if not path.is_file():
+            raise ConfigError(fname, f"files.{yaml_key}", f"file {path} does not exist")
+        paths[attr] = path
+    table = files.get("catalogue_table")
+    catalogue_table = None
+    if table:
+        catalogue_table = (config_dir / str(table)).resolve()
+        if not catalogue_table.is_file():
+            raise ConfigError(fname, "files.catalogue_table", f"file {catalogue_table} does not exist")
+    return CityConfig(
+        key=key,
+        name=_required_str(data, "name", fname),
+        admin_code=admin_code,
+        edition=edition,
+        timezone=timezone,
+        config_dir=config_dir,
+        catalogue_table=catalogue_table,
+        **paths,
+    )
+
+
+def city_dir(settings: Settings | None = None, key: str | None = None) -> Path:
+    """The folder holding the city's configuration."""
+    if settings is not None and settings.city_config_dir is not None and key is None:
+        return Path(settings.city_config_dir).resolve()
+    city_key = key or (settings.city if settings is not None else DEFAULT_CITY)
+    return (CITIES_DIR / city_key).resolve()
+
+
+def load_city(settings: Settings | None = None, key: str | None = None) -> CityConfig:
+    """The city's configuration: packaged ``standards/cities/<key>/`` unless ``settings.city_config_dir`` is set."""
+    directory = city_dir(settings, key)
+    file = directory / "city.yaml"
+    if not file.is_file():
+        known = sorted(p.name for p in CITIES_DIR.iterdir() if (p / "city.yaml").is_file())
+        raise ConfigError(str(file), "(file)", f"no city configuration here; packaged cities: {', '.join(known)}")
+    return _load_city_dir(directory, file_stamp(file))
+
+
+def load_city_dir(config_dir: Path) -> CityConfig:
+    """A city configuration from an explicit folder (``validate-config --city-dir``)."""
+    directory = Path(config_dir).resolve()
+    file = directory / "city.yaml"
+    if not file.is_file():
+        raise ConfigError(str(file), "(file)", "file not found")
+    return _load_city_dir(directory, file_stamp(file))

@@ -1,0 +1,21 @@
+"""Shared fixtures: every test gets its own data directory (the embedded default layout under a tmp dir)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from szcg.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    data_dir = tmp_path / "var"
+    monkeypatch.setenv("SZCG_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SZCG_WAREHOUSE_KEEP_SNAPSHOTS", "3")
+    yield Settings(data_dir=data_dir, warehouse_keep_snapshots=3).with_data_dir(data_dir)

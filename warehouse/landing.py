@@ -1,0 +1,73 @@
+"""Landing: every input file kept byte-for-byte, immutable, addressed by batch id and content hash.
+
+The same content always gets the same batch id, so re-submitting a file is recognised and re-running a load is
+idempotent; a corrected file is a new batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+_KIND = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    batch_id: str
+    kind: str
+    original_name: str
+    sha256: str
+    size_bytes: int
+    path: Path  # absolute path of the immutable copy
+    already_landed: bool
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """Stream the file (inputs can be gigabytes) and return its hash and size."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, kind: str) -> LandedFile:
+    """Copy ``source`` into the landing area (once) and register it; returns where it is kept."""
+    if not _KIND.match(kind):
+        raise ValueError(f"landing kind {kind!r}: expected lower_snake_case")
+    source = Path(source)
+    sha, size = sha256_of(source)
+    batch_id = f"{kind}-{sha[:16]}"
+    row = con.execute(
+        "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    if row is not None:
+        return LandedFile(batch_id, kind, str(row[1]), sha, size, landing_dir / str(row[0]), True)
+    relative = Path(kind) / sha[:2] / sha / source.name
+    target = landing_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+        shutil.copyfile(source, partial)
+        copied, _ = sha256_of(partial)
+        if copied != sha:
+            partial.unlink()
+            raise OSError(f"{source}: changed while being landed (hash mismatch); submit it again")
+        partial.chmod(0o444)
+        os.replace(partial, target)
+    con.execute(
+        "INSERT INTO landing.landed_file VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, kind, source.name, sha, size, str(relative), datetime.now().replace(microsecond=0)],
+    )
+    return LandedFile(batch_id, kind, source.name, sha, size, target, False)

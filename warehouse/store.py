@@ -1,0 +1,105 @@
+"""The warehouse as the rest of the platform sees it: write (locked, migrated), land, publish, read.
+
+wh = Warehouse(settings)
+with wh.writer() as con:           # exclusive; schema migrated; the work database
+    landed = wh.land(con, path, kind="census")
+    ...                            # load inside a transaction, record accounting
+wh.publish(reason="census batch X")  # audit a copy, then switch readers atomically
+with wh.reader() as con: ...       # read-only connection to the published snapshot
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from szcg.errors import SzcgError
+from szcg.settings import Settings
+from warehouse.audits import Audit
+from warehouse.duckdb_ext import load_spatial
+from warehouse.landing import LandedFile, land_file
+from warehouse.lock import writer_lock
+from warehouse.migrate import migrate
+from warehouse.snapshots import Snapshot, build_and_publish, current_target, list_snapshots
+
+
+class NothingPublished(SzcgError):
+    """Readers asked for the published warehouse before anything was published."""
+
+
+class Warehouse:
+    def __init__(self, settings: Settings, *, lock_timeout_s: float = 3600.0) -> None:
+        self.settings = settings
+        self.lock_timeout_s = lock_timeout_s
+
+    @property
+    def lock_path(self) -> Path:
+        return self.settings.warehouse_dir / ".writer.lock"
+
+    @contextmanager
+    def _locked_work_connection(self, spatial: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.settings.work_db_path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.settings.work_db_path))
+        try:
+            if spatial:
+                load_spatial(con)
+            migrate(con)
+            yield con
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+
+    @contextmanager
+    def writer(self, *, spatial: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one read-write connection (to the work database, never the published one)."""
+        with writer_lock(self.lock_path, self.lock_timeout_s), self._locked_work_connection(spatial) as con:
+            yield con
+
+    def land(self, con: duckdb.DuckDBPyConnection, source: Path, kind: str) -> LandedFile:
+        return land_file(con, self.settings.landing_dir, source, kind)
+
+    def publish(
+        self,
+        reason: str,
+        *,
+        audits: Iterable[tuple[str, Audit]] | None = None,
+        before_switch: Callable[[Path], None] | None = None,
+    ) -> Snapshot:
+        """Audit a copy of the work database and switch readers to it (write–audit–publish)."""
+        with writer_lock(self.lock_path, self.lock_timeout_s):
+            with self._locked_work_connection(spatial=False):
+                pass  # make sure the work database exists, is migrated and checkpointed
+            return build_and_publish(
+                self.settings.work_db_path,
+                self.settings.snapshots_dir,
+                self.settings.current_snapshot_link,
+                reason=reason,
+                keep=self.settings.warehouse_keep_snapshots,
+                audits=audits,
+                before_switch=before_switch,
+            )
+
+    def published_path(self) -> Path:
+        target = current_target(self.settings.current_snapshot_link)
+        if target is None:
+            raise NothingPublished(
+                f"no published snapshot under {self.settings.snapshots_dir}; run a load and `szcg warehouse publish`"
+            )
+        return target / "warehouse.duckdb"
+
+    @contextmanager
+    def reader(self, *, spatial: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Read-only connection pinned to the snapshot that is current now, for the connection's lifetime."""
+        con = duckdb.connect(str(self.published_path()), read_only=True)
+        try:
+            if spatial:
+                load_spatial(con)
+            yield con
+        finally:
+            con.close()
+
+    def snapshots(self) -> list[Snapshot]:
+        return list_snapshots(self.settings.snapshots_dir, self.settings.current_snapshot_link)
