@@ -53,7 +53,7 @@ typecheck: env
 pytest: env
 	$(BIN)/pytest -q
 
-test: env lint typecheck pytest
+test: env superset-env lint typecheck pytest
 
 demo: env
 	$(BIN)/python -m szcg.demo
