@@ -8,10 +8,11 @@ holidays and 调休 make-up working days), then the State Council holiday schedu
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from standards.city import CityConfig
     from standards.handbook import TimeLimit
 
+CST = timezone(timedelta(hours=8), "CST")
 _MAX_SCAN_DAYS = 3660  # a deadline further than ten years away means the calendar has no working days
 
 
@@ -56,6 +58,7 @@ class WorkingCalendar:
     use_chinese_calendar: bool = True
     overrides: dict[date, DayOverride] = field(default_factory=dict)
     source: str = ""
+    _years: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def hours_per_day(self) -> float:
@@ -80,44 +83,66 @@ class WorkingCalendar:
             return True
         return self.use_chinese_calendar and _chinese_calendar_workday(date(year, 1, 1)) is not None
 
-    def _intervals(self, d: date) -> list[tuple[datetime, datetime]]:
-        if not self.is_working_day(d):
-            return []
-        return [(_at(d, start), _at(d, end)) for start, end in self.periods]
+    # Working time is kept as a cumulative count per year (microseconds of working time before each day), so a
+    # deadline or an elapsed time costs a lookup and a bisect instead of a walk over the days.
+    def _year(self, year: int) -> list[int]:
+        cum = self._years.get(year)
+        if cum is None:
+            per_day = sum(end - start for start, end in self.periods) * 60 * 1_000_000
+            d, cum, total = date(year, 1, 1), [0], 0
+            while d.year == year:
+                total += per_day if self.is_working_day(d) else 0
+                cum.append(total)
+                d += timedelta(days=1)
+            self._years[year] = cum
+        return cum
+
+    def _within_day(self, t: datetime) -> int:
+        if not self.is_working_day(t.date()):
+            return 0
+        us = ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+        return sum(min(max(us - a * 60_000_000, 0), (b - a) * 60_000_000) for a, b in self.periods)
+
+    def _worked(self, t: datetime) -> int:
+        """Working microseconds from the start of t's year to t."""
+        return self._year(t.year)[t.timetuple().tm_yday - 1] + self._within_day(t)
 
     # --- hours ------------------------------------------------------------------------------------------------
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
-        """The instant ``hours`` working hours after ``start`` (a start outside working time waits for the next
-        working period; a result that falls exactly on the end of a period stays there)."""
+        """The earliest instant ``hours`` working hours after ``start`` (a start outside working time waits for
+        the next working period; a result that falls exactly on the end of a period stays there)."""
         if hours < 0:
             raise ValueError(f"hours must not be negative (got {hours})")
-        remaining = timedelta(hours=hours)
-        d = start.date()
-        for _ in range(_MAX_SCAN_DAYS):
-            for a, b in self._intervals(d):
-                if b <= start:
-                    continue
-                begin = max(a, start)
-                available = b - begin
-                if remaining <= available:
-                    return begin + remaining
-                remaining -= available
-            d += timedelta(days=1)
+        remaining = round(hours * 3_600_000_000)
+        if remaining == 0:
+            return start
+        year, base = start.year, self._worked(start)
+        for _ in range(_MAX_SCAN_DAYS // 365 + 1):
+            cum = self._year(year)
+            if base + remaining <= cum[-1]:
+                target = base + remaining
+                index = bisect.bisect_left(cum, target) - 1
+                day = date(year, 1, 1) + timedelta(days=index)
+                rest = target - cum[index]
+                for a, b in self.periods:
+                    length = (b - a) * 60_000_000
+                    if rest <= length:
+                        return _at(day, a) + timedelta(microseconds=rest)
+                    rest -= length
+            remaining -= cum[-1] - base
+            year, base = year + 1, 0
         raise ValueError(f"no working time within {_MAX_SCAN_DAYS} days after {start:%Y-%m-%d %H:%M}")
 
     def working_hours_between(self, start: datetime, end: datetime) -> float:
         """Working hours from ``start`` to ``end`` (negative when ``end`` is earlier)."""
         if end < start:
             return -self.working_hours_between(end, start)
-        total = timedelta()
-        d = start.date()
-        while d <= end.date():
-            for a, b in self._intervals(d):
-                lo, hi = max(a, start), min(b, end)
-                if hi > lo:
-                    total += hi - lo
-            d += timedelta(days=1)
-        return total.total_seconds() / 3600
+        if start.year == end.year:
+            total = self._worked(end) - self._worked(start)
+        else:
+            total = self._year(start.year)[-1] - self._worked(start) + self._worked(end)
+            total += sum(self._year(y)[-1] for y in range(start.year + 1, end.year))
+        return total / 3_600_000_000
 
     # --- limits -----------------------------------------------------------------------------------------------
     def deadline(self, start: datetime, limit: TimeLimit) -> datetime:
@@ -137,6 +162,15 @@ class WorkingCalendar:
         if limit.hours <= 0:
             raise ValueError("a time limit must be positive")
         return max(0.0, self.elapsed(start, end, limit) / limit.hours - 1.0)
+
+
+def to_cst(value: datetime | str) -> datetime:
+    """A naive China Standard Time datetime from a datetime or ISO string; an offset is converted to UTC+8 and
+    dropped (szcg keeps all instants naive in CST)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CST).replace(tzinfo=None)
+    return moment
 
 
 def _chinese_calendar_workday(d: date) -> bool | None:
@@ -209,13 +243,16 @@ def _parse_calendar(path: Path) -> WorkingCalendar:
 
 
 @functools.lru_cache(maxsize=16)
-def _load_calendar_cached(path: Path, stamp: int) -> WorkingCalendar:
+def _load_calendar_cached(path: Path, stamps: tuple[int, int]) -> WorkingCalendar:
     return _parse_calendar(path)
 
 
 def load_calendar_file(path: Path) -> WorkingCalendar:
     path = Path(path).resolve()
-    return _load_calendar_cached(path, file_stamp(path))
+    overrides = read_yaml_mapping(path).get("overrides")
+    opath = (path.parent / str(overrides)).resolve() if overrides else None
+    stamps = (file_stamp(path), file_stamp(opath) if opath is not None and opath.is_file() else 0)
+    return _load_calendar_cached(path, stamps)
 
 
 def load_calendar(city: CityConfig) -> WorkingCalendar:

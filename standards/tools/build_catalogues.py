@@ -146,11 +146,11 @@ def crosswalk(by_ed: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
         out.append(row("gbt30428.2-2013", r, "gbt47678.5-2026", target, relation, note))
     frag13 = {(r["kind"], r["name"]): r for r in by_ed["gbt30428.2-2013"] if not r["derived_from"]}
     for r in by_ed["cjt214-2007"]:
-        m = frag13.get((r["kind"], r["name"]))
-        if m:
+        m13 = frag13.get((r["kind"], r["name"]))
+        if m13:
             out.append({"from_edition": "cjt214-2007", "kind": r["kind"], "from_code": r["code"],
-                        "from_name": r["name"], "to_edition": "gbt30428.2-2013", "to_code": m["code"],
-                        "to_name": m["name"], "relation": "same", "note": "same name in the 2013 fragments"})
+                        "from_name": r["name"], "to_edition": "gbt30428.2-2013", "to_code": m13["code"],
+                        "to_name": m13["name"], "relation": "same", "note": "same name in the 2013 fragments"})
     return out
 
 

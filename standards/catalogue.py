@@ -1,0 +1,226 @@
+"""Catalogues of 部件 (components) and 事件/管理事项 (events), one per standard edition, with provenance.
+
+Rows are packaged data (``standards/catalogues/<edition>.csv``); ``editions.yaml`` describes each edition. The
+GB/T 30428.2-2013 edition is fragmentary: a city completes it with its own table (see :func:`load_catalogue`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from standards._files import PACKAGE_DIR, file_stamp, read_csv_rows, read_yaml_mapping
+from szcg.errors import ConfigError
+
+CATALOGUE_DIR = PACKAGE_DIR / "catalogues"
+EDITIONS_FILE = CATALOGUE_DIR / "editions.yaml"
+CROSSWALK_FILE = CATALOGUE_DIR / "crosswalk.csv"
+PROVENANCES = ("VERIFIED", "TRANSCRIBED", "RECONSTRUCTED", "CITY")
+KINDS = ("component", "event")
+Kind = Literal["component", "event"]
+
+
+def _edition_specs() -> dict[str, dict[str, Any]]:
+    specs = read_yaml_mapping(EDITIONS_FILE).get("editions")
+    if not isinstance(specs, dict) or not specs:
+        raise ConfigError(str(EDITIONS_FILE), "editions", "missing mapping of editions")
+    return specs
+
+
+EDITIONS: dict[str, str] = {key: str(spec["title"]) for key, spec in _edition_specs().items()}
+
+
+def edition_key(value: str) -> str:
+    """Accept an edition key ("gbt47678.5-2026") or its official title ("GB/T 47678.5-2026")."""
+    if value in EDITIONS:
+        return value
+    for key, title in EDITIONS.items():
+        if value.replace(" ", "").lower() == title.replace(" ", "").lower():
+            return key
+    raise ConfigError("standards/catalogues/editions.yaml", value, f"unknown edition; known: {', '.join(EDITIONS)}")
+
+
+@dataclass(frozen=True)
+class Subclass:
+    edition: str
+    kind: Kind
+    major_code: str
+    major_name: str
+    code: str  # major + minor as used inside ids: "0101" (2007/2013), "01001" (2026)
+    name: str
+    provenance: str  # VERIFIED / TRANSCRIBED / RECONSTRUCTED / CITY
+    derived_from: str = ""  # 2026 code this 2013 row was derived from ("" for rows read from a source)
+    source_note: str = ""
+
+    @property
+    def minor_code(self) -> str:
+        return self.code[2:]
+
+
+@dataclass
+class Catalogue:
+    edition: str
+    subclasses: list[Subclass]
+    title: str = ""
+    minor_digits: int = 2
+    complete: bool = True
+    majors: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> major code -> name
+    _index: dict[tuple[str, str], Subclass] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._index = {(s.kind, s.code): s for s in self.subclasses}
+
+    @property
+    def code_digits(self) -> int:
+        """Digits of a subclass code: 2 (major) + minor."""
+        return 2 + self.minor_digits
+
+    def get(self, code: str, kind: str | None = None) -> Subclass | None:
+        """The subclass with this code; without ``kind`` a component wins over an event with the same code
+        (GB/T 47678.5-2026 matters 01001… mirror the component codes)."""
+        kinds = (kind,) if kind else KINDS
+        for k in kinds:
+            found = self._index.get((k, code))
+            if found is not None:
+                return found
+        return None
+
+    def components(self) -> list[Subclass]:
+        return [s for s in self.subclasses if s.kind == "component"]
+
+    def events(self) -> list[Subclass]:
+        return [s for s in self.subclasses if s.kind == "event"]
+
+    def major_name(self, kind: str, major_code: str) -> str | None:
+        return self.majors.get(kind, {}).get(major_code)
+
+
+def _row_to_subclass(edition: str, row: dict[str, str], file: str, n: int, spec: dict[str, Any],
+                     default_provenance: str | None = None) -> Subclass:
+    entry = f"row {n} ({row.get('kind')} {row.get('code')})"
+    kind = row.get("kind", "")
+    if kind not in KINDS:
+        raise ConfigError(file, entry, f"kind {kind!r}: expected component or event")
+    code = row.get("code", "")
+    digits = 2 + int(spec["minor_digits"])
+    if not re.fullmatch(rf"[0-9]{{{digits}}}", code):
+        raise ConfigError(file, entry, f"code {code!r}: expected {digits} digits (2 major + {digits - 2} minor)")
+    major = row.get("major_code") or code[:2]
+    if major != code[:2]:
+        raise ConfigError(file, entry, f"major_code {major!r} does not match the code's first two digits")
+    if not row.get("name"):
+        raise ConfigError(file, entry, "name is empty")
+    provenance = row.get("provenance") or default_provenance or ""
+    if provenance not in PROVENANCES:
+        raise ConfigError(file, entry, f"provenance {provenance!r}: expected one of {', '.join(PROVENANCES)}")
+    major_name = row.get("major_name") or spec.get("majors", {}).get(kind, {}).get(major, "")
+    return Subclass(edition, kind, major, str(major_name), code, row["name"], provenance,  # type: ignore[arg-type]
+                    row.get("derived_from", ""), row.get("source_note", ""))
+
+
+@functools.lru_cache(maxsize=16)
+def _load(edition: str, city_table: Path | None, stamps: tuple[int, ...]) -> Catalogue:
+    spec = _edition_specs()[edition]
+    file = CATALOGUE_DIR / f"{edition}.csv"
+    rows = read_csv_rows(file, ("kind", "code", "name", "provenance"))
+    subclasses = {}
+    for n, row in enumerate(rows, 1):
+        s = _row_to_subclass(edition, row, str(file), n, spec)
+        subclasses[(s.kind, s.code)] = s
+    complete = bool(spec.get("complete", True))
+    if city_table is not None:
+        # The city's own table is authoritative: drop every derived row, keep source fragments it doesn't replace.
+        subclasses = {k: s for k, s in subclasses.items() if not s.derived_from}
+        seen: set[tuple[str, str]] = set()
+        for n, row in enumerate(read_csv_rows(city_table, ("kind", "code", "name")), 1):
+            s = _row_to_subclass(edition, {**row, "provenance": row.get("provenance") or "CITY"},
+                                 str(city_table), n, spec)
+            if (s.kind, s.code) in seen:
+                raise ConfigError(str(city_table), f"row {n} ({s.kind} {s.code})", "code listed twice")
+            seen.add((s.kind, s.code))
+            subclasses[(s.kind, s.code)] = s
+        complete = True
+    ordered = sorted(subclasses.values(), key=lambda s: (KINDS.index(s.kind), s.code))
+    return Catalogue(edition, ordered, title=EDITIONS[edition], minor_digits=int(spec["minor_digits"]),
+                     complete=complete, majors={k: dict(v) for k, v in spec.get("majors", {}).items()})
+
+
+def load_catalogue(edition: str, city_table: Path | None = None) -> Catalogue:
+    """The catalogue of ``edition`` (key or official title). ``city_table`` (CSV: kind, major_code, major_name,
+    code, name[, provenance, source_note]) completes a fragmentary edition: its rows replace derived rows."""
+    key = edition_key(edition)
+    table = Path(city_table).resolve() if city_table is not None else None
+    stamps = (file_stamp(CATALOGUE_DIR / f"{key}.csv"),) + ((file_stamp(table),) if table else ())
+    return _load(key, table, stamps)
+
+
+# --- crosswalk --------------------------------------------------------------------------------------------------
+RELATIONS = ("same", "renamed", "moved", "split", "merged", "probable", "derived", "unknown")
+_INVERSE = {"split": "merged", "merged": "split"}
+
+
+@dataclass(frozen=True)
+class CrosswalkEntry:
+    from_edition: str
+    from_code: str
+    to_edition: str
+    to_code: str  # "" when relation == "unknown": no equivalent is established, none is guessed
+    relation: str
+    note: str
+    kind: str = "component"
+    from_name: str = ""
+    to_name: str = ""
+
+    def inverted(self) -> CrosswalkEntry:
+        return CrosswalkEntry(self.to_edition, self.to_code, self.from_edition, self.from_code,
+                              _INVERSE.get(self.relation, self.relation), self.note, self.kind,
+                              self.to_name, self.from_name)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_crosswalk(stamp: int) -> tuple[CrosswalkEntry, ...]:
+    file = str(CROSSWALK_FILE)
+    out = []
+    for n, row in enumerate(read_csv_rows(CROSSWALK_FILE, ("from_edition", "kind", "from_code", "to_edition",
+                                                          "to_code", "relation", "note")), 1):
+        entry = f"row {n} ({row['from_edition']} {row['from_code']})"
+        for col in ("from_edition", "to_edition"):
+            if row[col] not in EDITIONS:
+                raise ConfigError(file, entry, f"{col} {row[col]!r} is not a known edition")
+        if row["relation"] not in RELATIONS:
+            raise ConfigError(file, entry, f"relation {row['relation']!r}: expected one of {', '.join(RELATIONS)}")
+        if (row["relation"] == "unknown") != (row["to_code"] == ""):
+            raise ConfigError(file, entry, "to_code must be empty exactly when relation is unknown")
+        out.append(CrosswalkEntry(row["from_edition"], row["from_code"], row["to_edition"], row["to_code"],
+                                  row["relation"], row["note"], row["kind"], row.get("from_name", ""),
+                                  row.get("to_name", "")))
+    return tuple(out)
+
+
+def load_crosswalk() -> list[CrosswalkEntry]:
+    """Every known correspondence between editions (as stored: older → newer). Unknown stays unknown."""
+    return list(_load_crosswalk(file_stamp(CROSSWALK_FILE)))
+
+
+def crosswalk(from_edition: str | None = None, to_edition: str | None = None) -> list[CrosswalkEntry]:
+    """Entries from one edition to another, inverting stored entries when asked newer → older
+    (unknown entries are not inverted: an unknown old code says nothing about any new code)."""
+    fe = edition_key(from_edition) if from_edition else None
+    te = edition_key(to_edition) if to_edition else None
+    out = []
+    for e in load_crosswalk():
+        if (fe is None or e.from_edition == fe) and (te is None or e.to_edition == te):
+            out.append(e)
+        elif fe is not None and te is not None and e.from_edition == te and e.to_edition == fe \
+                and e.relation != "unknown":
+            out.append(e.inverted())
+    return out
+
+
+def translate(code: str, from_edition: str, to_edition: str, kind: str | None = None) -> list[CrosswalkEntry]:
+    """Where ``code`` goes in another edition. An empty list or a single ``unknown`` entry means: not known."""
+    return [e for e in crosswalk(from_edition, to_edition)
+            if e.from_code == code and (kind is None or e.kind == kind)]

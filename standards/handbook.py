@@ -1,0 +1,221 @@
+"""指挥手册 (handbook): per subclass, when to register (立案) and close (结案) a case, who handles it and the
+time limit of every step.
+
+A city's handbook is ``handbook.yaml`` (edition, version, per-class limits of the steps other than 处置) plus a
+rules CSV (one row per subclass). Everything is checked at load; a problem raises ConfigError naming the file,
+the entry and the problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from szcg.errors import ConfigError
+
+if TYPE_CHECKING:
+    from standards.calendar import WorkingCalendar
+    from standards.city import CityConfig
+
+STEPS = ("accept", "verify", "register", "dispatch", "handle", "check", "close")  # 受理 核实 立案 派遣 处置 核查 结案
+STEP_NAMES_ZH = dict(zip(STEPS, ("受理", "核实", "立案", "派遣", "处置", "核查", "结案"), strict=True))
+HANDLING_CLASSES = ("urgent", "normal", "engineering")  # 紧急 一般性 工程性
+HandlingClass = Literal["urgent", "normal", "engineering"]
+
+# Units of a time-limit text such as "4工作时": (basis, multiplier to hours; None = calendar hours per day).
+_UNITS: dict[str, tuple[str, float | None]] = {
+    "工作分钟": ("working", 1 / 60),
+    "工作时": ("working", 1.0),
+    "工作日": ("working", None),
+    "自然分钟": ("natural", 1 / 60),
+    "自然时": ("natural", 1.0),
+    "自然日": ("natural", 24.0),
+}
+_LIMIT_RE = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(" + "|".join(_UNITS) + r")\s*")
+MAX_LIMIT_HOURS = 24 * 366  # a limit beyond a year is a typo, not a handbook entry
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    hours: float
+    basis: Literal["working", "natural"]
+    source: str = ""  # the text it was read from, e.g. "5工作日"
+
+
+def parse_limit(text: str, hours_per_day: float) -> TimeLimit:
+    """Read "4工作时", "5工作日", "30工作分钟", "2自然时", "1自然日" (working days → hours with the calendar)."""
+    m = _LIMIT_RE.fullmatch(text or "")
+    if not m:
+        raise ValueError(f"{text!r} is not a time limit; write a number and a unit: {', '.join(_UNITS)}")
+    value = float(m.group(1))
+    if value <= 0:
+        raise ValueError(f"{text!r}: a time limit must be positive")
+    basis, factor = _UNITS[m.group(2)]
+    hours = value * (hours_per_day if factor is None else factor)
+    if hours > MAX_LIMIT_HOURS:
+        raise ValueError(f"{text!r}: longer than a year")
+    return TimeLimit(hours, basis, text.strip())  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class HandbookRule:
+    subclass_code: str
+    kind: str
+    register_condition: str
+    close_condition: str
+    department_code: str
+    handling_class: HandlingClass
+    limits: dict[str, TimeLimit]  # one per STEP; 'handle' already resolved for the class
+    subclass_name: str = ""
+    value_origin: str = ""  # EXAMPLE (from a documented local example) or DEFAULT (plausible default)
+    source: str = ""
+
+
+@dataclass
+class Handbook:
+    edition: str
+    version: str
+    file: str = ""
+    _rules: dict[tuple[str, str], HandbookRule] | None = None
+
+    def rule_for(self, subclass_code: str, kind: str | None = None) -> HandbookRule:
+        """The rule of a subclass; without ``kind`` a component rule wins over an event rule with the same code.
+        Raises KeyError for a code the handbook does not know."""
+        rules = self._rules or {}
+        for k in ((kind,) if kind else ("component", "event")):
+            rule = rules.get((k, subclass_code))
+            if rule is not None:
+                return rule
+        raise KeyError(f"指挥手册 {self.file}: no rule for {kind or 'subclass'} {subclass_code!r}")
+
+    def rules(self) -> list[HandbookRule]:
+        return list((self._rules or {}).values())
+
+
+def _step_limits(fname: str, data: dict, hours_per_day: float) -> dict[str, dict[str, TimeLimit]]:
+    raw = data.get("step_limits")
+    if not isinstance(raw, dict):
+        raise ConfigError(fname, "step_limits", "missing: limits of the steps per handling class")
+    out: dict[str, dict[str, TimeLimit]] = {}
+    for cls in HANDLING_CLASSES:
+        limits = raw.get(cls)
+        if not isinstance(limits, dict):
+            raise ConfigError(fname, f"step_limits.{cls}", "missing handling class")
+        unknown = set(limits) - set(STEPS)
+        if unknown:
+            raise ConfigError(fname, f"step_limits.{cls}", f"unknown step(s) {sorted(unknown)}; steps: {STEPS}")
+        out[cls] = {}
+        for step in STEPS:
+            if step == "handle":
+                continue  # 处置 is per subclass (rules file)
+            if step not in limits:
+                raise ConfigError(fname, f"step_limits.{cls}.{step}", f"missing step {step} ({STEP_NAMES_ZH[step]})")
+            out[cls][step] = _limit(fname, f"step_limits.{cls}.{step}", str(limits[step]), hours_per_day, cls)
+    extra = set(raw) - set(HANDLING_CLASSES)
+    if extra:
+        raise ConfigError(fname, "step_limits", f"unknown handling class(es) {sorted(extra)}")
+    return out
+
+
+def _limit(fname: str, entry: str, text: str, hours_per_day: float, cls: str) -> TimeLimit:
+    try:
+        limit = parse_limit(text, hours_per_day)
+    except ValueError as exc:
+        raise ConfigError(fname, entry, str(exc)) from exc
+    # Urgent cases run on natural time (the clock does not stop at night); others on working time.
+    if cls == "urgent" and limit.basis != "natural":
+        raise ConfigError(fname, entry, f"{text!r}: urgent limits must be natural time (自然分钟/自然时/自然日)")
+    return limit
+
+
+def _parse_handbook(handbook_file: Path, edition: str, calendar: WorkingCalendar,
+                    catalogue_table: Path | None, departments_file: Path) -> Handbook:
+    from standards.catalogue import load_catalogue
+    from standards.departments import load_departments_file
+
+    fname = str(handbook_file)
+    data = read_yaml_mapping(handbook_file)
+    hb_edition = str(data.get("edition", ""))
+    if hb_edition != edition:
+        raise ConfigError(fname, "edition", f"{hb_edition!r} but the city uses edition {edition!r}")
+    version = str(data.get("version") or "")
+    if not version:
+        raise ConfigError(fname, "version", "missing (required)")
+    hours_per_day = calendar.hours_per_day
+    step_limits = _step_limits(fname, data, hours_per_day)
+    rules_rel = data.get("rules")
+    if not rules_rel:
+        raise ConfigError(fname, "rules", "missing: the rules CSV file")
+    rules_file = (handbook_file.parent / str(rules_rel)).resolve()
+    if not rules_file.is_file():
+        raise ConfigError(fname, "rules", f"file {rules_file} does not exist")
+    rfile = str(rules_file)
+    catalogue = load_catalogue(edition, catalogue_table)
+    departments = {d.code: d for d in load_departments_file(departments_file)}
+    rules: dict[tuple[str, str], HandbookRule] = {}
+    required = ("kind", "subclass_code", "handling_class", "department_code", "handle_limit",
+                "register_condition", "close_condition")
+    for n, row in enumerate(read_csv_rows(rules_file, required), 1):
+        entry = f"row {n} ({row['kind']} {row['subclass_code']})"
+        kind, code = row["kind"], row["subclass_code"]
+        if kind not in ("component", "event"):
+            raise ConfigError(rfile, entry, f"kind {kind!r}: expected component or event")
+        subclass = catalogue.get(code, kind)
+        if subclass is None:
+            raise ConfigError(rfile, entry, f"unknown subclass code {code!r} in {catalogue.title} ({kind})")
+        if (kind, code) in rules:
+            raise ConfigError(rfile, entry, "subclass listed twice")
+        cls = row["handling_class"]
+        if cls not in HANDLING_CLASSES:
+            raise ConfigError(rfile, entry, f"handling_class {cls!r}: expected one of {', '.join(HANDLING_CLASSES)}")
+        dept = row["department_code"]
+        if dept not in departments:
+            raise ConfigError(rfile, entry, f"unknown department {dept!r} (not in {departments_file.name})")
+        for col in ("register_condition", "close_condition"):
+            if not row[col]:
+                raise ConfigError(rfile, entry, f"{col} is empty")
+        limits = dict(step_limits[cls])
+        limits["handle"] = _limit(rfile, f"{entry} handle_limit", row["handle_limit"], hours_per_day, cls)
+        for part in filter(None, (p.strip() for p in row.get("step_overrides", "").split(";"))):
+            step, _, text = part.partition("=")
+            step = step.strip()
+            if step not in STEPS:
+                raise ConfigError(rfile, f"{entry} step_overrides", f"unknown step {step!r}; steps: {STEPS}")
+            limits[step] = _limit(rfile, f"{entry} step_overrides {step}", text, hours_per_day, cls)
+        rules[(kind, code)] = HandbookRule(
+            subclass_code=code, kind=kind, register_condition=row["register_condition"],
+            close_condition=row["close_condition"], department_code=dept,
+            handling_class=cls,  # type: ignore[arg-type]
+            limits={s: limits[s] for s in STEPS}, subclass_name=row.get("subclass_name") or subclass.name,
+            value_origin=row.get("value_origin", ""), source=row.get("source", ""))
+    missing = [s for s in catalogue.subclasses if (s.kind, s.code) not in rules]
+    if missing:
+        shown = ", ".join(f"{s.kind} {s.code} {s.name}" for s in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise ConfigError(rfile, "(rules)", f"no rule for {len(missing)} subclass(es) of {catalogue.title}: "
+                                            f"{shown}{more}")
+    return Handbook(edition=edition, version=version, file=fname, _rules=rules)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_handbook_cached(handbook_file: Path, edition: str, calendar_file: Path, catalogue_table: Path | None,
+                          departments_file: Path, stamps: tuple[int, ...]) -> Handbook:
+    from standards.calendar import load_calendar_file
+
+    return _parse_handbook(handbook_file, edition, load_calendar_file(calendar_file), catalogue_table,
+                           departments_file)
+
+
+def load_handbook(city: CityConfig) -> Handbook:
+    """The city's 指挥手册, validated against its catalogue edition, departments and calendar (cached)."""
+    hb = Path(city.handbook_file).resolve()
+    data = read_yaml_mapping(hb)
+    rules_file = (hb.parent / str(data.get("rules") or "")).resolve()
+    paths = [hb, city.calendar_file, city.departments_file] + ([rules_file] if rules_file.is_file() else [])
+    stamps = tuple(file_stamp(p) for p in paths)
+    return _load_handbook_cached(hb, city.edition, Path(city.calendar_file).resolve(), city.catalogue_table,
+                                 Path(city.departments_file).resolve(), stamps)
