@@ -77,6 +77,10 @@ class AreaTree:
     def versions(self, code: str) -> list[Area]:
         return list(self._versions.get(_normalise(code), []))
 
+    def all_versions(self) -> list[Area]:
+        """Every version of every area (history included), e.g. to load the tree into the warehouse."""
+        return sorted((a for vs in self._versions.values() for a in vs), key=lambda a: (a.code, a.valid_from))
+
     def children(self, code: str, on: date | None = None) -> list[Area]:
         """Direct children valid ``on`` (without a date: those still valid)."""
         out = []

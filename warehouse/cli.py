@@ -19,6 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     land = add_command(group, "land", _land, help="keep an input file byte-for-byte in landing; prints its batch id")
     land.add_argument("path", type=Path)
     land.add_argument("--kind", required=True, help="census, grids, hotline, legacy_cases, …")
+    add_command(
+        group,
+        "load-reference",
+        _load_reference,
+        help="load the city's catalogues, area tree and departments into the core dimensions",
+    )
     fp = add_command(group, "fingerprint", _fingerprint, help="row counts and content hashes of every table")
     fp.add_argument("--published", action="store_true", help="of the published snapshot instead of the work db")
 
@@ -83,6 +89,17 @@ def _land(args: argparse.Namespace, settings: Settings) -> Outcome:
         },
         f"{verb}: {path} as batch {landed.batch_id}",
     )
+
+
+def _load_reference(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from standards.city import load_city
+    from transforms.reference.load import load_reference
+    from warehouse.store import Warehouse
+
+    city = load_city(settings)
+    result = load_reference(Warehouse(settings), city)
+    counts = ", ".join(f"{n} {t}" for t, n in result.to_dict()["loaded"].items())  # type: ignore[attr-defined]
+    return Outcome({"city": city.key, **result.to_dict()}, f"{city.name} reference data loaded: {counts}")
 
 
 def _fingerprint(args: argparse.Namespace, settings: Settings) -> Outcome:
