@@ -1,0 +1,77 @@
+"""Login, users and Open311 API clients (admin), and the transition table for clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from sqlalchemy import select
+
+from casework import workflow as wf
+from casework.accounts import create_api_client, create_user, login
+from casework.api.deps import CurrentActor, Service, require_role
+from casework.api.schemas import (
+    ApiClientIn,
+    ApiClientOut,
+    ErrorOut,
+    TokenIn,
+    TokenOut,
+    TransitionRuleOut,
+    UserIn,
+    UserOut,
+)
+from casework.models import User
+from casework.service import now_cst
+
+router = APIRouter(tags=["users"])
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorOut} for c in (401, 403, 409, 422)}
+
+
+@router.post("/auth/token", response_model=TokenOut, responses={401: {"model": ErrorOut}},
+             summary="Exchange username and password for a bearer token")
+def issue_token(body: TokenIn, service: Service) -> dict[str, Any]:
+    found = login(service.db, body.username, body.password, at=now_cst())
+    if found is None:
+        raise HTTPException(401, detail={"code": "bad_credentials", "message": "unknown user or wrong password"})
+    token, expires, user = found
+    return {"access_token": token, "token_type": "bearer", "expires_at": expires, "role": user.role}
+
+
+@router.get("/users/me", response_model=UserOut, responses={401: {"model": ErrorOut}})
+def me(actor: CurrentActor, service: Service) -> Any:
+    with service.db.reading() as s:
+        return s.execute(select(User).where(User.username == actor.username)).scalar_one()
+
+
+@router.post("/users", status_code=201, response_model=UserOut, responses=ADMIN_ERRORS,
+             summary="Create a user (admin)")
+def add_user(body: UserIn, actor: CurrentActor, service: Service) -> Any:
+    require_role(actor, wf.Role.admin)
+    if body.role == wf.Role.public:
+        raise HTTPException(422, detail={"code": "invalid", "message": "public is for Open311 API clients"})
+    return create_user(service.db, body.username, body.password, body.role.value, at=service.now(),
+                       display_name=body.display_name, district_code=body.district_code,
+                       department_code=body.department_code, grid_codes=body.grid_codes)
+
+
+@router.get("/users", response_model=list[UserOut], responses=ADMIN_ERRORS, summary="List users (admin)")
+def list_users(actor: CurrentActor, service: Service) -> Any:
+    require_role(actor, wf.Role.admin)
+    with service.db.reading() as s:
+        return list(s.execute(select(User).order_by(User.id)).scalars())
+
+
+@router.post("/api-clients", status_code=201, response_model=ApiClientOut, responses=ADMIN_ERRORS,
+             summary="Register an Open311 client (hotline system, public app) and get its API key (admin)")
+def add_api_client(body: ApiClientIn, actor: CurrentActor, service: Service) -> dict[str, Any]:
+    require_role(actor, wf.Role.admin)
+    key = create_api_client(service.db, body.name, body.source, at=service.now())
+    return {"name": body.name, "source": body.source, "api_key": key}
+
+
+@router.get("/workflow", response_model=list[TransitionRuleOut], tags=["workflow"],
+            summary="The state machine: every allowed (state, action) with roles and deadline effects")
+def workflow_table() -> list[dict[str, Any]]:
+    return [{"source": t.source, "action": t.action, "target": t.target, "roles": sorted(r.value for r in t.roles),
+             "completes": t.completes, "clock": f"{t.clock.mode}:{t.clock.step}" if t.clock.step else t.clock.mode}
+            for t in wf.TRANSITIONS]

@@ -1,0 +1,101 @@
+"""The case-workflow service: ``create_app(settings)`` migrates the database and returns the FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse
+
+from casework import db as dbmod
+from casework import workflow as wf
+from casework.api import cases, events, open311, tasks, users
+from casework.api.deps import TokenCache
+from casework.deadlines import CaseStandards, load_standards
+from casework.service import CaseService, ServiceError, now_cst
+from szcg.settings import Settings
+
+
+def _error(status: int, code: str, message: str, detail: dict[str, Any] | None = None,
+           headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "detail": detail or {}}, status_code=status,
+                        headers=headers)
+
+
+def _describe(errors: list[dict[str, Any]]) -> str:
+    """'body.hours: Input should be greater than 0; …' — names the field and what was expected."""
+    parts = [".".join(str(x) for x in e.get("loc", ())) + ": " + str(e.get("msg", "")) for e in errors[:5]]
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(settings: Settings, *, standards: CaseStandards | None = None,
+               now: Callable[[], datetime] = now_cst, migrate: bool = True) -> FastAPI:
+    """Build the app for ``settings.casework_db_url``; ``now`` is injectable so tests can stand on a Friday."""
+    url = settings.casework_db_url
+    if migrate:
+        dbmod.upgrade(url)
+    database = dbmod.Database(url)
+    service = CaseService(database, standards or load_standards(settings), now)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="szcg casework",
+        version="1",
+        description="数字城管 case workflow: 上报 → 受理 → 核实 → 立案 → 派遣 → 处置 → 反馈 → 核查 → 结案, with "
+                    "返工/回退/延期/挂账/作废, deadlines from the 指挥手册 on the working calendar, a change feed "
+                    "for the warehouse and Open311 GeoReport v2 intake.",
+    )
+    app.state.service = service
+    app.state.token_cache = TokenCache()
+
+    @app.exception_handler(ServiceError)
+    def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return _error(exc.status, exc.code, str(exc), exc.detail)
+
+    @app.exception_handler(wf.WorkflowError)
+    def _workflow_error(_request: Request, exc: wf.WorkflowError) -> JSONResponse:
+        status = 403 if exc.code == "role_not_allowed" else 409
+        return _error(status, exc.code, str(exc), {"state": exc.state, "action": exc.action})
+
+    @app.exception_handler(HTTPException)
+    def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):
+            return _error(exc.status_code, str(exc.detail.get("code")), str(exc.detail.get("message")),
+                          headers=exc.headers)
+        return _error(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(exc.errors())
+        if request.url.path.startswith("/open311/"):  # GeoReport v2 error shape
+            return JSONResponse([{"code": 400, "description": _describe(errors)}], status_code=400)
+        return _error(422, "invalid_request", _describe(errors), {"errors": errors})
+
+    @app.exception_handler(open311.Open311Failure)
+    def _open311_error(_request: Request, exc: open311.Open311Failure) -> JSONResponse:
+        return open311.open311_error_response(exc)
+
+    @app.get("/health", tags=["health"], summary="Liveness (no database): the benchmark's baseline")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for module in (users, cases, tasks, events, open311):
+        app.include_router(module.router)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory: ``uvicorn --factory casework.app:app_from_environment``."""
+    from szcg.settings import load_settings
+
+    return create_app(load_settings())

@@ -1,0 +1,158 @@
+"""``szcg casework …`` (users, API clients, migrations, serving) and ``szcg serve casework``.
+
+Only argparse at module level; SQLAlchemy, FastAPI and uvicorn are imported inside handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import Any
+
+from szcg.cliutil import Outcome, add_command, add_group
+from szcg.settings import Settings
+
+ROLES = ("supervisor", "operator", "shift_leader", "dispatcher", "department", "evaluator", "admin")
+DEMO_PASSWORD = "szcg-demo-2026"
+
+
+def _database(settings: Settings) -> Any:
+    from casework.db import Database, upgrade
+
+    upgrade(settings.casework_db_url)
+    return Database(settings.casework_db_url)
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from casework.db import current_revision, upgrade
+
+    upgrade(settings.casework_db_url)
+    revision = current_revision(settings.casework_db_url)
+    return Outcome({"database": _safe_url(settings.casework_db_url), "revision": revision},
+                   f"casework database at revision {revision}")
+
+
+def _create_user(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from casework.accounts import create_user
+    from casework.service import ServiceError, now_cst
+    from szcg.errors import InputRejected
+
+    db = _database(settings)
+    try:
+        user = create_user(db, args.username, args.password, args.role, at=now_cst(),
+                           display_name=args.display_name, district_code=args.district,
+                           department_code=args.department, grid_codes=args.grid or [])
+    except ServiceError as exc:
+        raise InputRejected(f"user {args.username!r} not created: {exc}") from None
+    finally:
+        db.dispose()
+    return Outcome({"created": 1, "username": user.username, "role": user.role},
+                   f"created {user.role} {user.username}")
+
+
+def _seed_demo_users(args: argparse.Namespace, settings: Settings) -> Outcome:
+    """One user per role, a dispatcher per district and a user per department of the city (skips existing)."""
+    from casework.accounts import create_api_client, create_user
+    from casework.deadlines import load_standards
+    from casework.service import Conflict, now_cst
+
+    st = load_standards(settings)
+    db = _database(settings)
+    at = now_cst()
+    plan: list[tuple[str, str, dict[str, Any]]] = [
+        ("admin", "admin", {}), ("operator", "operator", {}), ("leader", "shift_leader", {}),
+        ("dispatcher", "dispatcher", {}), ("evaluator", "evaluator", {}),
+    ]
+    for d in st.areas.districts():
+        plan.append((f"dispatcher-{d.code}", "dispatcher", {"district_code": d.code}))
+        plan.append((f"supervisor-{d.code}", "supervisor", {"district_code": d.code}))
+    for dept in st.departments:
+        plan.append((f"dept-{dept.code}", "department", {"department_code": dept.code}))
+    created, skipped = [], 0
+    try:
+        for username, role, extra in plan:
+            try:
+                create_user(db, username, args.password, role, at=at, **extra)
+                created.append(username)
+            except Conflict:
+                skipped += 1
+        key = None
+        with contextlib.suppress(Conflict):  # an existing demo client keeps its key
+            key = create_api_client(db, "demo-hotline", "hotline", at=at)
+    finally:
+        db.dispose()
+    text = f"created {len(created)} users (password {args.password!r}), {skipped} existed already"
+    if key:
+        text += f"\nOpen311 api_key for demo-hotline: {key}"
+    return Outcome({"created": len(created), "skipped": skipped, "users": created, "api_key": key}, text)
+
+
+def _create_api_client(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from casework.accounts import create_api_client
+    from casework.service import ServiceError, now_cst
+    from szcg.errors import InputRejected
+
+    db = _database(settings)
+    try:
+        key = create_api_client(db, args.name, args.source, at=now_cst())
+    except ServiceError as exc:
+        raise InputRejected(f"API client {args.name!r} not created: {exc}") from None
+    finally:
+        db.dispose()
+    return Outcome({"name": args.name, "source": args.source, "api_key": key},
+                   f"api_key for {args.name} (shown once): {key}")
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> Outcome:
+    import uvicorn
+
+    from casework.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return Outcome({"served": True}, "")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _add_serve_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+
+
+def _serve_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """The shared ``serve`` group: reuse it when another area created it first."""
+    existing = subparsers.choices.get("serve")
+    if existing is not None:
+        for action in existing._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action
+    return add_group(subparsers, "serve", help="run a service (casework: the case-workflow HTTP API)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = add_group(subparsers, "casework", help="case workflow service: users, API clients, migrations, serve")
+    add_command(group, "migrate", _migrate, help="create or upgrade the case database (settings.casework_db_url)")
+    p = add_command(group, "create-user", _create_user, help="create a user of the case service")
+    p.add_argument("username")
+    p.add_argument("--password", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--display-name", default="")
+    p.add_argument("--district", help="6-digit district code (district dispatcher or supervisor)")
+    p.add_argument("--department", help="department code (department users)")
+    p.add_argument("--grid", action="append", help="a supervisor's grid code (repeatable)")
+    p = add_command(group, "seed-demo-users", _seed_demo_users,
+                    help="create demo users for every role, district and department")
+    p.add_argument("--password", default=DEMO_PASSWORD, help=f"password for all of them (default {DEMO_PASSWORD})")
+    p = add_command(group, "create-api-client", _create_api_client,
+                    help="register an Open311 client (hotline system, public app) and print its api_key")
+    p.add_argument("name")
+    p.add_argument("--source", default="public", choices=("public", "hotline", "video", "leader"))
+    _add_serve_args(add_command(group, "serve", _serve, help="serve the case API with uvicorn", json_flag=False))
+    _add_serve_args(add_command(_serve_group(subparsers), "casework", _serve, help="serve the case API",
+                                json_flag=False))
