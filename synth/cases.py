@@ -397,7 +397,7 @@ def generate_chunk(ctx: CaseContext, days: np.ndarray, counts: np.ndarray, first
 
     def first_at(action: str) -> pd.Series:
         sel = events[events["action"] == action].groupby("_case")["at"].first()
-        return pd.Series(np.arange(n)).map(sel)
+        return sel.reindex(np.arange(n)).reset_index(drop=True)  # NaT where none (works when no case has one)
 
     handled_first = first_at("handle")
     status = pd.Series(np.arange(n)).map(last["to_state"])
@@ -455,7 +455,8 @@ def _phrase(rng: np.random.Generator, n: int, is_comp: np.ndarray) -> np.ndarray
     return np.where(is_comp, co, ev)
 
 
-def chunks(ctx: CaseContext, total: int, seed: int) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def chunks(ctx: CaseContext, total: int, seed: int,
+           chunk_cases: int = CHUNK_CASES) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Generate ``total`` cases in day-aligned chunks, each from its own random stream (same seed → same rows)."""
     master = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     days, counts = daily_counts(ctx, total, master)
@@ -465,7 +466,7 @@ def chunks(ctx: CaseContext, total: int, seed: int) -> Iterator[tuple[pd.DataFra
     while i < len(days):
         j = i
         acc = 0
-        while j < len(days) and (acc == 0 or acc + counts[j] <= CHUNK_CASES):
+        while j < len(days) and (acc == 0 or acc + counts[j] <= chunk_cases):
             acc += counts[j]
             j += 1
         if acc:

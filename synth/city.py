@@ -24,6 +24,7 @@ class Options:
     seed: int = 1
     dirty: bool = False
     progress: bool = False
+    chunk_cases: int = 200_000  # cases per Parquet row group / random stream: part of the output's identity
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -52,14 +53,14 @@ def load_city_inputs(settings: Any = None) -> dict[str, Any]:
             "responsible": responsible_department}
 
 
-def build_city_geography(inputs: dict[str, Any], params: dict[str, Any]) -> Any:
+def build_city_geography(inputs: dict[str, Any], params: dict[str, Any], scale: float = 1.0) -> Any:
     from synth.geography import StreetInput, build_geography
 
     tree = inputs["tree"]
     wanted = {str(b["district"]) for b in params["built_up"]}
     districts = {d.code: (d.name, tree.district_geometry(d.code)) for d in tree.districts() if d.code in wanted}
     streets = {code: [StreetInput(s.code, s.name) for s in tree.streets(code)] for code in districts}
-    return build_geography(params, districts, streets)
+    return build_geography(params, districts, streets, scale)
 
 
 def _gdf(df: pd.DataFrame, geometry: Any) -> Any:
@@ -85,7 +86,9 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
     from synth import census as census_mod
     from synth.cases import CASE_COLUMNS, EVENT_COLUMNS, arrow_schema, build_context, chunks
     from synth.dirty import Dirt
-    from synth.hotline import calls_for_chunk, hotline_text_frame
+    from synth.geography import area_growth
+    from synth.hotline import CALL_LEAD_MAX_S, calls_for_chunk
+    from synth.hotline_log import HotlineLog
     from synth.organisation import build_organisation, users_yaml
     from synth.writers import write_csv, write_gpkg, write_shapefile_zip, write_xlsx
 
@@ -103,7 +106,7 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
 
     # --- geography ------------------------------------------------------------------------------------------
     _progress(opts, "geography")
-    geo = build_city_geography(inputs, params)
+    geo = build_city_geography(inputs, params, opts.scale)
     grids = geo.grids
     grid_cols = ["grid_code", "community_code", "street_code", "district_code", "area_m2"]
     comm = geo.communities
@@ -178,7 +181,7 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
     # --- organisation ---------------------------------------------------------------------------------------------
     _progress(opts, "organisation")
     org = build_organisation(grids, depts, [d.district_code for d in geo.districts], opts.scale, params,
-                             _rng(opts.seed, 3))
+                             _rng(opts.seed, 3), area_growth(params, opts.scale))
     write_csv(org.people, out / "org" / "people.csv")
     write_csv(org.supervisor_grids, out / "org" / "supervisor_grids.csv")
     (out / "org" / "users.yaml").write_text(
@@ -192,14 +195,17 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
     total = round(float(params["cases"]["per_scale_per_month"]) * opts.scale * opts.months)
     (out / "cases").mkdir(parents=True, exist_ok=True)
     case_writer = event_writer = None
-    n_cases = n_events = 0
-    calls: list[pd.DataFrame] = []
-    n_calls = 0
+    n_cases = n_events = n_calls = 0
     status_counts: dict[str, int] = {}
     case_schema, event_schema = arrow_schema(CASE_COLUMNS), arrow_schema(EVENT_COLUMNS)
-    for k, (cases, events) in enumerate(chunks(ctx, total, opts.seed)):
-        if dirt is not None and k == 0:
-            cases = dirt.cases(cases, "cases/cases.parquet")
+    log = HotlineLog(out, dirt)
+    for k, (cases, events) in enumerate(chunks(ctx, total, opts.seed, opts.chunk_cases)):
+        # calls come from the true cases; defects only touch what is written
+        calls = calls_for_chunk(cases, params, n_calls + 1, city.admin_code, _rng(opts.seed, 1000 + k))
+        if dirt is not None:
+            chunk_rng = np.random.default_rng(np.random.SeedSequence([opts.seed, 99, k]))
+            cases = dirt.cases(cases, "cases/cases.parquet", n_cases, chunk_rng)
+            events = dirt.case_events(events, "cases/case_events.parquet", n_events, chunk_rng)
         ct = pa.Table.from_pandas(cases, schema=case_schema, preserve_index=False)
         et = pa.Table.from_pandas(events, schema=event_schema, preserve_index=False)
         if case_writer is None:
@@ -208,9 +214,11 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
         case_writer.write_table(ct)
         assert event_writer is not None
         event_writer.write_table(et)
-        c = calls_for_chunk(cases, params, n_calls + 1, city.admin_code, _rng(opts.seed, 1000 + k))
-        n_calls += len(c)
-        calls.append(c)
+        log.add(calls)
+        # later chunks report from the next day on; their first calls come at most CALL_LEAD_MAX_S earlier
+        next_day = cases["reported_at"].max().normalize() + pd.Timedelta(days=1)
+        log.flush_before((next_day - pd.Timedelta(seconds=CALL_LEAD_MAX_S)).to_datetime64())
+        n_calls += len(calls)
         n_cases += len(cases)
         n_events += len(events)
         for s, v in cases["status"].value_counts().items():
@@ -220,37 +228,17 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
         case_writer.close()
         event_writer.close()
     outputs.update(cases="cases/cases.parquet", case_events="cases/case_events.parquet")
-
     _progress(opts, "hotline")
-    allcalls = pd.concat(calls, ignore_index=True) if calls else pd.DataFrame()
-    hotline_files = []
-    if len(allcalls):
-        months = pd.to_datetime(allcalls["called_at"]).dt.strftime("%Y-%m")
-        gbk_defect_done = False
-        for month in sorted(months.unique()):
-            part = allcalls[months == month].reset_index(drop=True)
-            names = {"utf8": f"hotline/utf8/{month}.csv", "gbk": f"hotline/gbk/{month}.csv",
-                     "xlsx": f"hotline/xlsx/{month}.xlsx", "raw": f"hotline/raw/{month}.csv"}
-            masked = hotline_text_frame(part, raw=False)
-            raw = hotline_text_frame(part, raw=True)
-            if dirt is not None:
-                masked = dirt.hotline(masked, [names["utf8"], names["gbk"], names["xlsx"], names["raw"]])
-                raw = _copy_defects(masked, raw)
-            gbk_here = dirt is not None and not gbk_defect_done
-            write_csv(masked, out / names["utf8"], "gbk" if gbk_here else "utf-8")
-            if gbk_here and dirt is not None:
-                dirt.file_defect(names["utf8"], "gbk_encoding")
-                gbk_defect_done = True
-            write_csv(masked, out / names["gbk"], "gbk")
-            write_xlsx({"12319来电": masked}, out / names["xlsx"])
-            write_csv(raw, out / names["raw"])
-            hotline_files += list(names.values())
+    log.close()
     outputs.update(hotline="hotline/{utf8,gbk,xlsx,raw}/YYYY-MM.*")
 
     summary: dict[str, Any] = {
         "synthetic": True, "city": city.key, "edition": city.edition, "scale": opts.scale, "months": opts.months,
         "seed": opts.seed, "dirty": opts.dirty, "period": [ctx.start.isoformat(), ctx.end.isoformat()],
-        "counts": {"districts": len(geo.districts), "communities": len(comm), "grids": len(grids),
+        "built_up_km2": round(sum(d.built_up.area for d in geo.districts) / 1e6, 1),
+        "cases_per_grid_per_month": round(n_cases / max(len(grids), 1) / opts.months, 2),
+        "counts": {"districts": len(geo.districts), "streets": int(comm["street_code"].nunique()),
+                   "communities": len(comm), "grids": len(grids),
                    "components": len(comp), "census_batches": len(batches), "people": len(org.people),
                    "cases": n_cases, "case_events": n_events, "hotline_calls": n_calls,
                    "cases_by_status": dict(sorted(status_counts.items()))},
@@ -285,9 +273,3 @@ def _prepare_out(out: Path) -> None:
                 target.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
-
-def _copy_defects(masked: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
-    raw = raw.copy()
-    for col in ("called_at", "text"):
-        raw[col] = masked[col].to_numpy()
-    return raw

@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = add_command(group, "city", _city, help="generate a synthetic city into a folder")
     p.add_argument("--out", required=True, type=Path, help="output folder (created)")
     p.add_argument("--scale", type=float, default=1.0,
-                   help="size factor; 1 = demo (~4.5k components, 900 cases a month)")
+                   help="size factor; 1 = demo (~7.7k grids, ~4.5k components, 3,750 cases a month); "
+                        "226 = census benchmark (~48k grids, ~1M components)")
     p.add_argument("--months", type=int, default=3, help="months of cases (default 3)")
     p.add_argument("--seed", type=int, default=1, help="random seed; same seed → byte-identical files")
     p.add_argument("--dirty", action="store_true", help="inject realistic defects and write manifest.json")

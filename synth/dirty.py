@@ -16,7 +16,8 @@ import pandas as pd
 from synth.gcj02 import wgs84_to_gcj02
 
 DEFECT_KINDS = ("wrong_code", "duplicate_id", "swapped_lat_lon", "gcj02_coordinates", "outside_city",
-                "missing_field", "mixed_date_format", "closed_before_opened", "bom", "gbk_encoding")
+                "missing_field", "mixed_date_format", "closed_before_opened", "event_out_of_order", "bom",
+                "gbk_encoding")
 _DATE_FORMATS = ("%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%d/%m/%Y", "%Y.%m.%d")
 _CENSUS_REQUIRED = ("OBJNAME", "BGCODE", "DEPTCODE1", "ORDATE")
 
@@ -114,31 +115,79 @@ class Dirt:
     def file_defect(self, file: str, kind: str) -> None:
         self._record(file, None, None, kind, None, None)
 
-    # --- cases --------------------------------------------------------------------------------------------------
-    def cases(self, df: pd.DataFrame, file: str) -> pd.DataFrame:
+    # --- cases and their events (every Parquet chunk gets its share, from its own random stream) ---------------
+    def cases(self, df: pd.DataFrame, file: str, row_offset: int = 0,
+              rng: np.random.Generator | None = None) -> pd.DataFrame:
+        """Defects in one chunk of cases; ``row_offset`` = rows of the file written before this chunk."""
+        rng = self.rng if rng is None else rng
         df = df.copy()
         closed = np.flatnonzero(df["closed_at"].notna().to_numpy())
-        rows = self.rng.permutation(len(df))
+        rows = rng.permutation(len(df))
         k = self._how_many(len(df))
         used: set[int] = set()
-        picks = [int(i) for i in self.rng.permutation(closed)[:k]]
+        picks = [int(i) for i in rng.permutation(closed)[:k]]
         for i in picks:
             orig = df.at[i, "closed_at"]
-            new = df.at[i, "reported_at"] - pd.Timedelta(seconds=int(self.rng.integers(3600, 72 * 3600)))
+            new = df.at[i, "reported_at"] - pd.Timedelta(seconds=int(rng.integers(3600, 72 * 3600)))
             df.at[i, "closed_at"] = new
             used.add(i)
-            self._record(file, i + 1, "closed_at", "closed_before_opened", orig, new)
+            self._record(file, row_offset + i + 1, "closed_at", "closed_before_opened", orig, new)
         free = [int(i) for i in rows if int(i) not in used]
         for i in free[:k]:
             orig = df.at[i, "grid_code"]
             df.at[i, "grid_code"] = None
-            self._record(file, i + 1, "grid_code", "missing_field", orig, None)
+            self._record(file, row_offset + i + 1, "grid_code", "missing_field", orig, None)
         for i in free[k:2 * k]:
             orig = str(df.at[i, "grid_code"])
             bad = orig[:12] + "999"
             df.at[i, "grid_code"] = bad
-            self._record(file, i + 1, "grid_code", "wrong_code", orig, bad)
+            self._record(file, row_offset + i + 1, "grid_code", "wrong_code", orig, bad)
         return df
+
+    def case_events(self, events: pd.DataFrame, file: str, row_offset: int,
+                    rng: np.random.Generator) -> pd.DataFrame:
+        """Event-level defects in one chunk (rows ordered by case, then seq): a 结案 timed before the case's
+        report, an event timed before the one preceding it, a missing actor."""
+        ev = events.copy()
+        k = self._how_many(len(ev))
+        at = ev["at"].to_numpy()
+        first = pd.Series(at).groupby(ev["case_id"].to_numpy()).transform("first").to_numpy()
+        seq = ev["seq"].to_numpy()
+        used: set[int] = set()
+
+        def pick(candidates: np.ndarray) -> list[int]:
+            got = [int(i) for i in rng.permutation(candidates) if int(i) not in used][:k]
+            used.update(got)
+            return got
+
+        for i in pick(np.flatnonzero(ev["action"].to_numpy() == "close")):
+            orig = ev.at[i, "at"]
+            new = pd.Timestamp(first[i]) - pd.Timedelta(seconds=int(rng.integers(3600, 72 * 3600)))
+            ev.at[i, "at"] = new
+            self._record(file, row_offset + i + 1, "at", "closed_before_opened", orig, new)
+        later = np.flatnonzero(seq > 1)
+        later = later[ev["action"].to_numpy()[later] != "close"]
+        # neighbours stay untouched, so "earlier than the event before it" holds against the written file
+        later = later[[int(i) - 1 not in used and int(i) + 1 not in used for i in later]]
+        shifted = [int(i) for i in rng.permutation(later)]
+        chosen: list[int] = []
+        for i in shifted:
+            if len(chosen) == k:
+                break
+            if i in used or i - 1 in used or i + 1 in used:
+                continue
+            chosen.append(i)
+            used.add(i)
+        for i in chosen:
+            orig = ev.at[i, "at"]
+            new = pd.Timestamp(at[i - 1]) - pd.Timedelta(seconds=int(rng.integers(600, 24 * 3600)))
+            ev.at[i, "at"] = new
+            self._record(file, row_offset + i + 1, "at", "event_out_of_order", orig, new)
+        for i in pick(np.flatnonzero(ev["actor_id"].notna().to_numpy())):
+            orig = ev.at[i, "actor_id"]
+            ev.at[i, "actor_id"] = None
+            self._record(file, row_offset + i + 1, "actor_id", "missing_field", orig, None)
+        return ev
 
     # --- hotline ------------------------------------------------------------------------------------------------
     def hotline(self, df: pd.DataFrame, files: list[str]) -> pd.DataFrame:

@@ -185,19 +185,40 @@ def community_names(params: dict[str, Any], n: int, rng: np.random.Generator) ->
     return names[:n]
 
 
+def area_growth(params: dict[str, Any], scale: float) -> float:
+    """Factor by which every built-up area grows at ``scale``: 1 up to scale 1, then scale ** exponent (a city
+    grows outwards much slower than its workload; see docs/synthetic-city.md)."""
+    exponent = float(params.get("built_up_growth", {}).get("exponent", 0.0))
+    return float(max(1.0, scale) ** exponent)
+
+
+def _ring_seeds(cx: float, cy: float, area_m2: float, n: int) -> np.ndarray:
+    """Seed points of the 街道/乡镇 that take over the grown ring: evenly around the centre, 3/4 of the way out."""
+    radius = 0.75 * np.sqrt(area_m2 / np.pi)
+    theta = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)  # from north, clockwise
+    return np.c_[cx + radius * np.cos(theta), cy + radius * np.sin(theta)]
+
+
 def build_geography(
     params: dict[str, Any],
     districts: dict[str, tuple[str, BaseGeometry]],
     streets: dict[str, list[StreetInput]],
+    scale: float = 1.0,
 ) -> CityGeography:
     """Build the city. ``districts`` maps district code → (name, lon/lat boundary); ``streets`` maps district
-    code → its 街道/乡镇 (real 12-digit codes)."""
+    code → its 街道/乡镇 (real 12-digit codes). Above scale 1 each built-up outline is enlarged by
+    ``area_growth`` (capped at ``built_up_growth.max_district_share`` of the district, and clipped to its real
+    boundary); the grown ring is shared among the district's other 街道/乡镇, one per ``ring_street_km2``."""
     rng = np.random.default_rng(int(params["geography_seed"]))
     size = float(params["grid_size_m"])
+    growth_cfg = params.get("built_up_growth", {})
+    growth = area_growth(params, scale)
     grid_rows: list[dict[str, Any]] = []
     comm_rows: list[dict[str, Any]] = []
     out: list[DistrictGeography] = []
-    names_pool = iter(community_names(params, 2000, rng))
+    expected_km2 = growth * sum(float(b["area_km2"]) for b in params["built_up"])
+    names_pool = iter(community_names(params, max(2000, int(3 * expected_km2 / float(params["community_area_km2"]))),
+                                      rng))
     for spec in params["built_up"]:
         dcode = str(spec["district"])
         dname, boundary = districts[dcode]
@@ -208,7 +229,13 @@ def build_geography(
         cx, cy = fwd.transform(lon, lat)
         district_xy = shapely.make_valid(
             shapely.transform(boundary, lambda xy, fwd=fwd: np.c_[fwd.transform(xy[:, 0], xy[:, 1])]))
-        blob = _blob(cx, cy, float(spec["area_km2"]) * 1e6, rng)
+        area_m2 = float(spec["area_km2"]) * 1e6
+        blob = _blob(cx, cy, area_m2, rng)
+        core = blob
+        if growth > 1.0:
+            cap = float(growth_cfg.get("max_district_share", 1.0)) * district_xy.area
+            grown_m2 = max(area_m2, min(area_m2 * growth, cap))
+            blob = shapely.affinity.scale(blob, *(2 * [np.sqrt(grown_m2 / area_m2)]), origin=(cx, cy))
         built = _polygonal(shapely.make_valid(blob.intersection(district_xy)))
         polys, keys, lookup, x0, y0, nx, ny = _cells(built, size, float(params.get("sliver_merge_m2", 3000)))
         built = _polygonal(shapely.union_all(polys))
@@ -225,6 +252,16 @@ def build_geography(
             raise KeyError(f"district {dcode}: streets {missing} not in the area tree")
         seeds = np.array([[cx + 1000 * spec["streets"][k][0], cy + 1000 * spec["streets"][k][1]] for k in street_keys])
         street_of = np.argmin(((cent[:, None, :] - seeds[None]) ** 2).sum(-1), axis=1)
+        if growth > 1.0:  # the grown ring goes to the district's other 街道/乡镇, in area-tree order
+            in_ring = ~shapely.contains_xy(core, cent[:, 0], cent[:, 1])
+            ring_km2 = sum(polys[i].area for i in np.flatnonzero(in_ring)) / 1e6
+            others = [k for k in by_code if k not in spec["streets"]]
+            n_ring = min(len(others), max(1, round(ring_km2 / float(growth_cfg.get("ring_street_km2", 40)))))
+            if n_ring and in_ring.any():
+                ring_seeds = _ring_seeds(cx, cy, built.area, n_ring)
+                near = np.argmin(((cent[in_ring][:, None, :] - ring_seeds[None]) ** 2).sum(-1), axis=1)
+                street_of[in_ring] = len(street_keys) + near
+                street_keys += others[:n_ring]
         community_of = np.zeros(len(polys), dtype=np.int64)
         comm_code_of = np.empty(len(polys), dtype=object)
         for s_i, skey in enumerate(street_keys):

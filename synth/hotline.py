@@ -12,6 +12,8 @@ _TOPICS = ("垃圾清运时间", "占道经营审批办理", "户外广告设置
            "绿化带养护责任单位", "路灯开关时间", "共享单车投放点", "施工许可公示")
 _COMPLAINTS = ("，已经好几天了，没人管", "，影响出行，要求尽快处理", "，存在安全隐患", "，味道很大", "，希望尽快解决")
 
+CALL_LEAD_MAX_S = 600  # a hotline case is reported at most this long after its call
+
 HOTLINE_COLUMNS = ("call_id", "called_at", "caller", "caller_type", "category", "text", "district_code", "grid_code",
                    "linked_case_id", "is_duplicate", "callback_at", "satisfaction")
 
@@ -23,7 +25,7 @@ def calls_for_chunk(cases: pd.DataFrame, params: dict[str, Any], first_call: int
     n = len(hot)
     rep = hot["reported_at"].to_numpy().astype("datetime64[s]").astype(np.int64)
     primary = pd.DataFrame({
-        "called_at": rep - rng.integers(60, 600, n), "linked_case_id": hot["case_id"].to_numpy(),
+        "called_at": rep - rng.integers(60, CALL_LEAD_MAX_S, n), "linked_case_id": hot["case_id"].to_numpy(),
         "is_duplicate": False, "subject": hot["description"].to_numpy(),
         "district_code": hot["district_code"].to_numpy(), "grid_code": hot["grid_code"].to_numpy(),
         "closed": hot["closed_at"].to_numpy().astype("datetime64[s]"),

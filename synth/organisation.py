@@ -39,9 +39,12 @@ def _names(n: int, params: dict[str, Any], rng: np.random.Generator) -> list[str
 
 
 def build_organisation(grids: pd.DataFrame, departments: list[Any], districts: list[str], scale: float,
-                       params: dict[str, Any], rng: np.random.Generator) -> Organisation:
+                       params: dict[str, Any], rng: np.random.Generator, area_growth: float = 1.0) -> Organisation:
+    """Staff grow with scale (capped); 监督员 are spread over the grids, which already grew with the built-up area
+    (``area_growth``), so only the rest of the staff factor makes their beats smaller."""
     org = params["organisation"]
     factor = float(min(max(scale, 1.0), float(org["max_staff_factor"])))
+    sup_factor = max(1.0, factor / max(area_growth, 1.0))
     rows: list[dict[str, Any]] = []
 
     def add(prefix: str, role: str, n: int, organisation: str, district: str = "", dept: str = "") -> None:
@@ -62,7 +65,7 @@ def build_organisation(grids: pd.DataFrame, departments: list[Any], districts: l
     for d in districts:
         idx = np.flatnonzero(grids["district_code"].to_numpy() == d)
         idx = idx[np.argsort(grids["grid_code"].to_numpy()[idx], kind="stable")]
-        n = max(1, int(np.ceil(len(idx) / float(org["grids_per_supervisor"]) * factor)))
+        n = max(1, int(np.ceil(len(idx) / float(org["grids_per_supervisor"]) * sup_factor)))
         n = min(n, len(idx))
         for j, block in enumerate(np.array_split(idx, n)):
             sup_of_grid[block] = len(rows)

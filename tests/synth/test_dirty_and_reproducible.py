@@ -59,7 +59,8 @@ def test_every_manifest_entry_is_in_the_files(dirty_dir: Path) -> None:
             continue
         df = _read(dirty_dir, e["file"], cache)
         found = df.iloc[e["row"] - 1][e["field"]]
-        if e["file"].endswith(".parquet") and e["field"].endswith("_at") and e["injected"] is not None:
+        is_time = e["field"] == "at" or e["field"].endswith("_at")
+        if e["file"].endswith(".parquet") and is_time and e["injected"] is not None:
             found = pd.Timestamp(found).strftime("%Y-%m-%d %H:%M:%S")
         assert _same(found, e["injected"]), e
         assert e["original"] != e["injected"], e
@@ -77,10 +78,19 @@ def test_defects_are_real_defects(dirty_dir: Path, city_dir: Path) -> None:
         (dirty_dir / gbk["file"]).read_bytes().decode("utf-8")
     for e in by_kind["gcj02_coordinates"]:  # GCJ-02 shifts Shuozhou by a few hundred metres
         assert 0.0005 < abs(e["injected"] - e["original"]) < 0.01
+    cases = pd.read_parquet(dirty_dir / "cases" / "cases.parquet").set_index("case_id")
+    events = pd.read_parquet(dirty_dir / "cases" / "case_events.parquet")
     for e in by_kind["closed_before_opened"]:
-        cases = pd.read_parquet(dirty_dir / e["file"])
-        row = cases.iloc[e["row"] - 1]
-        assert row["closed_at"] < row["reported_at"]
+        if e["file"] == "cases/cases.parquet":
+            row = cases.iloc[e["row"] - 1]
+            assert row["closed_at"] < row["reported_at"]
+        else:  # a 结案 event timed before the case was reported
+            event = events.iloc[e["row"] - 1]
+            assert event["action"] == "close" and event["at"] < cases.at[event["case_id"], "reported_at"]
+    for e in by_kind["event_out_of_order"]:
+        event, before = events.iloc[e["row"] - 1], events.iloc[e["row"] - 2]
+        assert event["case_id"] == before["case_id"] and event["at"] < before["at"]
+    assert any(e["field"] == "actor_id" for e in by_kind["missing_field"])
     # rows without defects are identical to the clean run (same seed)
     clean = pd.read_parquet(city_dir / "census" / "components.parquet")
     assert len(clean) == len(pd.read_parquet(dirty_dir / "census" / "components.parquet"))
@@ -129,7 +139,7 @@ def test_nothing_differs_from_the_clean_run_except_the_manifest(dirty_dir: Path,
             expected.setdefault(e["file"], set()).add((e["row"], e["field"]))
     batches = pd.read_csv(city_dir / "census" / "batches.csv", dtype=str)
     files = list(batches["file"]) + [str(p.relative_to(city_dir)) for p in (city_dir / "hotline").rglob("*.*")]
-    files.append("cases/cases.parquet")
+    files += ["cases/cases.parquet", "cases/case_events.parquet"]
     clean_cache: dict[str, pd.DataFrame] = {}
     dirty_cache: dict[str, pd.DataFrame] = {}
     for rel in files:
