@@ -1,0 +1,115 @@
+"""12319 call logs reach the warehouse without anybody's phone number, linked to the cases they are about,
+repeat calls about one problem counted once and the callback satisfaction kept."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import pandas as pd
+
+from transforms.hotline.ingest import ingest_hotline
+from transforms.hotline.privacy import DEMO_SALT, hash_identifier
+from warehouse.fingerprint import database_fingerprint
+from warehouse.store import Warehouse
+
+MONTH = "2026-01"
+
+
+def _calls(wh: Warehouse) -> pd.DataFrame:
+    with wh.writer() as con:
+        return con.execute("SELECT * EXCLUDE (batch_id) FROM core.hotline_call ORDER BY call_id").df()
+
+
+def test_gbk_csv_utf8_csv_and_xlsx_logs_give_the_same_calls(wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    gbk = ingest_hotline(wh, city / "hotline" / "gbk" / f"{MONTH}.csv", wh.settings)
+    from_gbk = _calls(wh)
+    assert gbk.encoding == "gbk" and gbk.rows_in == gbk.rows_loaded > 0
+    other = Warehouse(wh.settings.with_data_dir(tmp_path / "other"))
+    from transforms.cases.parquet_import import import_parquet
+
+    import_parquet(other, city / "cases", edition="gbt47678.5-2026")
+    xlsx = ingest_hotline(other, city / "hotline" / "xlsx" / f"{MONTH}.xlsx", other.settings)
+    assert xlsx.encoding == "xlsx"
+    pd.testing.assert_frame_equal(_calls(other), from_gbk)
+    utf8 = tmp_path / f"{MONTH}.csv"
+    pd.read_csv(city / "hotline" / "gbk" / f"{MONTH}.csv", dtype=str, encoding="gbk",
+                keep_default_na=False).to_csv(utf8, index=False, encoding="utf-8")
+    third = Warehouse(wh.settings.with_data_dir(tmp_path / "third"))
+    import_parquet(third, city / "cases", edition="gbt47678.5-2026")
+    assert ingest_hotline(third, utf8, third.settings).encoding == "utf-8"
+    pd.testing.assert_frame_equal(_calls(third), from_gbk)
+
+
+def test_no_raw_phone_number_reaches_core_or_quarantine(wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(city / "hotline" / "raw" / f"{MONTH}.csv", dtype=str, keep_default_na=False)
+    numbers = set(raw["caller_number"])
+    # a caller dictates a number into the notes, and a row with an unreadable time goes to quarantine
+    raw.loc[0, "text"] = f"请回电 {raw.loc[1, 'caller_number']} 或 0349-5551234"
+    raw.loc[2, "called_at"] = "上周三"
+    log = tmp_path / "log.csv"
+    raw.to_csv(log, index=False, encoding="gbk")
+    result = ingest_hotline(wh, log, wh.settings)
+    assert result.rows_quarantined == 1 and result.rows_loaded == len(raw) - 1
+
+    with wh.writer() as con:
+        texts = con.execute(
+            "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM core.hotline_call").fetchall()
+        quarantined = con.execute("SELECT CAST(raw_record AS VARCHAR), rule FROM quarantine.rejected_row").fetchall()
+        landed = con.execute("SELECT landed_path FROM landing.landed_file WHERE kind = 'hotline'").fetchone()
+        hashes = con.execute("SELECT caller_hash FROM core.hotline_call WHERE call_id = ?",
+                             [raw.loc[3, "call_id"]]).fetchone()
+    stored = " ".join(str(v) for row in texts + quarantined for v in row)
+    assert not {n for n in numbers if n in stored}
+    assert "5551234" not in stored and re.search(r"(?<![\dA-Z])1[3-9]\d{9}(?!\d)", stored) is None
+    assert quarantined[0][1] == "bad_called_at" and "****" in quarantined[0][0]
+    assert hashes == (hash_identifier(raw.loc[3, "caller_number"], DEMO_SALT),)
+    # landing keeps the file byte-for-byte (the warehouse's rule) but readable by its owner only
+    assert landed is not None
+    mode = (wh.settings.landing_dir / landed[0]).stat().st_mode
+    assert not mode & (stat.S_IRGRP | stat.S_IROTH)
+
+
+def test_calls_are_linked_by_case_number_or_by_place_time_and_category(
+    wh: Warehouse, city: Path, tmp_path: Path
+) -> None:
+    raw = pd.read_csv(city / "hotline" / "raw" / f"{MONTH}.csv", dtype=str, keep_default_na=False)
+    with_case = raw[(raw["linked_case_id"] != "") & (raw["is_duplicate"] == "否") & (raw["text"] != "")]
+    forgotten = with_case.index[:10]
+    truth = raw.loc[forgotten, ["call_id", "linked_case_id"]]
+    raw.loc[forgotten, "linked_case_id"] = ""  # the operator did not write the case number down
+    log = tmp_path / "log.csv"
+    raw.to_csv(log, index=False)
+    result = ingest_hotline(wh, log, wh.settings)
+    calls = _calls(wh).set_index("call_id")
+
+    assert result.linked_matched >= 8
+    matched = calls.loc[truth["call_id"]]
+    right = (matched["case_id"] == "synth:" + truth.set_index("call_id")["linked_case_id"])
+    assert right.sum() >= 8 and (matched.loc[matched["link_method"] == "matched", "case_id"].notna()).all()
+    assert (calls.loc[raw.loc[raw["linked_case_id"] != "", "call_id"], "link_method"] == "logged").all()
+    enquiries = calls[calls["category"] == "咨询"]
+    assert (enquiries["link_method"] == "none").all()
+    # callback satisfaction kept in the conformed vocabulary
+    sat = calls["satisfaction"].value_counts().to_dict()
+    assert set(sat) <= {"satisfied", "basically_satisfied", "dissatisfied", "unreached"} and sat
+
+
+def test_repeat_calls_about_one_problem_count_once_and_reingest_changes_nothing(wh: Warehouse, city: Path) -> None:
+    log = city / "hotline" / "raw" / f"{MONTH}.csv"
+    raw = pd.read_csv(log, dtype=str, keep_default_na=False)
+    ingest_hotline(wh, log, wh.settings)
+    calls = _calls(wh).set_index("call_id")
+    repeats = calls[calls["is_repeat"]]
+    # the log's own marker of a repeat call agrees with what was derived independently from case + time
+    marked = set(raw.loc[raw["is_duplicate"] == "是", "call_id"])
+    assert set(repeats.index) == marked
+    firsts = calls.loc[repeats["repeat_of"]]
+    assert (firsts["case_id"].to_numpy() == repeats["case_id"].to_numpy()).all()
+    assert (~firsts["is_repeat"]).all()
+    with wh.writer() as con:
+        before = database_fingerprint(con)
+    ingest_hotline(wh, log, wh.settings)
+    with wh.writer() as con:
+        assert database_fingerprint(con) == before

@@ -1,0 +1,71 @@
+"""The conformed case model: the columns of core.case / core.case_event and how a batch is written.
+
+Every source (change feed, legacy export, synthetic Parquet) builds DataFrames with these columns and hands them
+to :func:`replace_batch`, so "one case model whatever the source" is enforced in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+CASE_COLUMNS: tuple[str, ...] = (
+    "case_id", "origin_system", "origin_case_id", "edition", "kind", "subclass_code", "source", "description",
+    "reported_at", "reporter_id", "grid_code", "community_code", "street_code", "district_code", "lon", "lat",
+    "department_code", "handling_class", "status", "closed_at", "flags", "batch_id",
+    "origin_timezone", "origin_status", "origin_category", "origin_source", "origin_department", "address",
+    "due_at", "area_method",
+)
+EVENT_COLUMNS: tuple[str, ...] = (
+    "case_id", "seq", "event_id", "action", "from_state", "to_state", "occurred_at", "actor_id", "actor_role",
+    "department_code", "district_code", "outcome", "deadline_at", "deadline_met", "overdue_multiple",
+    "limit_hours", "limit_basis", "handbook_version", "comment", "origin_system", "batch_id",
+    "origin_action", "step",
+)
+# The workflow's states (casework.workflow.State) are the case statuses of the conformed model.
+STATUSES: tuple[str, ...] = (
+    "reported", "verifying", "accepted", "registered", "dispatched", "handling", "handled", "checked", "closed",
+    "rejected", "return_requested", "extension_requested", "shelve_requested", "shelved", "void_requested", "voided",
+)
+TERMINAL_STATUSES: tuple[str, ...] = ("closed", "rejected", "voided")
+ACTIONS: tuple[str, ...] = (
+    "report", "accept", "verify", "register", "dispatch", "handle", "feedback", "check", "close", "rework",
+    "return", "extend", "shelve", "unshelve", "void", "reject",
+)
+SOURCES: tuple[str, ...] = ("supervisor", "hotline", "public", "video", "leader", "other")
+
+
+def conform(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The frame with exactly ``columns`` in order (missing ones NULL): what the INSERT expects."""
+    out = frame.reindex(columns=list(columns))
+    return out
+
+
+def delete_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    con.execute("DELETE FROM core.case_event WHERE batch_id = ?", [batch_id])
+    con.execute('DELETE FROM core."case" WHERE batch_id = ?', [batch_id])
+
+
+def insert_cases(con: duckdb.DuckDBPyConnection, cases: pd.DataFrame) -> None:
+    if cases.empty:
+        return
+    frame = conform(cases, CASE_COLUMNS)  # noqa: F841 — read by DuckDB's replacement scan
+    cols = ", ".join(CASE_COLUMNS)
+    con.execute(f'INSERT INTO core."case" ({cols}) SELECT {cols} FROM frame ORDER BY case_id')
+
+
+def insert_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> None:
+    if events.empty:
+        return
+    frame = conform(events, EVENT_COLUMNS)  # noqa: F841 — read by DuckDB's replacement scan
+    cols = ", ".join(EVENT_COLUMNS)
+    con.execute(f"INSERT INTO core.case_event ({cols}) SELECT {cols} FROM frame ORDER BY case_id, seq")
+
+
+def replace_batch(con: duckdb.DuckDBPyConnection, batch_id: str, cases: pd.DataFrame, events: pd.DataFrame) -> None:
+    """Delete this batch's cases and events, insert the new ones (call inside the load's transaction)."""
+    delete_batch(con, batch_id)
+    insert_cases(con, cases)
+    insert_events(con, events)

@@ -1,0 +1,84 @@
+"""``szcg cases …`` and ``szcg hotline …``: cases and hotline calls into the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from szcg.cliutil import Outcome, add_command, add_group
+from szcg.errors import InputRejected, RowProblem
+from szcg.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cases = add_group(subparsers, "cases", help="cases into the warehouse: change feed, legacy exports, Parquet")
+    sync = add_command(cases, "sync", _sync, help="pull new events from the case service's change feed")
+    sync.add_argument("--url", required=True, help="base URL of the case service, e.g. http://127.0.0.1:8000")
+    sync.add_argument("--token", default=os.environ.get("SZCG_CASEWORK_TOKEN"),
+                      help="bearer token of an evaluator/admin account (default: $SZCG_CASEWORK_TOKEN)")
+    sync.add_argument("--page-size", type=int, default=1000)
+    imp = add_command(cases, "import", _import, help="import a legacy case system's CSV export with a mapping")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--mapping", type=Path, required=True, help="mapping YAML (see transforms/mappings/)")
+    pq = add_command(cases, "import-parquet", _import_parquet,
+                     help="import cases.parquet + case_events.parquet (synthetic city, origin 'synth')")
+    pq.add_argument("directory", type=Path)
+    pq.add_argument("--origin-system", default="synth")
+    hotline = add_group(subparsers, "hotline", help="12319 hotline logs into the warehouse")
+    ingest = add_command(hotline, "ingest", _ingest, help="ingest a hotline log (CSV GBK/UTF-8 or XLSX)")
+    ingest.add_argument("path", type=Path)
+    ingest.add_argument("--mapping", type=Path, default=None,
+                        help="column mapping YAML (default: transforms/mappings/hotline_default.yaml)")
+
+
+def _need_file(path: Path) -> None:
+    if not path.exists():
+        raise InputRejected(f"{path}: no such file", [RowProblem(str(path), 0, "path", "file_exists", "文件不存在")])
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.cases.feed_pull import HttpFeedClient, pull_feed
+    from warehouse.store import Warehouse
+
+    result = pull_feed(Warehouse(settings), HttpFeedClient(args.url, args.token), page_size=args.page_size)
+    return Outcome(result.to_dict(), f"pulled {result.events_seen} events in {result.pages} pages"
+                   f" ({result.events_loaded} new, {result.events_already_present} already present,"
+                   f" {result.events_quarantined} quarantined); cursor {result.cursor_before} → {result.cursor_after}")
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.cases.legacy_import import import_legacy
+    from transforms.cases.mapping import load_mapping
+    from warehouse.store import Warehouse
+
+    _need_file(args.path)
+    result = import_legacy(Warehouse(settings), args.path, load_mapping(args.mapping))
+    flags = ", ".join(f"{k} {v}" for k, v in sorted(result.flags.items())) or "none"
+    rules = ", ".join(f"{k} {v}" for k, v in sorted(result.quarantine_rules.items())) or "none"
+    return Outcome(result.to_dict(), f"{result.file} → batch {result.batch_id}: {result.rows_in} rows in,"
+                   f" {result.rows_loaded} cases loaded, {result.rows_quarantined} quarantined ({rules});"
+                   f" {result.events_loaded} events; flags: {flags}")
+
+
+def _import_parquet(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.cases.parquet_import import import_parquet
+    from warehouse.store import Warehouse
+
+    _need_file(args.directory)
+    result = import_parquet(Warehouse(settings), args.directory, origin_system=args.origin_system)
+    return Outcome(result.to_dict(), f"{args.directory}: {result.cases_loaded} cases, {result.events_loaded} events"
+                   f" loaded, {result.cases_quarantined + result.events_quarantined} rows quarantined"
+                   f" in {result.seconds:.1f}s")
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.hotline.ingest import ingest_hotline
+    from warehouse.store import Warehouse
+
+    _need_file(args.path)
+    result = ingest_hotline(Warehouse(settings), args.path, settings, mapping_path=args.mapping)
+    return Outcome(result.to_dict(), f"{args.path.name} → batch {result.batch_id}: {result.rows_in} calls in,"
+                   f" {result.rows_loaded} loaded ({result.linked_logged} linked by case number,"
+                   f" {result.linked_matched} matched, {result.repeats} repeats),"
+                   f" {result.rows_quarantined} quarantined")
