@@ -43,6 +43,10 @@ superset-env: $(SUPERSET_VENV)/.installed
 lock: | $(UV)
 	$(UV) pip compile -q --python-version 3.11 requirements/pipeline.in -o requirements/pipeline.lock
 	$(UV) pip compile -q --python-version 3.11 requirements/superset.in -o requirements/superset.lock
+	$(UV) pip compile -q --python-version 3.11 requirements/pipeline.in deploy/requirements-deploy.in \
+		-c requirements/pipeline.lock -o deploy/requirements-deploy.lock
+	$(UV) pip compile -q --python-version 3.11 requirements/superset.in deploy/requirements-superset-deploy.in \
+		-c requirements/superset.lock -o deploy/requirements-superset-deploy.lock
 
 lint: env
 	$(BIN)/ruff check .

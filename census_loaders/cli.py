@@ -97,9 +97,6 @@ def census_ingest(args: argparse.Namespace, settings: Settings) -> Outcome:
                 lines.append(f"  report: {summary['report']['html']}")
     published = None
     if loaded_any and not args.no_publish:
-        from quality.census import register_census_audits
-
-        register_census_audits()
         published = wh.publish(reason="census " + ", ".join(b["batch_id"] for b in batches))
         lines.append(f"published snapshot {published.snapshot_id}")
     rejected = any(b["rejected"] for b in batches)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quality.gx import Expectation
+from warehouse.audits import register_audit
 
 # Source-field label per canonical column, filled by the loader from the mapping (falls back to the column name).
 FieldLabels = dict[str, str]
@@ -179,8 +180,5 @@ def component_history_problems(con: Any) -> list[str]:
     return problems
 
 
-def register_census_audits() -> None:
-    """Add the census audits to the publish gate (called by the census CLI before it publishes)."""
-    from warehouse.audits import register_audit
-
-    register_audit("component_history")(component_history_problems)
+# Part of every publish gate (warehouse.audits imports this module before auditing a snapshot).
+register_audit("component_history")(component_history_problems)

@@ -21,7 +21,16 @@ from szcg.settings import load_settings
 
 # Area modules, in the order their groups appear in --help. Each imports only argparse-level code at the top;
 # heavy libraries are imported inside handlers so ``szcg --help`` stays fast.
-AREAS: tuple[str, ...] = ("warehouse.cli", "standards.cli", "synth.cli", "transforms.cli", "casework.cli", "census_loaders.cli", "transforms.evaluation.cli", "dashboards.cli")
+AREAS: tuple[str, ...] = (
+    "warehouse.cli",
+    "standards.cli",
+    "synth.cli",
+    "transforms.cli",
+    "casework.cli",
+    "census_loaders.cli",
+    "transforms.evaluation.cli",
+    "dashboards.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

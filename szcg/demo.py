@@ -1,0 +1,328 @@
+"""``make demo``: the whole pipeline on a synthetic city, run through Airflow (``dag.test()``, no scheduler).
+
+Everything lands under ``$SZCG_DATA_DIR`` (default ./var): the synthetic city, the warehouse and its snapshots,
+Airflow's SQLite metadata, the case service's database, reports. Running it again changes nothing: inputs already
+landed are recognised by their hash, the case service is not replayed twice, the month already published stays
+published; the final check compares the published warehouse's fingerprints with the previous run's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from orchestration import airflow_env
+from szcg.settings import Settings, load_settings
+
+SEED = 1
+SCALE = float(os.environ.get("SZCG_DEMO_SCALE", "1"))
+MONTHS = 3
+REPLAY_REPORTS = 60  # the newest synthetic case reports, filed again through the live case service
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+class Airflow:
+    """The embedded Airflow: parse the repo's dags/ once, run DAGs with ``dag.test()``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        airflow_env.configure(data_dir)
+        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+        migrated = airflow_env.migrate_once(data_dir)
+        airflow_env.ensure_pool()
+        from airflow.dag_processing.dagbag import DagBag
+
+        self.bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER), safe_mode=False)
+        if self.bag.import_errors:
+            raise RuntimeError(f"DAG import errors: {self.bag.import_errors}")
+        say(f"airflow: metadata {os.environ['AIRFLOW_HOME']}/airflow.db ({'migrated' if migrated else 'up to date'}),"
+            f" pool warehouse_writer (1 slot), {len(self.bag.dags)} DAGs")
+
+    def run(self, dag_id: str, conf: dict[str, Any] | None = None, logical_date: datetime | None = None) -> Any:
+        started = time.perf_counter()
+        dag = self.bag.dags[dag_id]
+        kwargs: dict[str, Any] = {"run_conf": conf or {}}
+        if logical_date is not None:
+            kwargs["logical_date"] = logical_date
+        run = dag.test(**kwargs)
+        state = str(getattr(run, "state", "unknown"))
+        if not state.endswith("success"):
+            failed = [ti.task_id for ti in run.get_task_instances() if str(ti.state).endswith("failed")]
+            raise RuntimeError(f"DAG {dag_id} run {run.run_id} ended {state}; failed tasks: {failed}")
+        say(f"  ✓ {dag_id} {json.dumps(conf or {}, ensure_ascii=False)} ({time.perf_counter() - started:.1f}s)")
+        return run
+
+    def xcom(self, run: Any, task_id: str) -> Any:
+        ti = next(t for t in run.get_task_instances() if t.task_id == task_id)
+        return ti.xcom_pull(task_ids=task_id)
+
+
+def synthesize(settings: Settings) -> Path:
+    out = settings.data_dir / "synth" / f"shuozhou-seed{SEED}"
+    if (out / "synth.json").is_file():
+        say(f"synthetic city: {out} (already generated)")
+        return out
+    from synth.city import Options, generate_city
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary = generate_city(Options(out, SCALE, MONTHS, SEED, False, progress=False), settings)
+    c = summary["counts"]
+    say(f"synthetic city (SYNTHETIC data): {out}: {c['grids']} grids, {c['components']} components in"
+        f" {c['census_batches']} batches, {c['cases']} cases, {c['hotline_calls']} hotline calls")
+    return out
+
+
+def load_reference(settings: Settings) -> None:
+    """The city's configuration (catalogue, areas, departments) into the conformed dimensions."""
+    from standards.city import load_city
+    from transforms.reference.load import load_reference as load
+    from warehouse.store import Warehouse
+
+    wh = Warehouse(settings)
+    before = published_or_none(settings)
+    result = load(wh, load_city(settings))
+    if published_or_none(settings) is None or before != work_fingerprint(settings):
+        wh.publish(reason="reference data (standards/)")
+    say(f"reference data: {result.subclasses} subclasses, {result.areas} areas, {result.departments} departments"
+        " (standards/ → core dimensions)")
+
+
+def published_or_none(settings: Settings) -> dict[str, list[Any]] | None:
+    from warehouse.store import NothingPublished
+
+    try:
+        return published_fingerprint(settings)
+    except NothingPublished:
+        return None
+
+
+def work_fingerprint(settings: Settings) -> dict[str, list[Any]]:
+    from warehouse.fingerprint import database_fingerprint
+    from warehouse.store import Warehouse
+
+    with Warehouse(settings).writer() as con:
+        return {t: [n, fp] for t, (n, fp) in database_fingerprint(con).items()}
+
+
+def load_grids(settings: Settings, city: Path) -> None:
+    from census_loaders.cityctx import city_context
+    from census_loaders.config import load_census_config
+    from census_loaders.grids import load_grids as load
+    from warehouse.store import Warehouse
+
+    meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
+    valid_from = date.fromisoformat(meta["period"][0]) - timedelta(days=400)  # before the first census batch
+    wh = Warehouse(settings)
+    with wh.writer(spatial=True) as con:
+        result = load(con, wh, city / "geography" / "grids.gpkg", load_census_config(settings),
+                      city_context(settings), valid_from)
+    if result.rows_loaded and not result.already_loaded:
+        wh.publish(reason=f"grids {result.batch_id}")
+    verb = "already loaded" if result.already_loaded else f"{result.rows_loaded} loaded"
+    say(f"grids: {result.rows_in} grids ({verb}), {result.communities_added} communities added")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def case_service(settings: Settings) -> Iterator[str]:
+    """The case service on loopback (uvicorn, a free port), for as long as the block runs."""
+    import httpx
+
+    from szcg.cli import main as szcg
+
+    with open(os.devnull, "w") as quiet:
+        sys.stdout, saved = quiet, sys.stdout
+        try:
+            szcg(["casework", "seed-demo-users"])  # skips users that exist
+        finally:
+            sys.stdout = saved
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = settings.data_dir / "casework" / "service.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "szcg.cli", "serve", "casework", "--host", "127.0.0.1", "--port", str(port),
+             "--log-level", "warning"], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"case service did not start; see {log}")
+            time.sleep(0.3)
+        say(f"case service: {url} (pid {proc.pid}, database {settings.casework_db_url}, log {log})")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def replay(url: str, city: Path) -> None:
+    """File the newest synthetic case reports through the API as their districts' supervisors (once)."""
+    import httpx
+
+    from casework.cli import DEMO_PASSWORD
+    from synth.replay import iter_case_actions
+
+    def token(user: str) -> str:
+        r = httpx.post(f"{url}/auth/token", json={"username": user, "password": DEMO_PASSWORD}, timeout=30)
+        r.raise_for_status()
+        return str(r.json()["access_token"])
+
+    feed = httpx.get(f"{url}/events", params={"after": 0, "limit": 1}, timeout=30,
+                     headers={"Authorization": f"Bearer {token('evaluator')}"})
+    feed.raise_for_status()
+    if feed.json()["events"]:
+        say("  case activity already replayed into the case service: nothing replayed")
+        return
+    reports = [a for a in iter_case_actions(city) if a.action == "report" and a.payload.get("district_code")]
+    tokens: dict[str, str] = {}
+    filed, refused = 0, dict[int, int]()
+    for action in reports[-REPLAY_REPORTS:]:
+        p = action.payload
+        user = f"supervisor-{p['district_code']}"
+        tokens.setdefault(user, token(user))
+        body = {"kind": p["kind"], "subclass_code": p["subclass_code"], "description": p.get("description") or "",
+                "lat": p.get("lat"), "lon": p.get("lon"), "grid_code": p.get("grid_code"),
+                "district_code": p["district_code"]}
+        r = httpx.post(f"{url}/cases", json=body, headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=30)
+        if r.status_code == 201:
+            filed += 1
+        else:
+            refused[r.status_code] = refused.get(r.status_code, 0) + 1
+    say(f"  replayed {filed} case reports through POST /cases" + (f"; refused {refused}" if refused else ""))
+
+
+def latest_complete_month(city: Path) -> str:
+    meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
+    end = date.fromisoformat(meta["period"][1])
+    last = end if (end + timedelta(days=1)).month != end.month else end.replace(day=1) - timedelta(days=1)
+    return f"{last:%Y-%m}"
+
+
+def end_of_data(city: Path) -> datetime:
+    """The synthetic city's "now": quality checks for late data are judged as of the day after its last day."""
+    from orchestration.periods import CST
+
+    meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
+    end = date.fromisoformat(meta["period"][1]) + timedelta(days=1)
+    return datetime(end.year, end.month, end.day, tzinfo=CST)
+
+
+def published_fingerprint(settings: Settings) -> dict[str, list[Any]]:
+    from warehouse.fingerprint import database_fingerprint
+    from warehouse.store import Warehouse
+
+    with Warehouse(settings).reader() as con:
+        return {t: [n, fp] for t, (n, fp) in database_fingerprint(con).items()}
+
+
+def main() -> int:
+    started = time.perf_counter()
+    settings = load_settings()
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    say(f"szcg demo — everything under {data_dir}")
+    af = Airflow(data_dir)
+    city = synthesize(settings)
+    load_reference(settings)
+    load_grids(settings, city)
+
+    say("census batches (DAG census_ingest, one run per batch):")
+    batches = (city / "census" / "batches.csv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in batches:
+        file, district = line.split(",")[:2]
+        af.run("census_ingest", {"path": str(city / file), "district": district, "mapping": ""})
+
+    say("case history (DAG legacy_case_import, the synthetic city's Parquet export):")
+    af.run("legacy_case_import", {"path": str(city / "cases"), "mapping": ""})
+
+    say("live cases (case service API → DAG casework_sync):")
+    with case_service(settings) as url:
+        replay(url, city)
+        from casework.cli import DEMO_PASSWORD
+
+        os.environ.update(SZCG_CASEWORK_URL=url, SZCG_CASEWORK_USER="evaluator", SZCG_CASEWORK_PASSWORD=DEMO_PASSWORD)
+        af.run("casework_sync")
+
+    say("hotline logs (DAG hotline_ingest, one run per file):")
+    for log in sorted((city / "hotline" / "gbk").glob("*.csv")):
+        af.run("hotline_ingest", {"path": str(log)})
+
+    from orchestration.periods import first_instant_after
+
+    period = latest_complete_month(city)
+    say(f"evaluation (DAG monthly_evaluation for {period}, logical date {first_instant_after(period):%Y-%m-%d}):")
+    run = af.run("monthly_evaluation", logical_date=first_instant_after(period))
+    published = af.xcom(run, "publish") or {}
+    say(
+        f"  scorecards {period} version {published.get('version')}"
+        f" ({'already published, unchanged' if published.get('already_published') else 'published now'})"
+    )
+
+    say("warehouse quality (DAG warehouse_quality):")
+    try:
+        af.run("warehouse_quality", logical_date=end_of_data(city))
+    except RuntimeError as exc:
+        say(f"  quality problems found (see reports/quality/): {exc}")
+
+    return finish(settings, started)
+
+
+def finish(settings: Settings, started: float) -> int:
+    from warehouse.store import Warehouse
+
+    wh = Warehouse(settings)
+    current = next((s for s in wh.snapshots() if s.current), None)
+    prints = published_fingerprint(settings)
+    state = settings.data_dir / "demo" / "fingerprint.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    verdict = 0
+    if state.is_file():
+        before = json.loads(state.read_text(encoding="utf-8"))
+        changed = sorted(t for t in set(before) | set(prints) if before.get(t) != prints.get(t))
+        if changed:
+            say(f"NOT idempotent: this re-run changed {len(changed)} tables: {', '.join(changed)}")
+            verdict = 1
+        else:
+            say(f"idempotent: this re-run left all {len(prints)} published tables identical (fingerprints)")
+    state.write_text(json.dumps(prints, indent=1, sort_keys=True), encoding="utf-8")
+    rows = sum(n for n, _ in prints.values())
+    d = settings.data_dir
+    say("")
+    say("where everything is:")
+    say(f"  published warehouse  {wh.published_path()}  (snapshot {current.snapshot_id if current else '?'},"
+        f" {rows} rows; readers open it read-only)")
+    say(f"  work database        {settings.work_db_path}  (the single writer's)")
+    say(f"  reports              {d / 'reports'}  (census batch reports, monthly report, quality, run reports)")
+    say(f"  Airflow metadata     {d / 'airflow' / 'airflow.db'}  (`AIRFLOW_HOME={d / 'airflow'} airflow dags list`)")
+    say(f"  case service data    {settings.casework_db_url}")
+    say("dashboards: `make superset-env` once, then `szcg dashboards up` (Superset on loopback; it prints the URL,"
+        " user and dashboards); `szcg dashboards down` stops it.")
+    say(f"demo finished in {time.perf_counter() - started:.0f}s")
+    return verdict
+
+
+if __name__ == "__main__":
+    sys.exit(main())
