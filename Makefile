@@ -23,6 +23,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(UV): | $(BIN)/python
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
 
 $(VENV)/.installed: requirements/pipeline.lock pyproject.toml | $(UV)

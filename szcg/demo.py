@@ -26,7 +26,7 @@ from szcg.settings import Settings, load_settings
 SEED = 1
 SCALE = float(os.environ.get("SZCG_DEMO_SCALE", "1"))
 MONTHS = 3
-REPLAY_REPORTS = 60  # the newest synthetic case reports, filed again through the live case service
+REPLAY_CASES = 60  # the newest synthetic 监督员 cases, walked through the live case service
 
 
 def say(message: str) -> None:
@@ -178,40 +178,121 @@ def case_service(settings: Settings) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+# A synthetic step → the case service's actions for it (approvals are asked for, then granted).
+SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "accept": ("accept",),
+    "register": ("register",),
+    "dispatch": ("dispatch",),
+    "handle": ("handle",),
+    "feedback": ("feedback",),
+    "check": ("check",),
+    "rework": ("rework",),
+    "close": ("close",),
+    "return": ("request_return", "approve_return"),
+    "extend": ("request_extension", "approve_extension"),
+    "shelve": ("request_shelve", "approve_shelve"),
+    "void": ("request_void", "approve_void"),
+}
+ACTION_ROLE = {
+    "accept": "operator",
+    "register": "shift_leader",
+    "close": "shift_leader",
+    "approve_return": "shift_leader",
+    "approve_extension": "shift_leader",
+    "approve_shelve": "shift_leader",
+    "approve_void": "shift_leader",
+    "dispatch": "dispatcher",
+    "request_void": "dispatcher",
+    "handle": "department",
+    "feedback": "department",
+    "request_return": "department",
+    "request_extension": "department",
+    "request_shelve": "department",
+    "check": "supervisor",
+    "rework": "supervisor",
+}
+
+
 def replay(url: str, city: Path) -> None:
-    """File the newest synthetic case reports through the API as their districts' supervisors (once)."""
+    """Walk the newest synthetic 监督员 cases through the live service, step by step, as the people whose role
+    each step needs (once: skipped when the service already has events). The service stamps its own clock, so
+    these cases are "today's"; the history comes from the Parquet import."""
     import httpx
 
     from casework.cli import DEMO_PASSWORD
     from synth.replay import iter_case_actions
 
-    def token(user: str) -> str:
-        r = httpx.post(f"{url}/auth/token", json={"username": user, "password": DEMO_PASSWORD}, timeout=30)
-        r.raise_for_status()
-        return str(r.json()["access_token"])
+    tokens: dict[str, str] = {}
 
-    feed = httpx.get(f"{url}/events", params={"after": 0, "limit": 1}, timeout=30,
-                     headers={"Authorization": f"Bearer {token('evaluator')}"})
+    def headers(user: str) -> dict[str, str]:
+        if user not in tokens:
+            r = httpx.post(f"{url}/auth/token", json={"username": user, "password": DEMO_PASSWORD}, timeout=30)
+            r.raise_for_status()
+            tokens[user] = str(r.json()["access_token"])
+        return {"Authorization": f"Bearer {tokens[user]}"}
+
+    feed = httpx.get(f"{url}/events", params={"after": 0, "limit": 1}, timeout=30, headers=headers("evaluator"))
     feed.raise_for_status()
     if feed.json()["events"]:
         say("  case activity already replayed into the case service: nothing replayed")
         return
-    reports = [a for a in iter_case_actions(city) if a.action == "report" and a.payload.get("district_code")]
-    tokens: dict[str, str] = {}
-    filed, refused = 0, dict[int, int]()
-    for action in reports[-REPLAY_REPORTS:]:
-        p = action.payload
-        user = f"supervisor-{p['district_code']}"
-        tokens.setdefault(user, token(user))
-        body = {"kind": p["kind"], "subclass_code": p["subclass_code"], "description": p.get("description") or "",
-                "lat": p.get("lat"), "lon": p.get("lon"), "grid_code": p.get("grid_code"),
-                "district_code": p["district_code"]}
-        r = httpx.post(f"{url}/cases", json=body, headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=30)
-        if r.status_code == 201:
-            filed += 1
-        else:
-            refused[r.status_code] = refused.get(r.status_code, 0) + 1
-    say(f"  replayed {filed} case reports through POST /cases" + (f"; refused {refused}" if refused else ""))
+    by_case: dict[str, list[Any]] = {}
+    for action in iter_case_actions(city):
+        by_case.setdefault(action.case_id, []).append(action)
+    chosen = [
+        actions
+        for actions in by_case.values()
+        if actions[0].action == "report"
+        and actions[0].payload.get("source") == "supervisor"
+        and actions[0].payload.get("district_code")
+    ][-REPLAY_CASES:]
+    steps, refused = 0, dict[str, int]()
+    for actions in chosen:
+        p = actions[0].payload
+        district = p["district_code"]
+        body = {k: p.get(k) for k in ("kind", "subclass_code", "lat", "lon", "grid_code", "district_code")}
+        r = httpx.post(
+            f"{url}/cases",
+            json={**body, "description": p.get("description") or ""},
+            headers=headers(f"supervisor-{district}"),
+            timeout=30,
+        )
+        if r.status_code != 201:
+            refused[f"report {r.status_code}"] = refused.get(f"report {r.status_code}", 0) + 1
+            continue
+        case = r.json()["case"]
+        steps += 1
+        for synthetic in actions[1:]:
+            for service_action in SERVICE_ACTIONS.get(synthetic.action, ()):
+                role = ACTION_ROLE[service_action]
+                user = {
+                    "operator": "operator",
+                    "shift_leader": "leader",
+                    "dispatcher": f"dispatcher-{district}",
+                    "department": f"dept-{case['department_code']}",
+                    "supervisor": case.get("supervisor") or f"supervisor-{district}",
+                }[role]
+                transition: dict[str, Any] = {"action": service_action, "expected_version": case["version"]}
+                if service_action == "dispatch" and synthetic.department_code:
+                    transition["department_code"] = synthetic.department_code
+                if service_action in ("request_extension", "approve_extension"):
+                    transition["hours"] = 24
+                r = httpx.post(
+                    f"{url}/cases/{case['id']}/transitions", json=transition, headers=headers(user), timeout=30
+                )
+                if r.status_code != 200:
+                    key = f"{service_action} {r.status_code}"
+                    refused[key] = refused.get(key, 0) + 1
+                    break
+                case = r.json()["case"]
+                steps += 1
+            else:
+                continue
+            break  # a refused step ends this case's replay
+    say(
+        f"  replayed {len(chosen)} cases ({steps} actions) through the case service API"
+        + (f"; refused: {refused}" if refused else "")
+    )
 
 
 def latest_complete_month(city: Path) -> str:

@@ -1,0 +1,240 @@
+"""``szcg evaluate …`` (综合评价: compute, publish, reissue, explain, appeal, decide, show) and ``szcg report``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from szcg.cliutil import Outcome, add_command, add_group
+from szcg.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = add_group(subparsers, "evaluate", help="综合评价: scorecards of regions, departments and posts")
+    compute = add_command(group, "compute", _compute, help="compute the period's draft scorecard into marts")
+    _period(compute)
+    compute.add_argument("--as-of", help="cut-off instant (ISO, CST); default: the end of the period")
+    compute.add_argument("--scheme", type=Path, help="scheme YAML (default: the city's own, else the packaged one)")
+    _by(compute)
+    publish = add_command(group, "publish", _publish, help="freeze the reviewed draft as the published version")
+    _period(publish)
+    _by(publish)
+    reissue = add_command(group, "reissue", _reissue, help="recompute and publish a new version, with a reason")
+    _period(reissue)
+    reissue.add_argument("--reason", required=True, help="why the period is re-issued (recorded)")
+    reissue.add_argument("--scheme", type=Path)
+    _by(reissue)
+    explain = add_command(group, "explain", _explain, help="an indicator behind a score and the cases it counted")
+    _period(explain)
+    explain.add_argument("--entity", required=True, help="area code, department code or staff id")
+    explain.add_argument("--indicator", required=True, help="indicator key or Chinese name, e.g. 按期处置率")
+    explain.add_argument("--object", help="region, department, supervisor, operator, shift_leader, dispatcher")
+    explain.add_argument("--version", type=int, help="default: latest published, else the draft (0)")
+    show = add_command(group, "show", _show, help="the scorecard: totals, grades and ranks")
+    _period(show)
+    show.add_argument("--object", help="only this evaluation object")
+    show.add_argument("--version", type=int)
+    appeal = add_command(group, "appeal", _appeal, help="申诉: contest a case counted against an entity")
+    _period(appeal)
+    appeal.add_argument("--entity", required=True)
+    appeal.add_argument("--case", required=True, dest="case_id")
+    appeal.add_argument("--indicator", help="only this indicator (default: every indicator of the entity)")
+    appeal.add_argument("--object")
+    appeal.add_argument("--reason", required=True)
+    _by(appeal)
+    decide = add_command(group, "decide", _decide, help="accept (→ new version) or reject an appeal, with a reason")
+    decide.add_argument("--appeal", type=int, required=True, dest="appeal_id")
+    verdict = decide.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--accept", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    decide.add_argument("--reason", required=True)
+    _by(decide)
+    check = add_command(group, "check-scheme", _check_scheme, help="validate a scheme YAML")
+    check.add_argument("scheme", type=Path, nargs="?")
+    report = add_command(subparsers, "report", _report, help="monthly evaluation report (PDF or HTML, Chinese)")
+    _period(report)
+    report.add_argument("--out", type=Path, required=True, help="report.pdf or report.html")
+    report.add_argument("--version", type=int, help="default: latest published, else the draft")
+
+
+def _period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--period", required=True, help="YYYY-MM or YYYY-MM-DD..YYYY-MM-DD")
+
+
+def _by(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", default="evaluation_office", help="who does this (recorded in the audit trail)")
+
+
+def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, Any]:
+    from standards.calendar import load_calendar
+    from standards.city import load_city
+    from transforms.evaluation.scheme import load_scheme, resolve_scheme_path
+
+    return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(load_city(settings))
+
+
+def _publish_warehouse(settings: Settings, reason: str) -> str:
+    from warehouse.store import Warehouse
+
+    return Warehouse(settings).publish(reason=reason).snapshot_id
+
+
+def _compute(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from warehouse.store import Warehouse
+
+    period = parse_period(args.period)
+    scheme, calendar = _context(settings, args.scheme)
+    as_of = _parse_as_of(args.as_of) if args.as_of else None
+    with Warehouse(settings).writer() as con:
+        summary = store.compute_draft(con, period, scheme, calendar, as_of=as_of, actor=args.by)
+    snap = _publish_warehouse(settings, f"evaluation draft {period.key}")
+    text = (f"draft {period.key} computed with scheme {scheme.scheme_id} {scheme.version}: "
+            f"{summary.counts.get('cohort_cases', 0)} cases registered in the period, "
+            f"{summary.counts['score']} scores, {summary.counts['score_lineage']} lineage rows")
+    return Outcome({**summary.to_dict(), "snapshot": snap}, text)
+
+
+def _parse_as_of(text: str) -> Any:
+    from datetime import datetime, timedelta, timezone
+
+    from transforms.evaluation.store import EvaluationRefused
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise EvaluationRefused("as_of", "iso_datetime", f"--as-of {text!r}: expected an ISO date-time") from exc
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
+    return value
+
+
+def _publish(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from warehouse.store import Warehouse
+
+    period = parse_period(args.period)
+    with Warehouse(settings).writer() as con:
+        summary = store.publish(con, period, actor=args.by)
+    snap = _publish_warehouse(settings, f"evaluation {period.key} published v{summary.version}")
+    return Outcome({**summary.to_dict(), "snapshot": snap},
+                   f"{period.key} published as version {summary.version} (sha256 {summary.content_sha256[:12]})")
+
+
+def _reissue(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from warehouse.store import Warehouse
+
+    period = parse_period(args.period)
+    scheme, calendar = _context(settings, args.scheme)
+    with Warehouse(settings).writer() as con:
+        summary = store.reissue(con, period, scheme, calendar, reason=args.reason, actor=args.by)
+    snap = _publish_warehouse(settings, f"evaluation {period.key} re-issued v{summary.version}")
+    return Outcome({**summary.to_dict(), "snapshot": snap},
+                   f"{period.key} re-issued as version {summary.version}: {args.reason}")
+
+
+def _explain(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from warehouse.store import Warehouse
+
+    period = parse_period(args.period)
+    with Warehouse(settings).reader() as con:
+        ex = store.explain(con, period.key, args.entity, args.indicator, version=args.version, obj=args.object)
+    value = "无样本" if ex.value is None else f"{ex.value:.4f}"
+    lines = [
+        f"{ex.period} v{ex.version}  {ex.object}/{ex.level} {ex.entity_code}  综合分 {ex.total_score} {ex.grade or ''}",
+        f"{ex.label} ({ex.indicator}) = {value}  分子 {ex.numerator}  分母 {ex.denominator}  "
+        f"得分 {ex.score}  权重 {ex.weight}",
+        f"口径: {ex.definition}",
+        f"计入分子的案件 ({len(ex.numerator_cases)}): {', '.join(ex.numerator_cases) or '—'}",
+        f"仅计入分母的案件 ({len(ex.denominator_only_cases)}): {', '.join(ex.denominator_only_cases) or '—'}",
+    ]
+    return Outcome(ex.to_dict(), "\n".join(lines))
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from warehouse.store import Warehouse
+
+    period = parse_period(args.period)
+    with Warehouse(settings).reader() as con:
+        version = args.version if args.version is not None else store.latest_published(con, period.key)
+        version = 0 if version is None else version
+        h = store.header(con, period.key, version)
+        if h is None:
+            raise store.EvaluationRefused("period", "exists", f"no scorecard {period.key} version {version}")
+        sql = ("SELECT object, level, entity_code, entity_name, total_score, grade, rank, ranked, sample_size, "
+               "tie_break FROM marts.score WHERE period = ? AND version = ?")
+        params: list[Any] = [period.key, version]
+        if args.object:
+            sql += " AND object = ?"
+            params.append(args.object)
+        rows = con.execute(sql + " ORDER BY object, level, rank NULLS LAST, entity_code", params).fetchall()
+    lines = [f"{period.key} version {version} ({h['status']}, scheme {h['scheme_id']} {h['scheme_version']}, "
+             f"reason: {h['reason']})"]
+    for o, lv, code, name, total, grade, rank, ranked, n, tie in rows:
+        mark = f"#{rank}" if ranked else "样本不足"
+        lines.append(f"  {o:12s} {lv:12s} {code:16s} {name or '':12s} {total!s:>7s} {grade or '-'} {mark} "
+                     f"n={n}{'  ' + tie if tie else ''}")
+    keys = ("object", "level", "entity_code", "entity_name", "total_score", "grade", "rank", "ranked", "sample_size",
+            "tie_break")
+    return Outcome({"period": period.key, "version": version, "status": h["status"],
+                    "scores": [dict(zip(keys, r, strict=True)) for r in rows]}, "\n".join(lines))
+
+
+def _appeal(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from warehouse.store import Warehouse
+
+    period = parse_period(args.period)
+    with Warehouse(settings).writer() as con:
+        appeal_id = store.file_appeal(con, period.key, args.entity, args.case_id, args.reason,
+                                      indicator=args.indicator, obj=args.object, actor=args.by)
+    snap = _publish_warehouse(settings, f"evaluation appeal #{appeal_id}")
+    return Outcome({"appeal_id": appeal_id, "status": "pending", "snapshot": snap},
+                   f"appeal #{appeal_id} filed for {args.entity} / case {args.case_id}")
+
+
+def _decide(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation import store
+    from warehouse.store import Warehouse
+
+    wh = Warehouse(settings)
+    with wh.writer() as con:
+        row = con.execute("SELECT period FROM marts.appeal WHERE appeal_id = ?", [args.appeal_id]).fetchone()
+        period_key = str(row[0]) if row else ""
+        scheme, calendar = _context(settings)
+        decision, summary = store.decide_appeal(con, args.appeal_id, bool(args.accept), args.reason, scheme,
+                                                calendar, actor=args.by)
+    snap = _publish_warehouse(settings, f"evaluation appeal #{args.appeal_id} {decision}")
+    text = f"appeal #{args.appeal_id} {decision}"
+    if summary is not None:
+        text += f"; {period_key} re-issued as version {summary.version}"
+    return Outcome({"appeal_id": args.appeal_id, "decision": decision,
+                    "version": summary.version if summary else None, "snapshot": snap}, text)
+
+
+def _check_scheme(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation.scheme import load_scheme, resolve_scheme_path
+
+    scheme = load_scheme(resolve_scheme_path(settings, args.scheme))
+    return Outcome({"scheme_id": scheme.scheme_id, "version": scheme.version, "file": scheme.file,
+                    "sha256": scheme.sha256, "objects": sorted(scheme.objects)},
+                   f"{scheme.file}: {scheme.scheme_id} {scheme.version} OK ({', '.join(sorted(scheme.objects))})")
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from transforms.evaluation.period import parse_period
+    from transforms.report.build import build_report
+
+    period = parse_period(args.period)
+    result = build_report(settings, period, args.out, version=args.version)
+    return Outcome(result, f"report {period.key} v{result['version']} → {result['out']} ({result['pages']} pages)")

@@ -1,0 +1,446 @@
+"""Scorecards in the warehouse: draft, publish (frozen), re-issue, appeals, explain; everything audited.
+
+Version 0 of a period is the draft, replaced by each compute. Published versions (1, 2, …) are written once and
+never updated or deleted, so a published scorecard does not move when late events arrive; a re-issue or an
+accepted appeal adds the next version with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import duckdb
+
+from standards.calendar import WorkingCalendar
+from szcg.errors import InputRejected, RowProblem
+from transforms.evaluation import engine
+from transforms.evaluation.engine import Exclusion
+from transforms.evaluation.indicators import BY_KEY, find
+from transforms.evaluation.period import Period, parse_period
+from transforms.evaluation.scheme import Scheme
+
+DRAFT = 0
+_CST = timezone(timedelta(hours=8))
+
+_IV_COLS = ("object", "level", "entity_code", "indicator", "label", "numerator", "denominator", "value", "score",
+            "weight")
+_SCORE_COLS = ("object", "level", "entity_code", "entity_name", "sample_size", "ranked", "total_score", "grade",
+               "colour", "rank", "tie_break", "mom_score", "yoy_score", "scheme_version")
+_LINEAGE_COLS = ("object", "level", "entity_code", "indicator", "case_id", "role", "event_seq")
+TABLES = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage": _LINEAGE_COLS}
+
+
+def now_cst() -> datetime:
+    return datetime.now(_CST).replace(tzinfo=None, microsecond=0)
+
+
+class EvaluationRefused(InputRejected):
+    """A request the scorecard rules do not allow (publish twice, appeal a case that was not counted, …)."""
+
+    def __init__(self, field_name: str, rule: str, message: str) -> None:
+        super().__init__(message, [RowProblem("szcg evaluate", 0, field_name, rule, message)])
+
+
+@dataclass
+class VersionSummary:
+    period: str
+    version: int
+    status: str
+    scheme_version: str
+    reason: str
+    content_sha256: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+def published_versions(con: duckdb.DuckDBPyConnection, period: str) -> list[int]:
+    rows = con.execute("SELECT version FROM marts.scorecard WHERE period = ? AND status = 'published' ORDER BY 1",
+                       [period]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def latest_published(con: duckdb.DuckDBPyConnection, period: str) -> int | None:
+    versions = published_versions(con, period)
+    return versions[-1] if versions else None
+
+
+def header(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[str, Any] | None:
+    cur = con.execute("SELECT * FROM marts.scorecard WHERE period = ? AND version = ?", [period, version])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
+    """SHA-256 over the version's score, indicator and lineage rows (period and version columns left out, so a
+    published copy of a draft has the draft's hash)."""
+    parts = []
+    for table, cols in TABLES.items():
+        packed = ", ".join(f"{c} := {c}" for c in cols)
+        row = con.execute(
+            f"SELECT coalesce(string_agg(r, chr(10) ORDER BY r), '') FROM ("
+            f"SELECT CAST(struct_pack({packed}) AS VARCHAR) AS r FROM marts.{table} WHERE period = ? AND version = ?)",
+            [period, version],
+        ).fetchone()
+        parts.append(f"{table}\n{row[0] if row else ''}")
+    import hashlib
+
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _counts(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[str, int]:
+    out = {}
+    for table in TABLES:
+        row = con.execute(f"SELECT count(*) FROM marts.{table} WHERE period = ? AND version = ?",
+                          [period, version]).fetchone()
+        out[table] = int(row[0]) if row else 0
+    return out
+
+
+# --- audit ------------------------------------------------------------------------------------------------------
+def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, period: str, version: int | None,
+          detail: dict[str, Any]) -> None:
+    con.execute(
+        "INSERT INTO marts.evaluation_audit SELECT coalesce(max(audit_id), 0) + 1, ?, ?, ?, ?, ?, ? "
+        "FROM marts.evaluation_audit",
+        [now_cst(), actor, action, period, version, json.dumps(detail, ensure_ascii=False, sort_keys=True,
+                                                                default=str)],
+    )
+
+
+# --- writing a version ------------------------------------------------------------------------------------------
+def _exclusions(con: duckdb.DuckDBPyConnection, period: str) -> list[Exclusion]:
+    rows = con.execute(
+        "SELECT object, entity_code, case_id, indicator FROM marts.appeal WHERE period = ? AND status = 'accepted' "
+        "ORDER BY appeal_id", [period]
+    ).fetchall()
+    return [Exclusion(str(o), str(e), str(c), None if i is None else str(i)) for o, e, c, i in rows]
+
+
+def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int) -> None:
+    """Copy the run's temp tables into the marts as (period, version)."""
+    p = period.key
+    con.execute(
+        "INSERT INTO marts.indicator_value SELECT ?, ?, object, level, entity_code, indicator, label, numerator, "
+        "denominator, round(value, 6), score, weight FROM eval_indicator_scored", [p, version]
+    )
+    prev = period.previous_month()
+    last_year = period.same_month_last_year()
+    con.execute(
+        """
+        INSERT INTO marts.score
+        WITH names AS (
+            SELECT code, arg_max(name, valid_from) AS name FROM core.admin_area GROUP BY code
+            UNION ALL SELECT code, name FROM core.department
+            UNION ALL SELECT staff_id, name FROM core.staff
+        ),
+        ref AS (
+            SELECT s.period, s.object, s.level, s.entity_code, s.total_score
+            FROM marts.score s
+            JOIN (SELECT period, max(version) AS version FROM marts.scorecard WHERE status = 'published'
+                  GROUP BY period) v USING (period, version)
+        )
+        SELECT ?, ?, e.object, e.level, e.entity_code, n.name, e.sample_size, e.ranked, e.total_score, e.grade,
+               e.colour, e.rank, e.tie_break,
+               round(e.total_score - m.total_score, 2), round(e.total_score - y.total_score, 2), ?
+        FROM eval_score e
+        LEFT JOIN (SELECT code, any_value(name) AS name FROM names GROUP BY code) n ON n.code = e.entity_code
+        LEFT JOIN ref m ON m.period = ? AND m.object = e.object AND m.level = e.level AND m.entity_code = e.entity_code
+        LEFT JOIN ref y ON y.period = ? AND y.object = e.object AND y.level = e.level AND y.entity_code = e.entity_code
+        """,
+        [p, version, _scheme_version_var(con), prev.key if prev else None, last_year.key if last_year else None],
+    )
+    con.execute(
+        "INSERT INTO marts.score_lineage SELECT ?, ?, object, level, entity_code, indicator, case_id, role, event_seq "
+        "FROM eval_lineage", [p, version]
+    )
+
+
+def _scheme_version_var(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT getvariable('eval_scheme_version')").fetchone()
+    return str(row[0]) if row and row[0] is not None else ""
+
+
+def _insert_header(con: duckdb.DuckDBPyConnection, period: Period, version: int, status: str, scheme: Scheme,
+                   as_of: datetime, reason: str, supersedes: int | None, exclusions: int, created_at: datetime,
+                   actor: str) -> VersionSummary:
+    digest = content_hash(con, period.key, version)
+    con.execute(
+        "INSERT INTO marts.scorecard VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [period.key, version, status, period.start, period.end, as_of, scheme.scheme_id, scheme.version,
+         scheme.sha256, reason, supersedes, exclusions, digest, created_at, actor],
+    )
+    return VersionSummary(period.key, version, status, scheme.version, reason, digest,
+                          _counts(con, period.key, version))
+
+
+def _run(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar,
+         as_of: datetime | None) -> tuple[engine.RunInfo, list[Exclusion]]:
+    exclusions = _exclusions(con, period.key)
+    con.execute("SET VARIABLE eval_scheme_version = ?", [scheme.version])
+    info = engine.run(con, period, scheme, calendar, as_of=as_of, exclusions=exclusions)
+    return info, exclusions
+
+
+def compute_draft(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar, *,
+                  as_of: datetime | None = None, actor: str = "system") -> VersionSummary:
+    """(Re)compute the period's draft (version 0) from the events now in core.case_event."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        info, exclusions = _run(con, period, scheme, calendar, as_of)
+        for table in ("scorecard", *TABLES):
+            con.execute(f"DELETE FROM marts.{table} WHERE period = ? AND version = 0", [period.key])
+        _write_computed(con, period, DRAFT)
+        # the draft's stamp is its cut-off, so recomputing unchanged data leaves the warehouse identical
+        summary = _insert_header(con, period, DRAFT, "draft", scheme, info.as_of, "draft", None, len(exclusions),
+                                 info.as_of, actor)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    summary.counts.update(cases_in_scope=info.cases_in_scope, cohort_cases=info.cohort_cases)
+    return summary
+
+
+def publish(con: duckdb.DuckDBPyConnection, period: Period, *, actor: str = "system") -> VersionSummary:
+    """Freeze the reviewed draft as published version 1. Later changes go through reissue or appeals."""
+    existing = latest_published(con, period.key)
+    if existing is not None:
+        raise EvaluationRefused("period", "published_once",
+                                f"{period.key} is already published (version {existing}); "
+                                "use `szcg evaluate reissue --reason …` for a new version")
+    draft = header(con, period.key, DRAFT)
+    if draft is None:
+        raise EvaluationRefused("period", "draft_exists",
+                                f"{period.key} has no draft; run `szcg evaluate compute --period {period.key}` first")
+    version = 1
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _copy_version(con, period.key, DRAFT, version)
+        digest = content_hash(con, period.key, version)
+        con.execute(
+            "INSERT INTO marts.scorecard SELECT period, ?, 'published', period_start, period_end, as_of, scheme_id, "
+            "scheme_version, scheme_sha256, 'first publication', NULL, exclusions, ?, ?, ? "
+            "FROM marts.scorecard WHERE period = ? AND version = 0",
+            [version, digest, now_cst(), actor, period.key],
+        )
+        audit(con, actor, "publish", period.key, version, {"content_sha256": digest})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    h = header(con, period.key, version) or {}
+    return VersionSummary(period.key, version, "published", str(h.get("scheme_version")), "first publication",
+                          digest, _counts(con, period.key, version))
+
+
+def _copy_version(con: duckdb.DuckDBPyConnection, period: str, source: int, target: int) -> None:
+    for table, cols in TABLES.items():
+        listing = ", ".join(cols)
+        con.execute(f"INSERT INTO marts.{table} (period, version, {listing}) SELECT period, ?, {listing} "
+                    f"FROM marts.{table} WHERE period = ? AND version = ?", [target, period, source])
+
+
+def reissue(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar, *,
+            reason: str, actor: str = "system", as_of: datetime | None = None,
+            in_transaction: bool = False) -> VersionSummary:
+    """Recompute from current events (and accepted appeals) into the next published version, with its reason."""
+    if not reason.strip():
+        raise EvaluationRefused("reason", "reason_required", "a re-issue needs a reason (--reason)")
+    previous = latest_published(con, period.key)
+    if previous is None:
+        raise EvaluationRefused("period", "published_first",
+                                f"{period.key} has not been published yet; publish it before re-issuing")
+    version = previous + 1
+    if not in_transaction:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        info, exclusions = _run(con, period, scheme, calendar, as_of)
+        _write_computed(con, period, version)
+        summary = _insert_header(con, period, version, "published", scheme, info.as_of, reason, previous,
+                                 len(exclusions), now_cst(), actor)
+        audit(con, actor, "reissue", period.key, version,
+              {"reason": reason, "supersedes": previous, "content_sha256": summary.content_sha256})
+        if not in_transaction:
+            con.execute("COMMIT")
+    except Exception:
+        if not in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return summary
+
+
+# --- appeals ----------------------------------------------------------------------------------------------------
+def file_appeal(con: duckdb.DuckDBPyConnection, period: str, entity: str, case_id: str, reason: str, *,
+                indicator: str | None = None, obj: str | None = None, actor: str = "system") -> int:
+    """申诉: ``entity`` contests ``case_id`` (for one indicator, or all). The case must have counted for it in the
+    latest published version."""
+    version = latest_published(con, period)
+    if version is None:
+        raise EvaluationRefused("period", "published_first", f"{period} has no published scorecard to appeal")
+    if not reason.strip():
+        raise EvaluationRefused("reason", "reason_required", "an appeal needs a reason")
+    key = _indicator_key(obj, indicator) if indicator else None
+    sql = ("SELECT DISTINCT object FROM marts.score_lineage WHERE period = ? AND version = ? AND entity_code = ? "
+           "AND case_id = ?")
+    params: list[Any] = [period, version, entity, case_id]
+    if key:
+        sql += " AND indicator = ?"
+        params.append(key)
+    if obj:
+        sql += " AND object = ?"
+        params.append(obj)
+    objects = [r[0] for r in con.execute(sql, params).fetchall()]
+    if not objects:
+        what = f"indicator {key}" if key else "any indicator"
+        raise EvaluationRefused("case", "counted_for_entity",
+                                f"case {case_id} was not counted for {entity} ({what}) in {period} version {version}")
+    if len(objects) > 1:
+        raise EvaluationRefused("object", "ambiguous", f"{entity} is several objects {objects}; pass --object")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute("SELECT coalesce(max(appeal_id), 0) + 1 FROM marts.appeal").fetchone()
+        appeal_id = int(row[0]) if row else 1
+        con.execute(
+            "INSERT INTO marts.appeal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, NULL, NULL)",
+            [appeal_id, period, version, objects[0], entity, key, case_id, reason, actor, now_cst()],
+        )
+        audit(con, actor, "appeal_filed", period, version,
+              {"appeal_id": appeal_id, "entity": entity, "case_id": case_id, "indicator": key, "reason": reason})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return appeal_id
+
+
+def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: int, accept: bool, reason: str, scheme: Scheme,
+                  calendar: WorkingCalendar, *, actor: str = "system") -> tuple[str, VersionSummary | None]:
+    """The evaluation office accepts (→ new scorecard version without the case) or rejects an appeal."""
+    row = con.execute("SELECT period, status FROM marts.appeal WHERE appeal_id = ?", [appeal_id]).fetchone()
+    if row is None:
+        raise EvaluationRefused("appeal_id", "exists", f"no appeal #{appeal_id}")
+    period_key, status = str(row[0]), str(row[1])
+    if status != "pending":
+        raise EvaluationRefused("appeal_id", "pending", f"appeal #{appeal_id} was already {status}")
+    if not reason.strip():
+        raise EvaluationRefused("reason", "reason_required", "a decision needs a reason")
+    decision = "accepted" if accept else "rejected"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("UPDATE marts.appeal SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ? "
+                    "WHERE appeal_id = ?", [decision, actor, now_cst(), reason, appeal_id])
+        summary = None
+        if accept:
+            summary = reissue(con, parse_period(period_key), scheme, calendar,
+                              reason=f"申诉 #{appeal_id} 受理：{reason}", actor=actor, in_transaction=True)
+            con.execute("UPDATE marts.appeal SET resulting_version = ? WHERE appeal_id = ?",
+                        [summary.version, appeal_id])
+        audit(con, actor, f"appeal_{decision}", period_key, summary.version if summary else None,
+              {"appeal_id": appeal_id, "reason": reason})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return decision, summary
+
+
+# --- explain ----------------------------------------------------------------------------------------------------
+def _indicator_key(obj: str | None, text: str) -> str:
+    found = find(obj, text)
+    keys = sorted({i.key for i in found})
+    if not keys:
+        raise EvaluationRefused("indicator", "known_indicator", f"unknown indicator {text!r}")
+    if len(keys) > 1:
+        raise EvaluationRefused("indicator", "ambiguous", f"{text!r} matches {keys}")
+    return keys[0]
+
+
+@dataclass
+class Explanation:
+    period: str
+    version: int
+    object: str
+    level: str
+    entity_code: str
+    indicator: str
+    label: str
+    definition: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    score: float | None
+    weight: float | None
+    total_score: float | None
+    grade: str | None
+    numerator_cases: list[str]
+    denominator_only_cases: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def explain(con: duckdb.DuckDBPyConnection, period: str, entity: str, indicator: str, *,
+            version: int | None = None, obj: str | None = None, level: str | None = None) -> Explanation:
+    """The indicator value behind a score and the cases in its numerator and denominator."""
+    if version is None:
+        version = latest_published(con, period)
+        if version is None:
+            version = DRAFT
+    if header(con, period, version) is None:
+        raise EvaluationRefused("version", "exists", f"no scorecard {period} version {version}")
+    key = _indicator_key(obj, indicator)
+    sql = ("SELECT object, level, numerator, denominator, value, score, weight, label FROM marts.indicator_value "
+           "WHERE period = ? AND version = ? AND entity_code = ? AND indicator = ?")
+    params: list[Any] = [period, version, entity, key]
+    if obj:
+        sql += " AND object = ?"
+        params.append(obj)
+    if level:
+        sql += " AND level = ?"
+        params.append(level)
+    rows = con.execute(sql, params).fetchall()
+    if not rows:
+        raise EvaluationRefused("entity", "evaluated", f"{entity} has no {key} in {period} version {version}")
+    if len(rows) > 1:
+        raise EvaluationRefused("object", "ambiguous", f"{entity}/{key} is in several objects; pass --object")
+    o, lv, n, d, v, s, w, label = rows[0]
+    tot = con.execute("SELECT total_score, grade FROM marts.score WHERE period = ? AND version = ? AND object = ? "
+                      "AND level = ? AND entity_code = ?", [period, version, o, lv, entity]).fetchone()
+    lineage = con.execute(
+        "SELECT case_id, list(DISTINCT role) FROM marts.score_lineage WHERE period = ? AND version = ? AND object = ? "
+        "AND level = ? AND entity_code = ? AND indicator = ? GROUP BY case_id ORDER BY case_id",
+        [period, version, o, lv, entity, key],
+    ).fetchall()
+    num = [c for c, roles in lineage if "numerator" in roles]
+    den_only = [c for c, roles in lineage if "numerator" not in roles]
+    return Explanation(period, version, o, lv, entity, key, label, BY_KEY[(o, key)].definition, n, d, v, s, w,
+                       tot[0] if tot else None, tot[1] if tot else None, num, den_only)
+
+
+# --- publish-time audit -----------------------------------------------------------------------------------------
+def published_scorecards_intact(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every published version still hashes to the content recorded when it was published (frozen rows)."""
+    try:
+        rows = con.execute("SELECT period, version, content_sha256 FROM marts.scorecard WHERE status = 'published'"
+                           ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [f"scorecard {p} version {v} changed after publication" for p, v, h in rows
+            if content_hash(con, p, v) != h]
+
+
+def register_audits() -> None:
+    from warehouse.audits import register_audit
+
+    register_audit("published_scorecards_intact")(published_scorecards_intact)
+
+
+register_audits()
