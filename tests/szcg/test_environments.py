@@ -35,7 +35,8 @@ def test_superset_environment_is_separate_and_reads_our_duckdb_files(tmp_path: P
     script = (
         "import duckdb, sqlalchemy, superset; "
         f"c = duckdb.connect({str(db)!r}, read_only=True); "
-        "print(duckdb.__version__, sqlalchemy.__version__.split('.')[0], c.execute('select answer from t').fetchone()[0])"
+        "answer = c.execute('select answer from t').fetchone()[0]; "
+        "print(duckdb.__version__, sqlalchemy.__version__.split('.')[0], answer)"
     )
     out = subprocess.run([str(python), "-c", script], capture_output=True, text=True, timeout=120, check=True)
     version, sqlalchemy_major, answer = out.stdout.split()
