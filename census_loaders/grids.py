@@ -17,6 +17,7 @@ import pandas as pd
 from census_loaders.config import CensusConfig
 from census_loaders.readers import open_source
 from szcg.errors import InputRejected, RowProblem
+from warehouse.transaction import transaction
 
 TARGET = "core.grid"
 CODE_COLUMNS = ("grid_code", "GRIDCODE", "BGCODE", "BGID", "DYWGBSM", "SZDYWGBSM", "单元网格标识码", "网格编码", "code")
@@ -204,8 +205,7 @@ def load_grids(con: Any, wh: Any, path: Path, config: CensusConfig, ctx: Any, va
     })
     raw = {int(r): {"grid_code": c} for r, c in zip(frame["row_number"], frame["grid_code"], strict=True)}
     rejected_rows = {p.row_number for p in problems}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.register("grid_stage", stage)
         counts = con.execute(
             "SELECT count(*) FILTER (WHERE c.grid_code IS NULL),"
@@ -239,8 +239,4 @@ def load_grids(con: Any, wh: Any, path: Path, config: CensusConfig, ctx: Any, va
                     {"new": result.new, "changed": result.changed, "unchanged": result.unchanged,
                      "gaps": len(gaps), "valid_from": str(valid_from)})
         con.unregister("grid_stage")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result

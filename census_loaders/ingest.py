@@ -23,6 +23,7 @@ from census_loaders.prepare import STAGE_COLUMNS, PrepareContext, prepare_chunk
 from census_loaders.readers import SourceFile, open_source
 from szcg.cliutil import Progress
 from szcg.errors import InputRejected, RowProblem
+from warehouse.transaction import transaction
 
 TARGET = "core.component"
 KIND = "census"
@@ -125,14 +126,9 @@ def _reject_file(con: Any, result: BatchResult, exc: InputRejected, options: Ing
 
     problems = exc.problems or [RowProblem(result.file_name, 0, "(file)", "file.rejected", str(exc))]
     problems = [p if p.row_number == 0 else RowProblem(p.file, 0, p.field, p.rule, p.message) for p in problems]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         replace_quarantine(con, result.batch_id, TARGET, problems)
         record_load(con, _count(result.batch_id, 1, 0, 1), {"rejected": str(exc), "options": _options_key(options)})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     _ = LoadCount
     result.rows_in, result.rows_quarantined, result.problems = 1, 1, problems
     result.rejected_message = str(exc)
@@ -434,8 +430,7 @@ def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowP
         "SELECT row_number, lon, lat, row_number NOT IN (SELECT row_number FROM bad_frame) AS ok FROM stage"
         " WHERE lon IS NOT NULL").df()
     con.register("changed_ids", diff.loc[diff["change"] != "unchanged", ["component_id"]])
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "UPDATE core.component c SET valid_to = v.valid_from FROM valid v"
             " WHERE c.component_id = v.component_id AND c.valid_to IS NULL"
@@ -452,10 +447,6 @@ def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowP
             "district_code": options.district_code, "new": result.new, "changed": result.changed,
             "unchanged": result.unchanged, "missing": result.missing, "encoding": result.encoding,
             "mapping": result.mapping, "crs": result.crs, "gcj02": result.gcj02, "options": _options_key(options)})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result.rows_loaded, result.rows_quarantined = loaded, quarantined
     result.problems = sorted(problems, key=lambda p: (p.row_number, p.field, p.rule))
     return result

@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from warehouse.transaction import transaction
+
 CITY_FILE = Path(__file__).resolve().parent / "demo_city.yaml"
 BATCH = "demo-0000000000000000"
 EDITION = "gbt47678.5-2026"
@@ -289,14 +291,9 @@ def build_demo_warehouse(con: duckdb.DuckDBPyConnection, size: DemoSize | None =
     """Fill an empty, migrated warehouse (the writer's connection) with the demo city; returns row counts."""
     size = size or DemoSize()
     city = _city()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _dimensions(con, city, date(2020, 1, 1))
         _cases(con, size, city)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     counts = {}
     for table in ("core.grid", 'core."case"', "core.case_event", "core.hotline_call", "core.component",
                   "marts.score"):

@@ -27,6 +27,7 @@ from transforms.cases.areas import resolve_areas
 from transforms.cases.model import insert_cases, insert_events
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
+from warehouse.transaction import transaction
 
 ORIGIN = "casework"
 TARGET = "core.case_event"
@@ -215,8 +216,7 @@ def pull_feed(wh: Warehouse, client: FeedClient, feed: str = "casework", page_si
             page = client.fetch(after, page_size)
             if not page.events:
                 break
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 landed = _land_page(wh, con, feed, after, page)
                 frame = events_frame(page.events, landed.batch_id)
                 problems = suite.run(frame, landed.original_name)
@@ -238,10 +238,6 @@ def pull_feed(wh: Warehouse, client: FeedClient, feed: str = "casework", page_si
                 con.execute("INSERT OR REPLACE INTO landing.feed_page VALUES (?, ?, ?, ?, ?)",
                             [feed, str(after), str(page.next_cursor), len(frame), landed.batch_id])
                 _move_cursor(con, feed, max(page.next_cursor, read_cursor(con, feed)))
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
             result.pages += 1
             result.events_seen += len(frame)
             result.events_loaded += len(new)

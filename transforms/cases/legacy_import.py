@@ -27,6 +27,7 @@ from transforms.cases.mapping import LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, replace_batch
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
+from warehouse.transaction import transaction
 
 TARGET = "core.case"
 EVENT_TARGET = "core.case_event"
@@ -275,38 +276,32 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping) -> ImportRe
     if not path.is_file():
         raise InputRejected(f"{path}: no such file", [RowProblem(str(path), 0, "path", "file_exists", "文件不存在")])
     raw = read_export(path, mapping)
-    with wh.writer(spatial=True) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            landed = wh.land(con, path, "legacy_cases")
-            conformed = conform_export(raw, mapping, path.name, landed.batch_id)
-            cases = conformed.cases
-            taken = _loaded_elsewhere(con, cases, landed.batch_id)
-            if taken:
-                for idx in cases.index[cases["case_id"].isin(taken)]:
-                    conformed.problems.append(RowProblem(
-                        path.name, int(cases.at[idx, "row_number"]), mapping.columns["origin_case_id"][0],
-                        "already_loaded", f"case {cases.at[idx, 'case_id']} already loaded from batch"
-                        f" {taken[cases.at[idx, 'case_id']]}"))
-                cases = cases[~cases["case_id"].isin(taken)]
-            cases, unmatched = resolve_areas(con, cases)
-            cases["flags"] = [sorted([*f, "no_grid_match"]) if u else f
-                              for f, u in zip(cases["flags"], unmatched, strict=True)]
-            events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
-            replace_batch(con, landed.batch_id, cases, events)
-            raw_records = {int(p.row_number): raw.iloc[p.row_number - 1].to_dict() for p in conformed.problems}
-            quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
-            flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
-            rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()
-            detail = {"mapping": Path(mapping.file).name, "origin_system": mapping.origin_system,
-                      "flags": flag_counts, "quarantine_rules": rule_counts}
-            record_load(con, LoadCount(landed.batch_id, TARGET, len(raw), len(cases), quarantined), detail)
-            record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, len(events), len(events), 0),
-                        {"synthesised_from": "export timestamps"})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with wh.writer(spatial=True) as con, transaction(con):
+        landed = wh.land(con, path, "legacy_cases")
+        conformed = conform_export(raw, mapping, path.name, landed.batch_id)
+        cases = conformed.cases
+        taken = _loaded_elsewhere(con, cases, landed.batch_id)
+        if taken:
+            for idx in cases.index[cases["case_id"].isin(taken)]:
+                conformed.problems.append(RowProblem(
+                    path.name, int(cases.at[idx, "row_number"]), mapping.columns["origin_case_id"][0],
+                    "already_loaded", f"case {cases.at[idx, 'case_id']} already loaded from batch"
+                    f" {taken[cases.at[idx, 'case_id']]}"))
+            cases = cases[~cases["case_id"].isin(taken)]
+        cases, unmatched = resolve_areas(con, cases)
+        cases["flags"] = [sorted([*f, "no_grid_match"]) if u else f
+                          for f, u in zip(cases["flags"], unmatched, strict=True)]
+        events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
+        replace_batch(con, landed.batch_id, cases, events)
+        raw_records = {int(p.row_number): raw.iloc[p.row_number - 1].to_dict() for p in conformed.problems}
+        quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
+        flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
+        rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()
+        detail = {"mapping": Path(mapping.file).name, "origin_system": mapping.origin_system,
+                  "flags": flag_counts, "quarantine_rules": rule_counts}
+        record_load(con, LoadCount(landed.batch_id, TARGET, len(raw), len(cases), quarantined), detail)
+        record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, len(events), len(events), 0),
+                    {"synthesised_from": "export timestamps"})
     return ImportResult(landed.batch_id, path.name, mapping.origin_system, len(raw), len(cases), quarantined,
                         len(events), {str(k): int(v) for k, v in flag_counts.items()},
                         {str(k): int(v) for k, v in rule_counts.items()}, landed.already_landed)

@@ -23,6 +23,7 @@ from transforms.cases.feed_pull import VOCABULARY
 from transforms.cases.model import ACTIONS, CASE_COLUMNS, EVENT_COLUMNS
 from warehouse.accounting import LoadCount, record_load
 from warehouse.store import Warehouse
+from warehouse.transaction import transaction
 
 CASES_FILE = "cases.parquet"
 EVENTS_FILE = "case_events.parquet"
@@ -73,16 +74,11 @@ def import_parquet(wh: Warehouse, directory: Path, *, origin_system: str = "synt
             if missing:
                 raise InputRejected(f"{path}: columns {missing} missing",
                                     [RowProblem(path.name, 0, c, "column_present", "缺少字段") for c in missing])
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             cb = wh.land(con, cases_path, "synth_cases").batch_id
             eb = wh.land(con, events_path, "synth_case_events").batch_id
             landed_at = time.perf_counter()
             result = _load(con, cases_path, events_path, cb, eb, origin_system, edition, states)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         committed = time.perf_counter()
         result.stages = {"land": round(landed_at - started, 2), **result.stages,
                          "commit": round(committed - landed_at - sum(result.stages.values()), 2)}

@@ -21,6 +21,7 @@ from transforms.evaluation.engine import Exclusion
 from transforms.evaluation.indicators import BY_KEY, find
 from transforms.evaluation.period import Period, parse_period
 from transforms.evaluation.scheme import Scheme
+from warehouse.transaction import transaction
 
 DRAFT = 0
 _CST = timezone(timedelta(hours=8))
@@ -192,8 +193,7 @@ def _run(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calenda
 def compute_draft(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar, *,
                   as_of: datetime | None = None, actor: str = "system") -> VersionSummary:
     """(Re)compute the period's draft (version 0) from the events now in core.case_event."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         info, exclusions = _run(con, period, scheme, calendar, as_of)
         for table in ("scorecard", *TABLES):
             con.execute(f"DELETE FROM marts.{table} WHERE period = ? AND version = 0", [period.key])
@@ -201,10 +201,6 @@ def compute_draft(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme
         # the draft's stamp is its cut-off, so recomputing unchanged data leaves the warehouse identical
         summary = _insert_header(con, period, DRAFT, "draft", scheme, info.as_of, "draft", None, len(exclusions),
                                  info.as_of, actor)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     summary.counts.update(cases_in_scope=info.cases_in_scope, cohort_cases=info.cohort_cases)
     return summary
 
@@ -221,8 +217,7 @@ def publish(con: duckdb.DuckDBPyConnection, period: Period, *, actor: str = "sys
         raise EvaluationRefused("period", "draft_exists",
                                 f"{period.key} has no draft; run `szcg evaluate compute --period {period.key}` first")
     version = 1
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _copy_version(con, period.key, DRAFT, version)
         digest = content_hash(con, period.key, version)
         con.execute(
@@ -232,10 +227,6 @@ def publish(con: duckdb.DuckDBPyConnection, period: Period, *, actor: str = "sys
             [version, digest, now_cst(), actor, period.key],
         )
         audit(con, actor, "publish", period.key, version, {"content_sha256": digest})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     h = header(con, period.key, version) or {}
     return VersionSummary(period.key, version, "published", str(h.get("scheme_version")), "first publication",
                           digest, _counts(con, period.key, version))
@@ -304,8 +295,7 @@ def file_appeal(con: duckdb.DuckDBPyConnection, period: str, entity: str, case_i
                                 f"case {case_id} was not counted for {entity} ({what}) in {period} version {version}")
     if len(objects) > 1:
         raise EvaluationRefused("object", "ambiguous", f"{entity} is several objects {objects}; pass --object")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         row = con.execute("SELECT coalesce(max(appeal_id), 0) + 1 FROM marts.appeal").fetchone()
         appeal_id = int(row[0]) if row else 1
         con.execute(
@@ -314,10 +304,6 @@ def file_appeal(con: duckdb.DuckDBPyConnection, period: str, entity: str, case_i
         )
         audit(con, actor, "appeal_filed", period, version,
               {"appeal_id": appeal_id, "entity": entity, "case_id": case_id, "indicator": key, "reason": reason})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return appeal_id
 
 
@@ -333,8 +319,7 @@ def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: int, accept: bool, 
     if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "a decision needs a reason")
     decision = "accepted" if accept else "rejected"
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("UPDATE marts.appeal SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ? "
                     "WHERE appeal_id = ?", [decision, actor, now_cst(), reason, appeal_id])
         summary = None
@@ -345,10 +330,6 @@ def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: int, accept: bool, 
                         [summary.version, appeal_id])
         audit(con, actor, f"appeal_{decision}", period_key, summary.version if summary else None,
               {"appeal_id": appeal_id, "reason": reason})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return decision, summary
 
 

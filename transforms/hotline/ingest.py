@@ -31,6 +31,7 @@ from transforms.cases.legacy_import import _joined
 from transforms.hotline.privacy import hash_identifier, hash_salt, mask_number, mask_text
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
+from warehouse.transaction import transaction
 
 TARGET = "core.hotline_call"
 DEFAULT_MAPPING = Path(__file__).resolve().parents[1] / "mappings" / "hotline_default.yaml"
@@ -162,38 +163,32 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
                             f"call {calls.at[i, 'call_id']} appears earlier in the log") for i in calls.index[dup]]
     bad = {p.row_number for p in problems}
     good = calls[~calls["row_number"].isin(bad)].drop(columns=["satisfaction_ok"])
-    with wh.writer() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            landed = wh.land(con, path, "hotline")
-            os.chmod(landed.path, 0o400)  # holds raw numbers: owner-only (landing is access-restricted)
-            con.execute("DELETE FROM core.hotline_call WHERE batch_id = ?", [landed.batch_id])
-            taken = con.execute("SELECT call_id, batch_id FROM core.hotline_call WHERE call_id IN"
-                                " (SELECT call_id FROM good)").fetchall()
-            for call_id, other in taken:
-                row = int(good.loc[good["call_id"] == call_id, "row_number"].iloc[0])
-                problems.append(RowProblem(path.name, row, str(cols["call_id"]), "already_loaded",
-                                           f"call {call_id} already loaded from batch {other}"))
-            good = good[~good["call_id"].isin({t[0] for t in taken})].copy()
-            good["batch_id"] = landed.batch_id
-            linked = link_calls(con, good, mapping)
-            earlier = con.execute(
-                "SELECT case_id, arg_min(call_id, called_at) AS call_id, min(called_at) AS called_at"
-                " FROM core.hotline_call WHERE case_id IN (SELECT case_id FROM linked) AND batch_id <> ?"
-                " GROUP BY case_id", [landed.batch_id]).df()
-            linked = mark_repeats(linked, float(mapping.get("repeat", {}).get("window_days", 30)), earlier)
-            frame = linked.reindex(columns=list(OUT_COLUMNS))  # noqa: F841 — read by DuckDB below
-            con.execute(f"INSERT INTO core.hotline_call ({', '.join(OUT_COLUMNS)})"
-                        f" SELECT {', '.join(OUT_COLUMNS)} FROM frame ORDER BY call_id")
-            raw_records = {p.row_number: raw.iloc[p.row_number - 1].to_dict() for p in problems if p.row_number}
-            quarantined = replace_quarantine(con, landed.batch_id, TARGET, problems, raw_records)
-            counts = linked["link_method"].value_counts().to_dict()
-            record_load(con, LoadCount(landed.batch_id, TARGET, len(calls), len(linked), quarantined),
-                        {"encoding": encoding, "links": counts, "repeats": int(linked["is_repeat"].sum())})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with wh.writer() as con, transaction(con):
+        landed = wh.land(con, path, "hotline")
+        os.chmod(landed.path, 0o400)  # holds raw numbers: owner-only (landing is access-restricted)
+        con.execute("DELETE FROM core.hotline_call WHERE batch_id = ?", [landed.batch_id])
+        taken = con.execute("SELECT call_id, batch_id FROM core.hotline_call WHERE call_id IN"
+                            " (SELECT call_id FROM good)").fetchall()
+        for call_id, other in taken:
+            row = int(good.loc[good["call_id"] == call_id, "row_number"].iloc[0])
+            problems.append(RowProblem(path.name, row, str(cols["call_id"]), "already_loaded",
+                                       f"call {call_id} already loaded from batch {other}"))
+        good = good[~good["call_id"].isin({t[0] for t in taken})].copy()
+        good["batch_id"] = landed.batch_id
+        linked = link_calls(con, good, mapping)
+        earlier = con.execute(
+            "SELECT case_id, arg_min(call_id, called_at) AS call_id, min(called_at) AS called_at"
+            " FROM core.hotline_call WHERE case_id IN (SELECT case_id FROM linked) AND batch_id <> ?"
+            " GROUP BY case_id", [landed.batch_id]).df()
+        linked = mark_repeats(linked, float(mapping.get("repeat", {}).get("window_days", 30)), earlier)
+        frame = linked.reindex(columns=list(OUT_COLUMNS))  # noqa: F841 — read by DuckDB below
+        con.execute(f"INSERT INTO core.hotline_call ({', '.join(OUT_COLUMNS)})"
+                    f" SELECT {', '.join(OUT_COLUMNS)} FROM frame ORDER BY call_id")
+        raw_records = {p.row_number: raw.iloc[p.row_number - 1].to_dict() for p in problems if p.row_number}
+        quarantined = replace_quarantine(con, landed.batch_id, TARGET, problems, raw_records)
+        counts = linked["link_method"].value_counts().to_dict()
+        record_load(con, LoadCount(landed.batch_id, TARGET, len(calls), len(linked), quarantined),
+                    {"encoding": encoding, "links": counts, "repeats": int(linked["is_repeat"].sum())})
     return HotlineResult(landed.batch_id, path.name, encoding, len(calls), len(linked), quarantined,
                          int(counts.get("logged", 0)), int(counts.get("matched", 0)), int(linked["is_repeat"].sum()))
 

@@ -19,6 +19,7 @@ from standards.city import CityConfig
 from standards.departments import load_departments
 from warehouse.accounting import LoadCount, record_load
 from warehouse.store import Warehouse
+from warehouse.transaction import transaction
 
 # Levels this load owns in core.admin_area; communities come with the grid maps.
 CONFIGURED_LEVELS = ("city", "district", "management_area", "street")
@@ -108,17 +109,12 @@ def load_reference(wh: Warehouse, city: CityConfig) -> ReferenceLoad:
     levels = ", ".join(f"'{level}'" for level in CONFIGURED_LEVELS)
     with wh.writer() as con:
         batches = [wh.land(con, path, "reference") for path, _, _ in sources]
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             _replace(con, "core.subclass", subclasses)
             _replace(con, "core.admin_area", areas, f"level IN ({levels})")
             _replace(con, "core.department", departments)
             for landed, (_, target, rows) in zip(batches, sources, strict=True):
                 record_load(con, LoadCount(landed.batch_id, target, rows, rows, 0), {"city": city.key})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return ReferenceLoad(
         len(subclasses), len(areas), len(departments), {landed.original_name: landed.batch_id for landed in batches}
     )
