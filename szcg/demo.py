@@ -245,6 +245,7 @@ def replay(url: str, city: Path) -> None:
         if actions[0].action == "report"
         and actions[0].payload.get("source") == "supervisor"
         and actions[0].payload.get("district_code")
+        and actions[-1].action in ("close", "void")  # a finished history: the whole loop gets replayed
     ][-REPLAY_CASES:]
     steps, refused = 0, dict[str, int]()
     for actions in chosen:
@@ -263,7 +264,14 @@ def replay(url: str, city: Path) -> None:
         case = r.json()["case"]
         steps += 1
         for synthetic in actions[1:]:
-            for service_action in SERVICE_ACTIONS.get(synthetic.action, ()):
+            wanted = SERVICE_ACTIONS.get(synthetic.action, ())
+            # The service separates 开始处置 (handle) from 反馈 (feedback) and asks for a running 处置 before an
+            # extension, shelving or return; the synthetic history does not always record that step.
+            if synthetic.action == "handle" and case["status"] == "handling":
+                wanted = ()
+            elif synthetic.action in ("extend", "shelve", "return") and case["status"] == "dispatched":
+                wanted = ("handle", *wanted)
+            for service_action in wanted:
                 role = ACTION_ROLE[service_action]
                 user = {
                     "operator": "operator",
