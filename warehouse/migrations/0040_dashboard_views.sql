@@ -35,7 +35,9 @@ INSERT INTO marts.dash_label VALUES
     ('level', 'city', '全市', 1), ('level', 'district', '区县', 2), ('level', 'street', '街道', 3),
     ('level', 'community', '社区', 4), ('level', 'grid', '网格', 5), ('level', 'department', '部门', 6),
     ('level', 'supervisor', '监督员', 7), ('level', 'operator', '受理员', 8), ('level', 'shift_leader', '值班长', 9),
-    ('level', 'dispatcher', '派遣员', 10);
+    ('level', 'dispatcher', '派遣员', 10),
+('step', 'send_verify', '派发核实', 9), ('step', 'extend', '延期审批', 10), ('step', 'return', '回退审批', 11),
+    ('step', 'shelve', '挂账审批', 12), ('step', 'void', '作废审批', 13), ('step', 'rework', '返工', 14);
 
 -- Current name of every admin area (the latest version).
 CREATE VIEW marts.dash_area AS
@@ -80,13 +82,15 @@ LEFT JOIN marts.dash_label st ON st.domain = 'status' AND st.code = c.status
 LEFT JOIN marts.dash_label hc ON hc.domain = 'handling_class' AND hc.code = c.handling_class;
 
 -- One row per workflow step that had a deadline (按期率 = share of steps done by their 指挥手册 deadline).
+-- Steps that do not record their district (cases imported from the synthetic city or legacy systems) take their
+-- case's district, so 按期率 per district and the districts' row-level security see them.
 CREATE VIEW marts.dash_case_step AS
 SELECT
     e.case_id,
     strftime(e.occurred_at, '%Y-%m')                              AS period_month,
     CAST(date_trunc('month', e.occurred_at) AS DATE)              AS period_start,
-    e.district_code,
-    coalesce(d.name, e.district_code, '未落区')                    AS district_name,
+    coalesce(e.district_code, c.district_code)                    AS district_code,
+    coalesce(d.name, e.district_code, c.district_code, '未落区')   AS district_name,
     coalesce(dep.name, e.department_code, '—')                    AS department_name,
     coalesce(lb.label, e.step, e.action)                          AS step_name,
     lb.sort_key                                                   AS step_order,
@@ -94,7 +98,8 @@ SELECT
     CASE WHEN e.deadline_met THEN 1 ELSE 0 END                    AS on_time,
     e.overdue_multiple
 FROM core.case_event e
-LEFT JOIN marts.dash_area d ON d.code = e.district_code
+LEFT JOIN core."case" c ON c.case_id = e.case_id
+LEFT JOIN marts.dash_area d ON d.code = coalesce(e.district_code, c.district_code)
 LEFT JOIN core.department dep ON dep.code = e.department_code
 LEFT JOIN marts.dash_label lb ON lb.domain = 'step' AND lb.code = coalesce(e.step, e.action)
 WHERE e.deadline_met IS NOT NULL;
@@ -109,9 +114,11 @@ WITH cases AS (
            count(*) FILTER (WHERE status = 'closed') AS closed
     FROM core."case" GROUP BY ALL
 ), steps AS (
-    SELECT district_code, CAST(date_trunc('month', occurred_at) AS DATE) AS m,
-           count(*) FILTER (WHERE deadline_met) AS on_time, count(*) AS with_deadline
-    FROM core.case_event WHERE deadline_met IS NOT NULL GROUP BY ALL
+    SELECT coalesce(e.district_code, c.district_code) AS district_code,
+           CAST(date_trunc('month', e.occurred_at) AS DATE) AS m,
+           count(*) FILTER (WHERE e.deadline_met) AS on_time, count(*) AS with_deadline
+    FROM core.case_event e LEFT JOIN core."case" c ON c.case_id = e.case_id
+    WHERE e.deadline_met IS NOT NULL GROUP BY ALL
 ), calls AS (
     SELECT district_code, CAST(date_trunc('month', called_at) AS DATE) AS m, count(*) AS calls
     FROM core.hotline_call GROUP BY ALL

@@ -8,6 +8,7 @@ FROM marts.scorecard
 WHERE regexp_full_match(period, '[0-9]{4}-[0-9]{2}')
 GROUP BY period;
 
+-- A score without entity_name shows the area's, department's or person's name from the core dimensions.
 CREATE VIEW marts.dash_score AS
 SELECT
     s.period                                                   AS period_month,
@@ -21,7 +22,7 @@ SELECT
     s.level,
     coalesce(lv.label, s.level)                                AS level_name,
     s.entity_code,
-    coalesce(s.entity_name, s.entity_code)                     AS entity_name,
+    coalesce(s.entity_name, ea.name, dep.name, stf.name, s.entity_code) AS entity_name,
     CASE WHEN s.object = 'region' THEN substr(s.entity_code, 1, 6)
          WHEN s.object = 'department' THEN dep.district_code
          ELSE stf.district_code END                            AS district_code,
@@ -44,6 +45,7 @@ LEFT JOIN core.staff stf ON s.object NOT IN ('region', 'department') AND stf.sta
 LEFT JOIN marts.dash_area d ON d.code = CASE WHEN s.object = 'region' THEN substr(s.entity_code, 1, 6)
                                              WHEN s.object = 'department' THEN dep.district_code
                                              ELSE stf.district_code END
+LEFT JOIN marts.dash_area ea ON s.object = 'region' AND ea.code = s.entity_code
 LEFT JOIN marts.dash_label o ON o.domain = 'object' AND o.code = s.object
 LEFT JOIN marts.dash_label lv ON lv.domain = 'level' AND lv.code = s.level;
 
