@@ -4,6 +4,7 @@ DataV (GCJ-02) ones."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -11,7 +12,8 @@ from shapely.geometry import shape
 
 from synth.gcj02 import wgs84_to_gcj02
 
-BOUNDARIES = "/work/shared/data/boundaries/"
+# ../shared beside the repository (as in CI)
+BOUNDARIES = str(Path(__file__).resolve().parents[3] / "shared" / "data" / "boundaries") + "/"
 
 
 def test_transform_moves_cgcs2000_outlines_towards_gcj02_outlines() -> None:
