@@ -6,19 +6,17 @@ share the pipeline's environment). Its metadata is SQLite under ``$SZCG_DATA_DIR
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from szcg.settings import Settings
+from szcg.settings import DEFAULT_SUPERSET_PORT, DEMO_SUPERSET_ADMIN, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 
 # Documented demo defaults (README): override with SZCG_SUPERSET_ADMIN_USER / SZCG_SUPERSET_ADMIN_PASSWORD.
-DEMO_ADMIN_USER = "admin"
-DEMO_ADMIN_PASSWORD = "szcg-demo-admin"
-DEFAULT_PORT = 8088
+DEMO_ADMIN_USER, DEMO_ADMIN_PASSWORD = DEMO_SUPERSET_ADMIN
+DEFAULT_PORT = DEFAULT_SUPERSET_PORT
 
 
 @dataclass(frozen=True)
@@ -70,17 +68,12 @@ class SupersetSite:
 
 
 def site_from_settings(settings: Settings) -> SupersetSite:
-    port_text = os.environ.get("SZCG_SUPERSET_PORT", str(DEFAULT_PORT))
-    try:
-        port = int(port_text)
-    except ValueError as exc:
-        raise ValueError(f"environment variable SZCG_SUPERSET_PORT={port_text!r}: expected a port number") from exc
-    venv = Path(os.environ.get("SZCG_SUPERSET_VENV", str(REPO_ROOT / ".venv-superset"))).expanduser()
+    venv = settings.superset_venv or REPO_ROOT / ".venv-superset"
     return SupersetSite(
         home=settings.data_dir / "superset",
         venv=venv.absolute(),  # not resolve(): the venv's python is a symlink that must keep its venv
         published_db=settings.published_db_path,
-        admin_user=os.environ.get("SZCG_SUPERSET_ADMIN_USER") or DEMO_ADMIN_USER,
-        admin_password=os.environ.get("SZCG_SUPERSET_ADMIN_PASSWORD") or DEMO_ADMIN_PASSWORD,
-        port=port,
+        admin_user=settings.superset_admin_user,
+        admin_password=settings.superset_admin_password,
+        port=settings.superset_port,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +101,9 @@ def import_legacy_cases(path: str, mapping: str | None) -> dict[str, Any]:
 
 def casework_token(base_url: str) -> str | None:
     """The feed reader's bearer token: ``SZCG_CASEWORK_TOKEN``, or a login with ``SZCG_CASEWORK_USER``/``_PASSWORD``."""
-    token = os.environ.get("SZCG_CASEWORK_TOKEN")
-    user, password = os.environ.get("SZCG_CASEWORK_USER"), os.environ.get("SZCG_CASEWORK_PASSWORD")
+    settings = _settings()
+    token = settings.casework_token
+    user, password = settings.casework_user, settings.casework_password
     if token or not (user and password):
         return token
     import httpx
@@ -119,7 +119,7 @@ def sync_cases(base_url: str | None) -> dict[str, Any]:
     from transforms.cases.feed_pull import HttpFeedClient, pull_feed
     from warehouse.store import Warehouse
 
-    url = base_url or os.environ.get("SZCG_CASEWORK_URL")
+    url = base_url or _settings().casework_url
     if not url:
         raise InputRejected("no case service address: set SZCG_CASEWORK_URL or pass conf base_url")
     result = pull_feed(Warehouse(_settings()), HttpFeedClient(url, casework_token(url))).to_dict()

@@ -7,10 +7,13 @@ The embedded default keeps everything under one data directory, so ``make demo``
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_CITY = "shuozhou"
+DEMO_HASH_SALT = "szcg-demo-salt"  # documented demo value; production sets SZCG_HASH_SALT to a secret
+DEMO_SUPERSET_ADMIN = ("admin", "szcg-demo-admin")
+DEFAULT_SUPERSET_PORT = 8088
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -40,7 +43,17 @@ class Settings:
     city_config_dir: Path | None = None
     casework_db_url: str = ""
     warehouse_keep_snapshots: int = 5
-    extra: dict[str, str] = field(default_factory=dict)
+    hash_salt: str = DEMO_HASH_SALT  # salts the hashes of callers' phone numbers
+    # The case service as a client sees it (the casework_sync DAG): address and credentials.
+    casework_url: str | None = None
+    casework_token: str | None = None
+    casework_user: str | None = None
+    casework_password: str | None = None
+    # The local Superset of `szcg dashboards up`.
+    superset_port: int = DEFAULT_SUPERSET_PORT
+    superset_admin_user: str = DEMO_SUPERSET_ADMIN[0]
+    superset_admin_password: str = DEMO_SUPERSET_ADMIN[1]
+    superset_venv: Path | None = None  # default: .venv-superset beside the code
 
     @property
     def warehouse_dir(self) -> Path:
@@ -83,10 +96,20 @@ def load_settings() -> Settings:
     keep = _env_int("SZCG_WAREHOUSE_KEEP_SNAPSHOTS", 5)
     if keep < 2:
         raise ValueError("SZCG_WAREHOUSE_KEEP_SNAPSHOTS must be at least 2 (the published one and its predecessor)")
+    superset_venv = os.environ.get("SZCG_SUPERSET_VENV")
     return Settings(
         data_dir=data_dir,
         city=os.environ.get("SZCG_CITY", DEFAULT_CITY),
         city_config_dir=Path(city_dir).expanduser().resolve() if city_dir else None,
         casework_db_url=os.environ.get("SZCG_CASEWORK_DB_URL") or _default_casework_url(data_dir),
         warehouse_keep_snapshots=keep,
+        hash_salt=os.environ.get("SZCG_HASH_SALT") or DEMO_HASH_SALT,
+        casework_url=os.environ.get("SZCG_CASEWORK_URL") or None,
+        casework_token=os.environ.get("SZCG_CASEWORK_TOKEN") or None,
+        casework_user=os.environ.get("SZCG_CASEWORK_USER") or None,
+        casework_password=os.environ.get("SZCG_CASEWORK_PASSWORD") or None,
+        superset_port=_env_int("SZCG_SUPERSET_PORT", DEFAULT_SUPERSET_PORT),
+        superset_admin_user=os.environ.get("SZCG_SUPERSET_ADMIN_USER") or DEMO_SUPERSET_ADMIN[0],
+        superset_admin_password=os.environ.get("SZCG_SUPERSET_ADMIN_PASSWORD") or DEMO_SUPERSET_ADMIN[1],
+        superset_venv=Path(superset_venv).expanduser().absolute() if superset_venv else None,
     )

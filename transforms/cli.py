@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from szcg.cliutil import Outcome, add_command, add_group
@@ -14,9 +13,8 @@ from szcg.settings import Settings
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cases = add_group(subparsers, "cases", help="cases into the warehouse: change feed, legacy exports, Parquet")
     sync = add_command(cases, "sync", _sync, help="pull new events from the case service's change feed")
-    sync.add_argument("--url", required=True, help="base URL of the case service, e.g. http://127.0.0.1:8000")
-    sync.add_argument("--token", default=os.environ.get("SZCG_CASEWORK_TOKEN"),
-                      help="bearer token of an evaluator/admin account (default: $SZCG_CASEWORK_TOKEN)")
+    sync.add_argument("--url", help="base URL of the case service (default: $SZCG_CASEWORK_URL)")
+    sync.add_argument("--token", help="bearer token of an evaluator/admin account (default: $SZCG_CASEWORK_TOKEN)")
     sync.add_argument("--page-size", type=int, default=1000)
     imp = add_command(cases, "import", _import, help="import a legacy case system's CSV export with a mapping")
     imp.add_argument("path", type=Path)
@@ -41,7 +39,11 @@ def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.cases.feed_pull import HttpFeedClient, pull_feed
     from warehouse.store import Warehouse
 
-    result = pull_feed(Warehouse(settings), HttpFeedClient(args.url, args.token), page_size=args.page_size)
+    url = args.url or settings.casework_url
+    if not url:
+        raise InputRejected("no case service address: pass --url or set SZCG_CASEWORK_URL")
+    token = args.token or settings.casework_token
+    result = pull_feed(Warehouse(settings), HttpFeedClient(url, token), page_size=args.page_size)
     return Outcome(result.to_dict(), f"pulled {result.events_seen} events in {result.pages} pages"
                    f" ({result.events_loaded} new, {result.events_already_present} already present,"
                    f" {result.events_quarantined} quarantined); cursor {result.cursor_before} → {result.cursor_after}")

@@ -10,7 +10,7 @@ import pytest
 
 from dashboards.demo_data import DemoSize, publish_demo_warehouse
 from dashboards.site import SupersetSite, site_from_settings
-from szcg.settings import Settings
+from szcg.settings import Settings, load_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "dashboards"
 DEMO = DemoSize(cases=20_000)
@@ -34,10 +34,11 @@ def superset_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Set
     from dashboards.deploy import import_assets
 
     data_dir = tmp_path_factory.mktemp("superset") / "var"
-    settings = Settings(data_dir=data_dir, warehouse_keep_snapshots=3).with_data_dir(data_dir)
     mp = pytest.MonkeyPatch()
     mp.setenv("SZCG_DATA_DIR", str(data_dir))
     mp.setenv("SZCG_SUPERSET_PORT", str(_free_port()))
+    mp.setenv("SZCG_WAREHOUSE_KEEP_SNAPSHOTS", "3")
+    settings = load_settings()  # as the CLI reads them: the same Superset port for fixture and `szcg dashboards`
     site = site_from_settings(settings)
     if not site.bin("superset").exists():
         pytest.fail(f"{site.bin('superset')} missing: run `make superset-env` (the superset tests need it)")

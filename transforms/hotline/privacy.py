@@ -1,27 +1,25 @@
 """Personal data out before anything reaches the warehouse: numbers hashed (salted) and masked, names dropped,
 numbers inside free text masked.
 
-The salt comes from ``SZCG_HASH_SALT``; without it the documented demo salt ``szcg-demo-salt`` is used (fine for
-synthetic data; set a secret salt in production, and keep it: a new salt makes old and new hashes incomparable).
+The salt is ``settings.hash_salt`` (``SZCG_HASH_SALT``); without it the documented demo salt ``szcg-demo-salt`` is
+used (fine for synthetic data; set a secret salt in production, and keep it: a new salt makes old and new hashes
+incomparable).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 
-from szcg.settings import Settings
+from szcg.settings import DEMO_HASH_SALT, Settings, load_settings
 
-DEMO_SALT = "szcg-demo-salt"
+DEMO_SALT = DEMO_HASH_SALT
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{4})(?!\d)")
 
 
 def hash_salt(settings: Settings | None = None) -> str:
-    if settings is not None and settings.extra.get("hash_salt"):
-        return settings.extra["hash_salt"]
-    return os.environ.get("SZCG_HASH_SALT") or DEMO_SALT
+    return (settings or load_settings()).hash_salt
 
 
 def digits(value: str | None) -> str:
