@@ -31,6 +31,17 @@ def _reject(name: str, rule: str, message: str, chinese: str) -> InputRejected:
     return InputRejected(f"{name}: {message}", [RowProblem(name, 0, "(file)", rule, chinese)])
 
 
+def _malformed_csv(name: str, row: int, error: object) -> InputRejected:
+    """Both CSV paths (DuckDB for UTF-8, pandas for GBK) refuse a broken file with the same rule and words."""
+    return _reject(name, "csv.malformed",
+                   f"cannot parse after data row {row}: {error} (a quote left open, or a row with extra fields)",
+                   f"CSV 格式错误（第 {row} 行之后）：{str(error)[:300]}")
+
+
+def _header_only(name: str) -> InputRejected:
+    return _reject(name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+
+
 @dataclass
 class SourceFile:
     """One delivered file, opened: its format, encoding and CRS as found, and its columns."""
@@ -133,13 +144,11 @@ def _csv_chunks_duckdb(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
             row += len(frame)
             yield frame
     except duckdb.Error as exc:
-        raise _reject(source.file_name, "csv.malformed",
-                      f"cannot parse after data row {row}: {exc} (a quote left open, or a row with extra fields)",
-                      f"CSV 格式错误（第 {row} 行之后）：{str(exc)[:300]}") from exc
+        raise _malformed_csv(source.file_name, row, exc) from exc
     finally:
         con.close()
     if row == 0:
-        raise _reject(source.file_name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+        raise _header_only(source.file_name)
 
 
 def _dedupe(names: list[str]) -> list[str]:
@@ -165,13 +174,11 @@ def _csv_chunks_pandas(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
             row += len(chunk)
             yield chunk
     except pd.errors.ParserError as exc:
-        raise _reject(source.file_name, "csv.malformed",
-                      f"cannot parse after data row {row}: {exc} (a quote left open, or a row with extra fields)",
-                      f"CSV 格式错误（第 {row} 行之后）：{exc}") from exc
+        raise _malformed_csv(source.file_name, row, exc) from exc
     finally:
         reader.close()
     if row == 0:
-        raise _reject(source.file_name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+        raise _header_only(source.file_name)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------
@@ -277,7 +284,7 @@ def _xlsx_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     if buffer:
         yield _frame(buffer, columns, row - len(buffer))
     if row == 0:
-        raise _reject(source.file_name, "file.no_rows", "header only, no data rows", "只有表头，没有数据行")
+        raise _header_only(source.file_name)
 
 
 def _frame(rows: list[list[str | None]], columns: list[str], first: int) -> pd.DataFrame:
