@@ -51,7 +51,8 @@ COLUMN_LABELS = {
     "rows_quarantined": "拒收行数", "rejection_pct": "拒收率(%)", "object_name": "评价对象", "level_name": "评价层级",
     "entity_name": "评价单位", "total_score": "综合得分", "grade": "等级", "rank": "排名", "version_name": "版本",
     "mom_change": "环比变化", "sample_size": "样本量", "indicator_label": "评价指标", "counted_as": "计入",
-    "batch_id": "批次号",
+    "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "closed": "结案数", "on_time": "按期环节数",
+    "with_deadline": "应按期环节数", "step_order": "环节序号",
 }
 
 DATASETS: dict[str, dict[str, Any]] = {
@@ -76,6 +77,23 @@ DATASETS: dict[str, dict[str, Any]] = {
             "closed_count": ("结案数", "COUNT(*) FILTER (WHERE is_closed)", ",d"),
             "close_rate": ("结案率(%)", "100.0 * COUNT(*) FILTER (WHERE is_closed) / NULLIF(COUNT(*) FILTER "
                            "(WHERE is_registered), 0)", ".1f"),
+        },
+    },
+    # The cockpit's case and on-time charts read monthly summaries (migration 0043, rebuilt at every publish):
+    # their cost does not grow with history. The per-case and per-step datasets stay for detail and drill-down.
+    "case_month": {
+        "view": "dash_case_monthly", "title": "案件月度汇总", "dttm": "period_start",
+        "metrics": {
+            "case_count": ("上报数", "SUM(reported)", ",d"),
+            "registered_count": ("立案数", "SUM(registered)", ",d"),
+            "closed_count": ("结案数", "SUM(closed)", ",d"),
+        },
+    },
+    "step_month": {
+        "view": "dash_step_monthly", "title": "环节按期月度汇总", "dttm": "period_start",
+        "metrics": {
+            "on_time_rate": ("按期率(%)", "100.0 * SUM(on_time) / NULLIF(SUM(with_deadline), 0)", ".1f"),
+            "step_count": ("环节数", "SUM(with_deadline)", ",d"),
         },
     },
     "case_step": {
@@ -136,8 +154,8 @@ DATASETS: dict[str, dict[str, Any]] = {
 }
 
 # Datasets whose rows belong to a district: these get the district roles' row-level security filter.
-DISTRICT_DATASETS = ("headline", "case", "case_step", "grid_density", "hotline", "component", "coverage", "score",
-                     "score_case", "filter_option")
+DISTRICT_DATASETS = ("headline", "case", "case_month", "case_step", "step_month", "grid_density", "hotline",
+                     "component", "coverage", "batch", "score", "score_case", "filter_option")
 
 
 def _view_columns(view: str) -> list[tuple[str, str]]:
@@ -345,16 +363,16 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("grid_map", "网格问题密度（单元网格）", "grid_density", grid_map(), 6, 50, {}),
             ]},
             {"row": [
-                ("cases_by_source", "案件来源", "case", pie("source_name", "case_count"), 4, 50, {}),
-                ("cases_by_class", "案件大类分布", "case",
+                ("cases_by_source", "案件来源", "case_month", pie("source_name", "case_count"), 4, 50, {}),
+                ("cases_by_class", "案件大类分布", "case_month",
                  bar("major_name", ["case_count"], horizontal=True, limit=15), 4, 50, {}),
-                ("cases_by_district", "各区县立案与结案", "case",
+                ("cases_by_district", "各区县立案与结案", "case_month",
                  bar("district_name", ["registered_count", "closed_count"]), 4, 50, {}),
             ]},
             {"row": [
-                ("on_time_by_district", "各区县按期处置率(%)", "case_step",
+                ("on_time_by_district", "各区县按期处置率(%)", "step_month",
                  bar("district_name", ["on_time_rate"], fmt=".1f"), 4, 50, {}),
-                ("on_time_by_step", "各环节按期率(%)", "case_step",
+                ("on_time_by_step", "各环节按期率(%)", "step_month",
                  bar("step_name", ["on_time_rate"], fmt=".1f"), 4, 50, {}),
                 ("cockpit_trend", "近12个月立案与结案趋势", "headline",
                  trend(["this_value"], groupby=["indicator"],
@@ -366,24 +384,24 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("score_district", "区县综合评价排名", "score",
                  table(groupby=["entity_name", "grade"], metrics=["score", "best_rank", "score_change"],
                        order="best_rank", desc=False, filters=region_district,
-                       formatting=grade_formatting("score")), 6, 50, {}),
+                       formatting=grade_formatting("score")), 6, 50, {"drill_source": True}),
                 ("score_grade_mix", "评价等级分布", "score", pie("grade", "entity_count"), 3, 50, {}),
                 ("score_department", "专业部门评价排名", "score",
                  table(groupby=["entity_name", "grade"], metrics=["score", "best_rank"], order="best_rank",
                        desc=False, filters=[_filter("object", "==", "department")],
-                       formatting=grade_formatting("score")), 3, 50, {}),
+                       formatting=grade_formatting("score")), 3, 50, {"drill_source": True}),
             ]},
             {"row": [
                 ("score_street", "街道综合评价排名", "score",
                  table(groupby=["district_name", "entity_name", "grade"], metrics=["score", "best_rank"],
                        order="best_rank", desc=False,
                        filters=[_filter("object", "==", "region"), _filter("level", "==", "street")],
-                       formatting=grade_formatting("score")), 6, 50, {}),
+                       formatting=grade_formatting("score")), 6, 50, {"drill_source": True}),
                 ("score_post", "岗位评价（监督员等）", "score",
                  table(groupby=["object_name", "entity_name", "grade"], metrics=["score", "best_rank"],
                        order="score", desc=True,
                        filters=[_filter("object", "NOT IN", ["region", "department"])],
-                       formatting=grade_formatting("score")), 6, 50, {}),
+                       formatting=grade_formatting("score")), 6, 50, {"drill_source": True}),
             ]},
             {"row": [
                 ("score_trend", "区县综合得分近12个月趋势", "score",
@@ -392,7 +410,7 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("score_cases", "得分依据案件（点击排名中的单位下钻）", "score_case",
                  table(columns=["case_number", "entity_name", "indicator_label", "counted_as", "reported_at",
                                 "status_name", "subclass_name", "department_name"],
-                       order="reported_at", limit=1000), 6, 50, {}),
+                       order="reported_at", limit=1000), 6, 50, {"drill_target": True}),
             ]},
         ],
         "census": [
@@ -403,7 +421,7 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("census_coverage_kpi", "网格普查覆盖率(%)", "coverage", big_number("coverage_rate", fmt=".1f"),
                  3, 22, {"no_period": True}),
                 ("census_rejection_kpi", "普查批次拒收率(%)", "batch", big_number("batch_rejection", fmt=".2f"),
-                 3, 22, {"no_district": True}),
+                 3, 22, {}),
             ]},
             {"row": [
                 ("census_by_class", "各大类部件数（按状态）", "component",
@@ -416,8 +434,8 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("census_coverage", "各区县网格覆盖率(%)", "coverage",
                  bar("district_name", ["coverage_rate"], fmt=".1f"), 3, 50, {"no_period": True}),
                 ("census_batches", "最新普查批次与拒收率", "batch",
-                 table(columns=["original_name", "loaded_at", "rows_in", "rows_loaded", "rows_quarantined",
-                                "rejection_pct"], order="loaded_at", limit=20), 6, 50, {"no_district": True}),
+                 table(columns=["original_name", "district_name", "loaded_at", "rows_in", "rows_loaded",
+                                "rows_quarantined", "rejection_pct"], order="loaded_at", limit=20), 6, 50, {}),
             ]},
         ],
         "hotline": [
@@ -450,7 +468,7 @@ DASHBOARDS = {
     "census": {"title": "部件普查", "slug": "census", "period_default": False},
     "hotline": {"title": "热线", "slug": "hotline", "period_default": True},
 }
-PERIOD_DATASET = {"cockpit": "case", "evaluation": "score", "census": "component", "hotline": "hotline"}
+PERIOD_DATASET = {"cockpit": "case_month", "evaluation": "score", "census": "component", "hotline": "hotline"}
 
 
 def _native_filters(board: str, period_excluded: list[int], district_excluded: list[int]) -> list[dict[str, Any]]:
@@ -474,6 +492,14 @@ def _native_filters(board: str, period_excluded: list[int], district_excluded: l
     ]
 
 
+def _drill_configuration(charts: list[int], sources: list[int], targets: list[int]) -> dict[str, Any]:
+    """Cross-filters of the drill-down: a click on a unit in a ranking filters only the drill-down table (the
+    other rankings stay as they are). scoping.scope_filters writes chartsInScope after the import."""
+    return {str(source): {"id": source, "crossFilters": {
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": [c for c in charts if c not in targets]}, "chartsInScope": []}}
+        for source in sources}
+
+
 def build_assets() -> dict[str, dict[str, Any]]:
     """Every file of the bundle, relative path → YAML content."""
     files: dict[str, dict[str, Any]] = {
@@ -493,6 +519,9 @@ def build_assets() -> dict[str, dict[str, Any]]:
         }
         period_excluded: list[int] = []
         district_excluded: list[int] = []
+        board_charts: list[int] = []
+        drill_sources: list[int] = []
+        drill_targets: list[int] = []
         for r, row in enumerate(rows, start=1):
             row_id = f"ROW-{board}-{r}"
             position["GRID_ID"]["children"].append(row_id)
@@ -514,6 +543,11 @@ def build_assets() -> dict[str, dict[str, Any]]:
                                       "parents": ["ROOT_ID", "GRID_ID", row_id],
                                       "meta": {"width": width, "height": height, "chartId": chart_number,
                                                "uuid": chart_uuid, "sliceName": title}}
+                board_charts.append(chart_number)
+                if options.get("drill_source"):
+                    drill_sources.append(chart_number)
+                if options.get("drill_target"):
+                    drill_targets.append(chart_number)
                 if options.get("no_period"):
                     period_excluded.append(chart_number)
                 if options.get("no_district"):
@@ -525,7 +559,8 @@ def build_assets() -> dict[str, dict[str, Any]]:
             "uuid": uid("dashboard", board), "position": position,
             "metadata": {
                 "native_filter_configuration": _native_filters(board, period_excluded, district_excluded),
-                "chart_configuration": {}, "global_chart_configuration": {
+                "chart_configuration": _drill_configuration(board_charts, drill_sources, drill_targets),
+                "global_chart_configuration": {
                     "scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "chartsInScope": []},
                 "color_scheme": "supersetColors", "label_colors": dict(GRADE_COLOURS),
                 "shared_label_colors": [], "color_scheme_domain": [], "cross_filters_enabled": True,

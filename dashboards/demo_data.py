@@ -194,8 +194,9 @@ def _census(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any]
     comp = [s for s in city["subclasses"] if s[1] == "component"]
     comp_rows = ", ".join(f"({i}, '{s[4]}', '{s[5]}')" for i, s in enumerate(comp))
     con.execute(f"CREATE TEMP TABLE demo_comp AS SELECT * FROM (VALUES {comp_rows}) t(idx, code, name)")
-    batches = 6
-    for b in range(batches):
+    # One census file per district, as `szcg census load --district` records it (district in the load's detail).
+    districts = [d["code"] for d in city["districts"]]
+    for b, district in enumerate(districts):
         batch_id = f"census-demo{b:011d}"
         rows_in = 2000 + 137 * b
         rejected = [12, 0, 45, 3, 160, 7][b % 6]
@@ -203,8 +204,10 @@ def _census(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any]
                     [batch_id, f"普查批次{b + 1:02d}.csv", f"{b:064d}", rows_in * 120, f"{batch_id}.csv",
                      f"{start} 09:00:00"])
         con.execute("INSERT INTO landing.load VALUES (?, 'core.component', ?, ?, ?, "
-                    "TIMESTAMP '" + str(start) + " 10:00:00' + to_days(?), NULL)",
-                    [batch_id, rows_in, rows_in - rejected, rejected, 9 * b])
+                    "TIMESTAMP '" + str(start) + " 10:00:00' + to_days(?), ?)",
+                    [batch_id, rows_in, rows_in - rejected, rejected, 9 * b, f'{{"district_code": "{district}"}}'])
+    batch_of = ", ".join(f"('{d}', 'census-demo{b:011d}')" for b, d in enumerate(districts))
+    con.execute(f"CREATE TEMP TABLE demo_batch AS SELECT * FROM (VALUES {batch_of}) t(district_code, batch_id)")
     con.execute(f"""
         INSERT INTO core.component (component_id, edition, subclass_code, name, grid_code, district_code,
             owner_department_code, property_department_code, maintenance_department_code, state, lon, lat,
@@ -214,8 +217,9 @@ def _census(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any]
                CASE WHEN u < 0.88 THEN 'intact' WHEN u < 0.95 THEN 'damaged' WHEN u < 0.98 THEN 'missing'
                     ELSE 'occupied' END,
                g.lon, g.lat, NULL, DATE '{start}' + CAST(floor(u2 * 150) AS INTEGER), NULL,
-               TIMESTAMP '{start}', NULL, 'census-demo' || lpad(CAST(k % 6 AS VARCHAR), 11, '0')
-        FROM (SELECT * FROM demo_grid WHERE hash(grid_code) % 10 < 8) g,
+               TIMESTAMP '{start}', NULL, cb.batch_id
+        FROM (SELECT * FROM demo_grid WHERE hash(grid_code) % 10 < 8) g
+        JOIN demo_batch cb ON cb.district_code = g.district_code,
              LATERAL (SELECT k, {_u('g.grid_code || k', 21)} AS u, {_u('g.grid_code || k', 22)} AS u2,
                       CAST(floor({_u('g.grid_code || k', 23)} * {len(comp)}) AS INTEGER) AS ci
                       FROM range({size.components_per_grid}) r(k)) x

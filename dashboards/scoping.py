@@ -4,7 +4,8 @@ Superset's importer maps chart ids in ``scope.excluded`` but not in ``chartsInSc
 native filter only to the charts listed there. The list is derived (all charts of the dashboard but the excluded
 ones), so it is written here rather than kept in the reviewed YAML. The period filter's default is the latest
 month in the published warehouse (Superset 6.1 shows but does not apply "default to first item" on load), so it
-is refreshed by every ``szcg dashboards import``. Running it again changes nothing.
+is refreshed by every ``szcg dashboards import``. The drill-down's cross-filter scopes (chart_configuration) get
+their chartsInScope the same way. Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ def scope_filters(client: SupersetClient, dashboard_id: int, latest_period: str 
             mask = period_mask(latest_period)
             if native_filter.get("defaultDataMask") != mask or wants_default:
                 native_filter["defaultDataMask"] = mask
+                changed = True
+    for chart_config in metadata.get("chart_configuration", {}).values():  # cross-filters (drill-down)
+        cross = chart_config.get("crossFilters", {})
+        scope = cross.get("scope")
+        if isinstance(scope, dict):
+            in_scope = [c for c in charts if c not in set(scope.get("excluded", []))]
+            if cross.get("chartsInScope") != in_scope:
+                cross["chartsInScope"] = in_scope
                 changed = True
     if changed:
         client.put(f"/api/v1/dashboard/{dashboard_id}", {"json_metadata": json.dumps(metadata, ensure_ascii=False)})

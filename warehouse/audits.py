@@ -18,7 +18,7 @@ _REGISTRY: dict[str, Audit] = {}
 
 # Modules that register audits when imported. Every publish imports them first, so no process can publish
 # without a gate just because it never happened to import the area that defines it.
-AUDIT_MODULES: tuple[str, ...] = ("quality.census", "quality.cases", "transforms.evaluation.store")
+AUDIT_MODULES: tuple[str, ...] = ("quality.census", "quality.cases", "transforms.evaluation.store", "dashboards.marts")
 
 
 def register_audit(name: str) -> Callable[[Audit], Audit]:

@@ -4,7 +4,7 @@ wh = Warehouse(settings)
 with wh.writer() as con:           # exclusive; schema migrated; the work database
     landed = wh.land(con, path, kind="census")
     ...                            # load inside a transaction, record accounting
-wh.publish(reason="census batch X")  # audit a copy, then switch readers atomically
+wh.publish(reason="census batch X")  # rebuild derived marts, audit a copy, switch readers atomically
 with wh.reader() as con: ...       # read-only connection to the published snapshot
 """
 
@@ -22,6 +22,7 @@ from warehouse.audits import Audit
 from warehouse.duckdb_ext import load_spatial
 from warehouse.landing import LandedFile, land_file
 from warehouse.lock import writer_lock
+from warehouse.mart_builders import MartBuilder, build_marts
 from warehouse.migrate import migrate
 from warehouse.snapshots import Snapshot, build_and_publish, current_target, list_snapshots
 
@@ -67,11 +68,15 @@ class Warehouse:
         *,
         audits: Iterable[tuple[str, Audit]] | None = None,
         before_switch: Callable[[Path], None] | None = None,
+        mart_builders: Iterable[tuple[str, MartBuilder]] | None = None,
     ) -> Snapshot:
-        """Audit a copy of the work database and switch readers to it (write–audit–publish)."""
+        """Rebuild the derived marts, audit a copy of the work database and switch readers to it
+        (write–audit–publish). ``mart_builders`` None = every registered builder (warehouse.mart_builders)."""
         with writer_lock(self.lock_path, self.lock_timeout_s):
-            with self._locked_work_connection(spatial=False):
-                pass  # make sure the work database exists, is migrated and checkpointed
+            # The work database exists, is migrated, its derived marts are rebuilt (one transaction; a failure
+            # stops the publish here) and it is checkpointed before the copy.
+            with self._locked_work_connection(spatial=False) as con:
+                build_marts(con, mart_builders)
             return build_and_publish(
                 self.settings.work_db_path,
                 self.settings.snapshots_dir,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.authoring import DASHBOARDS, uid
+from dashboards.authoring import DASHBOARDS, DISTRICT_DATASETS, uid
 from dashboards.client import SupersetClient
 from dashboards.deploy import import_assets
 from dashboards.site import SupersetSite
@@ -34,7 +34,7 @@ def _dataset_id(client: SupersetClient, key: str) -> int:
     return next(int(r["id"]) for r in rows if r["uuid"] == uid("dataset", key))
 
 
-def _query(client: SupersetClient, dataset_id: int, columns: list[str], metrics: list[str],
+def _query(client: SupersetClient, dataset_id: int, columns: list[str], metrics: list[str | dict[str, str]],
            filters: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     payload = {"datasource": {"id": dataset_id, "type": "table"}, "force": True, "result_format": "json",
                "result_type": "full",
@@ -127,7 +127,9 @@ def test_after_a_publish_the_charts_show_the_new_snapshot_without_a_restart(
     wh = Warehouse(settings)
     with _admin(site) as client:
         dataset = _dataset_id(client, "case")
+        summary = _dataset_id(client, "case_month")  # what the cockpit reads: rebuilt by the publish
         before = _query(client, dataset, ["district_name"], ["case_count"])
+        summary_before = _query(client, summary, ["district_name"], ["case_count"])
         old_snapshot = site.published_db.resolve()
         with wh.writer() as con:
             con.execute("""
@@ -137,10 +139,12 @@ def test_after_a_publish_the_charts_show_the_new_snapshot_without_a_restart(
                        'reported', 'late-batch' FROM range(500) t(i)""")
         published = wh.publish(reason="500 more cases in 右玉县", audits=[])
         after = _query(client, dataset, ["district_name"], ["case_count"])
-    old = {r["district_name"]: r["上报数"] if "上报数" in r else r["case_count"] for r in before}
-    new = {r["district_name"]: r["上报数"] if "上报数" in r else r["case_count"] for r in after}
-    assert new["右玉县"] == old["右玉县"] + 500
-    assert {k: v for k, v in new.items() if k != "右玉县"} == {k: v for k, v in old.items() if k != "右玉县"}
+        summary_after = _query(client, summary, ["district_name"], ["case_count"])
+    for rows_before, rows_after in ((before, after), (summary_before, summary_after)):
+        old = {r["district_name"]: r["上报数"] if "上报数" in r else r["case_count"] for r in rows_before}
+        new = {r["district_name"]: r["上报数"] if "上报数" in r else r["case_count"] for r in rows_after}
+        assert new["右玉县"] == old["右玉县"] + 500
+        assert {k: v for k, v in new.items() if k != "右玉县"} == {k: v for k, v in old.items() if k != "右玉县"}
     # No pooled connection pins the old snapshot: Superset holds neither file open between queries.
     assert published.current and site.published_db.resolve() == published.db_path.resolve()
     held = {f for f in _open_files_of_superset(site) if f.endswith("warehouse.duckdb")}
@@ -150,20 +154,90 @@ def test_after_a_publish_the_charts_show_the_new_snapshot_without_a_restart(
 def test_a_district_user_sees_only_their_district(superset_env: tuple[Settings, SupersetSite]) -> None:
     from dashboards.security import ensure_user
 
-    _, site = superset_env
+    settings, site = superset_env
     with _admin(site) as admin:
         ensure_user(admin, "huairen", "huairen-pass-1", ["Gamma", "区县用户-怀仁市-140681"])
         all_districts = {r["district_name"] for r in _query(admin, _dataset_id(admin, "case"), ["district_name"],
                                                             ["case_count"])}
     assert len(all_districts) == 6
     with SupersetClient(site.url, "huairen", "huairen-pass-1") as user:
-        for key, column in (("case", "district_name"), ("hotline", "district_name"), ("score", "district_name"),
-                            ("grid_density", "district_name"), ("headline", "district_name")):
+        for key in DISTRICT_DATASETS:
             count = {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "n"}
-            seen = {r[column] for r in _query(user, _dataset_id(user, key), [column], [count])}
+            seen = {r["district_name"] for r in _query(user, _dataset_id(user, key), ["district_name"], [count])}
             assert seen == {"怀仁市"}, (key, seen)
+        # 部件普查's batch table: only the census files loaded for 怀仁市, every one of them.
+        batches = {r["batch_id"] for r in _query(user, _dataset_id(user, "batch"), ["batch_id"], [count])}
         boards = {d["dashboard_title"] for d in user.list_all("dashboard", ["dashboard_title"])}
+    with Warehouse(settings).reader() as con:
+        expected = {r[0] for r in con.execute(
+            "SELECT batch_id FROM landing.load WHERE target = 'core.component'"
+            " AND json_extract_string(detail, '$.district_code') = '140681'").fetchall()}
+        all_batches = con.execute("SELECT count(*) FROM landing.load WHERE target = 'core.component'").fetchall()
+    assert all_batches[0][0] > len(expected)  # other districts' batches exist, and are hidden
+    assert batches == expected and expected
     assert boards == {"领导驾驶舱", "综合评价", "部件普查", "热线"}
+
+
+def test_clicking_a_score_drills_down_to_exactly_the_cases_behind_it(
+        superset_env: tuple[Settings, SupersetSite]) -> None:
+    """综合评价: a click on a unit in a ranking cross-filters 得分依据案件 to the cases that score counted."""
+    from dashboards.screenshot import browser_page, open_dashboard
+
+    settings, site = superset_env
+    with _admin(site) as client:
+        charts = {c["uuid"]: int(c["id"]) for c in client.list_all("chart", ["id", "uuid"])}
+    drill_chart = charts[uid("chart", "score_cases")]
+
+    filtered_charts: list[int] = []  # every chart that queried with the clicked unit as a filter
+
+    def filtered_by_unit(response: Any) -> int | None:
+        if "/api/v1/chart/data" not in response.url or response.request.method != "POST":
+            return None
+        payload = response.request.post_data_json or {}
+        filters = [f["col"] for q in payload.get("queries", []) for f in q.get("filters", [])]
+        return payload.get("form_data", {}).get("slice_id") if "entity_name" in filters else None
+
+    def is_drill_query(response: Any) -> bool:
+        return filtered_by_unit(response) == drill_chart
+
+    def record(response: Any) -> None:
+        if (chart := filtered_by_unit(response)) is not None:
+            filtered_charts.append(int(chart))
+
+    with browser_page(site.url, site.admin_user, site.admin_password) as page:
+        open_dashboard(page, site.url, "evaluation")
+        ranking = page.locator(".dashboard-component-chart-holder").filter(has_text="街道综合评价排名")
+        cell = ranking.locator("tbody tr").first.locator("td").nth(1)  # columns: 区县, 评价单位, 等级, …
+        street = cell.inner_text().strip()
+        page.on("response", record)
+        with page.expect_response(is_drill_query, timeout=60_000) as answer:
+            cell.click()
+        response = answer.value
+        assert response.status == 200
+        payload = response.request.post_data_json
+        body = response.json()
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(ARTIFACTS / "evaluation-drill-down.png"), full_page=True)
+    assert filtered_charts == [drill_chart]  # the rankings keep showing every unit
+    filters = {f["col"]: f["val"] for f in payload["queries"][0]["filters"]}
+    assert filters["entity_name"] == [street]
+    (period,) = filters["period_month"]
+    result = body["result"][0]
+    shown = [row["case_number"] for row in result["data"]]
+    assert len(shown) == result["rowcount"] < payload["queries"][0]["row_limit"]  # nothing cut off
+    # The cases behind that street's published score, from the evaluation's own lineage table.
+    with Warehouse(settings).reader() as con:
+        score = con.execute(
+            "SELECT s.entity_code, s.version, s.sample_size FROM marts.score s JOIN marts.dash_score_version v"
+            " ON v.period = s.period AND v.version = s.version WHERE s.period = ? AND s.object = 'region'"
+            " AND s.level = 'street' AND s.entity_name = ?", [period, street]).fetchall()
+        assert len(score) == 1, score
+        code, version, sample_size = score[0]
+        behind = [r[0] for r in con.execute(
+            "SELECT c.origin_case_id FROM marts.score_lineage l JOIN core.\"case\" c ON c.case_id = l.case_id"
+            " WHERE l.period = ? AND l.version = ? AND l.object = 'region' AND l.level = 'street'"
+            " AND l.entity_code = ?", [period, version, code]).fetchall()]
+    assert sorted(shown) == sorted(behind) and len(behind) == sample_size > 0
 
 
 def test_the_monthly_cockpit_is_emailed_as_pdf_and_png(superset_env: tuple[Settings, SupersetSite],
