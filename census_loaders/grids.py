@@ -205,8 +205,25 @@ def load_grids(con: Any, wh: Any, path: Path, config: CensusConfig, ctx: Any, va
     })
     raw = {int(r): {"grid_code": c} for r, c in zip(frame["row_number"], frame["grid_code"], strict=True)}
     rejected_rows = {p.row_number for p in problems}
+    con.register("grid_stage", stage)
+    # A changed geometry becomes a new version from valid_from, which must be after the current version's start
+    # (the key is (grid_code, valid_from)); otherwise the change would be dropped silently — refuse the file.
+    clashes = con.execute(
+        "SELECT s.grid_code, c.valid_from FROM grid_stage s JOIN core.grid c ON c.grid_code = s.grid_code"
+        " AND c.valid_to IS NULL WHERE c.geometry_wkt <> s.geometry_wkt AND c.valid_from >= ?::DATE"
+        " ORDER BY s.grid_code", [valid_from]).fetchall()
+    if clashes:
+        con.unregister("grid_stage")
+        latest = max(f for _, f in clashes)
+        shown = ", ".join(f"{g} (from {f})" for g, f in clashes[:5]) + (" …" if len(clashes) > 5 else "")
+        raise InputRejected(
+            f"{landed.original_name}: {len(clashes)} grid(s) have a new geometry but --valid-from {valid_from} is not"
+            f" after the version they have now: {shown}; a changed grid needs a new version, so give a"
+            f" --valid-from after {latest}",
+            [RowProblem(landed.original_name, 0, "(file)", "grid.valid_from_not_after_current",
+                        f"{len(clashes)} 个网格的几何已改变，但生效日期 {valid_from} 不晚于其现行版本的生效日期"
+                        f"（最晚 {latest}）；请用晚于该日期的 --valid-from 重新导入")])
     with transaction(con):
-        con.register("grid_stage", stage)
         counts = con.execute(
             "SELECT count(*) FILTER (WHERE c.grid_code IS NULL),"
             " count(*) FILTER (WHERE c.grid_code IS NOT NULL AND c.geometry_wkt <> s.geometry_wkt),"

@@ -60,23 +60,30 @@ def _text(chunk: pd.DataFrame, column: str | None) -> pd.Series:
 def prepare_chunk(chunk: pd.DataFrame, ctx: PrepareContext) -> pd.DataFrame:
     cols = ctx.columns
     out = pd.DataFrame({"row_number": chunk["row_number"].to_numpy()}, index=chunk.index)
+    texts: dict[str | None, pd.Series] = {}  # each source column trimmed once, however many fields read it
+
+    def text(target: str) -> pd.Series:
+        column = cols.get(target)
+        if column not in texts:
+            texts[column] = _text(chunk, column)
+        return texts[column]
+
     for target in TEXT_FIELDS:
-        out[target] = _text(chunk, cols.get(target))
+        out[target] = text(target)
     for target in ctx.mapping.required:  # presence as delivered (a value may be present and still invalid)
-        out[f"req_{target}"] = _text(chunk, cols.get(target))
+        out[f"req_{target}"] = text(target)
     # State words: the mapping's own words first, then the census vocabulary (dict lookups, vectorised).
     vocabulary = {**ctx.config.states, **{v: v for v in set(ctx.config.states.values())}}
     lookup = {**vocabulary, **{w: vocabulary.get(v.lower(), v) for w, v in ctx.mapping.values.get("state", {}).items()}}
     lowered = out["state"].str.lower()
     out["state"] = lowered.map(lookup).astype("str")
-    out["state_unknown"] = out["state"].where(out["state"].isna() & lowered.notna(), None)
-    out["state_unknown"] = _text(chunk, cols.get("state")).where(out["state"].isna() & lowered.notna(), None)
+    out["state_unknown"] = text("state").where(out["state"].isna() & lowered.notna(), None)
     cid = out["component_id"]
     good_id = cid.str.fullmatch(rf"[0-9]{{{ctx.id_digits}}}").fillna(False).astype(bool)
     out["subclass_code"] = cid.str.slice(6, 6 + ctx.subclass_digits).where(good_id, None)
     out["admin_prefix"] = cid.str.slice(0, 6).where(good_id, None)
     for target in ("initial_date", "change_date"):
-        raw = _text(chunk, cols.get(target))
+        raw = text(target)
         parsed = _parse_dates(raw, ctx.mapping.date_formats)
         out[target] = parsed
         out[f"{target}_unparsed"] = raw.where(raw.notna() & parsed.isna(), None)
@@ -90,8 +97,8 @@ def prepare_chunk(chunk: pd.DataFrame, ctx: PrepareContext) -> pd.DataFrame:
         geom_type = chunk["__geom_type"]
         wkt = chunk["__wkt"]
     else:
-        x = pd.to_numeric(_text(chunk, cols.get("x")), errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(_text(chunk, cols.get("y")), errors="coerce").to_numpy(dtype=float)
+        x = pd.to_numeric(text("x"), errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(text("y"), errors="coerce").to_numpy(dtype=float)
         geom_type = pd.Series("Point", index=chunk.index, dtype="str")
         wkt = pd.Series(None, index=chunk.index, dtype="str")
     missing = np.isnan(x) | np.isnan(y)

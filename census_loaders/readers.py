@@ -136,7 +136,7 @@ def _csv_chunks_duckdb(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
             " delim = ',', quote = '\"', escape = '\"', null_padding = true, strict_mode = true,"
             " auto_detect = false, columns = ?)",
             [str(source.path), {_dedupe(source.columns)[i]: "VARCHAR" for i in range(len(source.columns))}],
-        ).fetch_record_batch(chunk_rows)
+        ).to_arrow_reader(chunk_rows)
         for batch in reader:
             frame = batch.to_pandas()
             frame["row_number"] = frame["row_number"].astype("int64")
@@ -161,10 +161,45 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
+class _WithoutEmptyLines:
+    """A text stream of the CSV minus its empty lines outside quoted fields — what DuckDB's reader skips —, so both
+    CSV paths number the same data rows the same way. (pandas' own skip_blank_lines also drops whitespace-only
+    lines, which DuckDB keeps as a row; those stay here too.)"""
+
+    def __init__(self, handle: Any) -> None:
+        self._lines = iter(handle)
+        self._in_quotes = False
+        self._pending = ""
+
+    def read(self, size: int = -1) -> str:
+        parts = [self._pending]
+        length = len(self._pending)
+        while size < 0 or length < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            if not self._in_quotes and line in ("\n", "\r\n", "\r"):
+                continue
+            if line.count('"') % 2:
+                self._in_quotes = not self._in_quotes
+            parts.append(line)
+            length += len(line)
+        text = "".join(parts)
+        if size < 0:
+            self._pending = ""
+            return text
+        self._pending = text[size:]
+        return text[:size]
+
+    def __iter__(self) -> Iterator[str]:  # pandas checks for it to accept the object as a file
+        return iter(self.read().splitlines(keepends=True))
+
+
 def _csv_chunks_pandas(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     row = 0
+    handle = source.path.open("r", encoding=source.encoding, newline="")
     reader = pd.read_csv(
-        source.path, encoding=source.encoding, dtype=str, keep_default_na=False, na_values=[""],
+        _WithoutEmptyLines(handle), dtype=str, keep_default_na=False, na_values=[""],
         skip_blank_lines=False, chunksize=chunk_rows, on_bad_lines="error", engine="c",
     )
     try:
@@ -177,6 +212,7 @@ def _csv_chunks_pandas(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
         raise _malformed_csv(source.file_name, row, exc) from exc
     finally:
         reader.close()
+        handle.close()
     if row == 0:
         raise _header_only(source.file_name)
 
@@ -218,10 +254,20 @@ def _open_xlsx(path: Path) -> SourceFile:
             "columns; keep one header row with one name per column",
             f"表头含合并单元格（{', '.join(header_merges)}），请改为单行表头、每列一个字段名",
         )
-    ws = workbook.active if workbook.active is not None else workbook.worksheets[0]
+    # One sheet of data per file: empty sheets (Excel's Sheet2/Sheet3) are ignored; several sheets with data are
+    # refused by name — the quarantine's row numbers could not say which sheet a row came from.
+    filled = [ws.title for ws in workbook.worksheets if _sheet_has_data(ws)]
+    if len(filled) > 1:
+        workbook.close()
+        names = ", ".join(f"“{t}”" for t in filled)
+        raise _reject(name, "xlsx.several_sheets",
+                      f"{len(filled)} sheets hold data ({names}); deliver one sheet per file (or merge them into one)",
+                      f"工作簿中有 {len(filled)} 个工作表含数据（{names}）；请每个文件只交一个工作表，或合并为一个")
+    ws = workbook[filled[0]] if filled else workbook.worksheets[0]
     rows = ws.iter_rows(min_row=1, max_row=2, values_only=True)
     header_row = next(rows, None)
     second = next(rows, None)
+    sheet_title = ws.title
     workbook.close()
     if header_row is None or not any(v not in (None, "") for v in header_row):
         raise _reject(name, "file.no_header", "the first sheet's first row is empty; expected a header row",
@@ -234,7 +280,18 @@ def _open_xlsx(path: Path) -> SourceFile:
         raise _reject(name, "xlsx.multirow_header",
                       "the header spans two rows (empty names in row 1, names in row 2); keep one header row",
                       "表头占两行（第 1 行有空列名，第 2 行补充列名），请改为单行表头")
-    return SourceFile(path, name, "xlsx", header)
+    source = SourceFile(path, name, "xlsx", header)
+    source.notes.append(f"__sheet={sheet_title}")
+    return source
+
+
+def _sheet_has_data(ws: Any) -> bool:
+    return any(v not in (None, "") for row in ws.iter_rows(values_only=True) for v in row)
+
+
+def _sheet_of(source: SourceFile, workbook: Any) -> Any:
+    title = next((n.split("=", 1)[1] for n in source.notes if n.startswith("__sheet=")), None)
+    return workbook[title] if title is not None else workbook.worksheets[0]
 
 
 def _cell_text(value: Any) -> str | None:
@@ -254,7 +311,7 @@ def _xlsx_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     import openpyxl
 
     workbook = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
-    ws = workbook.active if workbook.active is not None else workbook.worksheets[0]
+    ws = _sheet_of(source, workbook)
     width = len(source.columns)
     columns = [c or f"column_{i + 1}" for i, c in enumerate(source.columns)]
     buffer: list[list[str | None]] = []

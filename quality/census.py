@@ -137,12 +137,16 @@ def census_sql_rules(duplicate_distance_m: float, max_move_m: float, metres_per_
                 # d on each axis: count per cell (cheap aggregates), compare pairs only inside crowded cells.
                 f"WITH p AS (SELECT row_number, subclass_code, component_id, lon, lat, lon * {mx} AS x,"
                 f"  lat * {my} AS y FROM stage WHERE lon IS NOT NULL AND subclass_code IS NOT NULL),"
-                f" k AS (SELECT p.*, o.shift, floor((x + o.ox) / {2 * duplicate_distance_m})::BIGINT AS cx,"
+                # The crowded cells are found by one hash of (subclass, shift, cell) — a collision only adds
+                # candidates, which the exact join below drops; k is materialised as it is read twice.
+                f" k AS MATERIALIZED (SELECT *, hash(subclass_code, shift, cx, cy) AS h FROM (SELECT p.row_number,"
+                f"  p.subclass_code, p.component_id, p.x, p.y, o.shift,"
+                f"  floor((x + o.ox) / {2 * duplicate_distance_m})::BIGINT AS cx,"
                 f"  floor((y + o.oy) / {2 * duplicate_distance_m})::BIGINT AS cy FROM p,"
                 f"  (VALUES (0, 0.0, 0.0), (1, {duplicate_distance_m}, 0.0), (2, 0.0, {duplicate_distance_m}),"
-                f"   (3, {duplicate_distance_m}, {duplicate_distance_m})) o(shift, ox, oy)),"
-                f" crowded AS (SELECT k.* FROM k SEMI JOIN (SELECT subclass_code, shift, cx, cy FROM k"
-                f"  GROUP BY ALL HAVING count(*) > 1) c USING (subclass_code, shift, cx, cy))"
+                f"   (3, {duplicate_distance_m}, {duplicate_distance_m})) o(shift, ox, oy))),"
+                f" crowded AS (SELECT k.* FROM k SEMI JOIN (SELECT h FROM k GROUP BY h HAVING count(*) > 1) c"
+                f"  USING (h))"
                 f" SELECT b.row_number, '与第 ' || min(a.row_number) || ' 行同一小类部件位置重复（相距不足 "
                 f"{duplicate_distance_m:g} 米）'"
                 f" FROM crowded a JOIN crowded b USING (subclass_code, shift, cx, cy)"
@@ -165,8 +169,13 @@ USCC_PATTERN = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
 
 
 def component_history_problems(con: Any) -> list[str]:
-    """SCD2 invariants of core.component: one current version per component, versions that do not overlap."""
-    problems = [f"component {c} has {n} current versions" for c, n in con.execute(
+    """SCD2 invariants of core.component: one version per (component_id, valid_from) — the table's key, kept by
+    this audit and the census load since migration 0070 dropped the index —, one current version per component,
+    versions that do not overlap."""
+    problems = [f"component {c}: {n} versions from {f}" for c, f, n in con.execute(
+        "SELECT component_id, valid_from, count(*) FROM core.component GROUP BY 1, 2 HAVING count(*) > 1"
+        " ORDER BY 1, 2 LIMIT 20").fetchall()]
+    problems += [f"component {c} has {n} current versions" for c, n in con.execute(
         "SELECT component_id, count(*) FROM core.component WHERE valid_to IS NULL GROUP BY 1 HAVING count(*) > 1"
         " LIMIT 20").fetchall()]
     problems += [f"component {c}: version from {f} ends at {t}, not after it" for c, f, t in con.execute(

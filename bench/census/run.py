@@ -1,13 +1,15 @@
 """Census ingestion benchmark: 1,000,000 component rows against 40,000 unit grids.
 
-    python bench/census/run.py [--rows 1000000] [--side 200] [--work DIR]
+    python bench/census/run.py [--rows 1000000] [--side 200] [--work DIR] [--reuse]
 
 Phases run in separate processes so each reports its own peak RSS:
   generate  a 200 × 200 lattice of ~100 m grids inside 朔城区 (GeoPackage) and a UTF-8 CSV of components on it
   grids     `load_grids` (not part of the target)
-  ingest    `ingest_file`: read + validate (GX once per chunk) + grid assignment + SCD2 load, one transaction
-  floor     DuckDB reading the same CSV + the spatial join of its points with the grids, nothing else
-Targets: ingest ≤ 60 s, ≤ 4 GiB peak RSS, ≤ 3 × floor.
+  ingest    `ingest_file`: read + validate (GX once per batch, on distinct values) + grid assignment + SCD2 load
+  floor     DuckDB reading the same CSV + the spatial join of its points with the grids, nothing else; then,
+            reported apart, the same rows persisted into a table shaped like core.component (write_seconds)
+Targets: ingest ≤ 60 s, ≤ 4 GiB peak RSS, ≤ 3 × floor. ``--reuse`` keeps the generated files of an earlier run
+with the same --rows/--side (the warehouse is always rebuilt). Each phase reports the 1-minute load average.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -41,8 +44,8 @@ def generate(work: Path, rows: int, side: int) -> dict[str, float]:
     started = time.perf_counter()
     rng = np.random.default_rng(7)
     dx, dy = (BOX[2] - BOX[0]) / side, (BOX[3] - BOX[1]) / side
-    col, row = np.meshgrid(np.arange(side), np.arange(side))
-    col, row = col.ravel(), row.ravel()
+    grid_col, grid_row = np.meshgrid(np.arange(side), np.arange(side))
+    col, row = grid_col.ravel(), grid_row.ravel()
     index = (side - 1 - row) * side + col  # serial from north to south, west to east
     codes = np.char.add(np.char.add(STREET, np.char.zfill((index // 500 + 1).astype(str), 3)),
                         np.char.zfill((index % 500 + 1).astype(str), 3))
@@ -123,9 +126,26 @@ def floor_phase(work: Path) -> dict[str, float]:
     started = time.perf_counter()
     con.execute(f"CREATE TABLE p AS SELECT * FROM read_csv('{work / 'census.csv'}', all_varchar=true)")
     read = time.perf_counter() - started
-    n = con.execute("SELECT count(*) FROM p JOIN g ON ST_Contains(g.geom, ST_Point(p.X::DOUBLE, p.Y::DOUBLE))"
-                    ).fetchone()[0]
-    return {"seconds": time.perf_counter() - started, "read_seconds": read, "joined": n}
+    joined = con.execute("SELECT count(*) FROM p JOIN g ON ST_Contains(g.geom, ST_Point(p.X::DOUBLE, p.Y::DOUBLE))"
+                         ).fetchone()
+    n = joined[0] if joined else 0
+    seconds = time.perf_counter() - started
+    # Not part of the floor the issue defines, reported beside it: what persisting the same rows costs DuckDB
+    # alone (a table shaped like core.component in a database file, committed) — a load cannot go below it.
+    target = work / "floor_write.duckdb"
+    target.unlink(missing_ok=True)
+    con.execute(f"ATTACH '{target}' AS w")
+    written = time.perf_counter()
+    con.execute(
+        "CREATE TABLE w.component AS SELECT OBJCODE AS component_id, 'gbt47678.5-2026' AS edition,"
+        " substr(OBJCODE, 7, 5) AS subclass_code, OBJNAME AS name, BGCODE AS grid_code, '140602' AS district_code,"
+        " DEPTCODE1 AS owner_department_code, DEPTCODE2 AS property_department_code,"
+        " DEPTCODE3 AS maintenance_department_code, OBJSTATE AS state, X::DOUBLE AS lon, Y::DOUBLE AS lat,"
+        " NULL::VARCHAR AS geometry_wkt, strptime(ORDATE, '%Y%m%d')::DATE AS surveyed_on, PHOTO AS photo,"
+        " strptime(ORDATE, '%Y%m%d') AS valid_from, NULL::TIMESTAMP AS valid_to, 'batch' AS change_source FROM p")
+    con.execute("DETACH w")
+    return {"seconds": seconds, "read_seconds": read, "joined": n,
+            "write_seconds": time.perf_counter() - written}
 
 
 def main() -> None:
@@ -133,6 +153,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--side", type=int, default=200, help="grids per side (200 → 40,000 grids)")
     parser.add_argument("--work", type=Path, default=Path("var/bench-census"))
+    parser.add_argument("--reuse", action="store_true", help="keep generated files of the same size from a last run")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -140,24 +161,42 @@ def main() -> None:
             args.work), "ingest": lambda: ingest_phase(args.work), "floor": lambda: floor_phase(args.work)}
         out = phases[args.phase]()
         out["peak_rss_mib"] = _rss_mib()
+        out["load_1min"] = os.getloadavg()[0]
         print(json.dumps(out))
         return
     import shutil
 
-    shutil.rmtree(args.work, ignore_errors=True)
-    args.work.mkdir(parents=True)
+    stamp = args.work / "generated.json"
+    wanted = {"rows": args.rows, "side": args.side}
+    reuse = args.reuse and stamp.exists() and json.loads(stamp.read_text()) == wanted
+    if reuse:
+        shutil.rmtree(args.work / "var", ignore_errors=True)
+    else:
+        shutil.rmtree(args.work, ignore_errors=True)
+        args.work.mkdir(parents=True)
     figures = {}
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for phase in ("generate", "grids", "ingest", "floor"):
+        if phase == "generate" and reuse:
+            print("generate: reusing", args.work, flush=True)
+            continue
         done = subprocess.run([sys.executable, __file__, "--phase", phase, "--rows", str(args.rows), "--side",
                                str(args.side), "--work", str(args.work)], capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"phase {phase} failed:\n{done.stderr[-3000:]}")
         figures[phase] = json.loads(done.stdout.strip().splitlines()[-1])
         print(phase, figures[phase], flush=True)
+        if phase == "generate":
+            stamp.write_text(json.dumps(wanted))
     ratio = figures["ingest"]["seconds"] / figures["floor"]["seconds"]
+    write_floor = figures["floor"]["seconds"] + figures["floor"]["write_seconds"]
     print(json.dumps({"ingest_seconds": round(figures["ingest"]["seconds"], 1),
                       "ingest_peak_rss_gib": round(figures["ingest"]["peak_rss_mib"] / 1024, 2),
-                      "floor_seconds": round(figures["floor"]["seconds"], 1), "ratio": round(ratio, 2),
+                      "floor_seconds": round(figures["floor"]["seconds"], 2), "ratio": round(ratio, 2),
+                      "floor_with_write_seconds": round(write_floor, 2),
+                      "ratio_to_floor_with_write": round(figures["ingest"]["seconds"] / write_floor, 2),
+                      "load_1min": [round(figures[p]["load_1min"], 1) for p in ("ingest", "floor")],
+                      "started": started,
                       "targets": {"seconds": 60, "rss_gib": 4, "ratio": 3}}))
 
 

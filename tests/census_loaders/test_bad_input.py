@@ -106,6 +106,29 @@ def test_xlsx_batch_loads(census) -> None:
     assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (6, 6, 0)
 
 
+def test_xlsx_with_several_filled_sheets_is_refused_naming_them_and_empty_sheets_are_ignored(census) -> None:
+    import pandas as pd
+
+    several = census.tmp / "several.xlsx"
+    with pd.ExcelWriter(several) as writer:
+        pd.DataFrame(census_rows(3)).to_excel(writer, sheet_name="城区", index=False)
+        pd.DataFrame(census_rows(2, start_serial=10)).to_excel(writer, sheet_name="郊区", index=False)
+    result = census.ingest(several)
+    _rejected(result, "xlsx.several_sheets")
+    assert "“城区”, “郊区”" in result.rejected_message and "城区" in result.problems[0].message
+    # Data on the second sheet only, behind an empty first sheet left by the template: that sheet is read.
+    second = census.tmp / "second.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "说明"
+    sheet = workbook.create_sheet("部件")
+    sheet.append(HEADER)
+    for row in census_rows(4, start_serial=20):
+        sheet.append([row[h] for h in HEADER])
+    workbook.save(second)
+    result = census.ingest(second)
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)
+
+
 def _shp_zip(tmp: Path, rows: list[dict[str, str]], keep: tuple[str, ...]) -> Path:
     folder = tmp / "shp"
     folder.mkdir(exist_ok=True)
@@ -268,3 +291,20 @@ def test_geojson_and_geoparquet_batches_load_and_lines_only_where_the_subclass_a
     assert [(p.row_number, p.rule) for p in result.problems] == [(3, "geometry.type_not_allowed")]
     stored = census.query("SELECT count(*) FROM core.component WHERE geometry_wkt LIKE 'LINESTRING%'")
     assert stored == [(2,)]
+
+
+def test_blank_lines_are_not_rows_and_both_csv_readers_number_rows_alike(census) -> None:
+    """UTF-8 goes through DuckDB's reader, GBK through pandas: an empty line is skipped by both (it is not a
+    row), so the row numbers in the quarantine are the same whichever encoding the survey team saved in."""
+    rows = census_rows(5)
+    rows[3]["OBJSTATE"] = "坏了"  # data row 4, delivered after two empty lines
+    lines = _lines(rows).split("\n")
+    text = "\n".join([*lines[:3], "", "", *lines[3:]]) + "\n\n"
+    found = {}
+    for encoding in ("utf-8", "gbk"):
+        path = census.tmp / f"blank_{encoding}.csv"
+        path.write_bytes(text.replace("\n", "\r\n" if encoding == "gbk" else "\n").encode(encoding))
+        result = census.ingest(path)
+        assert result.encoding == encoding
+        found[encoding] = (result.rows_in, result.rows_loaded, [(p.row_number, p.rule) for p in result.problems])
+    assert found["utf-8"] == found["gbk"] == (5, 4, [(4, "state.vocabulary")])

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 from cityfiles import DLAT, DLON, LAT0, LON0, census_rows, grid_frame
 from shapely.geometry import box
 
@@ -82,3 +83,23 @@ def test_a_mapping_file_names_columns_words_and_crs(census, capsys) -> None:
     assert main(["census", "ingest", str(path), "--district", "140602", "--mapping", str(bad)]) == 1
     assert "colour" in capsys.readouterr().err
 
+
+
+def test_a_changed_grid_needs_a_later_valid_from_and_then_becomes_a_new_version(census, tmp_path: Path) -> None:
+    from szcg.errors import InputRejected
+
+    grids = grid_frame()
+    moved = grids["grid_code"].iloc[3]
+    grids.loc[grids.index[3], "geometry"] = grids.geometry.iloc[3].buffer(-DLON / 10)  # shrunk: a new geometry
+    path = tmp_path / "grids_changed.geojson"
+    grids.to_file(path, driver="GeoJSON")
+    before = census.query("SELECT grid_code, valid_from, valid_to, geometry_wkt FROM core.grid ORDER BY ALL")
+    with census.wh.writer(spatial=True) as con, pytest.raises(InputRejected, match=rf"{moved} \(from 2026-01-01\)"):
+        load_grids(con, census.wh, path, census.config, census.ctx, dt.date(2026, 1, 1))  # same date as now
+    assert census.query("SELECT grid_code, valid_from, valid_to, geometry_wkt FROM core.grid ORDER BY ALL") == before
+    with census.wh.writer(spatial=True) as con:
+        result = load_grids(con, census.wh, path, census.config, census.ctx, dt.date(2026, 7, 1))
+    assert (result.changed, result.rows_loaded) == (1, len(grids))
+    versions = census.query("SELECT valid_from, valid_to FROM core.grid WHERE grid_code = ? ORDER BY valid_from",
+                            [moved])
+    assert versions == [(dt.date(2026, 1, 1), dt.date(2026, 6, 30)), (dt.date(2026, 7, 1), None)]

@@ -40,3 +40,25 @@ def test_history_from_surveys_and_cases(census) -> None:
         sources = con.execute("SELECT change_source FROM core.component WHERE component_id = ? ORDER BY valid_from",
                               [cid]).fetchall()
     assert [s for (s,) in sources][1:] == ["casework:C-1", "casework:C-2"]
+
+
+def test_a_second_version_with_the_same_start_is_quarantined_and_the_audit_refuses_one(census) -> None:
+    """core.component has no primary key since migration 0070: the load keeps (component_id, valid_from) unique
+    and the publish audit would refuse a snapshot where it is not."""
+    from quality.census import component_history_problems
+
+    rows = census_rows(3, date="20260801")
+    census.ingest(write_csv(census.tmp / "first.csv", rows))
+    cid = rows[0]["OBJCODE"]
+    # The component's only version is closed (no current version), so a re-survey at the same date looks new.
+    census.query("UPDATE core.component SET valid_to = TIMESTAMP '2026-09-01' WHERE component_id = ?", [cid])
+    again = [dict(rows[0], OBJSTATE="破损")]
+    result = census.ingest(write_csv(census.tmp / "again.csv", again))
+    assert [(p.row_number, p.rule) for p in result.problems] == [(1, "date.version_exists")]
+    assert "2026-08-01" in result.problems[0].message and result.rows_quarantined == 1
+    assert census.query("SELECT count(*) FROM core.component WHERE component_id = ?", [cid]) == [(1,)]
+    with census.wh.writer() as con:
+        assert component_history_problems(con) == []
+        con.execute("INSERT INTO core.component SELECT * REPLACE ('damaged' AS state) FROM core.component"
+                    " WHERE component_id = ?", [cid])
+        assert component_history_problems(con)[0] == f"component {cid}: 2 versions from 2026-08-01 00:00:00"
