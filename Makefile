@@ -11,7 +11,7 @@ UV := $(BIN)/uv
 DATA_DIR ?= $(CURDIR)/var
 export SZCG_DATA_DIR ?= $(DATA_DIR)
 
-.PHONY: env superset-env demo test lint typecheck pytest lock clean-data help
+.PHONY: env superset-env demo test lint typecheck pytest lock clean-data help bench-tools
 
 help:
 	@echo "make demo   — set up and run the main job (outputs under ./var)"
@@ -65,3 +65,9 @@ demo: env
 
 clean-data:
 	rm -rf $(DATA_DIR)
+
+# Load generator for bench/casework (wrk: C, epoll), from Debian's packages; sudo when not root.
+bench-tools:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && SUDO= || SUDO=sudo; \
+		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
+	@wrk --version 2>&1 | head -1

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework import workflow as wf
 from casework.auth import hash_password, new_secret, secret_hash, verify_password
 from casework.db import Database
-from casework.models import ApiClient, Token, User
-from casework.service import Actor, Conflict, Invalid
+from casework.models import ApiClient, Token, TokenEpoch, User
+from casework.service import Actor, Conflict, Invalid, NotFound
 
 TOKEN_LIFETIME = timedelta(hours=12)
 STAFF_ROLES = tuple(r.value for r in wf.Role if r != wf.Role.public)
@@ -48,6 +48,30 @@ def login(db: Database, username: str, password: str, *, at: datetime) -> tuple[
         s.execute(delete(Token).where(Token.user_id == user.id, Token.expires_at < at))
         s.add(Token(token_hash=secret_hash(token), user_id=user.id, created_at=at, expires_at=expires))
     return token, expires, user
+
+
+def _revoke(conn: Connection, at: datetime, *where: object) -> tuple[int, int]:
+    """Mark matching live tokens revoked; bump the epoch when any were (same transaction). → (count, epoch)."""
+    count = conn.execute(update(Token).where(Token.revoked_at.is_(None), *where)  # type: ignore[arg-type]
+                         .values(revoked_at=at)).rowcount
+    if count:
+        conn.execute(update(TokenEpoch).where(TokenEpoch.id == 1).values(epoch=TokenEpoch.epoch + 1))
+    return count, int(conn.execute(select(TokenEpoch.epoch).where(TokenEpoch.id == 1)).scalar_one())
+
+
+def revoke_token(db: Database, token_hash: str, *, at: datetime) -> tuple[int, int]:
+    """Logout: revoke one token (by its hash). Returns (tokens revoked, revocation epoch now)."""
+    with db.write() as conn:
+        return _revoke(conn, at, Token.token_hash == token_hash)
+
+
+def revoke_user_tokens(db: Database, username: str, *, at: datetime) -> tuple[int, int]:
+    """Revoke every live token of ``username`` (lost phone, staff leaving). Returns (count, epoch)."""
+    with db.write() as conn:
+        user_id = conn.execute(select(User.id).where(User.username == username)).scalar_one_or_none()
+        if user_id is None:
+            raise NotFound(f"user {username!r} does not exist", code="unknown_user")
+        return _revoke(conn, at, Token.user_id == user_id)
 
 
 def create_api_client(db: Database, name: str, source: str, *, at: datetime) -> str:

@@ -108,8 +108,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> Outcome:
 
     from casework.app import create_app
 
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    app = create_app(settings)  # migrates once, before any worker starts
+    if args.workers > 1:  # worker processes build their own app from the same settings (environment)
+        import os
+
+        app.state.service.db.dispose()
+        os.environ["SZCG_CASEWORK_DB_URL"] = settings.casework_db_url
+        os.environ["SZCG_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("casework.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
+                    port=args.port, log_level=args.log_level, access_log=False)
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return Outcome({"served": True}, "")
 
 
@@ -123,6 +132,8 @@ def _add_serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8700, help="port (default 8700)")
     parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (default 1; 2 on a 2-core machine doubles the throughput)")
 
 
 def _serve_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]

@@ -4,24 +4,29 @@ Routers stay thin; everything that touches the loop, deadlines, scope or the eve
 transaction per call: read the case, check the expected version, apply the transition from
 :mod:`casework.workflow`, update the case only if its version is still the one read (optimistic lock), then
 append the event with the next feed cursor (:mod:`casework.feed`).
+
+Cases and events travel as plain mappings (column name → value) read and written with precompiled Core
+statements on a :class:`sqlalchemy.Connection`: the ORM's unit of work and identity map cost more CPU per
+request than the database work itself, and nothing here needs them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, select, true
 
 from casework import workflow as wf
 from casework.db import Database
 from casework.deadlines import CaseStandards, Clock, Judgement
 from casework.feed import next_event_id
 from casework.models import Case, Event, User
+
+CaseRow = Mapping[str, Any] | RowMapping  # a ``cases`` row by column name
 
 CST = timezone(timedelta(hours=8))
 DUPLICATE_RADIUS_M = 50.0
@@ -31,11 +36,25 @@ KINDS = ("component", "event")
 
 # Core statements with parameters supplied at execution: compiled once and cached, unlike ORM-level
 # ``insert(Model).values(**row)``, whose per-call coercion dominated a request's CPU time.
-_CASES, _EVENTS = Case.__table__, Event.__table__
-_INSERT_CASE = _CASES.insert().returning(_CASES.c.id)  # type: ignore[attr-defined]
-_INSERT_EVENT = _EVENTS.insert()  # type: ignore[attr-defined]
-_UPDATE_CASE = _CASES.update().where(  # type: ignore[attr-defined]
-    _CASES.c.id == bindparam("_id"), _CASES.c.version == bindparam("_version"))
+CASES, EVENTS, USERS = Case.__table__, Event.__table__, User.__table__
+_C = CASES.c
+_INSERT_CASE = CASES.insert().returning(_C.id)  # type: ignore[attr-defined]
+_INSERT_EVENT = EVENTS.insert()  # type: ignore[attr-defined]
+_UPDATE_CASE = CASES.update().where(  # type: ignore[attr-defined]
+    _C.id == bindparam("_id"), _C.version == bindparam("_version"))
+_SELECT_CASE = select(CASES).where(_C.id == bindparam("case_id"))  # type: ignore[arg-type]
+_EVENTS_OF = (select(EVENTS).where(EVENTS.c.case_id == bindparam("case_id"))  # type: ignore[arg-type]
+              .order_by(EVENTS.c.id))
+_DUPLICATES = select(_C.id, _C.lat, _C.lon, _C.status, _C.reported_at).where(
+    _C.subclass_code == bindparam("subclass_code"), _C.kind == bindparam("kind"), _C.id != bindparam("id"),
+    _C.reported_at >= bindparam("reported_from"), _C.reported_at <= bindparam("reported_to"),
+    _C.lat.between(bindparam("lat_min"), bindparam("lat_max")),
+    _C.lon.between(bindparam("lon_min"), bindparam("lon_max")),
+    and_(_C.status != wf.State.rejected.value, _C.status != wf.State.voided.value),
+).order_by(_C.reported_at).limit(20)
+_SUPERVISORS = (select(USERS.c.username, USERS.c.district_code, USERS.c.grid_codes)  # type: ignore[attr-defined]
+                .where(USERS.c.role == wf.Role.supervisor.value, USERS.c.active.is_(True))  # type: ignore[attr-defined]
+                .order_by(USERS.c.id))  # type: ignore[attr-defined]
 
 
 def now_cst() -> datetime:
@@ -115,17 +134,17 @@ class TransitionInput:
 def scope_clause(actor: Actor) -> ColumnElement[bool]:
     """Which cases ``actor`` may see: a district dispatcher its district, a department what was sent to it."""
     if actor.role == wf.Role.dispatcher and actor.district_code:
-        return Case.district_code == actor.district_code
+        return _C.district_code == actor.district_code
     if actor.role == wf.Role.department:
-        return Case.department_code == (actor.department_code or "")
+        return _C.department_code == (actor.department_code or "")
     return true()
 
 
-def can_see(actor: Actor, case: Case) -> bool:
+def can_see(actor: Actor, case: CaseRow) -> bool:
     if actor.role == wf.Role.dispatcher and actor.district_code:
-        return case.district_code == actor.district_code
+        return bool(case["district_code"] == actor.district_code)
     if actor.role == wf.Role.department:
-        return case.department_code is not None and case.department_code == actor.department_code
+        return case["department_code"] is not None and case["department_code"] == actor.department_code
     return True
 
 
@@ -142,33 +161,35 @@ class CaseService:
         self.db, self.standards, self.now = db, standards, now
 
     # --- reading ----------------------------------------------------------------------------------------------
-    def get_case(self, session: Session, actor: Actor, case_id: int) -> Case:
-        case = session.get(Case, case_id)
+    def find_case(self, conn: Connection, case_id: int) -> CaseRow | None:
+        row = conn.execute(_SELECT_CASE, {"case_id": case_id}).first()
+        return None if row is None else row._mapping
+
+    def get_case(self, conn: Connection, actor: Actor, case_id: int) -> CaseRow:
+        case = self.find_case(conn, case_id)
         if case is None or not can_see(actor, case):
             raise NotFound(f"case {case_id} does not exist or is outside your scope")
         return case
 
-    def events_of(self, session: Session, case_id: int) -> list[Any]:
-        return list(session.execute(select(Event.__table__).where(Event.case_id == case_id)  # type: ignore[arg-type]
-                                    .order_by(Event.id)))
+    def events_of(self, conn: Connection, case_id: int) -> list[dict[str, Any]]:
+        """The case's events, oldest first, as :func:`casework.feed.event_to_dict` gives them."""
+        return [row._asdict() for row in conn.execute(_EVENTS_OF, {"case_id": case_id})]
 
-    def duplicates_of(self, session: Session, case: Case) -> list[dict[str, Any]]:
+    def duplicates_of(self, conn: Connection, case: CaseRow) -> list[dict[str, Any]]:
         """Open cases of the same subclass within 50 m and 24 h of ``case`` (suggestions, not decisions)."""
-        if case.lat is None or case.lon is None:
+        lat, lon = case["lat"], case["lon"]
+        if lat is None or lon is None:
             return []
         dlat = DUPLICATE_RADIUS_M / 111_000 * 1.5
-        dlon = dlat / max(0.05, math.cos(math.radians(case.lat)))
-        stmt = select(Case).where(
-            Case.subclass_code == case.subclass_code, Case.kind == case.kind, Case.id != case.id,
-            Case.reported_at >= case.reported_at - DUPLICATE_WINDOW,
-            Case.reported_at <= case.reported_at + DUPLICATE_WINDOW,
-            Case.lat.between(case.lat - dlat, case.lat + dlat), Case.lon.between(case.lon - dlon, case.lon + dlon),
-            Case.status.not_in([wf.State.rejected, wf.State.voided]),
-        ).order_by(Case.reported_at).limit(20)
+        dlon = dlat / max(0.05, math.cos(math.radians(lat)))
+        reported = case["reported_at"]
+        rows = conn.execute(_DUPLICATES, {
+            "subclass_code": case["subclass_code"], "kind": case["kind"], "id": case["id"],
+            "reported_from": reported - DUPLICATE_WINDOW, "reported_to": reported + DUPLICATE_WINDOW,
+            "lat_min": lat - dlat, "lat_max": lat + dlat, "lon_min": lon - dlon, "lon_max": lon + dlon})
         found = []
-        for other in session.execute(stmt).scalars():
-            assert other.lat is not None and other.lon is not None
-            d = distance_m(case.lat, case.lon, other.lat, other.lon)
+        for other in rows:
+            d = distance_m(lat, lon, other.lat, other.lon)
             if d <= DUPLICATE_RADIUS_M:
                 found.append({"case_id": other.id, "distance_m": round(d, 1), "status": other.status,
                               "reported_at": other.reported_at.isoformat()})
@@ -208,14 +229,15 @@ class CaseService:
                           field="district_code")
         return source, district
 
-    def report(self, actor: Actor, data: ReportInput) -> tuple[Case, list[dict[str, Any]]]:
+    def report(self, actor: Actor, data: ReportInput) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         transition = wf.transition_for(None, wf.Action.report, actor.role)
         source, district = self._validate_report(actor, data)
         at = self.now()
         assert transition.clock.step is not None
         clock = self.standards.start_clock(data.subclass_code, data.kind, transition.clock.step, at)
-        with self.db.writing() as s:
-            values = dict(
+        with self.db.write() as s:
+            _check_attachments(s, data.attachments)
+            case: dict[str, Any] = dict(
                 version=1, status=transition.target.value, kind=data.kind, subclass_code=data.subclass_code,
                 edition=self.standards.city.edition, source=source, description=data.description,
                 address=data.address, lat=data.lat, lon=data.lon, grid_code=data.grid_code,
@@ -224,82 +246,84 @@ class CaseService:
                 reporter=actor.username, reported_at=at, updated_at=at, closed_at=None,
                 pending=None, external_ref=data.external_ref, **_clock_values(clock),
             )
-            case_id = s.execute(_INSERT_CASE, values).scalar_one()
-            case = Case(id=case_id, **values)
+            case["id"] = s.execute(_INSERT_CASE, case).scalar_one()
             self._append(s, case, transition, actor, at, data.comment, data.attachments,
                          Judgement(), clock, {})
-        with self.db.reading() as s:  # after commit: never hold the feed lock for a read
-            duplicates = self.duplicates_of(s, case)
+        with self.db.read() as conn:  # after commit: never hold the feed lock for a read
+            duplicates = self.duplicates_of(conn, case)
         return case, duplicates
 
     # --- transitions ------------------------------------------------------------------------------------------
-    def transition(self, actor: Actor, case_id: int, data: TransitionInput) -> tuple[Case, Event]:
+    def transition(self, actor: Actor, case_id: int,
+                   data: TransitionInput) -> tuple[dict[str, Any], dict[str, Any]]:
         if data.expected_version is None:
             raise PreconditionRequired("a transition needs the expected case version (If-Match or "
                                        "expected_version) to guard against concurrent changes")
         at = self.now()
-        with self.db.writing() as s:
-            case = self.get_case(s, actor, case_id)
-            if case.version != data.expected_version:
-                raise Conflict(f"case {case_id} is at version {case.version}, not {data.expected_version}: "
-                               "reload it and retry", code="stale_version", current_version=case.version)
+        with self.db.write() as s:
+            case = dict(self.get_case(s, actor, case_id))
+            version = case["version"]
+            if version != data.expected_version:
+                raise Conflict(f"case {case_id} is at version {version}, not {data.expected_version}: "
+                               "reload it and retry", code="stale_version", current_version=version)
             try:
-                t = wf.transition_for(case.status, data.action, actor.role)
+                t = wf.transition_for(case["status"], data.action, actor.role)
             except wf.WorkflowError as exc:
                 refused = Forbidden if exc.code == "role_not_allowed" else Conflict
                 raise refused(str(exc), code=exc.code, state=exc.state, action=exc.action) from None
+            _check_attachments(s, data.attachments)
             changes, details = self._effects(s, actor, case, t, data)
             judged = Judgement()
-            if t.completes and case.clock_step == t.completes:
-                judged = self.standards.judge(case.clock_started_at, case.clock_deadline_at, case.clock_hours,
-                                              case.clock_basis, at)
+            if t.completes and case["clock_step"] == t.completes:
+                judged = self.standards.judge(case["clock_started_at"], case["clock_deadline_at"],
+                                              case["clock_hours"], case["clock_basis"], at)
             if t.clock.mode == "start":
                 assert t.clock.step is not None
-                clock: Clock | None = self.standards.start_clock(case.subclass_code, case.kind, t.clock.step, at)
+                clock: Clock | None = self.standards.start_clock(case["subclass_code"], case["kind"], t.clock.step,
+                                                                 at)
                 changes.update(_clock_values(clock))
             elif t.clock.mode == "stop":
                 clock = None
                 changes.update(_clock_values(None))
             else:
                 clock = _current_clock(case, changes)
-            changes.update(status=t.target.value, version=case.version + 1, updated_at=at)
+            changes.update(status=t.target.value, version=version + 1, updated_at=at)
             if t.target in wf.TERMINAL:
                 changes["closed_at"] = at
-            result = s.execute(_UPDATE_CASE, {**changes, "_id": case.id, "_version": data.expected_version})
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            result = s.execute(_UPDATE_CASE, {**changes, "_id": case_id, "_version": data.expected_version})
+            if result.rowcount != 1:
                 raise Conflict(f"case {case_id} changed concurrently: reload it and retry", code="stale_version")
-            for key, value in changes.items():
-                setattr(case, key, value)
+            case.update(changes)
             event = self._append(s, case, t, actor, at, data.comment, data.attachments, judged, clock, details)
         return case, event
 
-    def _effects(self, s: Session, actor: Actor, case: Case, t: wf.Transition,
+    def _effects(self, s: Connection, actor: Actor, case: CaseRow, t: wf.Transition,
                  data: TransitionInput) -> tuple[dict[str, Any], dict[str, Any]]:
         """Case changes and event details particular to an action (department, supervisor, extension)."""
         changes: dict[str, Any] = {}
         details: dict[str, Any] = {}
         a = t.action
-        if actor.role == wf.Role.supervisor and case.supervisor and case.supervisor != actor.username:
-            raise Forbidden(f"case {case.id} is assigned to supervisor {case.supervisor}", code="not_assigned")
+        if actor.role == wf.Role.supervisor and case["supervisor"] and case["supervisor"] != actor.username:
+            raise Forbidden(f"case {case['id']} is assigned to supervisor {case['supervisor']}", code="not_assigned")
         if a == wf.Action.send_verify:
             changes["supervisor"] = data.supervisor or self._supervisor_for(s, case)
             details["supervisor"] = changes["supervisor"]
         elif a == wf.Action.dispatch:
             code = data.department_code
             if not code:
-                code = self.standards.default_department(case.subclass_code, case.kind, case.district_code)
+                code = self.standards.default_department(case["subclass_code"], case["kind"], case["district_code"])
             if not code:
-                raise Invalid(f"no department for subclass {case.subclass_code} in the handbook: name one",
+                raise Invalid(f"no department for subclass {case['subclass_code']} in the handbook: name one",
                               field="department_code")
             if self.standards.department(code) is None:
                 raise Invalid(f"department {code!r} is not in the city's department list", field="department_code")
             changes["department_code"] = code
             details["department_code"] = code
         elif a == wf.Action.feedback:
-            if case.supervisor is None:
+            if case["supervisor"] is None:
                 changes["supervisor"] = self._supervisor_for(s, case)
         elif a == wf.Action.approve_return:
-            details["returned_by"] = case.department_code
+            details["returned_by"] = case["department_code"]
             changes["department_code"] = None
         elif a == wf.Action.request_extension:
             if data.hours is None or not 0 < data.hours <= 24 * 365:
@@ -307,15 +331,16 @@ class CaseService:
             changes["pending"] = {"type": "extension", "hours": data.hours, "by": actor.username}
             details["hours"] = data.hours
         elif a == wf.Action.approve_extension:
-            asked = (case.pending or {}).get("hours")
+            asked = (case["pending"] or {}).get("hours")
             hours = data.hours if data.hours is not None else asked
             if hours is None or not 0 < float(hours) <= 24 * 365:
                 raise Invalid("approve_extension needs hours > 0", field="hours")
             hours = float(hours)
-            details.update(hours=hours, requested_hours=asked, deadline_before=_iso(case.clock_deadline_at))
-            if case.clock_deadline_at is not None and case.clock_basis is not None:
-                changes["clock_deadline_at"] = self.standards.extend(case.clock_deadline_at, hours, case.clock_basis)
-                changes["clock_hours"] = (case.clock_hours or 0) + hours
+            deadline, basis = case["clock_deadline_at"], case["clock_basis"]
+            details.update(hours=hours, requested_hours=asked, deadline_before=_iso(deadline))
+            if deadline is not None and basis is not None:
+                changes["clock_deadline_at"] = self.standards.extend(deadline, hours, basis)
+                changes["clock_hours"] = (case["clock_hours"] or 0) + hours
                 details["deadline_after"] = changes["clock_deadline_at"].isoformat()
             changes["pending"] = None
         elif a in (wf.Action.request_return, wf.Action.request_shelve, wf.Action.request_void):
@@ -324,25 +349,26 @@ class CaseService:
             changes["pending"] = None
         return changes, details
 
-    def _supervisor_for(self, s: Session, case: Case) -> str | None:
+    def _supervisor_for(self, s: Connection, case: CaseRow) -> str | None:
         """The supervisor responsible for the case's grid, else one of its district, else none (any may act)."""
-        users = list(s.execute(select(User).where(User.role == wf.Role.supervisor, User.active.is_(True))
-                               .order_by(User.id)).scalars())
+        users = list(s.execute(_SUPERVISORS))
+        grid, district = case["grid_code"], case["district_code"]
         for u in users:
-            if case.grid_code and case.grid_code in (u.grid_codes or []):
-                return u.username
+            if grid and grid in (u.grid_codes or []):
+                return str(u.username)
         for u in users:
-            if case.district_code and u.district_code == case.district_code:
-                return u.username
+            if district and u.district_code == district:
+                return str(u.username)
         return None
 
-    def _append(self, s: Session, case: Case, t: wf.Transition, actor: Actor, at: datetime, comment: str,
-                attachments: list[str], judged: Judgement, clock: Clock | None, details: dict[str, Any]) -> Event:
+    def _append(self, s: Connection, case: CaseRow, t: wf.Transition, actor: Actor, at: datetime, comment: str,
+                attachments: list[str], judged: Judgement, clock: Clock | None,
+                details: dict[str, Any]) -> dict[str, Any]:
         if not actor.username:
             raise Forbidden("every event needs an actor")
         started = (clock is not None and t.clock.mode == "start") or t.action == wf.Action.approve_extension
-        values = dict(
-            case_id=case.id, case_version=case.version, action=t.action.value,
+        values: dict[str, Any] = dict(
+            case_id=case["id"], case_version=case["version"], action=t.action.value,
             from_state=t.source.value if t.source else None, to_state=t.target.value,
             actor=actor.username, role=actor.role, at=at, comment=comment or "", attachments=list(attachments),
             step=t.completes, step_started_at=judged.started_at, deadline_at=judged.deadline_at,
@@ -350,13 +376,20 @@ class CaseService:
             overdue_multiple=judged.overdue_multiple,
             next_step=clock.step if clock is not None and started else None,
             next_deadline_at=clock.deadline_at if clock is not None and started else None,
-            kind=case.kind, subclass_code=case.subclass_code, edition=case.edition, source=case.source,
-            grid_code=case.grid_code, district_code=case.district_code, department_code=case.department_code,
-            data=details,
+            kind=case["kind"], subclass_code=case["subclass_code"], edition=case["edition"], source=case["source"],
+            grid_code=case["grid_code"], district_code=case["district_code"],
+            department_code=case["department_code"], data=details,
         )
         values["id"] = next_event_id(s)  # last: takes the feed lock until commit
         s.execute(_INSERT_EVENT, values)
-        return Event(**values)
+        return values
+
+
+def _check_attachments(conn: Connection, references: list[str]) -> None:
+    if references:
+        from casework.attachments import check_references  # it imports this module's errors
+
+        check_references(conn, references)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -371,20 +404,17 @@ def _clock_values(clock: Clock | None) -> dict[str, Any]:
                 clock_hours=clock.hours, clock_basis=clock.basis)
 
 
-def _current_clock(case: Case, changes: dict[str, Any]) -> Clock | None:
-    step = changes.get("clock_step", case.clock_step)
-    started = changes.get("clock_started_at", case.clock_started_at)
+def _current_clock(case: CaseRow, changes: dict[str, Any]) -> Clock | None:
+    def now(key: str) -> Any:
+        return changes.get(key, case[key])
+
+    step, started = now("clock_step"), now("clock_started_at")
     if step is None or started is None:
         return None
-    return Clock(step, started,
-                 changes.get("clock_deadline_at", case.clock_deadline_at),
-                 changes.get("clock_hours", case.clock_hours), changes.get("clock_basis", case.clock_basis))
+    return Clock(step, started, now("clock_deadline_at"), now("clock_hours"), now("clock_basis"))
 
 
-def overdue(case: Case, at: datetime) -> bool:
-    return case.clock_deadline_at is not None and at > case.clock_deadline_at
-
-
-def visible_cases(actor: Actor) -> Any:
-    return select(Case).where(scope_clause(actor))
+def overdue(case: CaseRow, at: datetime) -> bool:
+    deadline = case["clock_deadline_at"]
+    return deadline is not None and at > deadline
 

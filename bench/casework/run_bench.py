@@ -1,14 +1,19 @@
-"""Sustained mixed load on the case service: uvicorn on loopback, 32 concurrent async clients.
+"""Sustained mixed load on the case service: uvicorn on loopback, 32 concurrent clients.
 
 For each backend (SQLite file, throwaway PostgreSQL) the script starts ``uvicorn`` in a subprocess, seeds users
-and cases, then measures two phases from the same client code and the same run:
+and cases, then measures two phases from the same load generator and the same run:
 
 * baseline: ``GET /health`` (no database) — what the server + load generator can do at all on this machine;
 * mixed: 75 % reads (case detail, task list, case search, change feed) and 25 % transitions (each client walks
   its own cases round the loop: 上报 → 受理 → 立案 → 派遣 → 处置 → 反馈 → 核查 → 结案, then reports a new one).
 
-Reports requests/s, p50 and p99 latency and errors per phase, as a table and as JSON (``--json-out``).
-Usage: ``python bench/casework/run_bench.py [--seconds 20] [--clients 32] [--backends sqlite,postgresql]``.
+The load generator is ``wrk`` (C, epoll; ``make bench-tools`` installs it) with ``mixed.lua``, one thread per
+connection so each connection walks its own cases; without wrk (or with ``--client python``) it is the asyncio
+httpx client below, which on a 2-core machine takes about as much CPU as the server and caps what can be seen.
+Reports requests/s, p50 and p99 latency, errors and the server's CPU time per request (from /proc) per phase, as
+a table and as JSON (``--json-out``).
+Usage: ``python bench/casework/run_bench.py [--seconds 20] [--clients 32] [--workers 1]
+[--backends sqlite,postgresql] [--client wrk|python]``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import asyncio
 import json
 import os
 import random
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -32,6 +39,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+WRK_SCRIPT = Path(__file__).with_name("mixed.lua")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 PASSWORD = "bench-password-1"
 GRID = "140602001001001"
@@ -48,7 +57,12 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # "<kind> <status or exception>" → count
     seconds: float = 0.0
+
+    def fail(self, what: str) -> None:
+        self.errors += 1
+        self.failures[what] = self.failures.get(what, 0) + 1
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -60,7 +74,37 @@ class Phase:
         return {"phase": self.name, "requests": n, "errors": self.errors,
                 "rps": round(n / self.seconds, 1) if self.seconds else 0.0, "p50_ms": pct(0.50),
                 "p99_ms": pct(0.99), "mean_ms": round(statistics.fmean(lat) * 1000, 1) if n else None,
-                "mix": dict(sorted(self.by_kind.items()))}
+                "mix": dict(sorted(self.by_kind.items())), "failures": dict(sorted(self.failures.items()))}
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its descendants (uvicorn's worker processes), from /proc."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2:].split()  # after "pid (comm) "
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        ticks[child] = int(fields[11]) + int(fields[12])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(ticks.get(p, 0) for p in tree) / CLOCK_TICKS
+
+
+def postmaster_pid(data_dir: Path) -> int | None:
+    try:  # the first line of postmaster.pid; the directory belongs to the postgres user but is readable by root
+        return int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def free_port() -> int:
@@ -82,12 +126,14 @@ def seed(url: str) -> str:
     return url
 
 
-def start_server(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, data_dir: Path, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    """uvicorn in a subprocess; its stderr (tracebacks of any 5xx) goes to ``log``."""
     env = {**os.environ, "SZCG_DATA_DIR": str(data_dir), "SZCG_CASEWORK_DB_URL": url}
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "casework.app:app_from_environment", "--host",
            "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
            "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    with log.open("ab") as sink:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=sink)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -111,13 +157,13 @@ async def run_phase(base: str, name: str, seconds: float, clients: int, tokens: 
             t0 = time.perf_counter()
             try:
                 r = await http.request(method, path, **kw)
-            except httpx.HTTPError:
-                phase.errors += 1
+            except httpx.HTTPError as exc:
+                phase.fail(f"{kind} {type(exc).__name__}")
                 return None
             phase.latencies.append(time.perf_counter() - t0)
             phase.by_kind[kind] = phase.by_kind.get(kind, 0) + 1
             if r.status_code >= 400:
-                phase.errors += 1
+                phase.fail(f"{kind} {r.status_code}")
             return r
 
         async def client(n: int) -> None:
@@ -162,7 +208,36 @@ async def run_phase(base: str, name: str, seconds: float, clients: int, tokens: 
     return phase
 
 
-def bench_backend(backend: str, seconds: float, clients: int, workers: int) -> list[dict[str, Any]]:
+def run_wrk(base: str, name: str, seconds: float, clients: int, tokens: dict[str, str],
+            mixed: bool) -> dict[str, Any]:
+    """One phase with wrk: ``clients`` threads with one connection each (see mixed.lua)."""
+    cmd = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+           "-s", str(WRK_SCRIPT), base, "--", "mixed" if mixed else "health",
+           *(f"{u}={t}" for u, t in tokens.items())]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    line = next((x for x in out.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    secs = raw["duration_us"] / 1e6
+    return {"phase": name, "requests": raw["requests"], "errors": raw["status_errors"] + raw["socket_errors"],
+            "rps": round(raw["requests"] / secs, 1), "p50_ms": round(raw["p50_us"] / 1000, 1),
+            "p90_ms": round(raw["p90_us"] / 1000, 1), "p99_ms": round(raw["p99_us"] / 1000, 1),
+            "max_ms": round(raw["max_us"] / 1000, 1), "mean_ms": round(raw["mean_us"] / 1000, 1),
+            "mix": raw["mix"], "failures": raw["failures"], "seconds": round(secs, 2),
+            "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, raw["requests"]), 3)}
+
+
+def run_python(base: str, name: str, seconds: float, clients: int, tokens: dict[str, str],
+               mixed: bool) -> dict[str, Any]:
+    return asyncio.run(run_phase(base, name, seconds, clients, tokens, mixed)).summary()
+
+
+def bench_backend(backend: str, seconds: float, clients: int, workers: int, driver: str) -> list[dict[str, Any]]:
+    """Both phases against a fresh database on ``backend`` served by ``workers`` uvicorn processes."""
     tmp = Path(tempfile.mkdtemp(prefix=f"szcg-bench-{backend}-"))
     pg = None
     if backend == "sqlite":
@@ -179,17 +254,28 @@ def bench_backend(backend: str, seconds: float, clients: int, workers: int) -> l
         url = pg.create_database("bench")
     seed(url)
     port = free_port()
-    proc = start_server(url, tmp, port, workers)
+    log = tmp / "server.log"
+    proc = start_server(url, tmp, port, workers, log)
     base = f"http://127.0.0.1:{port}"
     try:
         tokens = {u: httpx.post(f"{base}/auth/token", json={"username": u, "password": PASSWORD}).json()[
             "access_token"] for u in USERS}
-        asyncio.run(run_phase(base, "warm-up", 2, clients, tokens, mixed=True))
+        run = run_wrk if driver == "wrk" else run_python
+        run(base, "warm-up", 3, clients, tokens, True)
         results = []
         for name, mixed, secs in (("baseline GET /health", False, max(5.0, seconds / 2)),
                                   ("mixed 75% reads / 25% transitions", True, seconds)):
-            summary = asyncio.run(run_phase(base, name, secs, clients, tokens, mixed)).summary()
-            summary["backend"] = backend
+            db_pid = postmaster_pid(pg.data_dir) if pg is not None else None
+            cpu_before = process_tree_cpu(proc.pid)
+            db_before = process_tree_cpu(db_pid) if db_pid else 0.0
+            summary = run(base, name, secs, clients, tokens, mixed)
+            server_cpu = process_tree_cpu(proc.pid) - cpu_before
+            if db_pid:  # PostgreSQL's own processes share the same cores
+                db_cpu = process_tree_cpu(db_pid) - db_before
+                summary["postgres_cpu_ms_per_request"] = round(1000 * db_cpu / max(1, summary["requests"]), 2)
+            summary.update(backend=backend, client=driver, workers=workers,
+                           server_cpu_s=round(server_cpu, 2),
+                           server_cpu_ms_per_request=round(1000 * server_cpu / max(1, summary["requests"]), 2))
             summary["load_avg_1m_after"] = round(os.getloadavg()[0], 1)
             results.append(summary)
             print(json.dumps(summary, ensure_ascii=False), file=sys.stderr)
@@ -199,27 +285,44 @@ def bench_backend(backend: str, seconds: float, clients: int, workers: int) -> l
         proc.wait(timeout=30)
         if pg is not None:
             pg.stop()
+        server_log = log.read_text(errors="replace").strip() if log.exists() else ""
+        if server_log:  # every failure is looked at: tracebacks of 5xx, warnings
+            print(f"--- server log ({backend}, {workers} worker(s)) ---\n{server_log[-4000:]}", file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the mixed phase per backend")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", default="1,2",
+                        help="uvicorn worker processes; a comma-separated list runs each in turn")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--client", choices=("wrk", "python"), default=None,
+                        help="load generator (default: wrk when installed, else the Python client)")
     parser.add_argument("--json-out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
+    driver = args.client or ("wrk" if shutil.which("wrk") else "python")
+    if driver == "wrk" and shutil.which("wrk") is None:
+        parser.error("wrk is not installed: run `make bench-tools` or pass --client python")
+    if driver == "python":
+        print("load generator: Python (httpx asyncio) — it shares the CPU with the server; "
+              "`make bench-tools` installs wrk", file=sys.stderr)
     results: list[dict[str, Any]] = []
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
+    load_before = round(os.getloadavg()[0], 1)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"{started}: load average before {load_before} on {os.cpu_count()} cores", file=sys.stderr)
     for backend in args.backends.split(","):
-        results += bench_backend(backend.strip(), args.seconds, args.clients, args.workers)
-    print("| backend | phase | requests | rps | p50 ms | p99 ms | errors | load avg |")
-    print("|---|---|---|---|---|---|---|---|")
+        for workers in (int(w) for w in str(args.workers).split(",")):
+            results += bench_backend(backend.strip(), args.seconds, args.clients, workers, driver)
+    print("| backend | workers | phase | requests | rps | p50 ms | p99 ms | errors | server CPU ms/req | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['backend']} | {r['phase']} | {r['requests']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
-              f"| {r['errors']} | {r['load_avg_1m_after']} |")
+        print(f"| {r['backend']} | {r['workers']} | {r['phase']} | {r['requests']} | {r['rps']} | {r['p50_ms']} "
+              f"| {r['p99_ms']} | {r['errors']} | {r['server_cpu_ms_per_request']} | {r['load_avg_1m_after']} |")
     if args.json_out:
-        args.json_out.write_text(json.dumps({"clients": args.clients, "workers": args.workers,
+        args.json_out.write_text(json.dumps({"started": started, "load_avg_1m_before": load_before,
+                                             "clients": args.clients, "workers": args.workers, "client": driver,
                                              "results": results}, ensure_ascii=False, indent=2))
     return 0
 

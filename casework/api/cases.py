@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query
 from sqlalchemy import func, select
 
 from casework import workflow as wf
-from casework.api.deps import CurrentActor, Service, case_out
+from casework.api.deps import CurrentActor, FastJSON, Service, case_out
 from casework.api.schemas import (
     CaseDetailOut,
     CaseListOut,
@@ -21,8 +21,7 @@ from casework.api.schemas import (
     TransitionOut,
 )
 from casework.feed import event_to_dict
-from casework.models import Case
-from casework.service import Invalid, ReportInput, TransitionInput, scope_clause
+from casework.service import CASES, Invalid, ReportInput, TransitionInput, scope_clause
 
 router = APIRouter(tags=["cases"])
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -41,9 +40,9 @@ def to_cst(value: datetime | None) -> datetime | None:
 
 @router.post("/cases", status_code=201, response_model=ReportOut, responses=ERRORS,
              summary="上报: report a case (supervisor, or operator for hotline/video/leader/public sources)")
-def report_case(body: ReportIn, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def report_case(body: ReportIn, actor: CurrentActor, service: Service) -> Any:
     case, duplicates = service.report(actor, ReportInput(**body.model_dump()))
-    return {"case": case_out(case, service), "duplicate_candidates": duplicates}
+    return FastJSON({"case": case_out(case, service), "duplicate_candidates": duplicates}, status_code=201)
 
 
 @router.get("/cases", response_model=CaseListOut, responses=ERRORS, summary="Search cases within your scope")
@@ -63,53 +62,55 @@ def search_cases(
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> dict[str, Any]:
+) -> Any:
+    c = CASES.c
     conds: list[Any] = [scope_clause(actor)]
     if status:
-        conds.append(Case.status.in_([s.value for s in status]))
-    for column, value in ((Case.kind, kind), (Case.subclass_code, subclass_code), (Case.grid_code, grid_code),
-                          (Case.district_code, district_code), (Case.department_code, department_code),
-                          (Case.source, source)):
+        conds.append(c.status.in_([s.value for s in status]))
+    for column, value in ((c.kind, kind), (c.subclass_code, subclass_code), (c.grid_code, grid_code),
+                          (c.district_code, district_code), (c.department_code, department_code),
+                          (c.source, source)):
         if value is not None:
             conds.append(column == value)
     if area_code:
-        conds.append(Case.grid_code.like(f"{area_code}%"))
+        conds.append(c.grid_code.like(f"{area_code}%"))
     start, end = to_cst(reported_from), to_cst(reported_to)
     if start and end and end < start:
         raise Invalid("reported_to is before reported_from", field="reported_to")
     if start:
-        conds.append(Case.reported_at >= start)
+        conds.append(c.reported_at >= start)
     if end:
-        conds.append(Case.reported_at < end)
+        conds.append(c.reported_at < end)
     now = service.now()
     if overdue is True:
-        conds.append(Case.clock_deadline_at < now)
+        conds.append(c.clock_deadline_at < now)
     elif overdue is False:
-        conds.append((Case.clock_deadline_at.is_(None)) | (Case.clock_deadline_at >= now))
-    with service.db.reading() as s:
-        total = s.execute(select(func.count()).select_from(Case).where(*conds)).scalar_one()
-        rows = s.execute(select(Case).where(*conds).order_by(Case.id.desc()).limit(limit).offset(offset)).scalars()
-        items = [case_out(c, service, now) for c in rows]
-    return {"total": total, "items": items}
+        conds.append((c.clock_deadline_at.is_(None)) | (c.clock_deadline_at >= now))
+    with service.db.read() as conn:
+        total = conn.execute(select(func.count()).select_from(CASES).where(*conds)).scalar_one()
+        rows = conn.execute(select(CASES).where(*conds).order_by(c.id.desc())  # type: ignore[arg-type]
+                            .limit(limit).offset(offset))
+        items = [case_out(row._mapping, service, now) for row in rows]
+    return FastJSON({"total": total, "items": items})
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, responses=ERRORS,
             summary="One case with its events and duplicate candidates; ETag carries the version")
-def get_case(case_id: CaseId, actor: CurrentActor, service: Service, response: Response) -> dict[str, Any]:
-    with service.db.reading() as s:
-        case = service.get_case(s, actor, case_id)
-        events = [event_to_dict(e) for e in service.events_of(s, case_id)]
-        duplicates = service.duplicates_of(s, case)
-    response.headers["ETag"] = f'"{case.version}"'
-    return {**case_out(case, service), "events": events, "duplicate_candidates": duplicates}
+def get_case(case_id: CaseId, actor: CurrentActor, service: Service) -> Any:
+    with service.db.read() as conn:
+        case = service.get_case(conn, actor, case_id)
+        events = service.events_of(conn, case_id)
+        duplicates = service.duplicates_of(conn, case)
+    body = {**case_out(case, service), "events": events, "duplicate_candidates": duplicates}
+    return FastJSON(body, headers={"ETag": f'"{case["version"]}"'})
 
 
 @router.get("/cases/{case_id}/events", response_model=list[EventOut], responses=ERRORS,
             summary="The case's event log, oldest first")
-def case_events(case_id: CaseId, actor: CurrentActor, service: Service) -> list[dict[str, Any]]:
-    with service.db.reading() as s:
-        service.get_case(s, actor, case_id)
-        return [event_to_dict(e) for e in service.events_of(s, case_id)]
+def case_events(case_id: CaseId, actor: CurrentActor, service: Service) -> Any:
+    with service.db.read() as conn:
+        service.get_case(conn, actor, case_id)
+        return FastJSON(service.events_of(conn, case_id))
 
 
 def _version_from(if_match: str | None) -> int | None:
@@ -124,12 +125,11 @@ def _version_from(if_match: str | None) -> int | None:
 @router.post("/cases/{case_id}/transitions", response_model=TransitionOut, responses=ERRORS,
              summary="Take an action on a case (409: illegal in its state or stale version)")
 def transition_case(case_id: CaseId, body: TransitionIn, actor: CurrentActor, service: Service,
-                    response: Response,
-                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> dict[str, Any]:
+                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
     expected = body.expected_version if body.expected_version is not None else _version_from(if_match)
     data = TransitionInput(action=body.action.value, expected_version=expected, comment=body.comment,
                            attachments=body.attachments, department_code=body.department_code, hours=body.hours,
                            supervisor=body.supervisor)
     case, event = service.transition(actor, case_id, data)
-    response.headers["ETag"] = f'"{case.version}"'
-    return {"case": case_out(case, service), "event": event_to_dict(event)}
+    return FastJSON({"case": case_out(case, service), "event": event_to_dict(event)},
+                    headers={"ETag": f'"{case["version"]}"'})

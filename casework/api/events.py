@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from casework import workflow as wf
-from casework.api.deps import CurrentActor, Service, require_role
+from casework.api.deps import CurrentActor, FastJSON, Service, require_role
 from casework.api.schemas import ErrorOut, FeedOut
-from casework.feed import event_to_dict, read_events
+from casework.feed import read_events
 
 router = APIRouter(tags=["events"])
 FEED_ROLES = (wf.Role.admin, wf.Role.evaluator, wf.Role.shift_leader)
@@ -22,9 +21,9 @@ def feed(actor: CurrentActor, service: Service,
          after: Annotated[int, Query(ge=0, le=2**62)] = 0,
          limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> Any:
     require_role(actor, *FEED_ROLES)
-    with service.db.reading() as s:
-        rows = read_events(s, after, limit + 1)
-    events = [event_to_dict(e) for e in rows[:limit]]
+    with service.db.read() as conn:
+        rows = read_events(conn, after, limit + 1)
+    events = rows[:limit]
     body = {"events": events, "next_cursor": events[-1]["id"] if events else after, "has_more": len(rows) > limit}
     # Built from typed columns already in FeedOut's shape; skipping re-validation keeps big pages cheap.
-    return JSONResponse(body)
+    return FastJSON(body)

@@ -157,7 +157,7 @@ def create_request(
     except ServiceError as exc:
         return open311_error_response(Open311Failure(400, str(exc)))
     notice = f"受理中; {len(dups)} possible duplicate(s)" if dups else "受理中"
-    return [{"service_request_id": str(case.id), "service_notice": notice, "account_id": None,
+    return [{"service_request_id": str(case["id"]), "service_notice": notice, "account_id": None,
              "duplicate_candidates": dups}]
 
 

@@ -32,6 +32,21 @@ class TokenOut(BaseModel):
     role: Role
 
 
+class AttachmentOut(BaseModel):
+    id: str = Field(description="reference it in an event's attachments: sha256:<hex>")
+    sha256: str
+    content_type: str = Field(description="judged from the file's first bytes")
+    size: int
+    filename: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class RevokedOut(BaseModel):
+    username: str
+    revoked: int = Field(description="tokens revoked now (already revoked or expired ones are not counted)")
+
+
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=8, max_length=256)

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from casework import workflow as wf
-from casework.api.deps import CurrentActor, Service, case_out
+from casework.api.deps import CurrentActor, FastJSON, Service, case_out
 from casework.api.schemas import ErrorOut, TaskListOut
-from casework.models import Case
-from casework.service import scope_clause
+from casework.service import CASES, scope_clause
 
 router = APIRouter(tags=["tasks"])
 
@@ -20,7 +19,7 @@ router = APIRouter(tags=["tasks"])
             summary="Cases waiting for the caller's role, most urgent deadline first, with an overdue flag")
 def my_tasks(actor: CurrentActor, service: Service,
              overdue_only: bool = False,
-             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
     by_state: dict[wf.State, list[wf.Action]] = {}
     for t in wf.actions_for_role(actor.role):
         assert t.source is not None
@@ -28,17 +27,19 @@ def my_tasks(actor: CurrentActor, service: Service,
     if not by_state:
         return {"role": actor.role, "total": 0, "overdue": 0, "items": []}
     now = service.now()
-    conds = [Case.status.in_([s.value for s in by_state]), scope_clause(actor)]
+    c = CASES.c
+    conds = [c.status.in_([s.value for s in by_state]), scope_clause(actor)]
     if actor.role == wf.Role.supervisor:  # the grid's supervisor, or anyone's when unassigned
-        conds.append((Case.supervisor == actor.username) | Case.supervisor.is_(None))
+        conds.append((c.supervisor == actor.username) | c.supervisor.is_(None))
     if overdue_only:
-        conds.append(Case.clock_deadline_at < now)
-    stmt = (select(Case).where(*conds)
-            .order_by(Case.clock_deadline_at.is_(None), Case.clock_deadline_at, Case.id).limit(limit))
-    with service.db.reading() as s:
-        cases = list(s.execute(stmt).scalars())
+        conds.append(c.clock_deadline_at < now)
+    stmt = (select(CASES).where(*conds)  # type: ignore[arg-type]
+            .order_by(c.clock_deadline_at.is_(None), c.clock_deadline_at, c.id).limit(limit))
+    with service.db.read() as conn:
+        rows = [row._mapping for row in conn.execute(stmt)]
     items = []
-    for c in cases:
-        out = case_out(c, service, now)
-        items.append({"case": out, "actions": by_state[wf.State(c.status)], "overdue": out["overdue"]})
-    return {"role": actor.role, "total": len(items), "overdue": sum(i["overdue"] for i in items), "items": items}
+    for row in rows:
+        out = case_out(row, service, now)
+        items.append({"case": out, "actions": by_state[wf.State(row["status"])], "overdue": out["overdue"]})
+    return FastJSON({"role": actor.role, "total": len(items), "overdue": sum(i["overdue"] for i in items),
+                     "items": items})

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from casework import workflow as wf
-from casework.accounts import create_api_client, create_user, login
-from casework.api.deps import CurrentActor, Service, require_role
+from casework.accounts import create_api_client, create_user, login, revoke_token, revoke_user_tokens
+from casework.api.deps import CurrentActor, Service, TokenCache, bearer, require_role, token_key
 from casework.api.schemas import (
     ApiClientIn,
     ApiClientOut,
     ErrorOut,
+    RevokedOut,
     TokenIn,
     TokenOut,
     TransitionRuleOut,
@@ -35,6 +37,32 @@ def issue_token(body: TokenIn, service: Service) -> dict[str, Any]:
         raise HTTPException(401, detail={"code": "bad_credentials", "message": "unknown user or wrong password"})
     token, expires, user = found
     return {"access_token": token, "token_type": "bearer", "expires_at": expires, "role": user.role}
+
+
+def _forget(request: Request, epoch: int) -> None:
+    """This process refuses the revoked tokens at once; other processes follow the epoch (see deps)."""
+    cache: TokenCache = request.app.state.token_cache
+    cache.clear()
+    cache.observe(epoch)
+
+
+@router.post("/auth/logout", status_code=204, responses={401: {"model": ErrorOut}},
+             summary="Revoke the bearer token of this request")
+def logout(request: Request, actor: CurrentActor, service: Service,
+           creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Response:
+    _, epoch = revoke_token(service.db, token_key(creds), at=now_cst())
+    _forget(request, epoch)
+    return Response(status_code=204)
+
+
+@router.post("/users/{username}/revoke-tokens", response_model=RevokedOut, responses=ADMIN_ERRORS | {
+    404: {"model": ErrorOut}}, summary="Revoke every live token of a user (admin)")
+def revoke_tokens(request: Request, username: Annotated[str, Path(min_length=1, max_length=64)],
+                  actor: CurrentActor, service: Service) -> dict[str, Any]:
+    require_role(actor, wf.Role.admin)
+    count, epoch = revoke_user_tokens(service.db, username, at=now_cst())
+    _forget(request, epoch)
+    return {"username": username, "revoked": count}
 
 
 @router.get("/users/me", response_model=UserOut, responses={401: {"model": ErrorOut}})

@@ -112,7 +112,7 @@ def test_a_writer_waits_for_the_feed_lock_so_ids_are_handed_out_in_commit_order(
     def b() -> None:
         _, event = service.transition(Actor("operator", "operator"), case["id"],
                                       TransitionInput("accept", case["version"]))
-        done.append(event.id)
+        done.append(event["id"])
 
     with service.db.writing() as session_a:
         taken = next_event_id(session_a)

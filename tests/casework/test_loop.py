@@ -8,6 +8,7 @@ import pytest
 from casework import workflow as wf
 from tests.casework.conftest import DEPARTMENT, GRID_SHUOCHENG, Env
 from tests.casework.paths import USER_OF_ROLE, case_in
+from tests.casework.test_attachments import PNG
 
 
 def test_a_supervisor_report_goes_round_the_loop_to_close(env: Env) -> None:
@@ -19,7 +20,10 @@ def test_a_supervisor_report_goes_round_the_loop_to_close(env: Env) -> None:
     assert out["case"]["department_code"] == DEPARTMENT  # the handbook's department for 01001
     assert out["event"]["department_code"] == DEPARTMENT
     case = env.act("water", out["case"], "handle")["case"]
-    case = env.act("water", case, "feedback", comment="已更换井盖", attachments=["photo-after.jpg"])["case"]
+    photo = env.client.post("/attachments", params={"filename": "after.png"}, headers=env.h("water"),
+                            content=PNG + b"after" + str(case["id"]).encode())
+    assert photo.status_code == 201, photo.text
+    case = env.act("water", case, "feedback", comment="已更换井盖", attachments=[photo.json()["id"]])["case"]
     case = env.act("supervisor", case, "check")["case"]
     closed = env.act("leader", case, "close")
     assert closed["case"]["status"] == "closed" and closed["case"]["closed_at"]
@@ -27,7 +31,7 @@ def test_a_supervisor_report_goes_round_the_loop_to_close(env: Env) -> None:
     steps = [(e["from_state"], e["action"], e["to_state"]) for e in detail["events"]]
     assert wf.replay(steps) == wf.State.closed
     assert [e["case_version"] for e in detail["events"]] == list(range(1, 9))
-    assert detail["events"][5]["attachments"] == ["photo-after.jpg"]
+    assert detail["events"][5]["attachments"] == [photo.json()["id"]]
 
 
 def test_a_department_may_feed_back_without_signing_for_the_case_first(env: Env) -> None:
