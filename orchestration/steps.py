@@ -169,14 +169,17 @@ def _evaluation_context(settings: Settings) -> tuple[Any, Any]:
 
 def compute_evaluation(period: str) -> dict[str, Any]:
     """(Re)compute the month's draft scorecard (version 0) into the work database; readers don't see it yet."""
+    from standards.city import load_city
+    from standards.handbook import load_handbook
     from transforms.evaluation import store
     from transforms.evaluation.period import parse_period
     from warehouse.store import Warehouse
 
     settings = _settings()
     scheme, calendar = _evaluation_context(settings)
+    handbook = load_handbook(load_city(settings))  # its 处置 limits judge cases still open (as `szcg evaluate`)
     with Warehouse(settings).writer() as con:
-        summary = store.compute_draft(con, parse_period(period), scheme, calendar, actor="airflow")
+        summary = store.compute_draft(con, parse_period(period), scheme, calendar, actor="airflow", handbook=handbook)
     return _jsonable({"period": period, **summary.to_dict()})
 
 

@@ -6,17 +6,28 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from szcg.cliutil import Outcome, add_command, add_group
+from szcg.cliutil import EXIT_USAGE, Outcome, add_command
+from szcg.errors import SzcgError
 from szcg.settings import Settings
 
 
+class EvaluateUsage(SzcgError):
+    """``szcg evaluate`` with neither --period nor a command (exit 2, like an argparse usage error)."""
+
+    exit_code = EXIT_USAGE
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = add_group(subparsers, "evaluate", help="综合评价: scorecards of regions, departments and posts")
+    about = "综合评价: scorecards of regions, departments and posts"
+    # `szcg evaluate --period 2026-10` computes the draft (the issue's spelling); `evaluate compute --period` too
+    top = subparsers.add_parser("evaluate", help=about, description=f"{about}. Without a COMMAND, --period "
+                                "computes the period's draft (same as `szcg evaluate compute`).")
+    _compute_options(top, required=False)
+    top.add_argument("--json", action="store_true", help="print one JSON object summarising what was done")
+    top.set_defaults(handler=_compute_default)
+    group = top.add_subparsers(dest="evaluate_command", metavar="COMMAND")
     compute = add_command(group, "compute", _compute, help="compute the period's draft scorecard into marts")
-    _period(compute)
-    compute.add_argument("--as-of", help="cut-off instant (ISO, CST); default: the end of the period")
-    compute.add_argument("--scheme", type=Path, help="scheme YAML (default: the city's own, else the packaged one)")
-    _by(compute)
+    _compute_options(compute, required=True)
     publish = add_command(group, "publish", _publish, help="freeze the reviewed draft as the published version")
     _period(publish)
     _by(publish)
@@ -58,20 +69,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report.add_argument("--version", type=int, help="default: latest published, else the draft")
 
 
-def _period(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--period", required=True, help="YYYY-MM or YYYY-MM-DD..YYYY-MM-DD")
+def _period(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--period", required=required, help="YYYY-MM or YYYY-MM-DD..YYYY-MM-DD")
+
+
+def _compute_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    _period(parser, required)
+    parser.add_argument("--as-of", help="cut-off instant (ISO, CST); default: the end of the period")
+    parser.add_argument("--scheme", type=Path, help="scheme YAML (default: the city's own, else the packaged one)")
+    _by(parser)
 
 
 def _by(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", default="evaluation_office", help="who does this (recorded in the audit trail)")
 
 
-def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, Any]:
+def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, Any, Any]:
+    """The scheme, the working calendar and the 指挥手册 (its 处置 limits judge cases still open at the cut-off)."""
     from standards.calendar import load_calendar
     from standards.city import load_city
+    from standards.handbook import load_handbook
     from transforms.evaluation.scheme import load_scheme, resolve_scheme_path
 
-    return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(load_city(settings))
+    city = load_city(settings)
+    return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(city), load_handbook(city)
 
 
 def _publish_warehouse(settings: Settings, reason: str) -> str:
@@ -80,16 +101,23 @@ def _publish_warehouse(settings: Settings, reason: str) -> str:
     return Warehouse(settings).publish(reason=reason).snapshot_id
 
 
+def _compute_default(args: argparse.Namespace, settings: Settings) -> Outcome:
+    if not args.period:
+        raise EvaluateUsage("szcg evaluate: give --period YYYY-MM (computes the draft) or a COMMAND "
+                            "(compute, publish, reissue, explain, show, appeal, decide, check-scheme)")
+    return _compute(args, settings)
+
+
 def _compute(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.evaluation import store
     from transforms.evaluation.period import parse_period
     from warehouse.store import Warehouse
 
     period = parse_period(args.period)
-    scheme, calendar = _context(settings, args.scheme)
+    scheme, calendar, handbook = _context(settings, args.scheme)
     as_of = _parse_as_of(args.as_of) if args.as_of else None
     with Warehouse(settings).writer() as con:
-        summary = store.compute_draft(con, period, scheme, calendar, as_of=as_of, actor=args.by)
+        summary = store.compute_draft(con, period, scheme, calendar, as_of=as_of, actor=args.by, handbook=handbook)
     snap = _publish_warehouse(settings, f"evaluation draft {period.key}")
     text = (f"draft {period.key} computed with scheme {scheme.scheme_id} {scheme.version}: "
             f"{summary.counts.get('cohort_cases', 0)} cases registered in the period, "
@@ -130,9 +158,9 @@ def _reissue(args: argparse.Namespace, settings: Settings) -> Outcome:
     from warehouse.store import Warehouse
 
     period = parse_period(args.period)
-    scheme, calendar = _context(settings, args.scheme)
+    scheme, calendar, handbook = _context(settings, args.scheme)
     with Warehouse(settings).writer() as con:
-        summary = store.reissue(con, period, scheme, calendar, reason=args.reason, actor=args.by)
+        summary = store.reissue(con, period, scheme, calendar, reason=args.reason, actor=args.by, handbook=handbook)
     snap = _publish_warehouse(settings, f"evaluation {period.key} re-issued v{summary.version}")
     return Outcome({**summary.to_dict(), "snapshot": snap},
                    f"{period.key} re-issued as version {summary.version}: {args.reason}")
@@ -211,9 +239,9 @@ def _decide(args: argparse.Namespace, settings: Settings) -> Outcome:
     with wh.writer() as con:
         row = con.execute("SELECT period FROM marts.appeal WHERE appeal_id = ?", [args.appeal_id]).fetchone()
         period_key = str(row[0]) if row else ""
-        scheme, calendar = _context(settings)
+        scheme, calendar, handbook = _context(settings)
         decision, summary = store.decide_appeal(con, args.appeal_id, bool(args.accept), args.reason, scheme,
-                                                calendar, actor=args.by)
+                                                calendar, actor=args.by, handbook=handbook)
     snap = _publish_warehouse(settings, f"evaluation appeal #{args.appeal_id} {decision}")
     text = f"appeal #{args.appeal_id} {decision}"
     if summary is not None:

@@ -6,6 +6,7 @@ SQL from the indicator catalogue; every per-case computation happens in DuckDB.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -13,13 +14,22 @@ from importlib import resources
 import duckdb
 
 from standards.calendar import WorkingCalendar
+from standards.handbook import Handbook
 from transforms.evaluation.indicators import CATALOGUE, REGION_LEVELS, Indicator, indicators_of
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
 
-FACT_MODELS = ("01_events.sql", "02_case_summary.sql", "03_case_fact.sql", "04_department_fact.sql",
-               "05_post_fact.sql")
+CASE_MODELS = ("01_case_summary.sql", "02_slow_event.sql", "03_slow_case.sql")
+FACT_MODELS = ("04_case_fact.sql", "05_department_fact.sql", "06_post_base.sql", "07_post_fact.sql")
+# Without lineage these are read once by the aggregate (eval_post_fact not at all): views, never stored.
+VIEW_WITHOUT_LINEAGE = ("eval_department_fact", "eval_post_base", "eval_post_fact")
+# eval_post_base columns that eval_post_fact's flags read: the aggregate counts events per distinct combination.
+POST_CELL_KEYS = ("object", "actor_id", "act", "outcome", "deadline_met", "case_bits", "verified_later", "returned")
 SCORE_MODEL = "10_score.sql"
+# The window's cases are found with a semi join unless the window holds at least this share of the events before
+# the cut-off (a year): then every case is aggregated once and those without an event in the window are dropped,
+# which saves a hash join over all events. Both give the same rows; this only picks the cheaper plan.
+AGGREGATE_ALL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -105,20 +115,55 @@ def load_exclusions(con: duckdb.DuckDBPyConnection, exclusions: list[Exclusion])
                 "(x IS NOT NULL AND (list_contains(x, k) OR list_contains(x, '*')))")
 
 
+def load_handle_limits(con: duckdb.DuckDBPyConnection, handbook: Handbook | None) -> int:
+    """eval_handle_limit(kind, subclass_code, hours, basis): the 指挥手册 处置 limit per subclass, to judge cases still
+    open at the cut-off. A case without a kind matches like ``Handbook.rule_for`` (a component rule first)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE eval_handle_limit "
+                "(kind VARCHAR, subclass_code VARCHAR, hours DOUBLE, basis VARCHAR)")
+    if handbook is None:
+        return 0
+    rows: dict[tuple[str | None, str], tuple[float, str]] = {}
+    for rule in handbook.rules():
+        limit = rule.limits["handle"]
+        rows[(rule.kind, rule.subclass_code)] = (limit.hours, limit.basis)
+    for rule in handbook.rules():
+        if (None, rule.subclass_code) not in rows:
+            kindless = handbook.rule_for(rule.subclass_code).limits["handle"]
+            rows[(None, rule.subclass_code)] = (kindless.hours, kindless.basis)
+    con.executemany("INSERT INTO eval_handle_limit VALUES (?, ?, ?, ?)",
+                    [(k, code, h, b) for (k, code), (h, b) in rows.items()])
+    return len(rows)
+
+
 # --- generated aggregate and lineage SQL ------------------------------------------------------------------------
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _aggregates(ind: Indicator) -> tuple[str, str]:
-    keep = f"NOT eval_excluded(excluded, {_q(ind.key)})"
+def _keep(ind: Indicator, exclusions: bool) -> str:
+    """The appeal-exclusion test, left out of the SQL when the run has no accepted appeal (the usual case)."""
+    return f" AND NOT eval_excluded(excluded, {_q(ind.key)})" if exclusions else ""
+
+
+def _post_flags_sql() -> str:
+    """The SELECT of 07_post_fact.sql (flags over ``eval_post_base b``)."""
+    text, head = sql_model("07_post_fact.sql"), "CREATE OR REPLACE TEMP TABLE eval_post_fact AS"
+    return text[text.index(head) + len(head):].strip().rstrip(";")
+
+
+def _aggregates(ind: Indicator, exclusions: bool, scope: str = "", count: str = "count(*)") -> tuple[str, str]:
+    """(numerator, denominator) aggregates of one indicator; ``scope`` narrows the rows (e.g. one post object);
+    ``count`` counts a row (``sum(n)`` over pre-counted cells)."""
+    keep = _keep(ind, exclusions)
     if ind.kind == "count":
-        return f"count(*) FILTER (WHERE ({ind.numerator}) AND {keep})", "NULL"
+        return f"coalesce({count} FILTER (WHERE {scope}({ind.numerator}){keep}), 0)", "NULL"
     if ind.kind == "rate":
-        return (f"count(*) FILTER (WHERE ({ind.numerator}) AND ({ind.denominator}) AND {keep})",
-                f"count(*) FILTER (WHERE ({ind.denominator}) AND {keep})")
-    return (f"coalesce(sum({ind.numerator}) FILTER (WHERE ({ind.denominator}) AND {keep}), 0)",
-            f"count(*) FILTER (WHERE ({ind.denominator}) AND {keep})")
+        return (f"coalesce({count} FILTER (WHERE {scope}({ind.numerator}) AND ({ind.denominator}){keep}), 0)",
+                f"coalesce({count} FILTER (WHERE {scope}({ind.denominator}){keep}), 0)")
+    if count != "count(*)":
+        raise ValueError(f"{ind.key}: a mean cannot be computed from pre-counted cells")
+    return (f"coalesce(sum({ind.numerator}) FILTER (WHERE {scope}({ind.denominator}){keep}), 0)",
+            f"count(*) FILTER (WHERE {scope}({ind.denominator}){keep})")
 
 
 def _value(ind: Indicator, n: str, d: str) -> str:
@@ -129,60 +174,73 @@ def _value(ind: Indicator, n: str, d: str) -> str:
     return f"CASE WHEN {d} > 0 THEN CAST({n} AS DOUBLE) / {d} END"
 
 
-def indicator_sql() -> str:
-    """One aggregate pass per fact table, unpivoted into eval_indicator (long format)."""
+def indicator_sql(exclusions: bool = True) -> str:
+    """One aggregate pass per fact table, unpivoted into eval_indicator (long format).
+
+    Regions: numerators and denominators are counts and sums, so they are computed once per (district, street,
+    community, grid) and the four levels are rolled up from those few thousand rows with GROUPING SETS. Posts: one
+    pass grouped by (object, actor) with each object's aggregates filtered to its rows."""
     selects: list[str] = []
-    # regions: one pass with grouping sets over the four levels
     region = indicators_of("region")
-    cols = []
-    for k, ind in enumerate(region):
-        n, d = _aggregates(ind)
-        cols += [f"{n} AS n{k}", f"{d} AS d{k}"]
-    level_case = " ".join(f"WHEN grouping({lv}_code) = 0 THEN '{lv}'" for lv in REGION_LEVELS)
     codes = ", ".join(f"{lv}_code" for lv in REGION_LEVELS)
+    cols, sums = [], []
+    for k, ind in enumerate(region):
+        n, d = _aggregates(ind, exclusions)
+        cols += [f"{n} AS n{k}", f"{d} AS d{k}"]
+        sums += [f"sum(n{k}) AS n{k}", f"sum(d{k}) AS d{k}"]
+    cell = f"SELECT {codes}, {', '.join(cols)} FROM eval_case_fact GROUP BY {codes}"
+    level_case = " ".join(f"WHEN grouping({lv}_code) = 0 THEN '{lv}'" for lv in REGION_LEVELS)
     sets = ", ".join(f"({lv}_code)" for lv in REGION_LEVELS)
-    wide_region = (f"SELECT CASE {level_case} END AS level, coalesce({codes}) AS entity_code, {', '.join(cols)} "
-                   f"FROM eval_case_fact GROUP BY GROUPING SETS ({sets})")
-    selects += _unpivot("region", region, "wide_region", "level")
+    wide_region = (f"SELECT CASE {level_case} END AS level, coalesce({codes}) AS entity_code, {', '.join(sums)} "
+                   f"FROM region_cell GROUP BY GROUPING SETS ({sets})")
+    selects += _unpivot("region", region, "wide_region", "level", "n{k}", "d{k}")
     dept = indicators_of("department")
     cols = []
     for k, ind in enumerate(dept):
-        n, d = _aggregates(ind)
+        n, d = _aggregates(ind, exclusions)
         cols += [f"{n} AS n{k}", f"{d} AS d{k}"]
     wide_dept = (f"SELECT department_code AS entity_code, {', '.join(cols)} FROM eval_department_fact "
                  "GROUP BY department_code")
-    selects += _unpivot("department", dept, "wide_dept", "'department'")
-    post_ctes = []
+    selects += _unpivot("department", dept, "wide_dept", "'department'", "n{k}", "d{k}")
+    # posts: the events are first counted per (object, actor, what the flags read) — a few thousand cells — then
+    # 07_post_fact's flags are evaluated once per cell and every indicator sums the cells' counts
+    keys = ", ".join([*POST_CELL_KEYS, *(["excluded"] if exclusions else [])])
+    post_cell = f"SELECT {keys}, count(*) AS n FROM eval_post_base GROUP BY {keys}"
+    post_flags = _post_flags_sql().replace("FROM eval_post_base b", "FROM post_cell b")
+    cols = []
     for obj in ("supervisor", "operator", "shift_leader", "dispatcher"):
         inds = indicators_of(obj)
-        cols = []
         for k, ind in enumerate(inds):
-            n, d = _aggregates(ind)
-            cols += [f"{n} AS n{k}", f"{d} AS d{k}"]
-        post_ctes.append(f"wide_{obj} AS (SELECT actor_id AS entity_code, {', '.join(cols)} FROM eval_post_fact "
-                         f"WHERE object = '{obj}' GROUP BY actor_id)")
-        selects += _unpivot(obj, inds, f"wide_{obj}", f"'{obj}'")
-    ctes = [f"wide_region AS ({wide_region})", f"wide_dept AS ({wide_dept})", *post_ctes]
+            n, d = _aggregates(ind, exclusions, f"object = '{obj}' AND ", "sum(n)")
+            cols += [f"{n} AS n_{obj}_{k}", f"{d} AS d_{obj}_{k}"]
+        selects += _unpivot(obj, inds, "wide_post", f"'{obj}'", f"n_{obj}_{{k}}", f"d_{obj}_{{k}}",
+                            f"object = '{obj}'")
+    wide_post = (f"SELECT object, actor_id AS entity_code, {', '.join(cols)} FROM post_flags "
+                 "GROUP BY object, actor_id")
+    ctes = [f"region_cell AS ({cell})", f"wide_region AS ({wide_region})", f"wide_dept AS ({wide_dept})",
+            f"post_cell AS ({post_cell})", f"post_flags AS ({post_flags})", f"wide_post AS ({wide_post})"]
     return ("CREATE OR REPLACE TEMP TABLE eval_indicator AS WITH " + ", ".join(ctes) + " "
             + " UNION ALL ".join(selects))
 
 
-def _unpivot(obj: str, inds: list[Indicator], wide: str, level: str) -> list[str]:
+def _unpivot(obj: str, inds: list[Indicator], wide: str, level: str, n_col: str, d_col: str,
+             where: str = "TRUE") -> list[str]:
     out = []
     for k, ind in enumerate(inds):
+        n, d = n_col.format(k=k), d_col.format(k=k)
         out.append(
             f"SELECT '{obj}' AS object, {level} AS level, entity_code, {_q(ind.key)} AS indicator, "
-            f"{_q(ind.label)} AS label, CAST(n{k} AS DOUBLE) AS numerator, CAST(d{k} AS DOUBLE) AS denominator, "
-            f"{_value(ind, f'n{k}', f'd{k}')} AS value FROM {wide} WHERE entity_code IS NOT NULL"
+            f"{_q(ind.label)} AS label, CAST({n} AS DOUBLE) AS numerator, CAST({d} AS DOUBLE) AS denominator, "
+            f"{_value(ind, n, d)} AS value FROM {wide} WHERE entity_code IS NOT NULL AND {where}"
         )
     return out
 
 
-def lineage_sql() -> str:
+def lineage_sql(exclusions: bool = True) -> str:
     """eval_lineage: for every indicator, the cases in its numerator and in its denominator."""
     parts: list[str] = []
     for ind in CATALOGUE:
-        keep = f"NOT eval_excluded(excluded, {_q(ind.key)})"
+        keep = f"NOT eval_excluded(excluded, {_q(ind.key)})" if exclusions else "TRUE"
         roles: list[tuple[str, str]] = []
         if ind.kind == "count":
             roles.append(("numerator", f"({ind.numerator})"))
@@ -218,6 +276,50 @@ class RunInfo:
     calendar_days: int
 
 
+def _ts(value: datetime) -> str:
+    """A TIMESTAMP literal (binding a Python datetime as a parameter costs ~1 s of imports on first use)."""
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+_EXCLUSION_JOIN = re.compile(
+    r"\nLEFT JOIN \(\n    SELECT [^;]*?FROM eval_exclusion [^;]*?\n\) x (?:USING \(case_id\)|ON [^;]*)(?=;)")
+
+
+def _without_exclusions(sql: str) -> str:
+    """A model's SQL without its join to the accepted appeals, for a run that has none (the usual case)."""
+    out, n = _EXCLUSION_JOIN.subn("", sql)
+    if n != 1:
+        raise ValueError("expected exactly one exclusion join in the model")
+    return out.replace("x.excluded", "CAST(NULL AS VARCHAR[]) AS excluded")
+
+
+def _replace_model(con: duckdb.DuckDBPyConnection, name: str, sql: str, as_view: bool) -> None:
+    """Create a model as a table, or as a view when it is read only once; whatever it was before is dropped."""
+    old = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? UNION ALL "
+                      "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?", [name, name]).fetchone()
+    if old:
+        con.execute(f"DROP {old[0]} {name}")
+    if as_view:
+        sql = sql.replace(f"CREATE OR REPLACE TEMP TABLE {name} AS", f"CREATE TEMP VIEW {name} AS", 1)
+    con.execute(sql)
+
+
+def _case_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """01_case_summary with the cheaper of two equivalent ways to keep the cases that have an event in the window."""
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE occurred_at >= getvariable('eval_start') "
+        "AND occurred_at < getvariable('eval_window_end')), count(*) FROM core.case_event "
+        "WHERE occurred_at < getvariable('eval_as_of')"
+    ).fetchone()
+    inside, total = (row[0], row[1]) if row else (0, 0)
+    sql = sql_model("01_case_summary.sql")
+    if total and inside >= AGGREGATE_ALL_SHARE * total:
+        return sql.replace("/*HAVING*/", "HAVING bit_or(bit) & 4096 <> 0")
+    return sql.replace("/*SCOPE*/", "SEMI JOIN (SELECT DISTINCT case_id FROM core.case_event "
+                       "WHERE occurred_at >= getvariable('eval_start') AND occurred_at < getvariable('eval_window_end')"
+                       ") scope USING (case_id)")
+
+
 def run(
     con: duckdb.DuckDBPyConnection,
     period: Period,
@@ -227,30 +329,40 @@ def run(
     as_of: datetime | None = None,
     exclusions: list[Exclusion] | None = None,
     lineage: bool = True,
+    handbook: Handbook | None = None,
 ) -> RunInfo:
-    """Compute everything for ``period`` into temp tables eval_indicator_scored, eval_score (and eval_lineage)."""
+    """Compute everything for ``period`` into temp tables eval_indicator_scored, eval_score (and eval_lineage).
+
+    ``handbook`` gives the 处置 limits that judge cases still open at the cut-off (超期未处置); without it only
+    recorded judgements (and deadlines recorded on 延期) count."""
     cutoff = as_of or period.end_at
     window_end = min(period.end_at, cutoff)
     con.execute("SET preserve_insertion_order = false")  # temp tables need no order; saves memory and time
-    con.execute("SET VARIABLE eval_start = ?", [period.start_at])
-    con.execute("SET VARIABLE eval_window_end = ?", [window_end])
-    con.execute("SET VARIABLE eval_as_of = ?", [cutoff])
-    con.execute("SET VARIABLE eval_public_sources = ?::VARCHAR[]", [list(scheme.public_sources)])
+    con.execute(f"SET VARIABLE eval_start = {_ts(period.start_at)}")
+    con.execute(f"SET VARIABLE eval_window_end = {_ts(window_end)}")
+    con.execute(f"SET VARIABLE eval_as_of = {_ts(cutoff)}")
+    con.execute(f"SET VARIABLE eval_public_sources = [{', '.join(_q(x) for x in scheme.public_sources)}]::VARCHAR[]")
     load_exclusions(con, exclusions or [])
     load_scheme_tables(con, scheme)
-    for name in FACT_MODELS[:2]:
+    load_handle_limits(con, handbook)
+    con.execute(_case_summary_sql(con))
+    for name in CASE_MODELS[1:]:
         con.execute(sql_model(name))
     lo, hi = con.execute(
         "SELECT min(first_dispatch_at)::DATE, max(last_feedback_at)::DATE FROM eval_case_summary"
     ).fetchone() or (None, None)
     first = lo or period.start
-    last = max(hi or period.end, first)
+    last = max(hi or period.end, first, cutoff.date())  # the cut-off's day: open cases are judged at as_of
     days = build_calendar(con, calendar, first, last)
-    for name in FACT_MODELS[2:]:
-        con.execute(sql_model(name))
-    con.execute(indicator_sql())
+    for name in FACT_MODELS:
+        table = f"eval_{name[3:-4]}"  # 05_department_fact.sql → eval_department_fact
+        sql = sql_model(name)
+        if not exclusions and "eval_exclusion" in sql:
+            sql = _without_exclusions(sql)
+        _replace_model(con, table, sql, table in VIEW_WITHOUT_LINEAGE and not lineage)
+    con.execute(indicator_sql(bool(exclusions)))
     if lineage:
-        con.execute(lineage_sql())
+        con.execute(lineage_sql(bool(exclusions)))
     con.execute(sql_model(SCORE_MODEL))
     con.execute("RESET preserve_insertion_order")
     scope = con.execute("SELECT count(*) FROM eval_case_summary").fetchone()

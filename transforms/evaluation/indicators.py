@@ -74,7 +74,9 @@ CATALOGUE: tuple[Indicator, ...] = (
     _i("rework_rate", "返工率", "region", "rate", "is_due AND is_reworked", "is_due",
        "应结案中至少返工一次（核查不通过）的案件 ÷ 应结案数"),
     _i("overdue_rate", "超期率", "region", "rate", "is_due AND is_overdue", "is_due",
-       "应结案中至少一次处置反馈超出时限（deadline_met = false）的案件 ÷ 应结案数"),
+       "应结案中超期的案件 ÷ 应结案数；超期 = 至少一次处置反馈超出时限（deadline_met = false），或截至 as_of 已派遣、"
+       "最近一次派遣后未反馈、未结案且已超出处置时限（超期未处置：时限取该次派遣后获批延期记录的期限，"
+       "否则按指挥手册该小类的处置时限自派遣起算）"),
     _i("avg_handle_hours", "平均处置时长", "region", "mean", "handle_minutes / 60.0",
        "is_due AND handle_minutes IS NOT NULL",
        "已反馈案件从首次派遣到最后一次处置反馈的工作时长（按城市工作日历：工作日的上班时段）的平均值", "工作小时"),
@@ -88,7 +90,7 @@ CATALOGUE: tuple[Indicator, ...] = (
     _i("on_time_count", "按期处置数", "department", "count", "is_due AND is_on_time", None,
        "应处置案件中该部门已反馈且每次反馈都在时限内的", "件"),
     _i("overdue_count", "超期处置数", "department", "count", "is_due AND is_overdue", None,
-       "应处置案件中该部门至少一次反馈超出时限的", "件"),
+       "应处置案件中该部门至少一次反馈超出时限的，或截至 as_of 在该部门超期未处置的（口径同区域超期率）", "件"),
     _i("rework_count", "返工数", "department", "count", "is_due AND is_reworked", None,
        "应处置案件中该部门的处置被核查退回返工（至少一次）的", "件"),
     _i("handle_rate", "处置率", "department", "rate", "is_due AND is_handled", "is_due", "处置数 ÷ 应处置数"),
@@ -98,8 +100,10 @@ CATALOGUE: tuple[Indicator, ...] = (
        "返工数 ÷ 应处置数（源实现为 返工数/应结案数；部门的应结案即其应处置）"),
     _i("close_rate", "结案率", "department", "rate", "is_due AND is_closed", "is_due",
        "应处置案件中截至 as_of 已结案且结案时仍由该部门负责的 ÷ 应处置数"),
-    _i("overdue_multiple", "超时倍数", "department", "mean", "overdue_multiple", "is_due AND is_overdue",
-       "超期处置案件的超时倍数（该部门反馈事件记录的 overdue_multiple 的最大值）的平均值", "倍"),
+    _i("overdue_multiple", "超时倍数", "department", "mean", "overdue_multiple",
+       "is_due AND is_overdue AND overdue_multiple IS NOT NULL",
+       "超期处置案件的超时倍数的平均值：该部门反馈事件记录的 overdue_multiple 的最大值；超期未处置的案件取截至 "
+       "as_of 的 已用时长 ÷ 时限 − 1（按延期记录的期限判定的无倍数，不计入）", "倍"),
     _i("shelved_count", "挂账数", "department", "count", "is_shelved", None,
        "该部门负责期间被批准挂账的案件数", "件"),
     _i("extended_count", "延期数", "department", "count", "is_extended", None,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from standards.calendar import WorkingCalendar
+from standards.handbook import Handbook
 from transforms.evaluation.indicators import REGION_LEVELS, Indicator, indicators_of
 from transforms.evaluation.period import Period
 
@@ -45,8 +46,10 @@ def _working_minutes(ts: pd.Series, cal: pd.DataFrame, periods: tuple[tuple[int,
 
 
 def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calendar: WorkingCalendar,
-               public_sources: tuple[str, ...] = ("public", "hotline"), as_of: datetime | None = None
-               ) -> pd.DataFrame:
+               public_sources: tuple[str, ...] = ("public", "hotline"), as_of: datetime | None = None,
+               handbook: Handbook | None = None) -> pd.DataFrame:
+    """``events``: core.case_event columns (deadline_at only needed with 延期 deadlines); ``cases``: case_id, source,
+    the four area codes and, with ``handbook``, kind and subclass_code."""
     cutoff = pd.Timestamp(as_of or period.end_at)
     start, window_end = pd.Timestamp(period.start_at), min(pd.Timestamp(period.end_at), cutoff)
     in_window = (events["occurred_at"] >= start) & (events["occurred_at"] < window_end)
@@ -95,7 +98,7 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     f["is_on_time_closed"] = f["closed"] & ~f["overdue"]
     days = pd.concat([f["first_dispatch_at"], f["last_feedback_at"]]).dropna().dt.normalize()
     lo = days.min() if len(days) else start
-    hi = days.max() if len(days) else start
+    hi = max(days.max() if len(days) else start, cutoff.normalize())  # open cases are judged at the cut-off
     rng = pd.date_range(lo, hi, freq="D")
     working = np.array([calendar.is_working_day(d.date()) for d in rng], dtype=bool)
     per_day = sum(b - a for a, b in calendar.periods)
@@ -106,6 +109,8 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     if ok.any():
         f.loc[ok, "handle_minutes"] = (_working_minutes(f.loc[ok, "last_feedback_at"], cal, calendar.periods)
                                        - _working_minutes(f.loc[ok, "first_dispatch_at"], cal, calendar.periods))
+    _open_overdue(f, ev, c, cal, calendar, cutoff, handbook)
+    f["is_overdue"] = f["overdue"] | f["open_overdue"]
     out: list[pd.DataFrame] = []
     region = indicators_of("region")
     for lv in REGION_LEVELS:
@@ -126,6 +131,11 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     d["is_due"] = (~ff["voided"].to_numpy() & ~(ff["shelved"].to_numpy() & same("shelved_dept"))
                    & (~d["is_returned"].to_numpy() | same("last_dept")))
     d["is_on_time"] = d["is_handled"] & ~d["is_overdue"]
+    still = ff["open_overdue"].to_numpy() & same("last_dept")  # 超期未处置 while with this department
+    d["is_overdue"] = d["is_overdue"].to_numpy() | still
+    d["overdue_multiple"] = np.where(still, np.fmax(d["overdue_multiple"].to_numpy(dtype=float),
+                                                    ff["open_multiple"].to_numpy(dtype=float)),
+                                     d["overdue_multiple"].to_numpy(dtype=float))
     d["is_closed"] = ff["closed"].to_numpy() & same("close_dept")
     out.append(_aggregate(d, "department_code", indicators_of("department"), "department", "department"))
     # --- post facts ---
@@ -164,6 +174,45 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     for obj in _POST_OBJECTS:
         out.append(_aggregate(p[p["actor_role"] == obj], "actor_id", indicators_of(obj), obj, obj))
     return pd.concat(out, ignore_index=True)
+
+
+def _open_overdue(f: pd.DataFrame, ev: pd.DataFrame, c: pd.DataFrame, cal: pd.DataFrame,
+                  calendar: WorkingCalendar, cutoff: pd.Timestamp, handbook: Handbook | None) -> None:
+    """f.open_overdue / f.open_multiple: cohort cases still 超期未处置 at the cut-off (see 04_case_fact.sql)."""
+    f["open_overdue"], f["open_multiple"] = False, np.nan
+    candidates = f.index[f["dispatched"] & ~f["closed"] & ~f["voided"] & ~f["shelved"]]
+    if len(candidates) == 0:
+        return
+    sub = ev[ev["case_id"].isin(candidates)]  # ev is sorted by (case_id, seq)
+    disp = sub[sub["act"] == "dispatch"].groupby("case_id", sort=False)[["seq", "occurred_at"]].last()
+    after = sub["seq"] > sub["case_id"].map(disp["seq"])
+    done = sub[after & sub["act"].isin(["handle", "feedback"])]["case_id"].unique()
+    ext = sub[after & (sub["act"] == "extend")]
+    ext_deadline = (ext.groupby("case_id")["deadline_at"].max() if "deadline_at" in ext
+                    else pd.Series(dtype="datetime64[ns]"))
+    o = f.loc[candidates[candidates.isin(disp.index) & ~candidates.isin(done)]]
+    if o.empty:
+        return
+    at = disp["occurred_at"].reindex(o.index)
+    extended = o.index.isin(ext["case_id"].unique())
+    limits: dict[tuple[Any, Any], tuple[float, str]] = {}
+    if handbook is not None:
+        for rule in handbook.rules():
+            limits[(rule.kind, rule.subclass_code)] = (rule.limits["handle"].hours, rule.limits["handle"].basis)
+            kindless = handbook.rule_for(rule.subclass_code).limits["handle"]
+            limits.setdefault((None, rule.subclass_code), (kindless.hours, kindless.basis))
+    kind = c["kind"].reindex(o.index) if "kind" in c else pd.Series(None, index=o.index)
+    sub = c["subclass_code"].reindex(o.index) if "subclass_code" in c else pd.Series(None, index=o.index)
+    found = [limits.get((None if pd.isna(k) else k, s)) for k, s in zip(kind, sub, strict=True)]
+    hours = np.array([x[0] if x else np.nan for x in found], dtype=float)
+    natural = np.array([x is not None and x[1] == "natural" for x in found])
+    now = pd.Series(cutoff, index=o.index)
+    worked = (_working_minutes(now, cal, calendar.periods) - _working_minutes(at, cal, calendar.periods)) / 60.0
+    elapsed = np.where(natural, (cutoff - at).dt.total_seconds().to_numpy() / 3600.0, worked.to_numpy())
+    late = elapsed > hours  # NaN limit: not judged
+    by_deadline = (cutoff > ext_deadline.reindex(o.index)).to_numpy()
+    f.loc[o.index, "open_overdue"] = np.where(extended, by_deadline, late)
+    f.loc[o.index, "open_multiple"] = np.where(~extended & late, np.round(elapsed / hours - 1, 4), np.nan)
 
 
 def _aggregate(df: pd.DataFrame, key: str, inds: list[Indicator], obj: str, level: str) -> pd.DataFrame:

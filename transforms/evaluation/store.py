@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from standards.calendar import WorkingCalendar
+from standards.handbook import Handbook
 from szcg.errors import InputRejected, RowProblem
 from transforms.evaluation import engine
 from transforms.evaluation.engine import Exclusion
@@ -183,18 +184,20 @@ def _insert_header(con: duckdb.DuckDBPyConnection, period: Period, version: int,
 
 
 def _run(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar,
-         as_of: datetime | None) -> tuple[engine.RunInfo, list[Exclusion]]:
+         as_of: datetime | None, handbook: Handbook | None) -> tuple[engine.RunInfo, list[Exclusion]]:
     exclusions = _exclusions(con, period.key)
     con.execute("SET VARIABLE eval_scheme_version = ?", [scheme.version])
-    info = engine.run(con, period, scheme, calendar, as_of=as_of, exclusions=exclusions)
+    info = engine.run(con, period, scheme, calendar, as_of=as_of, exclusions=exclusions, handbook=handbook)
     return info, exclusions
 
 
 def compute_draft(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar, *,
-                  as_of: datetime | None = None, actor: str = "system") -> VersionSummary:
-    """(Re)compute the period's draft (version 0) from the events now in core.case_event."""
+                  as_of: datetime | None = None, actor: str = "system",
+                  handbook: Handbook | None = None) -> VersionSummary:
+    """(Re)compute the period's draft (version 0) from the events now in core.case_event. ``handbook`` gives the
+    处置 limits that make a case still open at the cut-off 超期 (engine.run)."""
     with transaction(con):
-        info, exclusions = _run(con, period, scheme, calendar, as_of)
+        info, exclusions = _run(con, period, scheme, calendar, as_of, handbook)
         for table in ("scorecard", *TABLES):
             con.execute(f"DELETE FROM marts.{table} WHERE period = ? AND version = 0", [period.key])
         _write_computed(con, period, DRAFT)
@@ -241,7 +244,7 @@ def _copy_version(con: duckdb.DuckDBPyConnection, period: str, source: int, targ
 
 def reissue(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calendar: WorkingCalendar, *,
             reason: str, actor: str = "system", as_of: datetime | None = None,
-            in_transaction: bool = False) -> VersionSummary:
+            in_transaction: bool = False, handbook: Handbook | None = None) -> VersionSummary:
     """Recompute from current events (and accepted appeals) into the next published version, with its reason."""
     if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "a re-issue needs a reason (--reason)")
@@ -253,7 +256,7 @@ def reissue(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, cale
     if not in_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
-        info, exclusions = _run(con, period, scheme, calendar, as_of)
+        info, exclusions = _run(con, period, scheme, calendar, as_of, handbook)
         _write_computed(con, period, version)
         summary = _insert_header(con, period, version, "published", scheme, info.as_of, reason, previous,
                                  len(exclusions), now_cst(), actor)
@@ -308,7 +311,8 @@ def file_appeal(con: duckdb.DuckDBPyConnection, period: str, entity: str, case_i
 
 
 def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: int, accept: bool, reason: str, scheme: Scheme,
-                  calendar: WorkingCalendar, *, actor: str = "system") -> tuple[str, VersionSummary | None]:
+                  calendar: WorkingCalendar, *, actor: str = "system",
+                  handbook: Handbook | None = None) -> tuple[str, VersionSummary | None]:
     """The evaluation office accepts (→ new scorecard version without the case) or rejects an appeal."""
     row = con.execute("SELECT period, status FROM marts.appeal WHERE appeal_id = ?", [appeal_id]).fetchone()
     if row is None:
@@ -325,7 +329,8 @@ def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: int, accept: bool, 
         summary = None
         if accept:
             summary = reissue(con, parse_period(period_key), scheme, calendar,
-                              reason=f"申诉 #{appeal_id} 受理：{reason}", actor=actor, in_transaction=True)
+                              reason=f"申诉 #{appeal_id} 受理：{reason}", actor=actor, in_transaction=True,
+                              handbook=handbook)
             con.execute("UPDATE marts.appeal SET resulting_version = ? WHERE appeal_id = ?",
                         [summary.version, appeal_id])
         audit(con, actor, f"appeal_{decision}", period_key, summary.version if summary else None,

@@ -1,0 +1,111 @@
+-- eval_act: the action normalised over the ways sources record the same step —
+--   check with outcome 'failed'                          → rework            (核查不通过 = 返工)
+--   verify with outcome 'not_found'/'rejected', or reject by a supervisor → verify_not_found (核实不属实)
+--   return/extend/shelve/void with outcome 'requested' or 'denied' → <action>_requested / <action>_denied: only an
+--   approved one (outcome 'approved' or not recorded) counts as 回退/延期/挂账/作废
+CREATE OR REPLACE TEMP MACRO eval_act(action, outcome, actor_role) AS CASE
+    WHEN action = 'check' AND outcome = 'failed' THEN 'rework'
+    WHEN action = 'verify' AND outcome IN ('not_found', 'rejected') THEN 'verify_not_found'
+    WHEN action = 'reject' AND actor_role = 'supervisor' THEN 'verify_not_found'
+    WHEN action IN ('return', 'extend', 'shelve', 'void') AND outcome IN ('requested', 'denied')
+        THEN action || '_' || outcome
+    ELSE action
+END;
+
+-- Model eval_case_summary: one row per case in scope, in ONE aggregate pass over core.case_event (no window, no
+-- sort), with the case's fixed attributes from core.case (location and source — never its mutable status).
+-- Scope: every case with at least one event in the period window [eval_start, eval_window_end); of those cases,
+-- every event before the cut-off eval_as_of (earlier history, e.g. a report before the month, is needed too).
+-- The engine picks how the scope is applied (/*SCOPE*/): a semi join with the window's cases, or — when the window
+-- holds most events, e.g. a year — aggregating every case and keeping those with an event in the window.
+-- Few aggregates, because each costs time on every event: what a case did is one bit mask (eval_bit), plus
+--   registered_at      first 立案
+--   shelf              the latest of shelve/unshelve (2×seq + 1 for a shelve: odd = 挂账 now)
+--   first_dispatch_at, last_feedback_at, last_verify_seq (the latest 核实: an accept before it was a 派发核实)
+--   n_dispatch, dispatch_seq (the latest), dispatch_dept (the department of a single dispatch)
+--   first_after_seq    the first event that belongs to the department holding the case (回退/反馈/处置/返工/挂账/延期/
+--                      结案): when it follows the only dispatch, every such event belongs to that department, so the
+--                      bit mask answers department attribution; other cases go through eval_slow_event (02)
+--   late_multiple      the largest 超时倍数 recorded on a 处置 completion judged late
+--   extend_deadline_at the latest deadline recorded on an approved 延期
+--   any_register, voided, rejected_at_register (不予立案), shelved (挂账 now), closed, dispatched, handled (反馈),
+--   reworked, overdue (a 处置 completion judged late): the bits decoded
+--   is_public          the case's source is a 公众举报 source (scheme rules.public_sources); bits | 32768
+-- Bits: 1 立案 register, 2 作废 void, 4 不予立案 (reject by a shift leader), 8 结案 close, 16 派遣 dispatch,
+-- 32 反馈 feedback, 64 处置 completion (handle or feedback), 128 a 处置 completion judged late (deadline_met =
+-- false: the 处置 step's judgement is recorded on the event that completes it — 'feedback' in the case service,
+-- 'handle' in some sources), 256 返工 rework, 512 回退 return, 1024 挂账 shelve, 2048 延期 extend, (4096 in the
+-- window, 8192 unshelve, 16384 核实: used inside this model only).
+CREATE OR REPLACE TEMP TABLE eval_case_summary AS
+WITH ev AS (
+    SELECT
+        e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.actor_role,
+        e.department_code, e.deadline_met, e.overdue_multiple, e.deadline_at
+    FROM core.case_event e /*SCOPE*/
+    WHERE e.occurred_at < getvariable('eval_as_of')
+),
+flagged AS (
+    SELECT
+        *,
+        CASE act WHEN 'register' THEN 1 WHEN 'void' THEN 2 WHEN 'close' THEN 8 WHEN 'dispatch' THEN 16
+                 WHEN 'feedback' THEN 96 WHEN 'handle' THEN 64 WHEN 'rework' THEN 256 WHEN 'return' THEN 512
+                 WHEN 'shelve' THEN 1024 WHEN 'extend' THEN 2048 WHEN 'unshelve' THEN 8192
+                 WHEN 'verify' THEN 16384 WHEN 'verify_not_found' THEN 16384
+                 WHEN 'reject' THEN CASE WHEN actor_role = 'shift_leader' THEN 4 ELSE 0 END ELSE 0 END
+        + CASE WHEN act IN ('handle', 'feedback') AND deadline_met = false THEN 128 ELSE 0 END
+        + CASE WHEN occurred_at >= getvariable('eval_start') AND occurred_at < getvariable('eval_window_end')
+               THEN 4096 ELSE 0 END AS bit
+    FROM ev
+),
+per_case AS (
+    SELECT
+        case_id,
+        bit_or(bit) & 8191 AS bits,
+        min(CASE WHEN bit & 1 <> 0 THEN occurred_at END) AS registered_at,
+        max(CASE WHEN bit & (1024 | 8192) <> 0 THEN 2 * seq + CASE WHEN bit & 1024 <> 0 THEN 1 ELSE 0 END END)
+            AS shelf,
+        min(CASE WHEN bit & 16 <> 0 THEN occurred_at END) AS first_dispatch_at,
+        max(CASE WHEN bit & 32 <> 0 THEN occurred_at END) AS last_feedback_at,
+        max(CASE WHEN bit & 16384 <> 0 THEN seq END) AS last_verify_seq,
+        count(CASE WHEN bit & 16 <> 0 THEN 1 END) AS n_dispatch,
+        max(CASE WHEN bit & 16 <> 0 THEN seq END) AS dispatch_seq,
+        max(CASE WHEN bit & 16 <> 0 THEN department_code END) AS dispatch_dept,
+        -- 回退 512, 处置 64, 返工 256, 挂账 1024, 延期 2048, 结案 8
+        min(CASE WHEN bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0 THEN seq END) AS first_after_seq,
+        max(CASE WHEN bit & 128 <> 0 THEN overdue_multiple END) AS late_multiple,
+        max(CASE WHEN bit & 2048 <> 0 THEN deadline_at END) AS extend_deadline_at
+    FROM flagged
+    GROUP BY case_id
+    /*HAVING*/
+)
+SELECT
+    p.case_id,
+    p.bits | CASE WHEN list_contains(getvariable('eval_public_sources'), c.source) THEN 32768 ELSE 0 END AS bits,
+    p.registered_at,
+    p.registered_at IS NOT NULL AS any_register,
+    p.bits & 2 <> 0 AS voided,
+    p.bits & 4 <> 0 AS rejected_at_register,
+    coalesce(p.shelf % 2 = 1, false) AS shelved,
+    p.bits & 8 <> 0 AS closed,
+    p.bits & 16 <> 0 AS dispatched,
+    p.bits & 32 <> 0 AS handled,
+    p.bits & 256 <> 0 AS reworked,
+    p.bits & 128 <> 0 AS overdue,
+    p.first_dispatch_at,
+    p.last_feedback_at,
+    p.last_verify_seq,
+    p.n_dispatch,
+    p.dispatch_seq,
+    p.dispatch_dept,
+    p.first_after_seq,
+    p.late_multiple,
+    p.extend_deadline_at,
+    coalesce(list_contains(getvariable('eval_public_sources'), c.source), false) AS is_public,
+    c.district_code,
+    c.street_code,
+    c.community_code,
+    c.grid_code,
+    c.kind,
+    c.subclass_code
+FROM per_case p
+LEFT JOIN core."case" c USING (case_id);

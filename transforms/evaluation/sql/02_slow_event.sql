@@ -1,0 +1,40 @@
+-- Model eval_slow_event: the events (before the cut-off) of the few cases whose department attribution or 回退
+-- judgement needs the order of their events — those with more than one dispatch, or with an event that belongs to
+-- a department (see first_after_seq) before their only dispatch — when they are in the cohort (first 立案 in the
+-- period) or have an approved 回退 (was a dispatch followed by a return?). All other cases are answered from
+-- eval_case_summary's bit mask.
+-- resp_dept: the department responsible when the event happened = department_code of the latest dispatch up to and
+-- including this event (回退/延期/挂账/反馈/返工/结案 belong to the department that had the case then).
+-- next_dr: for a dispatch, the next dispatch or return of the case (a return = the dispatch was 派遣不当).
+-- after_last_dispatch: the event follows the case's latest dispatch (to judge a case still open at the cut-off).
+CREATE OR REPLACE TEMP TABLE eval_slow_event AS
+WITH slow_case AS (
+    SELECT case_id
+    FROM eval_case_summary
+    WHERE (n_dispatch >= 2 OR (n_dispatch = 1 AND first_after_seq <= dispatch_seq))
+      AND ((registered_at >= getvariable('eval_start') AND registered_at < getvariable('eval_window_end'))
+           OR bits & 512 <> 0)
+),
+ev AS (
+    SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
+           e.deadline_met, e.overdue_multiple, e.deadline_at
+    FROM core.case_event e
+    SEMI JOIN slow_case USING (case_id)
+    WHERE e.occurred_at < getvariable('eval_as_of')
+      -- only the kinds attribution and 回退 read (a department row exists for every dispatch naming one anyway)
+      AND e.action IN ('dispatch', 'return', 'feedback', 'handle', 'check', 'rework', 'shelve', 'extend', 'close')
+)
+SELECT
+    case_id,
+    seq,
+    act,
+    occurred_at,
+    deadline_met,
+    overdue_multiple,
+    deadline_at,
+    seq > max(CASE WHEN act = 'dispatch' THEN seq END) OVER (PARTITION BY case_id) AS after_last_dispatch,
+    last_value(CASE WHEN act = 'dispatch' THEN department_code END IGNORE NULLS) OVER (
+        PARTITION BY case_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS resp_dept,
+    lead(act) OVER (PARTITION BY case_id, act IN ('dispatch', 'return') ORDER BY seq) AS next_dr
+FROM ev;

@@ -1,0 +1,105 @@
+-- Model eval_case_fact (区域评价): the period's case cohort = cases whose first 立案 lies in the period window.
+-- Location (district/street/community/grid) and source come from core.case: attributes fixed at 上报, never its
+-- mutable state (status, closed_at, department_code are not read).
+--   is_due (应结案)  not 作废 and not 挂账 at the cut-off
+--   is_on_time_closed 结案 and every 处置反馈 on time
+--   is_overdue (超期) a 处置 completion was judged late, OR the case is still 超期未处置 at the cut-off: dispatched,
+--                    no 处置 completion since its latest dispatch, not 结案/作废/挂账, and its 处置 deadline passed
+--                    before as_of. That deadline: with an approved 延期 after the dispatch, the latest deadline
+--                    recorded on those 延期 (deadline_at); without one, the 指挥手册 处置 limit of the case's subclass
+--                    (eval_handle_limit) counted from the latest dispatch on the limit's basis — working time on the
+--                    city's calendar or natural hours — as the case service starts the clock. A 延期 with no
+--                    recorded deadline, or a subclass without a limit, leaves the open case unjudged.
+--   open_multiple    超时倍数 of such an open case at as_of: elapsed / limit − 1 (as the case service judges it)
+--   handle_minutes   working minutes from the first 派遣 to the last 处置反馈, on the city's working calendar
+--                    (eval_calendar: cumulative working minutes before each day + eval_day_minutes within the day)
+--   excluded         indicators removed by accepted appeals ('*' = all)
+CREATE OR REPLACE TEMP TABLE eval_case_fact AS
+WITH cohort AS (
+    -- department attribution: a case with a single dispatch whose department events all follow it ("fast") has
+    -- every such event with that department; the cases of eval_slow_case use their ordered events
+    SELECT
+        s.* EXCLUDE (extend_deadline_at),
+        sl.case_id IS NOT NULL AS slow,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.last_dept WHEN s.n_dispatch = 1 THEN s.dispatch_dept END
+            AS last_dept,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.shelved_dept WHEN s.n_dispatch = 1 AND s.bits & 1024 <> 0
+            THEN s.dispatch_dept END AS shelved_dept,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.close_dept WHEN s.n_dispatch = 1 AND s.bits & 8 <> 0
+            THEN s.dispatch_dept END AS close_dept,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.last_dispatch_at WHEN s.n_dispatch = 1 THEN s.first_dispatch_at
+        END AS last_dispatch_at,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.done_since_dispatch ELSE s.bits & 64 <> 0 END
+            AS done_since_dispatch,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.extended_since_dispatch ELSE s.bits & 2048 <> 0 END
+            AS extended_since_dispatch,
+        CASE WHEN sl.case_id IS NOT NULL THEN sl.extend_deadline_at ELSE s.extend_deadline_at END
+            AS extend_deadline_at
+    FROM eval_case_summary s
+    LEFT JOIN eval_slow_case sl USING (case_id)
+    WHERE s.registered_at >= getvariable('eval_start') AND s.registered_at < getvariable('eval_window_end')
+),
+open_clock AS (
+    SELECT
+        o.case_id,
+        o.extended_since_dispatch AS extended,
+        o.extend_deadline_at,
+        l.hours AS limit_hours,
+        CASE WHEN l.basis = 'natural' THEN epoch(getvariable('eval_as_of') - o.last_dispatch_at) / 3600.0
+             ELSE (eval_wm(getvariable('eval_as_of'), a.cum_before, a.working)
+                   - eval_wm(o.last_dispatch_at, d.cum_before, d.working)) / 60.0
+        END AS elapsed_hours
+    FROM cohort o
+    LEFT JOIN eval_handle_limit l ON l.subclass_code = o.subclass_code AND l.kind IS NOT DISTINCT FROM o.kind
+    LEFT JOIN eval_calendar d ON d.day = CAST(o.last_dispatch_at AS DATE)
+    LEFT JOIN eval_calendar a ON a.day = CAST(getvariable('eval_as_of') AS DATE)
+    WHERE o.last_dispatch_at IS NOT NULL AND NOT o.closed AND NOT o.voided AND NOT o.shelved
+      AND NOT o.done_since_dispatch
+),
+open_overdue AS (
+    SELECT
+        case_id,
+        CASE WHEN extended THEN getvariable('eval_as_of') > extend_deadline_at
+             ELSE elapsed_hours > limit_hours END AS open_overdue,
+        CASE WHEN NOT extended AND elapsed_hours > limit_hours THEN round(elapsed_hours / limit_hours - 1, 4)
+        END AS open_multiple
+    FROM open_clock
+)
+SELECT
+    s.case_id,
+    s.district_code,
+    s.street_code,
+    s.community_code,
+    s.grid_code,
+    s.is_public,
+    NOT s.voided AND NOT s.shelved AS is_due,
+    s.voided,
+    s.shelved,
+    s.shelved_dept,
+    s.last_dept,
+    s.close_dept,
+    s.closed AS is_closed,
+    s.closed AND NOT s.overdue AS is_on_time_closed,
+    s.dispatched AS is_dispatched,
+    s.handled AS is_handled,
+    s.reworked AS is_reworked,
+    s.overdue OR coalesce(oo.open_overdue, false) AS is_overdue,
+    coalesce(oo.open_overdue, false) AS is_open_overdue,
+    oo.open_multiple,
+    CASE WHEN s.handled AND s.first_dispatch_at IS NOT NULL THEN
+        eval_wm(s.last_feedback_at, f.cum_before, f.working) - eval_wm(s.first_dispatch_at, d.cum_before, d.working)
+    END AS handle_minutes,
+    -- for eval_department_fact: a "fast" case's single department and what happened while it had the case
+    s.slow,
+    CASE WHEN NOT s.slow AND s.n_dispatch = 1 THEN s.last_dept END AS fast_dept,
+    s.bits,
+    s.late_multiple,
+    x.excluded
+FROM cohort s
+LEFT JOIN open_overdue oo USING (case_id)
+LEFT JOIN eval_calendar d ON d.day = CAST(s.first_dispatch_at AS DATE)
+LEFT JOIN eval_calendar f ON f.day = CAST(s.last_feedback_at AS DATE)
+LEFT JOIN (
+    SELECT case_id, list(coalesce(indicator, '*')) AS excluded
+    FROM eval_exclusion WHERE object = 'region' GROUP BY case_id
+) x USING (case_id);
