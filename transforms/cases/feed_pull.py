@@ -2,7 +2,8 @@
 
 Each page (``GET /events?after=<cursor>&limit=N``) is handled in ONE warehouse transaction: the page's JSON is
 landed (kept byte-for-byte, content-addressed), its events are inserted (an event already present is skipped:
-its id is the key), the cases they touch are rebuilt from all their events, the ledger line is written and
+its id is the key; one whose (case, version) another event holds is quarantined as duplicate_seq — core has no
+key constraint, migration 0050), the cases they touch are rebuilt from all their events, the ledger line is written and
 ``landing.feed_cursor`` moves to the page's last id. A pull that dies mid-way leaves the warehouse at the end of
 the last committed page and the next pull resumes from there; pulling a range again changes nothing.
 """
@@ -226,6 +227,12 @@ def pull_feed(wh: Warehouse, client: FeedClient, feed: str = "casework", page_si
                     "SELECT event_id FROM core.case_event WHERE origin_system = ? AND event_id IN"
                     " (SELECT event_id FROM good)", [ORIGIN]).fetchall()
                 new = good[~good["event_id"].isin({str(r[0]) for r in present})]
+                already = len(good) - len(new)
+                clashes = _seq_clashes(con, new, landed.original_name)
+                if clashes:
+                    problems += clashes
+                    bad |= {p.row_number for p in clashes}
+                    new = new[~new["row_number"].isin(bad)]
                 _stage_extra(con, page.events, new)
                 insert_events(con, new)
                 touched = sorted(set(new["case_id"]))
@@ -241,7 +248,7 @@ def pull_feed(wh: Warehouse, client: FeedClient, feed: str = "casework", page_si
             result.pages += 1
             result.events_seen += len(frame)
             result.events_loaded += len(new)
-            result.events_already_present += len(good) - len(new)
+            result.events_already_present += already
             result.events_quarantined += quarantined
             result.batches.append(landed.batch_id)
             after = page.next_cursor
@@ -251,6 +258,22 @@ def pull_feed(wh: Warehouse, client: FeedClient, feed: str = "casework", page_si
             if not page.has_more:
                 break
     return result
+
+
+def _seq_clashes(con: duckdb.DuckDBPyConnection, new: pd.DataFrame, file_name: str) -> list[RowProblem]:
+    """A new event whose (case, version) another event already holds — in core or earlier in the page — would be
+    a second event at the same place in the case's log (core.case_event has no key: migration 0050): quarantined."""
+    if new.empty:
+        return []
+    keys = new[["row_number", "case_id", "seq"]]  # noqa: F841 — read by DuckDB's replacement scan
+    held = con.execute("SELECT k.row_number, e.event_id FROM keys k JOIN core.case_event e"
+                       " ON e.case_id = k.case_id AND e.seq = k.seq").fetchall()
+    problems = [RowProblem(file_name, int(n), "case_version", "duplicate_seq",
+                           f"version already held by event {other} of the same case") for n, other in held]
+    again = new["row_number"][new.duplicated(["case_id", "seq"], keep="first")]
+    problems += [RowProblem(file_name, int(n), "case_version", "duplicate_seq",
+                            "version given to an earlier event of this page") for n in again]
+    return problems
 
 
 def _move_cursor(con: duckdb.DuckDBPyConnection, feed: str, cursor: int) -> None:

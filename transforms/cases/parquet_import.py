@@ -1,11 +1,15 @@
 """``szcg cases import-parquet DIR``: the synthetic city's cases.parquet + case_events.parquet, set-based.
 
 The fast path for the demo and the 10M-case benchmark: DuckDB reads the Parquet files and writes core directly
-(no row ever passes through Python). Gates are SQL set rules (a GX suite on 70 M rows in pandas would cost more
-than the load): rows that cannot be a case/event are quarantined with reason and the row as read; defects that
-do not stop a case are flags on the case (closed_before_opened, unknown_grid, missing_grid, event_out_of_order,
-event_missing_actor). States are translated with
-``vocabulary.yaml`` (synth_states); the original state is kept in origin_status / origin_action.
+(no row ever passes through Python). Gates are SQL set rules (a GX suite on 80 M rows in pandas would cost more
+than the load): rows that cannot be a case/event are quarantined with reason and the row as read (missing_id,
+missing_reported_at, status_vocabulary, duplicate_id, already_loaded; missing_case, missing_time,
+case_not_loaded, action_vocabulary, duplicate_seq, already_loaded); defects that do not stop a case are flags on
+the case (closed_before_opened, unknown_grid, missing_grid, event_out_of_order, event_missing_actor). States are
+translated with ``vocabulary.yaml`` (synth_states); the original state is kept in origin_status / origin_action.
+Exactly once: core.case / core.case_event have no key (migration 0050), so a case or (case, seq) already in core
+from another batch is quarantined, never inserted twice; re-importing the same files replaces their own batch.
+Where the time goes and what it costs: bench/cases/README.md.
 """
 
 from __future__ import annotations
@@ -74,11 +78,19 @@ def import_parquet(wh: Warehouse, directory: Path, *, origin_system: str = "synt
             if missing:
                 raise InputRejected(f"{path}: columns {missing} missing",
                                     [RowProblem(path.name, 0, c, "column_present", "缺少字段") for c in missing])
-        with transaction(con):
-            cb = wh.land(con, cases_path, "synth_cases").batch_id
-            eb = wh.land(con, events_path, "synth_case_events").batch_id
-            landed_at = time.perf_counter()
-            result = _load(con, cases_path, events_path, cb, eb, origin_system, edition, states)
+        # Rows need not keep the file's order in core (no reader may rely on a table's physical order): DuckDB then
+        # inserts without re-sequencing the parallel scan, with less memory. Restored for the connection's later use.
+        row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+        keep_order = bool(row[0]) if row else True
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            with transaction(con):
+                cb = wh.land(con, cases_path, "synth_cases").batch_id
+                eb = wh.land(con, events_path, "synth_case_events").batch_id
+                landed_at = time.perf_counter()
+                result = _load(con, cases_path, events_path, cb, eb, origin_system, edition, states)
+        finally:
+            con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
         committed = time.perf_counter()
         result.stages = {"land": round(landed_at - started, 2), **result.stages,
                          "commit": round(committed - landed_at - sum(result.stages.values()), 2)}
@@ -89,12 +101,17 @@ def import_parquet(wh: Warehouse, directory: Path, *, origin_system: str = "synt
 
 def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, cb: str, eb: str, origin: str,
           edition: str, states: dict[str, str]) -> ParquetResult:
-    cols = _columns(con, cases_path)
-    ecols = _columns(con, events_path)
+    """Gates, flags and inserts in as few passes over the Parquet files as the rules allow.
 
-    def opt(name: str, cast: str = "VARCHAR", table_cols: set[str] = cols) -> str:
-        return f"CAST({name} AS {cast})" if name in table_cols else f"CAST(NULL AS {cast})"
-
+    1. profile: one aggregate over the events (narrow columns) and one over the cases, joined per case id: is the
+       case loadable, are its events clean, which event flags does it carry;
+    2. only the cases/events that are not clean are read again, row by row, to say which row breaks which rule
+       (rejected rows are the only rows ever materialised) and to compute exact flags for those cases;
+    3. one INSERT … SELECT per table streams from Parquet with the flags computed inline.
+    Uniqueness (no PRIMARY KEY on these tables, migration 0050) is a gate here: a case id or (case, seq) already
+    in core from another batch is quarantined as already_loaded, never inserted twice.
+    """
+    ccols, ecols = _columns(con, cases_path), _columns(con, events_path)
     clock = [time.perf_counter()]
     stages: dict[str, float] = {}
 
@@ -106,128 +123,232 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     con.execute("DELETE FROM core.case_event WHERE batch_id IN (?, ?)", [cb, eb])
     con.execute('DELETE FROM core."case" WHERE batch_id IN (?, ?)', [cb, eb])
     con.execute("DELETE FROM quarantine.rejected_row WHERE batch_id IN (?, ?)", [cb, eb])
-    state_rows = ", ".join(f"('{k}', '{v}')" for k, v in states.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _state AS SELECT * FROM (VALUES {state_rows}) t(origin, state)")
-    # Staged cases with their reasons for rejection (NULL = loadable).
-    con.execute("""
+    cfile, efile = _sql_str(str(cases_path)), _sql_str(str(events_path))
+    state_ok = "status IN (" + ", ".join(_sql_str(k) for k in states) + ")" if states else "FALSE"
+    action_ok = 'action IN (' + ", ".join(_sql_str(a) for a in ACTIONS) + ")"
+    # Keys already in core from other batches (the exactly-once gate); usually none, then no join at all.
+    taken_cases = _count(con, 'SELECT count(*) FROM core."case" WHERE origin_system = ?', [origin]) > 0
+    taken_events = _count(con, "SELECT count(*) FROM core.case_event WHERE origin_system = ?", [origin]) > 0
+    prefix = len(origin) + 2  # '<origin>:' + 1 (SQL strings are 1-based)
+    taken_c_sql = (f'SELECT DISTINCT origin_case_id AS case_id FROM core."case"'
+                   f" WHERE origin_system = {_sql_str(origin)}"
+                   if taken_cases else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
+    taken_e_sql = (f"SELECT DISTINCT substr(case_id, {prefix}) AS case_id FROM core.case_event"
+                   f" WHERE origin_system = {_sql_str(origin)}"
+                   if taken_events else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
+
+    # 1. Profile per case id (NULL ids form one group of their own; so do ids of cases without events and of
+    #    events without a case, through the FULL JOIN).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _prof AS
+        WITH ca AS (
+            SELECT CAST(case_id AS VARCHAR) AS case_id, count(*) AS copies, min(file_row_number) AS first_row,
+                   arg_min(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE), file_row_number) AS first_ok,
+                   bool_and(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE)) AS all_ok
+            FROM read_parquet({cfile}, file_row_number = true) GROUP BY 1),
+        ev AS (
+            SELECT * EXCLUDE (pairs), {_EVENT_CHECKS} FROM (
+                SELECT CAST(case_id AS VARCHAR) AS case_id, count(*) AS events,
+                       count(*) FILTER (WHERE "at" IS NULL OR NOT coalesce({action_ok}, FALSE)) AS bad_events,
+                       {_EVENT_AGGREGATES}
+                FROM read_parquet({efile}) GROUP BY 1))
+        SELECT * FROM (
+            SELECT case_id, coalesce(ca.copies, 0) AS copies, ca.first_row, coalesce(ca.all_ok, FALSE) AS all_ok,
+                   case_id IS NOT NULL AND coalesce(ca.first_ok, FALSE)
+                       AND case_id NOT IN ({taken_c_sql}) AS loaded,
+                   case_id IN ({taken_c_sql}) AS case_taken,
+                   coalesce(ev.events, 0) AS events, coalesce(ev.bad_events, 0) AS bad_events,
+                   coalesce(ev.seq_dup, FALSE) AS seq_dup, coalesce(ev.out_of_order, FALSE) AS out_of_order,
+                   coalesce(ev.close_before_report, FALSE) AS close_before_report,
+                   coalesce(ev.missing_actor, FALSE) AS missing_actor,
+                   case_id IN ({taken_e_sql}) AS events_taken
+            FROM ca FULL JOIN ev USING (case_id))
+        -- only cases with something to say are kept: a clean case loads straight from the file
+        WHERE NOT (copies = 1 AND all_ok AND loaded AND bad_events = 0 AND NOT seq_dup AND NOT events_taken
+                   AND NOT out_of_order AND NOT close_before_report AND NOT missing_actor)
+    """)
+    lap("profile")
+    # 2a. Case rows that are not clean, with their rule (few: missing ids/times, vocabulary, duplicates, taken).
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _cases AS
-        WITH src AS (SELECT * FROM read_parquet(?, file_row_number = true)),
-        dup AS (SELECT case_id, min(file_row_number) AS first_row FROM src GROUP BY case_id HAVING count(*) > 1)
-        SELECT src.*, s.state AS conformed_status,
-               CASE WHEN src.case_id IS NULL THEN 'missing_id'
-                    WHEN src.reported_at IS NULL THEN 'missing_reported_at'
-                    WHEN s.state IS NULL THEN 'status_vocabulary'
-                    WHEN src.file_row_number > dup.first_row THEN 'duplicate_id'
+        SELECT c.*, CASE WHEN c.case_id IS NULL THEN 'missing_id'
+                         WHEN c.reported_at IS NULL THEN 'missing_reported_at'
+                         WHEN NOT coalesce({state_ok.replace("status", "c.status")}, FALSE) THEN 'status_vocabulary'
+                         WHEN c.file_row_number > p.first_row THEN 'duplicate_id'
+                         WHEN p.case_taken THEN 'already_loaded'
+                    END AS reject_rule
+        FROM read_parquet({cfile}, file_row_number = true) c
+        JOIN (SELECT case_id, first_row, case_taken FROM _prof
+              WHERE copies > 0 AND (case_id IS NULL OR copies > 1 OR NOT all_ok OR case_taken)) p
+          ON p.case_id IS NOT DISTINCT FROM CAST(c.case_id AS VARCHAR)
+    """)
+    # 2b. Event rows of cases that are not clean: each row's rule; loadable ones give their case exact flags.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _events AS
+        WITH e AS (
+            SELECT e.*, p.loaded, p.events_taken FROM read_parquet({efile}, file_row_number = true) e
+            JOIN (SELECT case_id, loaded, events_taken FROM _prof
+                  WHERE events > 0 AND (case_id IS NULL OR NOT loaded OR bad_events > 0 OR seq_dup
+                                        OR events_taken)) p
+              ON p.case_id IS NOT DISTINCT FROM CAST(e.case_id AS VARCHAR)),
+        first AS (SELECT case_id, seq, min(file_row_number) AS first_row FROM e GROUP BY ALL),
+        taken AS ({_taken_event_keys(origin, prefix) if taken_events else
+                   "SELECT CAST(NULL AS VARCHAR) AS case_id, CAST(NULL AS INTEGER) AS seq WHERE FALSE"})
+        SELECT e.* EXCLUDE (loaded, events_taken),
+               CASE WHEN e.case_id IS NULL THEN 'missing_case' WHEN e."at" IS NULL THEN 'missing_time'
+                    WHEN NOT e.loaded THEN 'case_not_loaded'
+                    WHEN NOT coalesce({action_ok.replace("action", "e.action")}, FALSE) THEN 'action_vocabulary'
+                    WHEN e.file_row_number > f.first_row THEN 'duplicate_seq'
+                    WHEN t.case_id IS NOT NULL THEN 'already_loaded'
                END AS reject_rule
-        FROM src LEFT JOIN _state s ON s.origin = src.status LEFT JOIN dup USING (case_id)
-    """, [str(cases_path)])
-    row = con.execute("SELECT count(*) FROM core.grid").fetchone()
-    # Without grids loaded yet a code cannot be judged: no unknown_grid flag rather than a false one on every case.
-    grid_known = "EXISTS (SELECT 1 FROM core.grid g WHERE g.grid_code = c.grid_code)" if row and row[0] else "TRUE"
+        FROM e LEFT JOIN first f ON f.case_id = e.case_id AND f.seq IS NOT DISTINCT FROM e.seq
+        LEFT JOIN taken t ON t.case_id = CAST(e.case_id AS VARCHAR) AND t.seq = e.seq
+    """)
+    # Cases re-read in 2b get their event flags from their loadable events only (none loadable: no event flag).
+    con.execute("UPDATE _prof SET out_of_order = FALSE, close_before_report = FALSE, missing_actor = FALSE"
+                " WHERE case_id IN (SELECT CAST(case_id AS VARCHAR) FROM _events)")
     con.execute(f"""
-        INSERT INTO core."case" ({", ".join(CASE_COLUMNS)})
-        SELECT '{origin}:' || c.case_id, '{origin}', CAST(c.case_id AS VARCHAR), ?, {opt('kind')},
-               {opt('subclass_code')}, c.source, {opt('description')}, CAST(c.reported_at AS TIMESTAMP),
-               {opt('reporter_id')}, {opt('grid_code')}, {opt('community_code')}, {opt('street_code')},
-               {opt('district_code')}, {opt('lon', 'DOUBLE')}, {opt('lat', 'DOUBLE')}, {opt('department_code')},
-               {opt('handling_class')}, c.conformed_status,
-               CAST(coalesce({opt('closed_at', 'TIMESTAMP')}, {opt('voided_at', 'TIMESTAMP')}) AS TIMESTAMP),
-               list_filter([
-                   CASE WHEN {opt('closed_at', 'TIMESTAMP')} < CAST(c.reported_at AS TIMESTAMP)
-                        THEN 'closed_before_opened' END,
-                   CASE WHEN {opt('grid_code')} IS NOT NULL AND NOT {grid_known} THEN 'unknown_grid' END,
-                   CASE WHEN {opt('grid_code')} IS NULL THEN 'missing_grid' END
-               ], x -> x IS NOT NULL),
-               ?, NULL, c.status, NULL, NULL, NULL, NULL, {opt('handle_deadline_at', 'TIMESTAMP')},
-               CASE WHEN {opt('grid_code')} IS NOT NULL THEN 'recorded' ELSE 'none' END
-        FROM _cases c WHERE c.reject_rule IS NULL
-    """, [edition, cb])
-    _quarantine(con, "_cases", cb, cases_path.name, "core.case", "case_id")
-    _place_by_coordinates(con, cb)
-    lap("cases")
-    # Events: only the rejected rows are materialised (few); the load itself streams from Parquet.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _ebad AS
-        WITH e AS (SELECT case_id, seq, action, "at", file_row_number FROM read_parquet(?, file_row_number = true)),
-        dup AS (SELECT case_id, seq, min(file_row_number) AS first_row FROM e GROUP BY ALL HAVING count(*) > 1),
-        ok AS (SELECT case_id FROM _cases WHERE reject_rule IS NULL)
-        SELECT file_row_number, rule FROM (
-            SELECT e.file_row_number,
-                   CASE WHEN e.case_id IS NULL THEN 'missing_case' WHEN e.at IS NULL THEN 'missing_time'
-                        WHEN ok.case_id IS NULL THEN 'case_not_loaded'
-                        WHEN e.action NOT IN ({", ".join(f"'{a}'" for a in ACTIONS)}) THEN 'action_vocabulary'
-                        WHEN e.file_row_number > dup.first_row THEN 'duplicate_seq'
-                   END AS rule
-            FROM e LEFT JOIN ok USING (case_id) LEFT JOIN dup USING (case_id, seq))
-        WHERE rule IS NOT NULL
-    """, [str(events_path)])
-    lap("event_rules")
+        UPDATE _prof p SET out_of_order = x.out_of_order, close_before_report = x.close_before_report,
+               missing_actor = x.missing_actor
+        FROM (SELECT * EXCLUDE (pairs), {_EVENT_CHECKS} FROM (
+                  SELECT CAST(case_id AS VARCHAR) AS case_id, {_EVENT_AGGREGATES}
+                  FROM _events WHERE reject_rule IS NULL GROUP BY 1)) x
+        WHERE p.case_id = x.case_id
+    """)
+    if taken_events:  # their event flags come from all their events in core, after the insert
+        con.execute("UPDATE _prof SET out_of_order = FALSE, close_before_report = FALSE, missing_actor = FALSE"
+                    " WHERE events_taken")
+    lap("rules")
+
+    def copt(name: str, cast: str = "VARCHAR") -> str:
+        return f"CAST(c.{name} AS {cast})" if name in ccols else f"CAST(NULL AS {cast})"
 
     def eopt(name: str, cast: str = "VARCHAR") -> str:
-        return opt(name, cast, ecols)
+        return f"CAST(e.{name} AS {cast})" if name in ecols else f"CAST(NULL AS {cast})"
 
+    # The loaded case rows are exactly those not rejected in 2a; only cases with event flags are joined (a small
+    # build side: joining every case's profile cost as much as the insert itself at 10 M cases).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _flagged AS
+        SELECT case_id, out_of_order, close_before_report, missing_actor FROM _prof
+        WHERE loaded AND (out_of_order OR close_before_report OR missing_actor)
+    """)
+    skip_cases = ("WHERE c.file_row_number NOT IN (SELECT file_row_number FROM _cases WHERE reject_rule IS NOT NULL)"
+                  if _count(con, "SELECT count(*) FROM _cases WHERE reject_rule IS NOT NULL") else "")
+    grids = _count(con, "SELECT count(*) FROM core.grid") > 0
+    # Without grids loaded yet a code cannot be judged: no unknown_grid flag rather than a false one on every case.
+    unknown_grid = (f"{copt('grid_code')} IS NOT NULL AND {copt('grid_code')} NOT IN (SELECT grid_code FROM core.grid)"
+                    if grids else "FALSE")
+    closed_at = copt("closed_at", "TIMESTAMP")
+    # Flags in alphabetical order, so the list is sorted and distinct without sorting it.
+    con.execute(f"""
+        INSERT INTO core."case" ({", ".join(CASE_COLUMNS)})
+        SELECT '{origin}:' || c.case_id, '{origin}', CAST(c.case_id AS VARCHAR), ?, {copt('kind')},
+               {copt('subclass_code')}, c.source, {copt('description')}, CAST(c.reported_at AS TIMESTAMP),
+               {copt('reporter_id')}, {copt('grid_code')}, {copt('community_code')}, {copt('street_code')},
+               {copt('district_code')}, {copt('lon', 'DOUBLE')}, {copt('lat', 'DOUBLE')}, {copt('department_code')},
+               {copt('handling_class')}, {_case_expr('c.status', states)},
+               coalesce({closed_at}, {copt('voided_at', 'TIMESTAMP')}),
+               list_filter([
+                   CASE WHEN {closed_at} < CAST(c.reported_at AS TIMESTAMP) OR p.close_before_report IS TRUE
+                        THEN 'closed_before_opened' END,
+                   CASE WHEN p.missing_actor IS TRUE THEN 'event_missing_actor' END,
+                   CASE WHEN p.out_of_order IS TRUE THEN 'event_out_of_order' END,
+                   CASE WHEN {copt('grid_code')} IS NULL THEN 'missing_grid' END,
+                   CASE WHEN {unknown_grid} THEN 'unknown_grid' END
+               ], x -> x IS NOT NULL),
+               ?, NULL, c.status, NULL, NULL, NULL, NULL, {copt('handle_deadline_at', 'TIMESTAMP')},
+               CASE WHEN {copt('grid_code')} IS NOT NULL THEN 'recorded' ELSE 'none' END
+        FROM read_parquet({cfile}, file_row_number = true) c
+        LEFT JOIN _flagged p ON p.case_id = CAST(c.case_id AS VARCHAR)
+        {skip_cases}
+    """, [edition, cb])
+    _place_by_coordinates(con, cb)
+    lap("cases_insert")
+    rejected = _count(con, "SELECT count(*) FROM _events WHERE reject_rule IS NOT NULL")
+    skip = ("WHERE e.file_row_number NOT IN (SELECT file_row_number FROM _events WHERE reject_rule IS NOT NULL)"
+            if rejected else "")
     con.execute(f"""
         INSERT INTO core.case_event ({", ".join(EVENT_COLUMNS)})
         SELECT '{origin}:' || e.case_id, e.seq, CAST(e.case_id AS VARCHAR) || ':' || e.seq, e.action,
-               sf.state, st.state, CAST(e.at AS TIMESTAMP), {eopt('actor_id')}, {eopt('actor_role')},
-               {eopt('department_code')}, {eopt('district_code')}, {eopt('outcome')},
-               {eopt('deadline_at', 'TIMESTAMP')}, {eopt('met', 'BOOLEAN')}, {eopt('overdue_multiple', 'DOUBLE')},
-               {eopt('limit_hours', 'DOUBLE')}, {eopt('limit_basis')}, {eopt('handbook_version')}, NULL,
-               '{origin}', ?, e.action, {eopt('step')}
-        FROM read_parquet(?, file_row_number = true) e
-        LEFT JOIN _state sf ON sf.origin = e.from_state LEFT JOIN _state st ON st.origin = e.to_state
-        WHERE e.file_row_number NOT IN (SELECT file_row_number FROM _ebad)
-    """, [eb, str(events_path)])
+               {_case_expr('e.from_state', states)}, {_case_expr('e.to_state', states)}, CAST(e."at" AS TIMESTAMP),
+               {eopt('actor_id')}, {eopt('actor_role')}, {eopt('department_code')}, {eopt('district_code')},
+               {eopt('outcome')}, {eopt('deadline_at', 'TIMESTAMP')}, {eopt('met', 'BOOLEAN')},
+               {eopt('overdue_multiple', 'DOUBLE')}, {eopt('limit_hours', 'DOUBLE')}, {eopt('limit_basis')},
+               {eopt('handbook_version')}, NULL, '{origin}', ?, e.action, {eopt('step')}
+        FROM read_parquet({efile}, file_row_number = true) e {skip}
+    """, [eb])
+    if taken_events:
+        _reflag_from_core(con, cb, origin)
     lap("events_insert")
-    _flag_event_defects(con, eb)
-    lap("event_flags")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _events AS
-        SELECT e.*, b.rule AS reject_rule FROM read_parquet(?, file_row_number = true) e
-        JOIN _ebad b USING (file_row_number)
-    """, [str(events_path)])
+    _quarantine(con, "_cases", cb, cases_path.name, "core.case", "case_id")
     _quarantine(con, "_events", eb, events_path.name, "core.case_event", "case_id")
-    counts = {}
-    row = con.execute("SELECT count(*), count(*) FILTER (WHERE reject_rule IS NULL) FROM _cases").fetchone()
-    assert row is not None
-    counts["_cases"] = (int(row[0]), int(row[1]))
-    total = con.execute("SELECT count(*) FROM read_parquet(?)", [str(events_path)]).fetchone()
-    bad = con.execute("SELECT count(*) FROM _ebad").fetchone()
-    assert total is not None and bad is not None
-    counts["_events"] = (int(total[0]), int(total[0]) - int(bad[0]))
+    ci = _count(con, f"SELECT count(*) FROM read_parquet({cfile})")
+    ei = _count(con, f"SELECT count(*) FROM read_parquet({efile})")
     rules_c = dict(con.execute("SELECT reject_rule, count(*) FROM _cases WHERE reject_rule IS NOT NULL"
-                               " GROUP BY ALL").fetchall())
-    rules_e = dict(con.execute("SELECT rule, count(*) FROM _ebad GROUP BY ALL").fetchall())
-    (ci, cl), (ei, el) = counts["_cases"], counts["_events"]
-    record_load(con, LoadCount(cb, "core.case", ci, cl, ci - cl), {"origin_system": origin, "rules": rules_c})
-    record_load(con, LoadCount(eb, "core.case_event", ei, el, ei - el), {"origin_system": origin, "rules": rules_e})
-    con.execute("DROP TABLE _cases")
-    con.execute("DROP TABLE _events")
-    con.execute("DROP TABLE _ebad")
+                               " GROUP BY ALL ORDER BY ALL").fetchall())
+    rules_e = dict(con.execute("SELECT reject_rule, count(*) FROM _events WHERE reject_rule IS NOT NULL"
+                               " GROUP BY ALL ORDER BY ALL").fetchall())
+    cq, eq = sum(rules_c.values()), sum(rules_e.values())
+    record_load(con, LoadCount(cb, "core.case", ci, ci - cq, cq), {"origin_system": origin, "rules": rules_c})
+    record_load(con, LoadCount(eb, "core.case_event", ei, ei - eq, eq), {"origin_system": origin, "rules": rules_e})
+    for table in ("_prof", "_flagged", "_cases", "_events"):
+        con.execute(f"DROP TABLE {table}")
     lap("quarantine_and_ledger")
-    return ParquetResult(cb, eb, ci, cl, ci - cl, ei, el, ei - el, 0.0, stages)
+    return ParquetResult(cb, eb, ci, ci - cq, cq, ei, ei - eq, eq, 0.0, stages)
 
 
-def _flag_event_defects(con: duckdb.DuckDBPyConnection, batch: str) -> None:
-    """Events that load but contradict their case's timeline flag the case (kept as recorded, not re-ordered):
-    an event earlier than the one before it, a close before the report, an action without an actor."""
-    con.execute("""
-        UPDATE core."case" c SET flags = list_sort(list_distinct(list_concat(c.flags, f.found)))
-        FROM (
-            SELECT case_id, list_filter([
-                       CASE WHEN bool_or(occurred_at < prev_at) THEN 'event_out_of_order' END,
-                       CASE WHEN bool_or(action = 'close' AND occurred_at < report_at) THEN 'closed_before_opened' END,
-                       CASE WHEN bool_or(actor_id IS NULL) THEN 'event_missing_actor' END], x -> x IS NOT NULL) AS found
-            FROM (SELECT case_id, action, occurred_at, actor_id,
-                         lag(occurred_at) OVER (PARTITION BY case_id ORDER BY seq) AS prev_at,
-                         min(occurred_at) FILTER (WHERE action = 'report') OVER (PARTITION BY case_id) AS report_at
-                  FROM core.case_event WHERE batch_id = ?)
-            GROUP BY case_id
-            HAVING bool_or(occurred_at < prev_at) OR bool_or(action = 'close' AND occurred_at < report_at)
-                OR bool_or(actor_id IS NULL)
-        ) f
-        WHERE c.case_id = f.case_id
+# Per case, over its loadable events: duplicate seq, an event earlier than the one before it (by seq), a close
+# before the (first) report, an action without an actor. Sorting each case's few (seq, at) pairs in a list and
+# comparing is cheaper than a window over all events or a count(DISTINCT seq) per case. Used as
+# ``SELECT * EXCLUDE (pairs), <_EVENT_CHECKS> FROM (SELECT case_id, <_EVENT_AGGREGATES> … GROUP BY 1)``.
+_EVENT_AGGREGATES = """
+    list_sort(list({'s': seq, 'a': "at"})) AS pairs,
+    coalesce(min("at") FILTER (WHERE action = 'close') < min("at") FILTER (WHERE action = 'report'), FALSE)
+        AS close_before_report,
+    coalesce(bool_or(actor_id IS NULL), FALSE) AS missing_actor"""
+_EVENT_CHECKS = """
+    len(list_distinct([x.s FOR x IN pairs])) < len(pairs) AS seq_dup,
+    coalesce([x.a FOR x IN pairs] <> list_sort([x.a FOR x IN pairs]), FALSE) AS out_of_order"""
+
+
+def _reflag_from_core(con: duckdb.DuckDBPyConnection, batch: str, origin: str) -> None:
+    """Cases of this batch that also hold events loaded by another batch: their event flags are computed from all
+    their events in core (this batch's and the earlier ones), once this batch's events are in."""
+    con.execute(f"""
+        UPDATE core."case" c SET flags = list_sort(list_distinct(list_concat(c.flags, list_filter([
+                   CASE WHEN x.close_before_report THEN 'closed_before_opened' END,
+                   CASE WHEN x.missing_actor THEN 'event_missing_actor' END,
+                   CASE WHEN x.out_of_order THEN 'event_out_of_order' END], f -> f IS NOT NULL))))
+        FROM (SELECT * EXCLUDE (pairs), {_EVENT_CHECKS} FROM (
+                  SELECT case_id, {_EVENT_AGGREGATES} FROM (
+                      SELECT e.case_id, e.seq, e.occurred_at AS "at", e.action, e.actor_id FROM core.case_event e
+                      JOIN _prof p ON e.case_id = {_sql_str(origin + ":")} || p.case_id
+                      WHERE p.events_taken AND p.loaded) GROUP BY 1)) x
+        WHERE c.case_id = x.case_id AND c.batch_id = ?
     """, [batch])
+
+
+def _taken_event_keys(origin: str, prefix: int) -> str:
+    return (f"SELECT substr(case_id, {prefix}) AS case_id, seq FROM core.case_event"
+            f" WHERE origin_system = {_sql_str(origin)}")
+
+
+def _case_expr(column: str, states: dict[str, str]) -> str:
+    """The state vocabulary as a CASE expression (cheaper per row than a join with a table of 12 rows)."""
+    if not states:
+        return "CAST(NULL AS VARCHAR)"
+    whens = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in states.items())
+    return f"CASE {column} {whens} END"
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _place_by_coordinates(con: duckdb.DuckDBPyConnection, batch: str) -> None:

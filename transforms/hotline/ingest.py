@@ -6,12 +6,13 @@ number. Landing keeps the file byte-for-byte (the warehouse rule: it is the evid
 lets a load be re-run); the landed copy is made readable by its owner only and the landing area must be treated
 as restricted (docs: transforms/mappings/README.md).
 
-Links: a case number written in the log links the call (``logged``); otherwise a case of the same grid whose
-subclass name appears in the call notes, reported from 1 h before to ``match.window_hours`` after the call, is
-linked (``matched``, nearest in time). Repeats: calls about the same problem — the linked case, whoever calls
-(also when the first call about it was loaded from an earlier log); without a case, the same caller hash about the
-same grid and category within the same log — within ``repeat.window_days``: the first call counts, later ones
-point to it (repeat_of).
+Links: a case number written in the log links the call (``logged``); otherwise a case of the same grid about
+what the call is about — a subclass the call's category lists in ``categories.yaml`` (versioned config), or for
+a category not listed there a subclass whose name appears in the call notes — reported from 1 h before to
+``match.window_hours`` after the call, is linked (``matched``, nearest in time). Repeats: calls about the same
+problem — the linked case, whoever calls (also when the first call about it was loaded from an earlier log);
+without a case, the same caller hash about the same grid and category within the same log — within
+``repeat.window_days``: the first call counts, later ones point to it (repeat_of).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import yaml
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.settings import Settings
 from transforms.cases.legacy_import import _joined
+from transforms.hotline.categories import CategoryTable, load_categories
 from transforms.hotline.privacy import hash_identifier, hash_salt, mask_number, mask_text
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
@@ -127,7 +129,8 @@ def _parse_times(values: pd.Series, formats: list[str]) -> pd.Series:
     return out
 
 
-def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_path: Path | None = None) -> HotlineResult:
+def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_path: Path | None = None,
+                   category_path: Path | None = None) -> HotlineResult:
     from quality.gx import run_suite
     from quality.hotline import hotline_suite
 
@@ -175,7 +178,8 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
                                        f"call {call_id} already loaded from batch {other}"))
         good = good[~good["call_id"].isin({t[0] for t in taken})].copy()
         good["batch_id"] = landed.batch_id
-        linked = link_calls(con, good, mapping)
+        categories = load_categories(category_path)
+        linked = link_calls(con, good, mapping, categories)
         earlier = con.execute(
             "SELECT case_id, arg_min(call_id, called_at) AS call_id, min(called_at) AS called_at"
             " FROM core.hotline_call WHERE case_id IN (SELECT case_id FROM linked) AND batch_id <> ?"
@@ -188,12 +192,18 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, problems, raw_records)
         counts = linked["link_method"].value_counts().to_dict()
         record_load(con, LoadCount(landed.batch_id, TARGET, len(calls), len(linked), quarantined),
-                    {"encoding": encoding, "links": counts, "repeats": int(linked["is_repeat"].sum())})
+                    {"encoding": encoding, "links": counts, "repeats": int(linked["is_repeat"].sum()),
+                     "categories_version": categories.version})
     return HotlineResult(landed.batch_id, path.name, encoding, len(calls), len(linked), quarantined,
                          int(counts.get("logged", 0)), int(counts.get("matched", 0)), int(linked["is_repeat"].sum()))
 
 
-def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
+def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any],
+               categories: CategoryTable | None = None) -> pd.DataFrame:
+    """Case number written in the log → ``logged``; else a case in the same grid (or within ``match.distance_m``)
+    reported from 1 h before to ``match.window_hours`` after the call, about what the call is about → ``matched``
+    (nearest in time). What it is about: a subclass listed for the call's category in ``categories.yaml``; for a
+    category not listed there, a subclass whose name appears in the call's notes."""
     out = calls.copy()
     out["case_id"] = None
     out["link_method"] = "none"
@@ -208,8 +218,10 @@ def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any]) -> pd.Dat
     out.loc[found.index, "subclass_code"] = found["subclass_code"].astype(object)
     out.loc[found.index, "link_method"] = "logged"
     no_case = set(mapping.get("no_case_categories") or [])
+    table = categories if categories is not None else load_categories()
+    mapped = out["category"].map(lambda c: bool(table.codes(c)))
     todo = out[(out["link_method"] == "none") & ~out["category"].isin(no_case) & out["called_at"].notna()
-               & out["content"].notna()]
+               & (out["content"].notna() | mapped)]
     if not todo.empty:
         from standards.catalogue import load_catalogue
         from standards.city import load_city
@@ -219,7 +231,8 @@ def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any]) -> pd.Dat
                               for s in catalogue.subclasses])
         window = float(mapping.get("match", {}).get("window_hours", 48))
         dist = float(mapping.get("match", {}).get("distance_m", 300))
-        pending = todo.assign(k=todo.index)[["k", "called_at", "grid_code", "lon", "lat", "content"]]  # noqa: F841
+        pending = todo.assign(k=todo.index, codes=[table.codes(c) for c in todo["category"]])[  # noqa: F841
+            ["k", "called_at", "grid_code", "lon", "lat", "content", "codes"]]
         hav = ("2 * 6371008.8 * asin(sqrt(pow(sin(radians(c.lat - p.lat) / 2), 2) + cos(radians(p.lat))"
                " * cos(radians(c.lat)) * pow(sin(radians(c.lon - p.lon) / 2), 2)))")
         matched = con.execute(f"""
@@ -232,7 +245,8 @@ def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any]) -> pd.Dat
                                                         AND p.called_at + to_seconds(CAST({window * 3600} AS BIGINT))
                 JOIN names n ON n.code = c.subclass_code AND n.kind = c.kind
                 WHERE (c.grid_code = p.grid_code OR (p.lon IS NOT NULL AND c.lon IS NOT NULL AND {hav} <= {dist}))
-                  AND position(n.name IN p.content) > 0)
+                  AND CASE WHEN len(p.codes) > 0 THEN list_contains(p.codes, c.kind || ':' || c.subclass_code)
+                           ELSE position(n.name IN p.content) > 0 END)
             SELECT k, arg_min(case_id, dt) AS case_id, arg_min(subclass_code, dt) AS subclass_code,
                    arg_min(d, dt) AS d
             FROM cand GROUP BY k

@@ -93,3 +93,122 @@ def test_event_defects_of_the_dirty_city_flag_their_cases(wh: Warehouse, city: P
             for f in ("event_out_of_order", "closed_before_opened")}
     assert by_kind["event_out_of_order"] <= flagged["event_out_of_order"]
     assert by_kind.get("closed_before_opened", set()) <= flagged["closed_before_opened"]
+
+
+def _write(folder: Path, cases: pd.DataFrame, events: pd.DataFrame) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    cases.to_parquet(folder / "cases.parquet")
+    events.to_parquet(folder / "case_events.parquet")
+    return folder
+
+
+def _core(wh: Warehouse) -> tuple[int, int, int, int]:
+    with wh.writer() as con:
+        row = con.execute('SELECT count(*), count(DISTINCT case_id) FROM core."case"').fetchone()
+        ev = con.execute("SELECT count(*), count(DISTINCT (case_id, seq)) FROM core.case_event").fetchone()
+    assert row is not None and ev is not None
+    return int(row[0]), int(row[1]), int(ev[0]), int(ev[1])
+
+
+def test_cases_and_events_already_loaded_by_another_batch_are_quarantined_not_doubled(
+        wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    """core.case/core.case_event have no key (migration 0050): the import itself keeps every case and (case, seq)
+    once. A second file that repeats loaded cases next to a new one loads only the new one; the repeats are
+    quarantined as already_loaded, and their events as case_not_loaded."""
+    cases = pd.read_parquet(city / "cases" / "cases.parquet")
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    first = _write(tmp_path / "first", cases.iloc[:100], events[events["case_id"].isin(cases["case_id"].iloc[:100])])
+    import_parquet(wh, first, edition="gbt47678.5-2026")
+    n_events = int(events["case_id"].isin(cases["case_id"].iloc[:100]).sum())
+    assert _core(wh) == (100, 100, n_events, n_events)
+
+    second_cases = cases.iloc[90:110]  # 10 already loaded, 10 new
+    second_events = events[events["case_id"].isin(second_cases["case_id"])]
+    result = import_parquet(wh, _write(tmp_path / "second", second_cases, second_events), edition="gbt47678.5-2026")
+    repeated_events = int(second_events["case_id"].isin(cases["case_id"].iloc[90:100]).sum())
+    assert (result.cases_loaded, result.cases_quarantined) == (10, 10)
+    assert (result.events_loaded, result.events_quarantined) == (len(second_events) - repeated_events,
+                                                                  repeated_events)
+    total_events = n_events + len(second_events) - repeated_events
+    assert _core(wh) == (110, 110, total_events, total_events)
+    with wh.writer() as con:
+        rules = con.execute("SELECT target, rule, count(*) FROM quarantine.rejected_row WHERE batch_id IN (?, ?)"
+                            " GROUP BY ALL ORDER BY ALL", [result.cases_batch, result.events_batch]).fetchall()
+    assert rules == [("core.case", "already_loaded", 10), ("core.case_event", "case_not_loaded", repeated_events)]
+
+
+def test_events_already_loaded_for_a_case_are_quarantined_and_the_new_ones_flag_the_case(
+        wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    """The same cases file with a longer events file: the events already in core stay once (already_loaded),
+    the new event loads, and the case's flags are recomputed from all its events (here: out of order)."""
+    cases = pd.read_parquet(city / "cases" / "cases.parquet").iloc[:50]
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    events = events[events["case_id"].isin(cases["case_id"])]
+    first = _write(tmp_path / "a", cases, events)
+    import_parquet(wh, first, edition="gbt47678.5-2026")
+    with wh.writer() as con:
+        clean = con.execute("SELECT c.case_id FROM core.\"case\" c WHERE NOT list_contains(flags, 'event_out_of_order')"
+                            " ORDER BY c.case_id LIMIT 1").fetchone()
+    assert clean is not None
+    target = str(clean[0]).split(":", 1)[1]
+    last = events[events["case_id"] == target].sort_values("seq").iloc[[-1]].copy()
+    last["seq"] += 1
+    last["at"] = events.loc[events["case_id"] == target, "at"].min() - pd.Timedelta(hours=1)  # earlier: out of order
+    result = import_parquet(wh, _write(tmp_path / "b", cases, pd.concat([events, last], ignore_index=True)),
+                            edition="gbt47678.5-2026")
+    assert (result.cases_loaded, result.events_loaded, result.events_quarantined) == (50, 1, len(events))
+    assert _core(wh) == (50, 50, len(events) + 1, len(events) + 1)
+    with wh.writer() as con:
+        flags = con.execute('SELECT flags FROM core."case" WHERE case_id = ?', [f"synth:{target}"]).fetchone()
+        rules = con.execute("SELECT rule, count(*) FROM quarantine.rejected_row WHERE batch_id = ? GROUP BY ALL",
+                            [result.events_batch]).fetchall()
+    assert flags is not None and "event_out_of_order" in flags[0]
+    assert rules == [("already_loaded", len(events))]
+
+
+def test_gates_name_the_row_and_rule_for_each_kind_of_bad_row(wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    cases = pd.read_parquet(city / "cases" / "cases.parquet").iloc[:40].reset_index(drop=True)
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    events = events[events["case_id"].isin(cases["case_id"])].reset_index(drop=True)
+    unloadable = {cases.loc[1, "case_id"], cases.loc[2, "case_id"]}
+    cases.loc[1, "reported_at"] = pd.NaT
+    cases.loc[2, "case_id"] = None
+    events.loc[events.index[events["case_id"] == cases.loc[5, "case_id"]][2], "at"] = pd.NaT
+    twin = events[events["case_id"] == cases.loc[6, "case_id"]].iloc[[1]]  # same (case, seq) again, later row
+    orphan = events.iloc[[0]].assign(case_id="NO-SUCH-CASE")
+    nameless = events.iloc[[0]].assign(case_id=None)
+    events = pd.concat([events, twin, orphan, nameless], ignore_index=True)
+    result = import_parquet(wh, _write(tmp_path / "in", cases, events), edition="gbt47678.5-2026")
+    with wh.writer() as con:
+        rows = con.execute("SELECT target, row_number, field, rule FROM quarantine.rejected_row"
+                           " ORDER BY target, row_number").fetchall()
+        twins = con.execute("SELECT count(*) FROM core.case_event WHERE case_id = ? AND seq = ?",
+                            ["synth:" + str(twin["case_id"].iloc[0]), int(twin["seq"].iloc[0])]).fetchone()
+    n = len(events)
+    lost = int(events["case_id"].isin(unloadable).sum())  # events of the cases without a report time or an id
+    bad_time_row = int(events.index[(events["case_id"] == cases.loc[5, "case_id"])][2]) + 1
+    assert [r for r in rows if r[0] == "core.case"] == [("core.case", 2, "reported_at", "missing_reported_at"),
+                                                      ("core.case", 3, "case_id", "missing_id")]
+    event_rules = [(r[1], r[3]) for r in rows if r[0] == "core.case_event"]
+    assert (bad_time_row, "missing_time") in event_rules
+    assert (n - 2, "duplicate_seq") in event_rules and (n - 1, "case_not_loaded") in event_rules
+    assert (n, "missing_case") in event_rules
+    assert sum(1 for _, rule in event_rules if rule == "case_not_loaded") == lost + 1
+    assert twins == (1,)
+    assert result.events_loaded + result.events_quarantined == n
+
+
+def test_event_flags_come_only_from_the_events_that_load(wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    """A case whose events are all rejected keeps no event flag: the defects were in rows that never loaded."""
+    cases = pd.read_parquet(city / "cases" / "cases.parquet").iloc[:20].reset_index(drop=True)
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    events = events[events["case_id"].isin(cases["case_id"])].reset_index(drop=True)
+    target = cases.loc[4, "case_id"]
+    mine = events["case_id"] == target
+    events.loc[mine, "actor_id"] = None  # would flag event_missing_actor …
+    events.loc[mine, "at"] = pd.NaT  # … but no event of the case can load
+    result = import_parquet(wh, _write(tmp_path / "in", cases, events), edition="gbt47678.5-2026")
+    assert result.events_quarantined == int(mine.sum())
+    with wh.writer() as con:
+        flags = con.execute('SELECT flags FROM core."case" WHERE case_id = ?', [f"synth:{target}"]).fetchone()
+    assert flags is not None and not {"event_missing_actor", "event_out_of_order"} & set(flags[0])

@@ -8,7 +8,11 @@ import stat
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from szcg.errors import ConfigError
+from transforms.cases.parquet_import import import_parquet
+from transforms.hotline.categories import load_categories
 from transforms.hotline.ingest import ingest_hotline
 from transforms.hotline.privacy import DEMO_SALT, hash_identifier
 from warehouse.fingerprint import database_fingerprint
@@ -113,3 +117,49 @@ def test_repeat_calls_about_one_problem_count_once_and_reingest_changes_nothing(
     ingest_hotline(wh, log, wh.settings)
     with wh.writer() as con:
         assert database_fingerprint(con) == before
+
+
+def test_calls_without_case_number_are_linked_by_the_category_table(wh: Warehouse, city: Path,
+                                                                      tmp_path: Path) -> None:
+    """A call whose category is in transforms/hotline/categories.yaml links only to a case of a subclass that
+    category lists (time and place as before), even when its notes never name the subclass."""
+    table = load_categories()
+    category_of = {code: cat for cat, codes in table.subclasses.items() for code in codes}
+    cases = pd.read_parquet(city / "cases" / "cases.parquet")
+    subclass = dict(zip(cases["case_id"], cases["kind"] + ":" + cases["subclass_code"], strict=True))
+    raw = pd.read_csv(city / "hotline" / "raw" / f"{MONTH}.csv", dtype=str, keep_default_na=False)
+    chosen = raw[(raw["linked_case_id"] != "") & (raw["is_duplicate"] == "否")
+                 & raw["linked_case_id"].map(lambda c: subclass.get(c) in category_of)].index[:10]
+    assert len(chosen) == 10
+    truth = raw.loc[chosen, "linked_case_id"].copy()
+    raw.loc[chosen, "linked_case_id"] = ""
+    raw.loc[chosen, "text"] = "市民来电反映问题，请尽快处理"  # names no subclass: only the category can link it
+    raw.loc[chosen, "category"] = [category_of[subclass[c]] for c in truth]
+    wrong = raw.copy()
+    wrong.loc[chosen, "category"] = [next(cat for cat, codes in table.subclasses.items() if subclass[c] not in codes)
+                                     for c in truth]
+    log = tmp_path / "log.csv"
+    raw.to_csv(log, index=False)
+    result = ingest_hotline(wh, log, wh.settings)
+    calls = _calls(wh).set_index("call_id").loc[raw.loc[chosen, "call_id"]]
+    right = calls["case_id"].to_numpy() == ("synth:" + truth).to_numpy()
+    assert right.sum() >= 8 and (calls["link_method"] == "matched").sum() >= 8
+    with wh.writer() as con:
+        detail = con.execute("SELECT detail FROM landing.load WHERE batch_id = ?", [result.batch_id]).fetchone()
+    assert detail is not None and table.version in str(detail[0])
+
+    other = Warehouse(wh.settings.with_data_dir(tmp_path / "other"))
+    import_parquet(other, city / "cases", edition="gbt47678.5-2026")
+    wrong_log = tmp_path / "wrong.csv"
+    wrong.to_csv(wrong_log, index=False)
+    ingest_hotline(other, wrong_log, other.settings)
+    misfiled = _calls(other).set_index("call_id").loc[raw.loc[chosen, "call_id"]]
+    assert not (misfiled["case_id"].to_numpy() == ("synth:" + truth).to_numpy()).any()
+
+
+def test_a_category_table_naming_a_subclass_the_catalogue_lacks_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "categories.yaml"
+    bad.write_text("version: t1\nedition: gbt47678.5-2026\ncategories:\n  井盖问题: ['event:01001-01099']\n",
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="event:01001-01099"):
+        load_categories(bad)
