@@ -122,18 +122,24 @@ class SuiteRunner:
             self._suites[key] = suite
         return self._suites[key]
 
+    def _require_columns(self, frame: pd.DataFrame) -> None:
+        missing = [s.column for s in self.specs if s.column not in frame.columns]
+        if missing:
+            raise KeyError(f"columns missing for the suite: {', '.join(sorted(set(missing)))}")
+
+    def _problem(self, i: int, hit: Any, file_name: str, row_column: str) -> RowProblem:
+        spec = self.specs[i]
+        return RowProblem(file_name, int(hit[row_column]), spec.field, spec.rule,
+                          spec.message.replace("{value}", _display(hit.get(spec.column))))
+
     def run(self, frame: pd.DataFrame, file_name: str, row_column: str = ROW_COLUMN) -> list[RowProblem]:
         """Every failing (row, expectation) as a RowProblem; ``row_column`` holds the 1-based source row."""
         if frame.empty or not self.specs:
             return []
-        missing = [s.column for s in self.specs if s.column not in frame.columns]
-        if missing:
-            raise KeyError(f"columns missing for the suite: {', '.join(sorted(set(missing)))}")
+        self._require_columns(frame)
         problems: list[RowProblem] = []
         for i, hit in self._failures(self._suite_of(tuple(range(len(self.specs)))), frame, row_column):
-            spec = self.specs[i]
-            problems.append(RowProblem(file_name, int(hit[row_column]), spec.field, spec.rule,
-                                       spec.message.replace("{value}", _display(hit.get(spec.column)))))
+            problems.append(self._problem(i, hit, file_name, row_column))
         return problems
 
     def run_by_value(self, frame: pd.DataFrame, file_name: str, row_column: str = ROW_COLUMN) -> list[RowProblem]:
@@ -144,16 +150,12 @@ class SuiteRunner:
         times. ``unique`` rules depend on the whole column and run on ``frame`` itself."""
         if frame.empty or not self.specs:
             return []
-        missing = [s.column for s in self.specs if s.column not in frame.columns]
-        if missing:
-            raise KeyError(f"columns missing for the suite: {', '.join(sorted(set(missing)))}")
+        self._require_columns(frame)
         problems: list[RowProblem] = []
         row_level = tuple(i for i, s in enumerate(self.specs) if s.kind not in VALUE_KINDS)
         if row_level:
             for i, hit in self._failures(self._suite_of(row_level), frame, row_column):
-                spec = self.specs[i]
-                problems.append(RowProblem(file_name, int(hit[row_column]), spec.field, spec.rule,
-                                           spec.message.replace("{value}", _display(hit.get(spec.column)))))
+                problems.append(self._problem(i, hit, file_name, row_column))
         # The values to validate per (column, nullness-only): distinct values, original dtype kept.
         values: dict[tuple[str, bool], pd.Series] = {}
         for spec in self.specs:

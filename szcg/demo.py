@@ -213,6 +213,10 @@ ACTION_ROLE = {
 }
 
 
+# Before 立案 a case is not voided but rejected, by the role that holds it in that state.
+REJECT_ROLE = {"reported": "operator", "verifying": "supervisor", "accepted": "shift_leader"}
+
+
 def replay(url: str, city: Path) -> None:
     """Walk the newest synthetic 监督员 cases through the live service, step by step, as the people whose role
     each step needs (once: skipped when the service already has events). The service stamps its own clock, so
@@ -271,8 +275,10 @@ def replay(url: str, city: Path) -> None:
                 wanted = ()
             elif synthetic.action in ("extend", "shelve", "return") and case["status"] == "dispatched":
                 wanted = ("handle", *wanted)
+            elif synthetic.action == "void" and case["status"] in REJECT_ROLE:
+                wanted = ("reject",)  # voided before 立案 = not registered (不予立案), by whoever holds the case
             for service_action in wanted:
-                role = ACTION_ROLE[service_action]
+                role = REJECT_ROLE[case["status"]] if service_action == "reject" else ACTION_ROLE[service_action]
                 user = {
                     "operator": "operator",
                     "shift_leader": "leader",
