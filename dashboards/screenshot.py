@@ -61,14 +61,35 @@ def browser_page(base_url: str, username: str, password: str, *, width: int = 16
             context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                           timezone_id="Asia/Shanghai")
             page = context.new_page()
-            page.goto(f"{base_url}/login/", wait_until="networkidle")
-            page.fill("input#username, input[name='username']", username)
-            page.fill("input#password, input[name='password']", password)
-            page.keyboard.press("Enter")
-            page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+            _log_in(page, base_url, username, password)
             yield page
         finally:
             browser.close()
+
+
+def _log_in(page: Any, base_url: str, username: str, password: str, attempts: int = 3) -> None:
+    """Submit Superset's login form until it lets us in. The form is drawn by React: on a busy machine a submit
+    can land before the form is live (or a re-render can clear what was typed), which leaves the browser on
+    /login; so check what was typed, and try again on a fresh page instead of waiting forever."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    user_field, password_field = "input#username, input[name='username']", "input#password, input[name='password']"
+    for attempt in range(1, attempts + 1):
+        page.goto(f"{base_url}/login/", wait_until="networkidle")
+        page.wait_for_selector(user_field, state="visible", timeout=60_000)
+        page.fill(user_field, username)
+        page.fill(password_field, password)
+        if page.input_value(user_field) != username or page.input_value(password_field) != password:
+            continue  # the form was re-rendered under us: start again
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                break
+    raise SupersetError(f"could not log in to Superset at {base_url} as {username!r}: still on the login page "
+                        f"after {attempts} attempts (wrong password, or Superset too busy to answer)")
 
 
 def _rows_of(body: dict[str, Any]) -> int | None:
