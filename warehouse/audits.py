@@ -6,19 +6,15 @@ Areas register their own audits with :func:`register_audit`; a failing audit kee
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import duckdb
 
+from warehouse.areas import import_areas
 from warehouse.migrate import available_migrations, schema_version
 
 Audit = Callable[[duckdb.DuckDBPyConnection], list[str]]
 _REGISTRY: dict[str, Audit] = {}
-
-# Modules that register audits when imported. Every publish imports them first, so no process can publish
-# without a gate just because it never happened to import the area that defines it.
-AUDIT_MODULES: tuple[str, ...] = ("quality.census", "quality.cases", "transforms.evaluation.store", "dashboards.marts")
 
 
 def register_audit(name: str) -> Callable[[Audit], Audit]:
@@ -30,8 +26,7 @@ def register_audit(name: str) -> Callable[[Audit], Audit]:
 
 
 def registered_audits() -> dict[str, Audit]:
-    for module in AUDIT_MODULES:
-        importlib.import_module(module)
+    import_areas()  # the areas' audits register themselves on import (warehouse.areas)
     return dict(_REGISTRY)
 
 

@@ -6,25 +6,23 @@ from core. ``Warehouse.publish`` runs every registered builder first, all in ONE
 is rebuilt or none is and the publish stops, so the snapshot never carries a summary that disagrees with the core
 rows copied with it. Builders must be idempotent (rebuild from scratch: same input, same tables).
 
-Areas register builders with :func:`register_mart_builder`; the modules in ``MART_BUILDER_MODULES`` are imported
-by every publish, so no process can publish a stale summary just because it never imported the area that owns it.
+Areas register builders with :func:`register_mart_builder`; every publish imports the areas listed in
+``warehouse.areas`` first, so no process can publish a stale summary just because it never imported its owner.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterable
 
 import duckdb
 
 from szcg.errors import SzcgError
+from warehouse.areas import import_areas
 from warehouse.transaction import transaction
 
 MartBuilder = Callable[[duckdb.DuckDBPyConnection], None]
 _REGISTRY: dict[str, MartBuilder] = {}
-
-MART_BUILDER_MODULES: tuple[str, ...] = ("dashboards.marts",)
 
 
 class MartBuildFailed(SzcgError):
@@ -45,8 +43,7 @@ def register_mart_builder(name: str) -> Callable[[MartBuilder], MartBuilder]:
 
 
 def registered_mart_builders() -> dict[str, MartBuilder]:
-    for module in MART_BUILDER_MODULES:
-        importlib.import_module(module)
+    import_areas()
     return dict(_REGISTRY)
 
 
