@@ -43,7 +43,7 @@ class Warehouse:
     @contextmanager
     def _locked_work_connection(self, spatial: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         self.settings.work_db_path.parent.mkdir(parents=True, exist_ok=True)
-        config = {} if self.settings.work_db_path.exists() else {
+        config: dict[str, str | bool | int | float | list[str]] = {} if self.settings.work_db_path.exists() else {
             "storage_compatibility_version": self.settings.warehouse_storage_version}
         con = duckdb.connect(str(self.settings.work_db_path), config=config)
         try:

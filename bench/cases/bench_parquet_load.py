@@ -13,7 +13,9 @@ and shape, not about variety. The input is written once to ``--data`` (default
 ``/tmp/szcg-bench-cases/input-<N>``) and reused by later runs.
 
 Floor, measured in the same run on the same files: bare DuckDB ``CREATE TABLE … AS SELECT * FROM read_parquet``
-of both files into a fresh database file, then CHECKPOINT — no landing, gates, flags or conforming. The ratio
+of both files into a fresh database file, then CHECKPOINT — no landing, gates, flags or conforming. Both that file
+and the scratch warehouse use the storage format warehouse.store creates (``--storage-version``, default
+SZCG_WAREHOUSE_STORAGE_VERSION or latest), so the floor writes like the load does. The ratio
 load/floor is what is comparable across runs on this shared machine. The floor runs in a child process so the
 peak RSS reported for the load is the load's own. Prints one JSON line.
 """
@@ -21,6 +23,7 @@ peak RSS reported for the load is the load's own. Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -37,7 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from szcg.settings import Settings  # noqa: E402
+from szcg.settings import Settings, load_settings  # noqa: E402
 from transforms.cases.parquet_import import import_parquet  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
 
@@ -102,9 +105,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="where the input files are written once and reused")
     parser.add_argument("--work", type=Path, required=True, help="scratch warehouse folder (deleted first)")
     parser.add_argument("--no-floor", action="store_true", help="skip the same-run CTAS floor")
-    parser.add_argument("--storage-version", help="experiment: create the scratch warehouse (and the floor's"
-                        " database) with this DuckDB storage_compatibility_version, e.g. latest (default: DuckDB's"
-                        " default, v0.10.2, as warehouse.store creates it)")
+    parser.add_argument("--storage-version", default=load_settings().warehouse_storage_version,
+                        help="DuckDB storage_compatibility_version of the scratch warehouse and of the floor's"
+                        " database (default: what warehouse.store creates, SZCG_WAREHOUSE_STORAGE_VERSION or latest)")
     args = parser.parse_args()
     data_dir = args.data or Path("/tmp/szcg-bench-cases") / f"input-{args.cases}"
     t0 = time.perf_counter()
@@ -116,10 +119,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     floors = [] if args.no_floor else [floor(data, args.work / "floor.duckdb", args.storage_version)]
     settings = Settings(data_dir=args.work / "var").with_data_dir(args.work / "var")
-    if args.storage_version:  # the file keeps the storage version it was created with
-        settings.work_db_path.parent.mkdir(parents=True, exist_ok=True)
-        duckdb.connect(str(settings.work_db_path),
-                       config={"storage_compatibility_version": args.storage_version}).close()
+    # warehouse.store creates the work database with this storage version (a file keeps the one it was created with)
+    settings = dataclasses.replace(settings, warehouse_storage_version=args.storage_version)
     wh = Warehouse(settings)
     with wh.writer():  # create + migrate outside the timing
         pass
@@ -138,7 +139,7 @@ def main() -> None:
         "input_bytes": sum((data / n).stat().st_size for n in FILES),
         "db_bytes": settings.work_db_path.stat().st_size, "prepare_seconds": round(prepared, 1),
         "load_average_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)], "cpus": os.cpu_count(),
-        "storage_version": args.storage_version or "default",
+        "storage_version": args.storage_version,
     }
     if floors:
         rows = result.cases_in + result.events_in

@@ -21,7 +21,7 @@ from warehouse.store import Warehouse
 
 PASSWORD = "correct-horse-1"
 GRID = "140602001001001"
-USERS = {
+USERS: dict[str, tuple[str, dict[str, Any]]] = {
     "supervisor": ("supervisor", {"district_code": "140602", "grid_codes": [GRID]}),
     "operator": ("operator", {}),
     "leader": ("shift_leader", {}),

@@ -212,3 +212,64 @@ def test_event_flags_come_only_from_the_events_that_load(wh: Warehouse, city: Pa
     with wh.writer() as con:
         flags = con.execute('SELECT flags FROM core."case" WHERE case_id = ?', [f"synth:{target}"]).fetchone()
     assert flags is not None and not {"event_missing_actor", "event_out_of_order"} & set(flags[0])
+
+
+def _flags_and_rules(wh: Warehouse) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
+    with wh.writer() as con:
+        flags = {str(r[0]): sorted(r[1]) for r in con.execute('SELECT case_id, flags FROM core."case"').fetchall()}
+        rules = con.execute("SELECT target, rule, raw_record->>'case_id' FROM quarantine.rejected_row"
+                            " ORDER BY ALL").fetchall()
+    return flags, rules
+
+
+@pytest.mark.parametrize("order", ["reversed", "shuffled", "interleaved"])
+def test_event_order_in_the_file_changes_no_flag_and_no_rule(city: Path, tmp_path: Path, order: str) -> None:
+    """The profile only proves a case in order when its events form one run in file order (seq rising, times not
+    falling); every other case is judged exactly from its sorted events. So the same events in any file order give
+    the same cases, flags, events and quarantine — and event_out_of_order is exactly "a time earlier than the one
+    before it by seq", computed here independently with pandas."""
+    from szcg.settings import Settings
+
+    cases = pd.read_parquet(city / "cases" / "cases.parquet")
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    twin = events.iloc[[7]]  # a duplicate (case, seq) right after its first copy: quarantined whatever the order
+    events = pd.concat([events.iloc[:8], twin, events.iloc[8:]], ignore_index=True)
+    if order == "reversed":
+        moved = events.iloc[::-1]
+    elif order == "shuffled":
+        moved = events.sample(frac=1.0, random_state=3)
+    else:  # two halves of the file, rows alternating: every case's run is broken by another case's rows
+        half = len(events) // 2
+        moved = pd.concat([events.iloc[:half], events.iloc[half:]]).iloc[
+            sorted(range(len(events)), key=lambda i: (i % half, i // half))]
+    results = []
+    for name, frame in (("file", events), (order, moved.reset_index(drop=True))):
+        wh = Warehouse(Settings(data_dir=tmp_path / name).with_data_dir(tmp_path / name))
+        result = import_parquet(wh, _write(tmp_path / f"in-{name}", cases, frame), edition="gbt47678.5-2026")
+        results.append((result.cases_loaded, result.events_loaded, result.events_quarantined,
+                        *_flags_and_rules(wh), _core(wh)))
+    assert results[0] == results[1]
+    assert results[0][2] == 1 and results[0][4] == [("core.case_event", "duplicate_seq", str(twin["case_id"].iloc[0]))]
+    ordered = events.drop(index=8).sort_values(["case_id", "seq"])
+    late = ordered.groupby("case_id")["at"].transform(lambda at: at < at.shift())
+    expected = {"synth:" + c for c in ordered.loc[late, "case_id"]}
+    assert expected and expected == {c for c, f in results[1][3].items() if "event_out_of_order" in f}
+
+
+def test_an_event_without_seq_is_quarantined_and_the_rest_loads(wh: Warehouse, city: Path, tmp_path: Path) -> None:
+    """seq is part of an event's key: a NULL seq is rejected with its rule and field (it used to stop the whole load
+    at the NOT NULL constraint of core.case_event)."""
+    cases = pd.read_parquet(city / "cases" / "cases.parquet").iloc[:30].reset_index(drop=True)
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    events = events[events["case_id"].isin(cases["case_id"])].reset_index(drop=True)
+    events["seq"] = events["seq"].astype("Int32")
+    events.loc[4, "seq"] = pd.NA
+    solo = cases.iloc[[0]].assign(case_id="SOLO-1")
+    lone = events.iloc[[0]].assign(case_id="SOLO-1", seq=pd.NA)  # a case whose only event has no seq
+    result = import_parquet(wh, _write(tmp_path / "in", pd.concat([cases, solo], ignore_index=True),
+                                       pd.concat([events, lone], ignore_index=True)), edition="gbt47678.5-2026")
+    assert (result.cases_loaded, result.events_loaded, result.events_quarantined) == (31, len(events) - 1, 2)
+    with wh.writer() as con:
+        rows = con.execute("SELECT row_number, field, rule FROM quarantine.rejected_row"
+                           " WHERE target = 'core.case_event' ORDER BY row_number").fetchall()
+    assert rows == [(5, "seq", "missing_seq"), (len(events) + 1, "seq", "missing_seq")]
