@@ -247,8 +247,10 @@ class CaseService:
                 pending=None, external_ref=data.external_ref, **_clock_values(clock),
             )
             case["id"] = s.execute(_INSERT_CASE, case).scalar_one()
+            # what was reported travels in the report event too: the change feed is the warehouse's only view
+            reported = {"description": data.description, "address": data.address, "lat": data.lat, "lon": data.lon}
             self._append(s, case, transition, actor, at, data.comment, data.attachments,
-                         Judgement(), clock, {})
+                         Judgement(), clock, {k: v for k, v in reported.items() if v not in (None, "")})
         with self.db.read() as conn:  # after commit: never hold the feed lock for a read
             duplicates = self.duplicates_of(conn, case)
         return case, duplicates

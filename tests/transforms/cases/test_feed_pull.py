@@ -48,7 +48,8 @@ class Service:
 
     def run_case(self, steps: int = len(LOOP)) -> int:
         r = self.client.post("/cases", headers=self._h("supervisor"), json={
-            "kind": "component", "subclass_code": "01001", "grid_code": GRID, "description": "井盖缺失"})
+            "kind": "component", "subclass_code": "01001", "grid_code": GRID, "description": "井盖缺失",
+            "address": "开发区振华街 12 号", "lon": 112.4331, "lat": 39.3312})
         assert r.status_code == 201, r.text
         case = r.json()["case"]
         for user, action in LOOP[:steps]:
@@ -111,12 +112,15 @@ def test_every_workflow_action_becomes_one_event_row_with_actor_role_and_deadlin
             " FROM core.\"case\" WHERE case_id = 'casework:1'").fetchone()
         seqs = con.execute("SELECT list(seq ORDER BY seq), list(action ORDER BY seq) FROM core.case_event"
                            " WHERE case_id = 'casework:1'").fetchone()
+        reported = con.execute('SELECT description, address, lon, lat FROM core."case"'
+                               " WHERE case_id = 'casework:1'").fetchone()
         pages = con.execute("SELECT count(*), sum(events) FROM landing.feed_page").fetchone()
         landed = con.execute("SELECT count(*) FROM landing.landed_file WHERE kind = 'casework_feed'").fetchone()
         cursor = read_cursor(con, "casework")
     assert handle == ("water", "department", "feedback", "handle", True, True, True)
     assert closed is not None and closed[0] == "closed" and closed[1] is not None
     assert closed[2:] == ("supervisor", GRID, "140602", "14060014", "component", "01001")
+    assert reported == ("井盖缺失", "开发区振华街 12 号", 112.4331, 39.3312)  # what the 监督员 reported, via the feed
     assert seqs == ([1, 2, 3, 4, 5, 6, 7],
                     ["report", "accept", "register", "dispatch", "feedback", "check", "close"])
     assert pages == (7, 26) and landed == (7,)
