@@ -31,6 +31,40 @@ def _strict_decode_error(path: Path, encoding: str, skip: int = 0) -> tuple[int,
     return None
 
 
+def _is_utf8(path: Path, skip: int = 0) -> bool:
+    """True when the file from byte ``skip`` on is valid UTF-8 (the verdict of a strict decode), checked by Arrow's
+    validator — several times faster than decoding into Python strings. False says nothing about where it
+    fails: :func:`_strict_decode_error` finds that."""
+    import pyarrow as pa
+
+    tail = b""
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        while block := handle.read(_BLOCK * 4):
+            data = tail + block
+            # Validate up to the last line break: a multi-byte character never straddles an ASCII byte.
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                cut = next((i + 1 for i in range(len(data) - 1, max(-1, len(data) - 64), -1) if data[i] < 0x80), 0)
+            if cut:
+                bounds = pa.py_buffer((0).to_bytes(8, "little") + cut.to_bytes(8, "little"))
+                text = pa.Array.from_buffers(pa.large_string(), 1, [None, bounds, pa.py_buffer(data[:cut])])
+                try:
+                    text.validate(full=True)
+                except pa.ArrowInvalid:
+                    return False
+            tail = data[cut:]
+            if len(tail) > _BLOCK * 8:  # megabytes without a line break: leave it to the strict decoder
+                return False
+    if not tail:
+        return True
+    try:
+        tail.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _has_nul(path: Path) -> int | None:
     offset = 0
     with path.open("rb") as handle:
@@ -60,13 +94,15 @@ def detect_encoding(path: Path, *, check_nul: bool = True, skip: int = 0) -> str
     with path.open("rb") as handle:
         head = handle.read(skip + 3)[skip:]
     if head.startswith(codecs.BOM_UTF8):
-        failure = _strict_decode_error(path, "utf-8", skip + 3)
+        failure = None if _is_utf8(path, skip + 3) else _strict_decode_error(path, "utf-8", skip + 3)
         if failure is None:
             return "utf-8-sig"
         failures = {"utf-8-sig": failure}
     else:
         failures = {}
         for encoding in CANDIDATES:
+            if encoding == "utf-8" and _is_utf8(path, skip):
+                return encoding
             failure = _strict_decode_error(path, encoding, skip)
             if failure is None:
                 return encoding

@@ -1,26 +1,30 @@
 """Ingest one census batch (one delivered file) — write, audit, then load all valid rows in one transaction.
 
-    read chunks → map + normalise (prepare) → stage in DuckDB → GX suite once per batch (on distinct values)
-    → GCJ-02 check → spatial join with the current grids → set/spatial rules (SQL)
+    land → rows as delivered into DuckDB (``raw``: CSV read by DuckDB itself) → map + normalise in SQL (``stage``)
+    → GX suite once per batch on small value frames built in SQL → grid of each point (declared grid first,
+    spatial join for the rest) → GCJ-02 checks → set/spatial rules (SQL)
     → BEGIN; SCD2 upsert of valid rows (version key kept unique by an anti-join); quarantine; ledger; COMMIT
 
+No row passes through pandas; Python sees the problems, the rejected rows and the report's Arrow tables.
 Rows in = rows loaded + rows quarantined, always. Re-submitting the same file is a no-op (same batch id).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from census_loaders.cityctx import CityContext
 from census_loaders.config import CensusConfig
 from census_loaders.mapping import choose_mapping
-from census_loaders.prepare import STAGE_COLUMNS, PrepareContext, prepare_chunk
-from census_loaders.readers import SourceFile, open_source
+from census_loaders.prepare import PrepareContext, checks_view_sql, define_macros, finish_coordinates, stage_sql
+from census_loaders.readers import SourceFile, open_source, stage_raw
 from szcg.cliutil import Progress
 from szcg.errors import InputRejected, RowProblem
 from warehouse.transaction import transaction
@@ -62,8 +66,21 @@ class BatchResult:
     gcj02: str = "not detected"
     notes: list[str] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
-    diff: pd.DataFrame | None = None  # change (new/changed/missing), component_id, subclass_code, lon, lat …
-    points: pd.DataFrame | None = None  # row_number, lon, lat, ok — for the report's map
+    # As Arrow tables (a million rows cost little there); `diff` and `points` give them as DataFrames.
+    diff_table: Any = None  # change (new/changed/missing), row_number, component_id, subclass_code, lon, lat …
+    points_table: Any = None  # row_number, lon, lat, ok — for the report's map
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per ingest step
+
+    @functools.cached_property
+    def diff(self) -> pd.DataFrame | None:
+        """New and changed rows in row order, then the missing components."""
+        if self.diff_table is None:
+            return None
+        return self.diff_table.sort_by([("row_number", "ascending", "at_end")]).to_pandas()
+
+    @functools.cached_property
+    def points(self) -> pd.DataFrame | None:
+        return None if self.points_table is None else self.points_table.to_pandas()
 
     def summary(self) -> dict[str, Any]:
         rules: dict[str, int] = {}
@@ -173,9 +190,10 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
 
 def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: IngestOptions, ctx: CityContext,
                    config: CensusConfig) -> BatchResult:
-    from quality.census import CensusRules, census_expectations
+    from quality.census import CensusRules, census_expectations, run_suite_on_table
     from quality.gx import SuiteRunner
 
+    clock = _Clock(result)
     mapping = choose_mapping(source.columns, options.mapping_path)
     columns = mapping.resolve(source.columns, source.file_name)
     if not source.spatial and ("x" not in columns or "y" not in columns):
@@ -195,60 +213,41 @@ def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: I
                         options.district_code, tuple(mapping.required), frozenset(config.state_values),
                         config.earliest_date, dt.date.today(), ctx.department_codes)
     runner = SuiteRunner("census", census_expectations(rules, labels))
-    problems: list[RowProblem] = []
-    raw_records: dict[int, dict[str, Any]] = {}
-    con.execute("CREATE OR REPLACE TEMP TABLE stage (row_number BIGINT, component_id VARCHAR, subclass_code VARCHAR,"
-                " name VARCHAR, owner_department_code VARCHAR, property_department_code VARCHAR,"
-                " maintenance_department_code VARCHAR, grid_code VARCHAR, state VARCHAR, initial_date TIMESTAMP,"
-                " change_date TIMESTAMP, valid_from TIMESTAMP, photo VARCHAR, lon DOUBLE, lat DOUBLE,"
-                " lon_gcj DOUBLE, lat_gcj DOUBLE, geometry_wkt VARCHAR)")
+    # The batch as delivered into DuckDB (UTF-8/GBK CSV read by DuckDB itself; other formats in bounded chunks),
+    # then mapped and normalised in one statement: no row passes through pandas.
     progress = Progress(f"census {source.file_name}", enabled=options.progress)
-    crs_used: set[str] = set()
-    rows_in = 0
-    checked_columns = ["row_number", *dict.fromkeys(spec.column for spec in runner.specs)]
-    checked: list[pd.DataFrame] = []  # the narrow frame the suite validates, kept for one GX run per batch
-    for chunk in source.chunks(config.chunk_rows):
-        prepared = prepare_chunk(chunk, pctx)
-        crs_used.add(str(prepared.attrs.get("crs_used")))
-        checked.append(prepared[checked_columns])
-        # The rows as delivered, for the quarantine's raw_record of whichever rows end up rejected. Handed to
-        # DuckDB as Arrow: registering pandas string columns would convert every value to a Python object.
-        raw_chunk = chunk.drop(columns=[c for c in ("__wkt", "__geom_type") if c in chunk.columns])
-        con.register("raw_frame", _arrow(raw_chunk))
-        if rows_in == 0:
-            con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_frame LIMIT 0")
-        con.execute("INSERT INTO raw SELECT * FROM raw_frame")
-        con.unregister("raw_frame")
-        con.register("stage_frame", _arrow(prepared[list(STAGE_COLUMNS)]))
-        con.execute("INSERT INTO stage SELECT * FROM stage_frame")
-        con.unregister("stage_frame")
-        rows_in += len(chunk)
-        progress.advance(len(chunk))
+    result.rows_in = stage_raw(source, con, config.chunk_rows, progress.advance)
     progress.finish()
-    # GX once per batch, on the distinct values of each checked column (mapped back to rows): its fixed cost
-    # per call and per expectation is paid once, and on thousands of values instead of a million rows.
-    if checked:
-        problems += runner.run_by_value(pd.concat(checked, ignore_index=True), source.file_name)
-    del checked
-    result.rows_in = rows_in
-    result.crs = "; ".join(sorted(c for c in crs_used if c and c != "none")) or "none"
+    clock.lap("read")
+    define_macros(con)
+    con.execute(stage_sql(pctx, source.columns))
+    result.crs = finish_coordinates(con, pctx)
+    con.execute(checks_view_sql(pctx))
+    clock.lap("prepare")
+    # GX once per batch, on small frames of values built in SQL (mapped back to rows in SQL).
+    problems = run_suite_on_table(con, runner, "stage_checks", source.file_name)
+    clock.lap("suite")
     # GCJ-02 and the spatial/set rules need the whole batch and the warehouse.
-    batch_gcj02 = False
-    if _gcj02_suspected(con, config, result):
-        if options.convert_gcj02:
-            _fill_gcj02(con, "lon_gcj IS NULL")
-            con.execute("UPDATE stage SET lon = lon_gcj, lat = lat_gcj WHERE lon IS NOT NULL")
-            result.gcj02 = "detected and converted to CGCS2000 (--convert-gcj02)"
-        else:
-            batch_gcj02 = True
-            result.gcj02 = "detected: batch rejected (re-run with --convert-gcj02 to convert)"
-            problems = [RowProblem(source.file_name, int(r), labels.get("x", "X"), "crs.gcj02_suspected",
-                                   "坐标疑似为 GCJ-02（网络地图坐标，偏移数百米），整批拒收；"
-                                   "请提供 CGCS2000 坐标，或确认后以 --convert-gcj02 重新导入")
-                        for (r,) in con.execute("SELECT row_number FROM stage").fetchall()] + problems
-    problems += _spatial_rules(con, source.file_name, options.district_code, ctx, config, labels, result,
-                               options.convert_gcj02, batch_gcj02)
-    return _load(con, source, result, problems, raw_records, options, config, ctx.edition)
+    _current_grid(con)
+    problems = _spatial_rules(con, source.file_name, options.district_code, ctx, config, labels, result,
+                              options.convert_gcj02, problems, clock)
+    return _load(con, source, result, problems, options, config, ctx.edition, clock)
+
+
+class _Clock:
+    """Seconds per step of the ingest, kept in the result (the benchmark reports them)."""
+
+    def __init__(self, result: BatchResult) -> None:
+        import time
+
+        self._time = time.perf_counter
+        self._last = self._time()
+        self._result = result
+
+    def lap(self, step: str) -> None:
+        now = self._time()
+        self._result.timings[step] = round(self._result.timings.get(step, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 def _set_bad_rows(con: Any, bad: set[int]) -> None:
@@ -257,53 +256,73 @@ def _set_bad_rows(con: Any, bad: set[int]) -> None:
     con.unregister("bad_frame")
 
 
-def _arrow(frame: pd.DataFrame) -> Any:
-    import pyarrow as pa
+def _set_valid(con: Any, bad: set[int], district_code: str) -> None:
+    """The table ``bad_rows`` and the view ``valid`` (the staged rows not rejected) — a view, not a copy of a
+    million staged rows. A few bad rows are left out by a list of constants: an anti-join makes the load's
+    INSERT about a third slower."""
+    _set_bad_rows(con, bad)
+    district_literal = district_code.replace("'", "''")
+    leave_out = (" ANTI JOIN bad_rows b USING (row_number)" if len(bad) > 1000 else
+                 f" WHERE s.row_number NOT IN ({', '.join(str(int(r)) for r in sorted(bad))})" if bad else "")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW valid AS SELECT s.*, '{district_literal}' AS district_code,"
+                f" s.initial_date::DATE AS surveyed_on FROM stage s{leave_out}")
 
-    return pa.Table.from_pandas(frame, preserve_index=False)
 
-
-def _raw_records(con: Any, rows: set[int], raw: dict[int, dict[str, Any]]) -> None:
-    """The rejected rows as delivered (from the temp table ``raw``), for the quarantine."""
+def _raw_records(con: Any, source: SourceFile, rows: set[int]) -> dict[int, dict[str, Any]]:
+    """The rejected rows as delivered (from the temp table ``raw``, row number = rowid + 1), for the quarantine,
+    keyed by the file's own column names."""
     if not rows:
-        return
-    con.register("wanted_rows", pd.DataFrame({"row_number": sorted(rows)}, dtype="int64"))
-    picked = con.execute("SELECT * FROM raw SEMI JOIN wanted_rows USING (row_number)").df()
-    con.unregister("wanted_rows")
-    for record in picked.to_dict("records"):
-        row = int(record.pop("row_number"))
-        raw[row] = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+        return {}
+    if len(rows) <= 1000:  # a list of row ids: DuckDB fetches them without scanning the table
+        picked = con.execute("SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid IN ("
+                             + ", ".join(str(int(r) - 1) for r in sorted(rows)) + ")").fetchall()
+    else:
+        con.register("wanted_rows", pd.DataFrame({"row_number": sorted(rows)}, dtype="int64"))
+        picked = con.execute("SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid + 1 IN"
+                             " (SELECT row_number FROM wanted_rows)").fetchall()
+        con.unregister("wanted_rows")
+    names = [d[0] for d in con.execute("SELECT * FROM raw LIMIT 0").description]
+    labels = [source.columns[int(n[1:])] if n.startswith("c") and n[1:].isdigit() else n for n in names]
+    records: dict[int, dict[str, Any]] = {}
+    for row, *values in picked:
+        records[int(row)] = {label: (None if isinstance(v, float) and math.isnan(v) else v)
+                             for label, v in zip(labels, values, strict=True) if label not in ("__wkt", "__geom_type")}
+    return records
 
 
-def _fill_gcj02(con: Any, where: str) -> None:
-    """Compute lon_gcj/lat_gcj (the position if the delivered one were GCJ-02) for the staged rows ``where``."""
+def _fill_gcj02(con: Any, rows_sql: str) -> None:
+    """Add to temp table ``gcj`` the position each row of ``rows_sql`` (row_number, lon, lat) would have if the
+    delivered one were GCJ-02 — for the rows not there yet."""
     from census_loaders.crs import gcj02_to_wgs84
 
-    rows = con.execute(f"SELECT row_number, lon, lat FROM stage WHERE lon IS NOT NULL AND ({where})").df()
-    if rows.empty:
+    rows = con.execute(f"SELECT r.row_number, r.lon, r.lat FROM ({rows_sql}) r ANTI JOIN gcj USING (row_number)"
+                       ).fetchnumpy()
+    if not len(rows["row_number"]):
         return
-    rows["lon_gcj"], rows["lat_gcj"] = gcj02_to_wgs84(rows["lon"].to_numpy(), rows["lat"].to_numpy())
-    con.register("gcj_fill", rows[["row_number", "lon_gcj", "lat_gcj"]])
-    con.execute("UPDATE stage s SET lon_gcj = f.lon_gcj, lat_gcj = f.lat_gcj FROM gcj_fill f"
-                " WHERE s.row_number = f.row_number")
+    lon, lat = gcj02_to_wgs84(np.asarray(rows["lon"], dtype=float), np.asarray(rows["lat"], dtype=float))
+    con.register("gcj_fill", pd.DataFrame({"row_number": np.asarray(rows["row_number"], dtype=np.int64),
+                                           "lon_gcj": lon, "lat_gcj": lat}))
+    con.execute("INSERT INTO gcj SELECT row_number, lon_gcj, lat_gcj FROM gcj_fill")
     con.unregister("gcj_fill")
 
 
+_GCJ02_SAMPLE = "SELECT row_number, grid_code, lon, lat, located_grid FROM loc ORDER BY row_number LIMIT 20000"
+
+
 def _gcj02_suspected(con: Any, config: CensusConfig, result: BatchResult) -> bool:
-    """Compare how many points land in their declared grid (or any grid) as delivered and after undoing GCJ-02."""
-    _fill_gcj02(con, "row_number IN (SELECT row_number FROM stage WHERE lon IS NOT NULL ORDER BY row_number"
-                     " LIMIT 20000)")
+    """Compare how many points land in their declared grid (or any grid) as delivered and after undoing GCJ-02,
+    on the first 20,000 located points (``loc`` has the as-delivered answer)."""
+    _fill_gcj02(con, _GCJ02_SAMPLE)
     sample = con.execute(
-        "WITH s AS (SELECT row_number, grid_code, lon, lat, lon_gcj, lat_gcj FROM stage WHERE lon IS NOT NULL"
-        "  ORDER BY row_number LIMIT 20000),"
-        " g AS (SELECT grid_code, ST_GeomFromText(geometry_wkt) AS geom FROM core.grid WHERE valid_to IS NULL),"
-        " a AS (SELECT s.row_number, g.grid_code AS hit FROM s JOIN g ON ST_Contains(g.geom, ST_Point(s.lon, s.lat))),"
-        " b AS (SELECT s.row_number, g.grid_code AS hit FROM s"
-        "  JOIN g ON ST_Contains(g.geom, ST_Point(s.lon_gcj, s.lat_gcj)))"
+        f"WITH s AS (SELECT s.*, g.lon_gcj, g.lat_gcj FROM ({_GCJ02_SAMPLE}) s JOIN gcj g USING (row_number)),"
+        # Undone and inside the declared grid; or, without a declared grid, inside any grid.
+        " own AS (SELECT s.row_number FROM s JOIN current_grid c ON c.grid_code = s.grid_code"
+        "  WHERE ST_Contains(c.geom, ST_Point(s.lon_gcj, s.lat_gcj))),"
+        " free AS (SELECT DISTINCT s.row_number FROM s JOIN current_grid c"
+        "  ON ST_Contains(c.geom, ST_Point(s.lon_gcj, s.lat_gcj)) WHERE s.grid_code IS NULL)"
         " SELECT count(*),"
-        "  count(*) FILTER (WHERE a.hit IS NOT NULL AND (s.grid_code IS NULL OR s.grid_code = a.hit)),"
-        "  count(*) FILTER (WHERE b.hit IS NOT NULL AND (s.grid_code IS NULL OR s.grid_code = b.hit))"
-        " FROM s LEFT JOIN a USING (row_number) LEFT JOIN b USING (row_number)"
+        "  count(*) FILTER (WHERE located_grid IS NOT NULL AND (grid_code IS NULL OR grid_code = located_grid)),"
+        "  (SELECT count(*) FROM own) + (SELECT count(*) FROM free) FROM s"
     ).fetchone()
     n, as_is, undone = (int(v) for v in sample)
     if n < config.gcj02_min_points:
@@ -315,32 +334,53 @@ def _gcj02_suspected(con: Any, config: CensusConfig, result: BatchResult) -> boo
 
 
 def _locate(con: Any, city_wkt: str, district_wkt: str, district: str) -> None:
-    """loc: per staged point, the grid and district it lies in, and whether it is inside the city/district.
+    """loc: per staged point, its declared grid and position, the grid and district it lies in, and whether it is
+    inside the city/district.
 
-    Grids lie inside their district, so only points outside every grid of the declared district are tested
-    against the (large, detailed) district and city boundaries."""
+    A point is first tested against the grid it declares (an equi-join: the usual case, no spatial index needed);
+    only the points outside it go through the spatial join with every grid. Grids do not overlap beyond the grid
+    load's sliver tolerance (1 m²), so this finds the grid the spatial join finds; a point in such a sliver gets
+    its declared grid (the join alone picked either). Grids lie inside their district, so only points outside
+    every grid of the declared district are tested against the (large, detailed) district and city boundaries."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE loc AS"
-        " WITH p AS (SELECT row_number, ST_Point(lon, lat) AS pt FROM stage WHERE lon IS NOT NULL),"
-        " hit AS (SELECT p.row_number, any_value(g.grid_code) AS located_grid,"
-        "  any_value(g.district_code) AS grid_district FROM p"
-        "  JOIN current_grid g ON ST_Contains(g.geom, p.pt) GROUP BY p.row_number),"
-        " odd AS (SELECT p.* FROM p LEFT JOIN hit USING (row_number) WHERE hit.grid_district IS DISTINCT FROM $d),"
-        " dist AS (SELECT odd.row_number, any_value(d.code) AS point_district FROM odd"
-        "  JOIN district_shape d ON ST_Contains(d.geom, odd.pt) GROUP BY odd.row_number),"
-        " odd_loc AS (SELECT odd.row_number, dist.point_district,"
-        "  ST_Contains(ST_GeomFromText($city::VARCHAR), odd.pt) AS in_city,"
-        "  ST_Contains(ST_GeomFromText($district::VARCHAR), odd.pt) AS in_district"
-        "  FROM odd LEFT JOIN dist USING (row_number))"
-        " SELECT p.row_number, hit.located_grid, coalesce(o.point_district, $d) AS point_district,"
-        "  coalesce(o.in_city, true) AS in_city, coalesce(o.in_district, true) AS in_district"
-        " FROM p LEFT JOIN hit USING (row_number) LEFT JOIN odd_loc o USING (row_number)",
-        {"city": city_wkt, "district": district_wkt, "d": district})
+        "CREATE OR REPLACE TEMP TABLE loc AS SELECT row_number, grid_code, lon, lat,"
+        " CASE WHEN inside THEN own_grid END AS located_grid,"
+        " CASE WHEN inside THEN own_district END AS grid_district,"
+        " $d AS point_district, true AS in_city, true AS in_district"
+        " FROM (SELECT s.row_number, s.grid_code, s.lon, s.lat, g.grid_code AS own_grid,"
+        "  g.district_code AS own_district, ST_Contains(g.geom, ST_Point(s.lon, s.lat)) AS inside"
+        "  FROM stage s LEFT JOIN current_grid g ON g.grid_code = s.grid_code WHERE s.lon IS NOT NULL)",
+        {"d": district})
+    if con.execute("SELECT count(*) FROM loc WHERE located_grid IS NULL").fetchone()[0]:
+        con.execute(
+            "UPDATE loc SET located_grid = h.grid_code, grid_district = h.district_code FROM (SELECT l.row_number,"
+            " any_value(g.grid_code) AS grid_code, any_value(g.district_code) AS district_code FROM loc l"
+            " JOIN current_grid g ON ST_Contains(g.geom, ST_Point(l.lon, l.lat)) WHERE l.located_grid IS NULL"
+            " GROUP BY l.row_number) h WHERE loc.row_number = h.row_number")
+    if con.execute("SELECT count(*) FROM loc WHERE grid_district IS DISTINCT FROM ?", [district]).fetchone()[0]:
+        con.execute(
+            "UPDATE loc SET point_district = coalesce(o.point_district, $d), in_city = o.in_city,"
+            " in_district = o.in_district FROM (SELECT odd.row_number, dist.point_district,"
+            "  ST_Contains(ST_GeomFromText($city::VARCHAR), odd.pt) AS in_city,"
+            "  ST_Contains(ST_GeomFromText($district::VARCHAR), odd.pt) AS in_district"
+            "  FROM (SELECT row_number, ST_Point(lon, lat) AS pt FROM loc WHERE grid_district IS DISTINCT FROM $d) odd"
+            "  LEFT JOIN (SELECT l.row_number, any_value(d.code) AS point_district FROM loc l JOIN district_shape d"
+            "   ON ST_Contains(d.geom, ST_Point(l.lon, l.lat)) WHERE l.grid_district IS DISTINCT FROM $d"
+            "   GROUP BY l.row_number) dist USING (row_number)) o"
+            " WHERE loc.row_number = o.row_number",
+            {"city": city_wkt, "district": district_wkt, "d": district})
+
+
+def _current_grid(con: Any) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE current_grid AS SELECT grid_code, district_code,"
+                " ST_GeomFromText(geometry_wkt) AS geom FROM core.grid WHERE valid_to IS NULL")
 
 
 def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, config: CensusConfig,
-                   labels: dict[str, str], result: BatchResult, convert_gcj02: bool,
-                   batch_gcj02: bool) -> list[RowProblem]:
+                   labels: dict[str, str], result: BatchResult, convert_gcj02: bool, problems: list[RowProblem],
+                   clock: _Clock) -> list[RowProblem]:
+    """GCJ-02 checks (whole batch, then single rows), grid assignment and the set/spatial rules; returns
+    ``problems`` with theirs added."""
     from quality.census import census_sql_rules
 
     city_wkt = ctx.city_wkt()
@@ -348,30 +388,45 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
     if city_wkt is None or district_wkt is None:
         raise InputRejected(f"no boundary for city {ctx.city_code} or district {district} in the city's geometry "
                             "file; cannot check locations")
-    grids = con.execute("SELECT count(*) FROM core.grid WHERE valid_to IS NULL AND district_code = ?",
-                        [district]).fetchone()[0]
+    grids = con.execute("SELECT count(*) FROM current_grid WHERE district_code = ?", [district]).fetchone()[0]
     if not grids:
         raise InputRejected(f"no unit grids loaded for district {district}; run `szcg grids load` first",
                             [RowProblem(file_name, 0, "(file)", "grid.none_loaded",
                                         f"区县 {district} 尚未导入单元网格，请先执行 szcg grids load")])
-    con.execute("CREATE OR REPLACE TEMP TABLE current_grid AS SELECT grid_code, district_code,"
-                " ST_GeomFromText(geometry_wkt) AS geom FROM core.grid WHERE valid_to IS NULL")
     districts = [(c, ctx.district_wkt(c)) for c in ctx.district_names]
     con.execute("CREATE OR REPLACE TEMP TABLE district_shape (code VARCHAR, geom GEOMETRY)")
     con.executemany("INSERT INTO district_shape VALUES (?, ST_GeomFromText(?::VARCHAR))",
                     [[c, w] for c, w in districts if w is not None])
     _locate(con, city_wkt, district_wkt, district)
-    _fill_gcj02(con, "lon_gcj IS NULL AND grid_code IS NOT NULL AND row_number NOT IN (SELECT row_number FROM loc"
-                     " WHERE located_grid IS NOT DISTINCT FROM stage.grid_code)")
+    clock.lap("locate")
+    con.execute("CREATE OR REPLACE TEMP TABLE gcj (row_number BIGINT, lon_gcj DOUBLE, lat_gcj DOUBLE)")
+    batch_gcj02 = False
+    if _gcj02_suspected(con, config, result):
+        if convert_gcj02:
+            _fill_gcj02(con, "SELECT row_number, lon, lat FROM stage WHERE lon IS NOT NULL")
+            con.execute("UPDATE stage s SET lon = g.lon_gcj, lat = g.lat_gcj FROM gcj g"
+                        " WHERE s.row_number = g.row_number")
+            con.execute("DELETE FROM gcj")
+            _locate(con, city_wkt, district_wkt, district)
+            result.gcj02 = "detected and converted to CGCS2000 (--convert-gcj02)"
+        else:
+            batch_gcj02 = True
+            result.gcj02 = "detected: batch rejected (re-run with --convert-gcj02 to convert)"
+            problems = [RowProblem(file_name, int(r), labels.get("x", "X"), "crs.gcj02_suspected",
+                                   "坐标疑似为 GCJ-02（网络地图坐标，偏移数百米），整批拒收；"
+                                   "请提供 CGCS2000 坐标，或确认后以 --convert-gcj02 重新导入")
+                        for (r,) in con.execute("SELECT row_number FROM stage").fetchall()] + problems
     # Single rows copied from a web map: off their declared grid as delivered, inside it once GCJ-02 is undone.
+    _fill_gcj02(con, "SELECT row_number, lon, lat FROM loc WHERE grid_code IS NOT NULL"
+                     " AND located_grid IS DISTINCT FROM grid_code")
     gcj_rows = [int(r) for (r,) in con.execute(
-        "SELECT s.row_number FROM stage s JOIN loc l USING (row_number) JOIN current_grid g"
-        " ON g.grid_code = s.grid_code WHERE l.located_grid IS DISTINCT FROM s.grid_code"
-        " AND ST_Contains(g.geom, ST_Point(s.lon_gcj, s.lat_gcj))").fetchall()]
-    problems: list[RowProblem] = []
+        "SELECT l.row_number FROM loc l JOIN gcj USING (row_number) JOIN current_grid g ON g.grid_code = l.grid_code"
+        " WHERE l.located_grid IS DISTINCT FROM l.grid_code AND ST_Contains(g.geom, ST_Point(gcj.lon_gcj,"
+        " gcj.lat_gcj)) ORDER BY 1").fetchall()]
     if gcj_rows and convert_gcj02:
         con.register("gcj_rows", pd.DataFrame({"row_number": gcj_rows}))
-        con.execute("UPDATE stage SET lon = lon_gcj, lat = lat_gcj WHERE row_number IN (SELECT * FROM gcj_rows)")
+        con.execute("UPDATE stage s SET lon = g.lon_gcj, lat = g.lat_gcj FROM gcj g"
+                    " WHERE s.row_number = g.row_number AND g.row_number IN (SELECT * FROM gcj_rows)")
         con.unregister("gcj_rows")
         _locate(con, city_wkt, district_wkt, district)
         result.notes.append(f"{len(gcj_rows)} rows in GCJ-02 converted to CGCS2000 (--convert-gcj02)")
@@ -380,8 +435,8 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
                                 "坐标疑似为 GCJ-02（网络地图坐标）：按 GCJ-02 还原后恰好落在所报网格内；"
                                 "请改用 CGCS2000 坐标，或确认后以 --convert-gcj02 重新导入") for r in gcj_rows]
     result.grids_assigned = int(con.execute(
-        "SELECT count(*) FROM stage s JOIN loc l USING (row_number) WHERE s.grid_code IS NULL"
-        " AND l.located_grid IS NOT NULL").fetchone()[0])
+        "SELECT count(*) FROM loc WHERE grid_code IS NULL AND located_grid IS NOT NULL").fetchone()[0])
+    clock.lap("gcj02")
     mx = 111_320.0 * math.cos(math.radians(ctx.city_lat))
     skip = set() if convert_gcj02 else set(gcj_rows)
     for rule in census_sql_rules(config.duplicate_distance_m, config.same_component_max_move_m, mx):
@@ -391,94 +446,105 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
                 continue  # one reason is enough: the GCJ-02 offset explains the wrong grid
             problems.append(RowProblem(file_name, int(row), labels.get(rule.field, rule.field), rule.rule,
                                        str(message)))
-        if rule.rule == "grid.not_found":
+        if rule.rule == "grid.not_found" and result.grids_assigned:
             # Declared grid missing: assign the grid the point lies in (after the mismatch rules ran).
             con.execute("UPDATE stage s SET grid_code = l.located_grid FROM loc l WHERE s.row_number = l.row_number"
                         " AND s.grid_code IS NULL AND l.located_grid IS NOT NULL")
+        clock.lap("rule " + rule.rule)
     return problems
 
 
-def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowProblem],
-          raw_records: dict[int, dict[str, Any]], options: IngestOptions, config: CensusConfig,
-          edition: str) -> BatchResult:
+_DIFF_COLUMNS = "change, row_number, component_id, subclass_code, name, grid_code, state, previous_state, lon, lat"
+
+
+def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowProblem], options: IngestOptions,
+          config: CensusConfig, edition: str, clock: _Clock) -> BatchResult:
     from warehouse.accounting import record_load, replace_quarantine
 
     bad = {p.row_number for p in problems}
-    _set_bad_rows(con, bad)
-    # A view, not a copy of a million staged rows: what is valid follows the table of bad rows as it grows.
-    district_literal = options.district_code.replace("'", "''")
+    _set_valid(con, bad, options.district_code)
+    # Only the rows of components the inventory holds now need comparing; every other valid row is new. (An empty
+    # inventory — a city's first census — has nothing to compare, supersede or collide with.)
+    inventory = bool(con.execute("SELECT EXISTS (SELECT 1 FROM core.component)").fetchone()[0])
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW valid AS SELECT s.*, '{district_literal}' AS district_code,"
-        " s.initial_date::DATE AS surveyed_on FROM stage s ANTI JOIN bad_rows b USING (row_number)")
-    diff_select = (
-        "WITH cur AS (SELECT * FROM core.component WHERE valid_to IS NULL),"
-        " v AS (SELECT * FROM valid)"
-        " SELECT CASE WHEN c.component_id IS NULL THEN 'new'"
-        "  WHEN md5(concat_ws('|', " + ", ".join(f"v.{a}" if "(" not in a else a.replace("(", "(v.")
-                                                 for a in VERSIONED) + "))"
-        "   <> md5(concat_ws('|', " + ", ".join(f"c.{a}" if "(" not in a else a.replace("(", "(c.")
-                                                for a in VERSIONED) + ")) THEN 'changed'"
-        "  ELSE 'unchanged' END AS change, v.row_number, v.component_id, v.subclass_code, v.name, v.grid_code,"
-        "  v.state, c.state AS previous_state, v.lon, v.lat, v.valid_from, c.valid_from AS current_from,"
-        "  c.change_source AS current_source"
-        " FROM v LEFT JOIN cur c USING (component_id)")
-    # The diff stays in DuckDB; only what the report lists (new and changed rows) comes back to pandas.
-    con.execute("CREATE OR REPLACE TEMP TABLE diff AS " + diff_select)
-    diff = con.execute("SELECT * FROM diff WHERE change <> 'unchanged' ORDER BY row_number").df()
+        "CREATE OR REPLACE TEMP TABLE matched AS SELECT CASE WHEN md5(concat_ws('|', "
+        + ", ".join(f"v.{a}" if "(" not in a else a.replace("(", "(v.") for a in VERSIONED) + "))"
+        " <> md5(concat_ws('|', " + ", ".join(f"c.{a}" if "(" not in a else a.replace("(", "(c.")
+                                              for a in VERSIONED) + ")) THEN 'changed' ELSE 'unchanged' END AS change,"
+        " v.row_number, c.state AS previous_state, c.valid_from AS current_from, c.change_source AS current_source"
+        " FROM valid v JOIN core.component c ON c.component_id = v.component_id AND c.valid_to IS NULL"
+        + ("" if inventory else " LIMIT 0"))
     # A changed component whose survey date is not after the version we hold: stale, not a change.
-    stale = diff[(diff["change"] == "changed") & (diff["valid_from"] <= diff["current_from"])]
-    for row in stale.itertuples():
+    stale_rows: set[int] = set()
+    for row_number, valid_from, current_from, current_source in con.execute(
+            "SELECT m.row_number, v.valid_from, m.current_from, m.current_source FROM matched m JOIN valid v"
+            " USING (row_number) WHERE m.change = 'changed' AND v.valid_from <= m.current_from"
+            " ORDER BY m.row_number").fetchall():
         problems.append(RowProblem(
-            result.file_name, int(row.row_number), "CHDATE", "date.stale",
-            f"变更日期 {str(row.valid_from)[:10]} 不晚于库中现有版本（{str(row.current_from)[:10]}，来自 "
-            f"{row.current_source}），但属性不同；请填写新的变更日期"))
+            result.file_name, int(row_number), "CHDATE", "date.stale",
+            f"变更日期 {str(valid_from)[:10]} 不晚于库中现有版本（{str(current_from)[:10]}，来自 "
+            f"{current_source}），但属性不同；请填写新的变更日期"))
+        stale_rows.add(int(row_number))
     # core.component has no primary key (migration 0070): the version key (component_id, valid_from) is kept
     # unique here, by an anti-join of what would be written against what is there (plus the publish audit).
     taken = con.execute(
         "SELECT v.row_number, v.valid_from, c.change_source FROM valid v"
-        " SEMI JOIN (SELECT row_number FROM diff WHERE change <> 'unchanged') w USING (row_number)"
-        " JOIN core.component c ON c.component_id = v.component_id AND c.valid_from = v.valid_from").fetchall()
-    stale_rows = set(int(r) for r in stale["row_number"])
-    for row_number, valid_from, source in taken:
+        " JOIN core.component c ON c.component_id = v.component_id AND c.valid_from = v.valid_from"
+        " WHERE v.row_number NOT IN (SELECT row_number FROM matched WHERE change = 'unchanged')"
+        " ORDER BY v.row_number").fetchall() if inventory else []
+    for row_number, valid_from, change_source in taken:
         if int(row_number) in stale_rows:
             continue  # already explained as stale
         problems.append(RowProblem(
             result.file_name, int(row_number), "CHDATE", "date.version_exists",
-            f"库中已有该部件起始于 {str(valid_from)[:10]} 的版本（来自 {source}），同一日期不能再有第二个版本；"
+            f"库中已有该部件起始于 {str(valid_from)[:10]} 的版本（来自 {change_source}），同一日期不能再有第二个版本；"
             "请填写新的变更日期"))
         stale_rows.add(int(row_number))
     if stale_rows:
         bad |= stale_rows
-        _set_bad_rows(con, bad)
-        con.execute("DELETE FROM diff WHERE row_number IN (SELECT row_number FROM bad_rows)")
-        diff = diff[~diff["row_number"].isin(bad)]
-    _raw_records(con, bad, raw_records)
-    missing = con.execute(
-        "SELECT 'missing' AS change, NULL::BIGINT AS row_number, c.component_id, c.subclass_code, c.name,"
-        " c.grid_code, NULL AS state, c.state AS previous_state, c.lon, c.lat"
-        " FROM core.component c WHERE c.valid_to IS NULL AND c.district_code = ?"
-        " AND c.grid_code IN (SELECT DISTINCT grid_code FROM valid WHERE grid_code IS NOT NULL)"
-        " AND c.component_id NOT IN (SELECT component_id FROM valid)", [options.district_code]).df()
-    result.new = int((diff["change"] == "new").sum())
-    result.changed = int((diff["change"] == "changed").sum())
-    result.unchanged = int(con.execute("SELECT count(*) FROM diff WHERE change = 'unchanged'").fetchone()[0])
-    result.missing = len(missing)
-    frames = [f for f in (diff, missing) if len(f)]
-    result.diff = pd.concat(frames, ignore_index=True) if frames else diff.iloc[0:0]
-    result.points = con.execute(
+        _set_valid(con, bad, options.district_code)
+        con.execute("DELETE FROM matched WHERE row_number IN (SELECT row_number FROM bad_rows)")
+    raw_records = _raw_records(con, source, bad)
+    counts = dict(con.execute("SELECT change, count(*) FROM matched GROUP BY 1").fetchall())
+    result.changed, result.unchanged = int(counts.get("changed", 0)), int(counts.get("unchanged", 0))
+    result.new = result.rows_in - len(bad) - result.changed - result.unchanged  # bad rows are staged rows
+    # The diff against the inventory for the report (new, changed, missing), fetched as Arrow: the report turns
+    # it into a DataFrame when it is written.
+    missing_sql = ""
+    if inventory and con.execute("SELECT count(*) FROM core.component WHERE valid_to IS NULL AND district_code = ?",
+                                 [options.district_code]).fetchone()[0]:
+        missing_sql = (
+            " UNION ALL SELECT 'missing', NULL::BIGINT, c.component_id, c.subclass_code, c.name, c.grid_code, NULL,"
+            " c.state, c.lon, c.lat FROM core.component c"
+            " WHERE c.valid_to IS NULL AND c.district_code = $district"
+            " AND c.grid_code IN (SELECT DISTINCT grid_code FROM valid WHERE grid_code IS NOT NULL)"
+            " AND c.component_id NOT IN (SELECT component_id FROM valid)")
+    result.diff_table = con.execute(
+        f"SELECT {_DIFF_COLUMNS} FROM (SELECT 'new' AS change, v.row_number, v.component_id, v.subclass_code, v.name,"
+        " v.grid_code, v.state, NULL::VARCHAR AS previous_state, v.lon, v.lat"
+        " FROM valid v" + (" ANTI JOIN matched m USING (row_number)" if inventory else "") +
+        " UNION ALL SELECT m.change, v.row_number, v.component_id, v.subclass_code, v.name, v.grid_code, v.state,"
+        " m.previous_state, v.lon, v.lat"
+        f" FROM matched m JOIN valid v USING (row_number) WHERE m.change = 'changed'){missing_sql}",
+        {"district": options.district_code} if missing_sql else {}).to_arrow_table()
+    result.missing = int(result.diff_table.num_rows) - result.new - result.changed
+    clock.lap("diff")
+    result.points_table = con.execute(
         "SELECT row_number, lon, lat, row_number NOT IN (SELECT row_number FROM bad_rows) AS ok FROM stage"
-        " WHERE lon IS NOT NULL").df()
-    written = "SELECT row_number FROM diff WHERE change <> 'unchanged'"
+        " WHERE lon IS NOT NULL").to_arrow_table()
+    clock.lap("points")
+    unchanged = "SELECT row_number FROM matched WHERE change = 'unchanged'"
     with transaction(con):
         if result.changed:
             con.execute(
-                "UPDATE core.component c SET valid_to = v.valid_from FROM valid v"
-                " WHERE c.component_id = v.component_id AND c.valid_to IS NULL"
-                f" AND v.row_number IN ({written})")
+                "UPDATE core.component c SET valid_to = v.valid_from FROM (SELECT v.component_id, v.valid_from"
+                " FROM valid v JOIN matched m USING (row_number) WHERE m.change = 'changed') v"
+                " WHERE c.component_id = v.component_id AND c.valid_to IS NULL")
         con.execute(
             "INSERT INTO core.component SELECT component_id, ?, subclass_code, name, grid_code, district_code,"
             " owner_department_code, property_department_code, maintenance_department_code, state, lon, lat,"
-            f" geometry_wkt, surveyed_on, photo, valid_from, NULL, ? FROM valid WHERE row_number IN ({written})",
+            " geometry_wkt, surveyed_on, photo, valid_from, NULL, ? FROM valid"
+            + (f" WHERE row_number NOT IN ({unchanged})" if result.unchanged else ""),
             [edition, result.batch_id])
         quarantined = replace_quarantine(con, result.batch_id, TARGET, problems, raw_records)
         loaded = result.rows_in - quarantined
@@ -486,7 +552,7 @@ def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowP
             "district_code": options.district_code, "new": result.new, "changed": result.changed,
             "unchanged": result.unchanged, "missing": result.missing, "encoding": result.encoding,
             "mapping": result.mapping, "crs": result.crs, "gcj02": result.gcj02, "options": _options_key(options)})
+    clock.lap("load")
     result.rows_loaded, result.rows_quarantined = loaded, quarantined
     result.problems = sorted(problems, key=lambda p: (p.row_number, p.field, p.rule))
     return result
-

@@ -1,25 +1,38 @@
-"""One chunk as delivered → the canonical census frame the quality suite and the load use (vectorised)."""
+"""The batch as delivered (temp table ``raw``) → the canonical census table ``stage`` the quality suite and the load
+use, in one DuckDB statement (plus a pyproj pass for the rows in projected or declared coordinate systems).
+
+``raw`` holds the source columns as text under positional names (``c0``, ``c1`` … in the order of
+``SourceFile.columns``) and, for spatial formats, ``__x``/``__y``/``__geom_type``/``__wkt``; its row number is
+``rowid + 1``. ``stage`` has the columns the load writes (:data:`STAGE_COLUMNS`) and the derived columns the
+expectation suite checks (``admin_prefix``, ``state_unknown``, ``*_unparsed``, ``*_day``, ``coord_*``,
+``geometry_mismatch``, ``owner_department_unknown``, ``req_<field>``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from census_loaders.config import CensusConfig
-from census_loaders.crs import GEOGRAPHIC, PROJECTED, PROJECTED_ZONE, SWAPPED, UNKNOWN, to_cgcs2000
+from census_loaders.crs import GEOGRAPHIC, LAT_RANGE, LON_RANGE, PROJECTED, PROJECTED_ZONE, TARGET_EPSG, to_cgcs2000
 from census_loaders.mapping import Mapping
 
 STAGE_COLUMNS = (
     "row_number", "component_id", "subclass_code", "name",
     "owner_department_code", "property_department_code", "maintenance_department_code",
     "grid_code", "state", "initial_date", "change_date", "valid_from", "photo",
-    "lon", "lat", "lon_gcj", "lat_gcj", "geometry_wkt",
+    "lon", "lat", "geometry_wkt",
 )
 TEXT_FIELDS = ("component_id", "name", "owner_department_code", "owner_department_name",
                "property_department_code", "property_department_name", "maintenance_department_code",
                "maintenance_department_name", "grid_code", "state", "photo")
+# What Python's str.strip() removes — the rule the survey files were always trimmed by.
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+_FIRST_WIDE = min(c for c in WHITESPACE if ord(c) > 32)  # U+0085
+_LAST_WIDE = max(WHITESPACE)  # U+3000
 
 
 @dataclass
@@ -36,123 +49,213 @@ class PrepareContext:
     known_departments: frozenset[str]
 
 
-def _parse_dates(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    todo = text.notna()
-    for fmt in formats:
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        hit = parsed.notna()
-        result.loc[parsed.index[hit]] = parsed[hit].astype("datetime64[us]")
-        todo.loc[parsed.index[hit]] = False
-    return result
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _text(chunk: pd.DataFrame, column: str | None) -> pd.Series:
-    if column is None:
-        return pd.Series([None] * len(chunk), index=chunk.index, dtype="str")
-    series = chunk[column].astype("str").where(chunk[column].notna(), None)
-    series = series.str.strip()
-    return series.where(series != "", None)
+def _in_list(values: Any) -> str:
+    return ", ".join(_literal(v) for v in sorted(values))
 
 
-def prepare_chunk(chunk: pd.DataFrame, ctx: PrepareContext) -> pd.DataFrame:
-    cols = ctx.columns
-    out = pd.DataFrame({"row_number": chunk["row_number"].to_numpy()}, index=chunk.index)
-    texts: dict[str | None, pd.Series] = {}  # each source column trimmed once, however many fields read it
+def define_macros(con: Any) -> None:
+    """``szcg_text(v)``: the value trimmed as str.strip() does, empty → NULL. The full trim (slow in DuckDB: a
+    character list of 29 kinds of space) only runs on values that start or end with a space character."""
+    # Spaces beyond ASCII lie between U+0085 and U+3000: values starting or ending with a character in that range (or
+    # at most U+0020) take the full trim — a few more than need it, never fewer. The first character is tested by
+    # string comparison (UTF-8 order is code point order), the last by ord(v[-1]) (its code point; right(v, 1)
+    # counts graphemes and is slow; an IN list of the spaces is planned as a join).
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO szcg_text(v) AS CASE WHEN v = '' THEN NULL"
+        f" WHEN v >= '!' AND (v < '{_FIRST_WIDE}' OR v >= '{chr(ord(_LAST_WIDE) + 1)}') AND (ord(v[-1]) BETWEEN 33 AND"
+        f" {ord(_FIRST_WIDE) - 1} OR ord(v[-1]) > {ord(_LAST_WIDE)}) THEN v"
+        f" ELSE nullif(trim(v, {_literal(WHITESPACE)}), '') END")
 
-    def text(target: str) -> pd.Series:
-        column = cols.get(target)
-        if column not in texts:
-            texts[column] = _text(chunk, column)
-        return texts[column]
 
+def _kind_sql(x: str, y: str, declared_crs: str | None) -> str:
+    """What each (x, y) looks like — census_loaders.crs.classify in SQL; with a declared CRS every usable row is of
+    that CRS's kind, swapped lat/lon still detected for a geographic one."""
+    lonlat = f"{x} BETWEEN {LON_RANGE[0]} AND {LON_RANGE[1]} AND {y} BETWEEN {LAT_RANGE[0]} AND {LAT_RANGE[1]}"
+    swapped = f"{y} BETWEEN {LON_RANGE[0]} AND {LON_RANGE[1]} AND {x} BETWEEN {LAT_RANGE[0]} AND {LAT_RANGE[1]}"
+    northing = f"{y} BETWEEN 300000 AND 6000000"
+    missing = f"WHEN {x} IS NULL OR {y} IS NULL THEN 'missing'"
+    if declared_crs is not None:
+        from pyproj import CRS
+
+        if CRS.from_user_input(declared_crs).is_geographic:
+            return f"CASE {missing} WHEN NOT ({lonlat}) AND ({swapped}) THEN 'swapped' ELSE '{GEOGRAPHIC}' END"
+        return f"CASE {missing} ELSE '{PROJECTED}' END"
+    return (f"CASE {missing} WHEN {x} >= 25000000 AND {x} < 46000000 AND {northing} THEN '{PROJECTED_ZONE}'"
+            f" WHEN {x} >= 100000 AND {x} < 1000000 AND {northing} THEN '{PROJECTED}'"
+            f" WHEN {lonlat} THEN '{GEOGRAPHIC}' WHEN {swapped} THEN 'swapped' ELSE 'unknown' END")
+
+
+def _declared_is_target(declared_crs: str | None) -> bool:
+    if declared_crs is None:
+        return False
+    from pyproj import CRS
+
+    return CRS.from_user_input(declared_crs).to_epsg() == TARGET_EPSG
+
+
+def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
+    """CREATE TEMP TABLE stage AS … FROM raw: mapping, trimming, state words, identifier parts, dates, coordinates
+    (lon/lat filled here for lon/lat rows; rows needing pyproj are filled by :func:`finish_coordinates`), geometry
+    kind and department codes — the rules of the former per-chunk pandas preparation, row for row."""
+    position = {name: i for i, name in enumerate(source_columns)}
+
+    used: dict[int, None] = {}
+
+    def text(target: str) -> str:
+        column = ctx.columns.get(target)
+        if column is None:
+            return "NULL::VARCHAR"
+        used[position[column]] = None
+        return f"t{position[column]}"
+
+    parts: list[str] = ["rowid + 1 AS row_number"]
     for target in TEXT_FIELDS:
-        out[target] = text(target)
-    for target in ctx.mapping.required:  # presence as delivered (a value may be present and still invalid)
-        out[f"req_{target}"] = text(target)
-    # State words: the mapping's own words first, then the census vocabulary (dict lookups, vectorised).
-    vocabulary = {**ctx.config.states, **{v: v for v in set(ctx.config.states.values())}}
-    lookup = {**vocabulary, **{w: vocabulary.get(v.lower(), v) for w, v in ctx.mapping.values.get("state", {}).items()}}
-    lowered = out["state"].str.lower()
-    out["state"] = lowered.map(lookup).astype("str")
-    out["state_unknown"] = text("state").where(out["state"].isna() & lowered.notna(), None)
-    cid = out["component_id"]
-    good_id = cid.str.fullmatch(rf"[0-9]{{{ctx.id_digits}}}").fillna(False).astype(bool)
-    out["subclass_code"] = cid.str.slice(6, 6 + ctx.subclass_digits).where(good_id, None)
-    out["admin_prefix"] = cid.str.slice(0, 6).where(good_id, None)
+        if target not in ("state",):
+            parts.append(f"{text(target)} AS {target}")
+    parts.append(f"{text('state')} AS state_text")
+    for target in _stored_required(ctx):
+        parts.append(f"{text(target)} AS req_{target}")
     for target in ("initial_date", "change_date"):
-        raw = text(target)
-        parsed = _parse_dates(raw, ctx.mapping.date_formats)
-        out[target] = parsed
-        out[f"{target}_unparsed"] = raw.where(raw.notna() & parsed.isna(), None)
-        # As a YYYYMMDD number: GX checks ranges of numbers vectorised, of datetimes row by row.
-        out[f"{target}_day"] = (parsed.dt.year * 10000 + parsed.dt.month * 100 + parsed.dt.day).astype("Int64")
-    out["valid_from"] = out["change_date"].fillna(out["initial_date"])
-    # Coordinates: the geometry for spatial formats, X/Y columns otherwise.
+        parts.append(f"{text(target)} AS {target}_text")
     if ctx.spatial:
-        x = pd.to_numeric(chunk["__x"], errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(chunk["__y"], errors="coerce").to_numpy(dtype=float)
-        geom_type = chunk["__geom_type"]
-        wkt = chunk["__wkt"]
+        parts += ["CASE WHEN isnan(__x) THEN NULL ELSE __x END AS x_in",
+                  "CASE WHEN isnan(__y) THEN NULL ELSE __y END AS y_in",
+                  "__geom_type AS geom_type", "__wkt AS wkt"]
     else:
-        x = pd.to_numeric(text("x"), errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(text("y"), errors="coerce").to_numpy(dtype=float)
-        geom_type = pd.Series("Point", index=chunk.index, dtype="str")
-        wkt = pd.Series(None, index=chunk.index, dtype="str")
-    missing = np.isnan(x) | np.isnan(y)
-    lon, lat, kind, crs_used = to_cgcs2000(np.nan_to_num(x), np.nan_to_num(y), ctx.declared_crs, ctx.city_bounds)
-    lon[missing] = np.nan
-    lat[missing] = np.nan
-    out.attrs["crs_used"] = crs_used
-    kind = pd.Series(kind, index=chunk.index)
-    kind[missing] = "missing"
-    shown = pd.Series(None, index=chunk.index, dtype="str")
-    odd = (kind != GEOGRAPHIC).to_numpy()  # text for the report only where a problem may be reported
-    if odd.any():
-        shown[odd] = [f"X={a}, Y={b}" for a, b in zip(x[odd], y[odd], strict=True)]
-    out["coord_missing"] = shown.where(missing, None)
-    out["coord_swapped"] = shown.where(kind == SWAPPED, None)
-    out["coord_unknown"] = shown.where(kind == UNKNOWN, None)
-    # Mixed CRS: rows of a usable kind other than the file's dominant one.
-    usable = kind.isin([GEOGRAPHIC, PROJECTED, PROJECTED_ZONE])
-    projected_like = kind.isin([PROJECTED, PROJECTED_ZONE])
-    if ctx.declared_crs is None and usable.any():
-        dominant_projected = projected_like.sum() > (kind == GEOGRAPHIC).sum()
-        other = (kind == GEOGRAPHIC) if dominant_projected else projected_like
-        out["coord_mixed"] = shown.where(other, None)
-    else:
-        out["coord_mixed"] = pd.Series(None, index=chunk.index, dtype="str")
-    bad = (out["coord_swapped"].notna() | out["coord_unknown"].notna() | out["coord_mixed"].notna()).to_numpy()
-    lon[bad] = np.nan
-    lat[bad] = np.nan
-    out["lon"] = lon
-    out["lat"] = lat
-    # Where the point would be if it were GCJ-02: filled later, only for the rows the GCJ-02 checks look at.
-    out["lon_gcj"] = np.nan
-    out["lat_gcj"] = np.nan
-    # Geometry kind allowed for the subclass (points are the norm; lines/polygons only where configured).
-    if ctx.spatial:
-        actual = pd.Series(np.select([geom_type.str.contains("Point", na=False),
-                                      geom_type.str.contains("Line", na=False),
-                                      geom_type.str.contains("Polygon", na=False)],
-                                     ["point", "line", "polygon"], default=""), index=chunk.index, dtype="str")
-        actual = actual.where(geom_type.notna() & (actual != ""), None)
-    else:
-        actual = pd.Series("point", index=chunk.index, dtype="str")
-    special = {code: kind for kind in ("line", "polygon")
-               for code in ctx.config.geometry_types.get(ctx.edition, {}).get(kind, ())}
-    allowed = out["subclass_code"].map(special).fillna("point").where(out["subclass_code"].notna(), None)
-    mismatch = actual.notna() & allowed.notna() & (actual != allowed) & (actual != "point")
-    out["geometry"] = actual
-    out["geometry_mismatch"] = (actual.astype("str") + "（该小类应为 " + allowed.astype("str") + "）").where(
-        mismatch, None)
-    out["geometry_wkt"] = wkt.where(actual.isin(["line", "polygon"]), None)
+        for axis in ("x", "y"):
+            parts.append(f"CASE WHEN isnan(TRY_CAST({text(axis)} AS DOUBLE)) THEN NULL"
+                         f" ELSE TRY_CAST({text(axis)} AS DOUBLE) END AS {axis}_in")
+        parts += ["NULL::VARCHAR AS geom_type", "NULL::VARCHAR AS wkt"]
+    # Each source column trimmed once, however many fields read it.
+    trimmed = ", ".join([f"szcg_text(c{i}) AS t{i}" for i in used] + (["__x", "__y", "__geom_type", "__wkt"]
+                                                                          if ctx.spatial else []))
+    mapped = f"SELECT {', '.join(parts)} FROM (SELECT rowid, {trimmed} FROM raw)"
+
+    # State words: the mapping's own words first, then the census vocabulary.
+    states = ctx.config.states
+    vocabulary = {**states, **{v: v for v in set(states.values())}}
+    lookup = {**vocabulary, **{w: vocabulary.get(v.lower(), v) for w, v in ctx.mapping.values.get("state", {}).items()}}
+    state_case = ("CASE lower(state_text) " + " ".join(f"WHEN {_literal(w)} THEN {_literal(s)}"
+                                                        for w, s in sorted(lookup.items())) + " END")
+    good_id = f"regexp_full_match(component_id, '[0-9]{{{ctx.id_digits}}}')"
+    dates = {}
+    for target in ("initial_date", "change_date"):
+        tries = [f"try_strptime({target}_text, {_literal(f)})" for f in ctx.mapping.date_formats]
+        dates[target] = tries[0] if len(tries) == 1 else f"coalesce({', '.join(tries)})"
+    kind = _kind_sql("x_in", "y_in", ctx.declared_crs)
+    # lon/lat straight from the values where no transformation is needed; the rest come from pyproj.
+    direct = (f"coord_kind = '{GEOGRAPHIC}'" if ctx.declared_crs is None or _declared_is_target(ctx.declared_crs)
+              else "false")
+    special = ctx.config.geometry_types.get(ctx.edition, {})
+    lines, polygons = special.get("line", frozenset()), special.get("polygon", frozenset())
+    allowed = ("CASE WHEN subclass_code IS NULL THEN NULL"
+               + (f" WHEN subclass_code IN ({_in_list(polygons)}) THEN 'polygon'" if polygons else "")
+               + (f" WHEN subclass_code IN ({_in_list(lines)}) THEN 'line'" if lines else "")
+               + " ELSE 'point' END")
+    actual = ("CASE WHEN geom_type LIKE '%Point%' THEN 'point' WHEN geom_type LIKE '%Line%' THEN 'line'"
+              " WHEN geom_type LIKE '%Polygon%' THEN 'polygon' END" if ctx.spatial else "'point'")
+    shown = ("'X=' || coalesce(x_in::VARCHAR, 'nan') || ', Y=' || coalesce(y_in::VARCHAR, 'nan')")
+    owner_unknown = "NULL::VARCHAR"
     if ctx.known_departments:
         from quality.census import USCC_PATTERN
 
-        code = out["owner_department_code"]
-        fine = code.isna() | code.isin(list(ctx.known_departments)) | code.str.fullmatch(USCC_PATTERN).fillna(False)
-        out["owner_department_unknown"] = code.where(~fine.astype(bool), None)
-    return out
+        owner_unknown = (f"CASE WHEN owner_department_code IS NULL OR owner_department_code IN"
+                         f" ({_in_list(ctx.known_departments)}) OR regexp_full_match(owner_department_code,"
+                         f" {_literal(USCC_PATTERN)}) THEN NULL ELSE owner_department_code END")
+    required = ", ".join(f"req_{t}" for t in _stored_required(ctx))
+    return f"""
+CREATE OR REPLACE TEMP TABLE stage AS
+WITH m AS ({mapped}),
+ d AS (SELECT *, {state_case} AS state, {dates['initial_date']} AS initial_date,
+  {dates['change_date']} AS change_date, {good_id} AS good_id, {kind} AS coord_kind FROM m),
+ i AS (SELECT *, CASE WHEN good_id THEN substr(component_id, 7, {ctx.subclass_digits}) END AS subclass_code,
+  {actual} AS geometry FROM d),
+ a AS (SELECT *, {allowed} AS allowed FROM i)
+SELECT row_number, component_id, subclass_code, name,
+ owner_department_code, property_department_code, maintenance_department_code, grid_code,
+ state, CASE WHEN state IS NULL AND state_text IS NOT NULL THEN state_text END AS state_unknown,
+ initial_date, change_date, coalesce(change_date, initial_date) AS valid_from,
+ CASE WHEN initial_date IS NULL THEN initial_date_text END AS initial_date_unparsed,
+ CASE WHEN change_date IS NULL THEN change_date_text END AS change_date_unparsed,
+ photo, x_in, y_in, coord_kind,
+ CASE WHEN {direct} THEN x_in END AS lon, CASE WHEN {direct} THEN y_in END AS lat,
+ CASE WHEN coord_kind = 'missing' THEN {shown} END AS coord_missing,
+ CASE WHEN coord_kind = 'swapped' THEN {shown} END AS coord_swapped,
+ CASE WHEN coord_kind = 'unknown' THEN {shown} END AS coord_unknown,
+ NULL::VARCHAR AS coord_mixed,
+ CASE WHEN geometry IS NOT NULL AND allowed IS NOT NULL AND geometry <> allowed AND geometry <> 'point'
+  THEN geometry || '（该小类应为 ' || allowed || '）' END AS geometry_mismatch,
+ CASE WHEN geometry IN ('line', 'polygon') THEN wkt END AS geometry_wkt,
+ {owner_unknown} AS owner_department_unknown{', ' + required if required else ''}
+FROM a
+"""
+
+
+# Required fields whose presence as delivered another staged column already shows (same nullness as the text).
+_PRESENCE = {target: target for target in ("component_id", "name", "owner_department_code", "property_department_code",
+                                            "maintenance_department_code", "grid_code", "photo")}
+_PRESENCE |= {"state": "coalesce(state, state_unknown)",  # a state word, or one the vocabulary does not know
+              # parsed or not: present (TRUE, not the date as text — only nullness is checked, and cheaper)
+              "initial_date": "CASE WHEN initial_date IS NOT NULL OR initial_date_unparsed IS NOT NULL THEN true END",
+              "change_date": "CASE WHEN change_date IS NOT NULL OR change_date_unparsed IS NOT NULL THEN true END"}
+
+
+def _stored_required(ctx: PrepareContext) -> list[str]:
+    return [t for t in dict.fromkeys(ctx.mapping.required) if t not in _PRESENCE]
+
+
+def checks_view_sql(ctx: PrepareContext) -> str:
+    """The view ``stage_checks``: ``stage`` plus the columns the suite checks that follow from stored ones (so the
+    staged table stays narrow): ``admin_prefix``, ``*_day`` (YYYYMMDD numbers: GX checks number ranges
+    vectorised) and ``req_<field>`` for required fields."""
+    presence = [f"{_PRESENCE[t]} AS req_{t}" for t in dict.fromkeys(ctx.mapping.required) if t in _PRESENCE]
+    return ("CREATE OR REPLACE TEMP VIEW stage_checks AS SELECT *,"
+            " CASE WHEN subclass_code IS NOT NULL THEN substr(component_id, 1, 6) END AS admin_prefix,"
+            " (year(initial_date) * 10000 + month(initial_date) * 100 + day(initial_date))::BIGINT"
+            " AS initial_date_day,"
+            " (year(change_date) * 10000 + month(change_date) * 100 + day(change_date))::BIGINT AS change_date_day"
+            + "".join(", " + p for p in presence) + " FROM stage")
+
+
+def finish_coordinates(con: Any, ctx: PrepareContext) -> str:
+    """Fill lon/lat of the staged rows that need pyproj (Gauss–Krüger metres, or a declared CRS other than
+    CGCS2000) and flag rows in another CRS than the batch's dominant one (mixed CRS). Returns what was applied."""
+    counts = {str(k): int(n) for k, n in con.execute("SELECT coord_kind, count(*) FROM stage GROUP BY 1").fetchall()}
+    if ctx.declared_crs is not None:
+        from pyproj import CRS
+
+        if not _declared_is_target(ctx.declared_crs):
+            _fill_from(con, "coord_kind NOT IN ('missing', 'swapped')", ctx.declared_crs, ctx.city_bounds)
+        return str(CRS.from_user_input(ctx.declared_crs).to_string())
+    geographic = counts.get(GEOGRAPHIC, 0)
+    projected = counts.get(PROJECTED, 0) + counts.get(PROJECTED_ZONE, 0)
+    used = ["EPSG:4490 lon/lat (assumed from values)"] if geographic else []
+    if projected:
+        used += _fill_from(con, f"coord_kind IN ('{PROJECTED}', '{PROJECTED_ZONE}')", None, ctx.city_bounds,
+                           fill=projected > geographic).split("; ")
+    if geographic and projected:
+        # Mixed CRS: rows of a usable kind other than the batch's dominant one lose their position.
+        other = f"'{GEOGRAPHIC}'" if projected > geographic else f"'{PROJECTED}', '{PROJECTED_ZONE}'"
+        con.execute("UPDATE stage SET coord_mixed = 'X=' || coalesce(x_in::VARCHAR, 'nan') || ', Y='"
+                    f" || coalesce(y_in::VARCHAR, 'nan'), lon = NULL, lat = NULL WHERE coord_kind IN ({other})")
+    return "; ".join(used) or "none"
+
+
+def _fill_from(con: Any, where: str, declared_crs: str | None, bounds: tuple[float, float, float, float],
+               fill: bool = True) -> str:
+    rows = con.execute(f"SELECT row_number, x_in, y_in FROM stage WHERE {where} ORDER BY row_number").fetchnumpy()
+    x = np.asarray(rows["x_in"], dtype=float)
+    if not len(x):
+        return ""
+    lon, lat, _, used = to_cgcs2000(x, np.asarray(rows["y_in"], dtype=float), declared_crs, bounds)
+    if fill:
+        frame = pd.DataFrame({"row_number": np.asarray(rows["row_number"], dtype=np.int64), "lon": lon, "lat": lat})
+        con.register("projected_frame", frame)
+        con.execute("UPDATE stage s SET lon = f.lon, lat = f.lat FROM projected_frame f"
+                    " WHERE s.row_number = f.row_number AND NOT isnan(f.lon) AND NOT isnan(f.lat)")
+        con.unregister("projected_frame")
+    return used

@@ -31,11 +31,13 @@ def _reject(name: str, rule: str, message: str, chinese: str) -> InputRejected:
     return InputRejected(f"{name}: {message}", [RowProblem(name, 0, "(file)", rule, chinese)])
 
 
-def _malformed_csv(name: str, row: int, error: object) -> InputRejected:
-    """Both CSV paths (DuckDB for UTF-8, pandas for GBK) refuse a broken file with the same rule and words."""
+def _malformed_csv(name: str, row: int | None, error: object) -> InputRejected:
+    """Every CSV path (DuckDB, pandas) refuses a broken file with the same rule and words; ``row`` is the last data
+    row read when known (DuckDB's own message names the line otherwise)."""
+    where = f"after data row {row}" if row is not None else "the file"
     return _reject(name, "csv.malformed",
-                   f"cannot parse after data row {row}: {error} (a quote left open, or a row with extra fields)",
-                   f"CSV 格式错误（第 {row} 行之后）：{str(error)[:300]}")
+                   f"cannot parse {where}: {error} (a quote left open, or a row with extra fields)",
+                   f"CSV 格式错误（{f'第 {row} 行之后' if row is not None else '见行号'}）：{str(error)[:300]}")
 
 
 def _header_only(name: str) -> InputRejected:
@@ -215,6 +217,75 @@ def _csv_chunks_pandas(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
         handle.close()
     if row == 0:
         raise _header_only(source.file_name)
+
+
+def _read_csv_sql(path: Path, columns: list[str]) -> tuple[str, list[Any]]:
+    """DuckDB's reader with the options both CSV paths share: short rows padded with NULLs (so a cut-off last row is
+    quarantined, not the file), a row with extra fields refused, empty lines skipped, every value text."""
+    return ("SELECT * FROM read_csv(?, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"',"
+            " null_padding = true, strict_mode = true, auto_detect = false, columns = ?)",
+            [str(path), {name: "VARCHAR" for name in columns}])
+
+
+def _transcode_to_utf8(source: SourceFile, target: Path) -> None:
+    """GBK/GB18030 → UTF-8, streamed in blocks (DuckDB reads UTF-8 only); the encoding was checked already."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(source.encoding or "utf-8")(errors="strict")
+    with source.path.open("rb") as handle, target.open("wb") as out:
+        while block := handle.read(1 << 22):
+            out.write(decoder.decode(block).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+
+def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = None) -> int:
+    """Put the delivered rows into the DuckDB temp table ``raw``: the source columns as text under positional names
+    ``c0``, ``c1`` … (``source.columns`` gives the file's own names; duplicates and odd characters are no
+    problem), plus ``__x``, ``__y``, ``__geom_type``, ``__wkt`` for spatial formats. A row's number is its
+    ``rowid + 1`` (insertion order is file order). Returns the number of rows.
+
+    CSV (UTF-8, or GBK/GB18030 transcoded to a temporary UTF-8 file) is read by DuckDB straight into the table;
+    the other formats are appended in chunks of ``chunk_rows``."""
+    import duckdb
+
+    names = [f"c{i}" for i in range(len(source.columns))]
+    if source.format == "csv":
+        with tempfile.TemporaryDirectory(prefix="szcg-csv-") as scratch:
+            path = source.path
+            if source.encoding not in ("utf-8", "utf-8-sig"):
+                path = Path(scratch) / "utf8.csv"
+                _transcode_to_utf8(source, path)
+            sql, params = _read_csv_sql(path, names)
+            try:
+                con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
+            except duckdb.Error as exc:
+                raise _malformed_csv(source.file_name, None, exc) from exc
+        rows = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
+        if rows == 0:
+            raise _header_only(source.file_name)
+        if progress is not None:
+            progress(rows)
+        return rows
+    geo = list(GEO_COLUMNS) if source.spatial else []
+    definitions = [f"{n} VARCHAR" for n in names] + [
+        f"{g} {'DOUBLE' if g in ('__x', '__y') else 'VARCHAR'}" for g in geo]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw ({', '.join(definitions)})")
+    rows = 0
+    for chunk in source.chunks(chunk_rows):
+        data = chunk.drop(columns=["row_number"])
+        if len(data.columns) != len(names) + len(geo):
+            raise RuntimeError(f"{source.file_name}: reader gave {len(data.columns)} columns, expected "
+                               f"{len(names) + len(geo)}")
+        data.columns = names + geo
+        import pyarrow as pa
+
+        con.register("raw_frame", pa.Table.from_pandas(data, preserve_index=False))
+        con.execute("INSERT INTO raw SELECT * FROM raw_frame")
+        con.unregister("raw_frame")
+        rows += len(data)
+        if progress is not None:
+            progress(len(data))
+    return rows
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------

@@ -9,10 +9,14 @@ Chinese message for the survey team.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from quality.gx import Expectation
+import pandas as pd
+
+from quality.gx import Expectation, SuiteRunner
+from szcg.errors import RowProblem
 from warehouse.audits import register_audit
 
 # Source-field label per canonical column, filled by the loader from the mapping (falls back to the column name).
@@ -87,9 +91,91 @@ def census_expectations(rules: CensusRules, labels: FieldLabels) -> list[Expecta
     return specs
 
 
+# --- the suite on a staged batch (DuckDB table → small value frames → GX) ----------------------------------------
+# A digits-only format (^[0-9]{n}$) cannot tell one digit from another: every all-digit value may be reduced to
+# the digit count before GX sees it (other values are kept as they are), so a million distinct identifiers become
+# one or two values to validate — with the same verdict for every row.
+_DIGITS_ONLY = re.compile(r"\^\[0-9\]\{\d+\}\$")
+
+
+def _digits_only(spec: Expectation) -> bool:
+    return spec.kind == "regex" and bool(_DIGITS_ONLY.fullmatch(str(spec.params.get("regex", ""))))
+
+
+def _distinct_values(con: Any, table: str, spec: Expectation) -> pd.Series:
+    """The values GX validates for ``spec``: the column's distinct non-null values; for a digits-only format the
+    all-digit values reduced to '0' × their length (grouped in SQL by length: no string is built per row)."""
+    column = spec.column
+    if not _digits_only(spec):
+        return con.execute(f"SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL ORDER BY v"
+                           ).df()["v"]
+    rows = con.execute(
+        f"SELECT DISTINCT CASE WHEN digits THEN length({column}) END AS n, CASE WHEN NOT digits THEN {column} END AS v"
+        f" FROM (SELECT {column}, regexp_full_match({column}, '[0-9]+') AS digits FROM {table}"
+        f" WHERE {column} IS NOT NULL) ORDER BY n, v").fetchall()
+    return pd.Series(["0" * int(n) if n is not None else v for n, v in rows], dtype=object)
+
+
+def _rows_holding(spec: Expectation, bad: list[Any]) -> tuple[str, list[Any]]:
+    """SQL condition (and its parameter) selecting the rows that hold one of the failing values ``bad``."""
+    if not _digits_only(spec):
+        return f"{spec.column} IN (SELECT unnest(?))", [bad]
+    lengths = [len(v) for v in bad if isinstance(v, str) and v and set(v) == {"0"}]
+    others = [v for v in bad if not (isinstance(v, str) and v and set(v) == {"0"})]
+    return (f"((regexp_full_match({spec.column}, '[0-9]+') AND length({spec.column}) IN (SELECT unnest(?)))"
+            f" OR {spec.column} IN (SELECT unnest(?)))"), [lengths, others]
+
+
+def run_suite_on_table(con: Any, runner: SuiteRunner, table: str, file_name: str) -> list[RowProblem]:
+    """Every (row, expectation) of ``runner``'s suite that fails on the DuckDB table ``table`` (a ``row_number``
+    column plus the suite's columns), as RowProblems — the problems ``SuiteRunner.run`` gives on the same rows.
+
+    GX validates small frames built in SQL: for null/not-null rules one null and one non-null value of the column;
+    for the other rules the column's distinct values (digits-only formats: see :func:`_distinct_values`). The
+    failing values are mapped back to the rows holding them in SQL."""
+    from quality.gx import NULLNESS_KINDS, VALUE_KINDS
+
+    specs = runner.specs
+    if any(s.kind not in VALUE_KINDS for s in specs):
+        raise ValueError("run_suite_on_table checks value rules only (a unique rule needs the rows)")
+    nullness = list(dict.fromkeys(s.column for s in specs if s.kind in NULLNESS_KINDS))
+    values: dict[int, pd.Series] = {}
+    if nullness:
+        # One scan: per column, whether it has a null and one of its non-null values.
+        picks = con.execute("SELECT " + ", ".join(
+            f"bool_or({c} IS NULL), any_value({c})" for c in nullness) + f" FROM {table}").fetchone()
+        for n, column in enumerate(nullness):
+            has_null, value = picks[2 * n], picks[2 * n + 1]
+            series = pd.Series(([None] if has_null else []) + ([value] if value is not None else []), dtype=object)
+            for i, s in enumerate(specs):
+                if s.kind in NULLNESS_KINDS and s.column == column:
+                    values[i] = series
+    distinct: dict[tuple[str, bool], pd.Series] = {}
+    for i, s in enumerate(specs):
+        if s.kind in NULLNESS_KINDS:
+            continue
+        key = (s.column, _digits_only(s))
+        if key not in distinct:
+            distinct[key] = _distinct_values(con, table, s)
+        values[i] = distinct[key]
+    problems: list[RowProblem] = []
+    for i, bad in sorted(runner.failing_values(values).items()):
+        s = specs[i]
+        if s.kind in NULLNESS_KINDS:
+            where = f"{s.column} IS NULL" if bool(bad.isna().all()) else f"{s.column} IS NOT NULL"
+            params: list[Any] = []
+        else:
+            where, params = _rows_holding(s, [v.item() if hasattr(v, "item") else v for v in bad.dropna().tolist()])
+        rows = con.execute(f"SELECT row_number, {s.column} FROM {table} WHERE {where} ORDER BY row_number",
+                           params).fetchall()
+        problems += [runner.row_problem(i, int(row), value, file_name) for row, value in rows]
+    return problems
+
+
 # --- set and spatial rules (DuckDB) -------------------------------------------------------------------------------
-# Each query returns (row_number, field, rule, message) for rows of the staging table ``stage``; ``loc`` holds the
-# spatial join result (row_number, located_grid, located_district, in_city, in_district).
+# Each query returns (row_number, message) for rows of the staging table ``stage``; ``loc`` holds, per staged row
+# with a position, the spatial join result (row_number, grid_code as declared, lon, lat, located_grid,
+# point_district, in_city, in_district).
 
 
 @dataclass(frozen=True)
@@ -105,26 +191,24 @@ def census_sql_rules(duplicate_distance_m: float, max_move_m: float, metres_per_
     return [
         SqlRule("location.outside_city", "x",
                 "SELECT s.row_number, '坐标 (' || round(s.lon, 6) || ', ' || round(s.lat, 6) || ') 不在本市范围内'"
-                " FROM stage s JOIN loc l USING (row_number) WHERE s.lon IS NOT NULL AND NOT l.in_city"),
+                " FROM loc s WHERE NOT s.in_city"),
         SqlRule("location.outside_district", "x",
                 "SELECT s.row_number, '坐标 (' || round(s.lon, 6) || ', ' || round(s.lat, 6) || ') 不在所报区县 '"
-                " || $district || ' 范围内' || coalesce('（位于 ' || l.point_district || '）', '')"
-                " FROM stage s JOIN loc l USING (row_number) WHERE s.lon IS NOT NULL AND l.in_city"
-                " AND NOT l.in_district"),
+                " || $district || ' 范围内' || coalesce('（位于 ' || s.point_district || '）', '')"
+                " FROM loc s WHERE s.in_city AND NOT s.in_district"),
         SqlRule("grid.unknown", "grid_code",
                 "SELECT s.row_number, '单元网格代码 ' || s.grid_code || ' 不是现行单元网格'"
                 " FROM stage s WHERE s.grid_code IS NOT NULL AND length(s.grid_code) = 15"
                 " AND s.grid_code NOT IN (SELECT grid_code FROM current_grid)"),
         SqlRule("grid.mismatch", "grid_code",
-                "SELECT s.row_number, '所报单元网格 ' || s.grid_code || ' 与坐标所在网格 ' || l.located_grid"
+                "SELECT l.row_number, '所报单元网格 ' || l.grid_code || ' 与坐标所在网格 ' || l.located_grid"
                 " || ' 不一致'"
-                " FROM stage s JOIN loc l USING (row_number) WHERE s.grid_code IS NOT NULL"
-                " AND l.located_grid IS NOT NULL AND s.grid_code <> l.located_grid"
-                " AND s.grid_code IN (SELECT grid_code FROM current_grid)"),
+                " FROM loc l WHERE l.grid_code IS NOT NULL"
+                " AND l.located_grid IS NOT NULL AND l.grid_code <> l.located_grid"
+                " AND l.grid_code IN (SELECT grid_code FROM current_grid)"),
         SqlRule("grid.not_found", "x",
-                "SELECT s.row_number, '坐标位于所报区县内，但不在任何单元网格内（网格未覆盖）'"
-                " FROM stage s JOIN loc l USING (row_number) WHERE s.lon IS NOT NULL AND l.in_district"
-                " AND l.located_grid IS NULL"),
+                "SELECT l.row_number, '坐标位于所报区县内，但不在任何单元网格内（网格未覆盖）'"
+                " FROM loc l WHERE l.in_district AND l.located_grid IS NULL"),
         SqlRule("component_id.duplicate_in_batch", "component_id",
                 # Find the repeated ids with a plain hash aggregate first; list row numbers only for those.
                 "WITH d AS (SELECT component_id FROM stage WHERE component_id IS NOT NULL GROUP BY component_id"
@@ -133,26 +217,25 @@ def census_sql_rules(duplicate_distance_m: float, max_move_m: float, metres_per_
                 " SELECT s.row_number, '标识码 ' || s.component_id || ' 在本批中重复出现（第 ' || r.rows || ' 行）'"
                 " FROM stage s JOIN r USING (component_id)"),
         SqlRule("position.duplicate", "x",
-                # Two points closer than d share a cell of size 2d in at least one of four grids shifted by 0 or
-                # d on each axis: count per cell (cheap aggregates), compare pairs only inside crowded cells.
-                f"WITH p AS (SELECT row_number, subclass_code, component_id, lon, lat, lon * {mx} AS x,"
-                f"  lat * {my} AS y FROM stage WHERE lon IS NOT NULL AND subclass_code IS NOT NULL),"
-                # The crowded cells are found by one hash of (subclass, shift, cell) — a collision only adds
-                # candidates, which the exact join below drops; k is materialised as it is read twice.
-                f" k AS MATERIALIZED (SELECT *, hash(subclass_code, shift, cx, cy) AS h FROM (SELECT p.row_number,"
-                f"  p.subclass_code, p.component_id, p.x, p.y, o.shift,"
-                f"  floor((x + o.ox) / {2 * duplicate_distance_m})::BIGINT AS cx,"
-                f"  floor((y + o.oy) / {2 * duplicate_distance_m})::BIGINT AS cy FROM p,"
-                f"  (VALUES (0, 0.0, 0.0), (1, {duplicate_distance_m}, 0.0), (2, 0.0, {duplicate_distance_m}),"
-                f"   (3, {duplicate_distance_m}, {duplicate_distance_m})) o(shift, ox, oy))),"
-                f" crowded AS (SELECT k.* FROM k SEMI JOIN (SELECT h FROM k GROUP BY h HAVING count(*) > 1) c"
-                f"  USING (h))"
-                f" SELECT b.row_number, '与第 ' || min(a.row_number) || ' 行同一小类部件位置重复（相距不足 "
-                f"{duplicate_distance_m:g} 米）'"
-                f" FROM crowded a JOIN crowded b USING (subclass_code, shift, cx, cy)"
-                f" WHERE b.row_number > a.row_number AND b.component_id IS DISTINCT FROM a.component_id"
-                f"  AND sqrt(power(b.x - a.x, 2) + power(b.y - a.y, 2)) < {duplicate_distance_m}"
-                f" GROUP BY b.row_number"),
+                # Two points closer than d lie in the same or in neighbouring cells of a grid of size d: each point
+                # is looked up (hash join on subclass + cell) in its own cell and in 4 of its 8 neighbours — the
+                # other 4 are covered from the other side —, and only those candidate pairs are measured.
+                # Cell keys are hashed; a collision only adds a candidate, which the exact tests drop.
+                f"WITH p AS (SELECT row_number, subclass_code, component_id, lon * {mx} AS x, lat * {my} AS y"
+                f"  FROM stage WHERE lon IS NOT NULL AND subclass_code IS NOT NULL),"
+                f" c AS (SELECT *, floor(x / {duplicate_distance_m})::BIGINT AS cx,"
+                f"  floor(y / {duplicate_distance_m})::BIGINT AS cy FROM p),"
+                f" k AS (SELECT *, hash(subclass_code, cx, cy) AS h FROM c),"
+                f" q AS (SELECT c.row_number, c.subclass_code, c.component_id, c.x, c.y, o.dx = 0 AND o.dy = 0 AS same,"
+                f"  hash(c.subclass_code, c.cx + o.dx, c.cy + o.dy) AS h"
+                f"  FROM c, (VALUES (0, 0), (1, -1), (1, 0), (1, 1), (0, 1)) o(dx, dy)),"
+                f" pairs AS (SELECT greatest(a.row_number, b.row_number) AS later,"
+                f"  least(a.row_number, b.row_number) AS earlier FROM q a JOIN k b ON b.h = a.h"
+                f"  WHERE b.subclass_code = a.subclass_code AND (NOT a.same OR b.row_number > a.row_number)"
+                f"  AND b.component_id IS DISTINCT FROM a.component_id"
+                f"  AND sqrt(power(b.x - a.x, 2) + power(b.y - a.y, 2)) < {duplicate_distance_m})"
+                f" SELECT later, '与第 ' || min(earlier) || ' 行同一小类部件位置重复（相距不足 "
+                f"{duplicate_distance_m:g} 米）' FROM pairs GROUP BY later"),
         SqlRule("component_id.duplicate_across_batches", "component_id",
                 f"SELECT s.row_number, '标识码 ' || s.component_id || ' 已被批次 ' || c.change_source"
                 f" || ' 中另一部件使用"

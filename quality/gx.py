@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -35,6 +35,9 @@ VALUE_KINDS = ("not_null", "null", "regex", "in_set", "between")
 # ... and of those, the kinds for which only null / not null matters.
 NULLNESS_KINDS = ("not_null", "null")
 _VALUE_INDEX = "__value_index"
+# Value lists up to this long are validated in one GX call whatever their lengths (repeating them costs less than
+# another call).
+SMALL_VALUE_LIST = 10_000
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,8 @@ class SuiteRunner:
 
     def run_by_value(self, frame: pd.DataFrame, file_name: str, row_column: str = ROW_COLUMN) -> list[RowProblem]:
         """Like :meth:`run`, but GX validates the distinct values of each column (for null/not-null rules: one
-        null and one non-null value) and every row holding a failing value becomes a problem. Columns with a
-        similar number of distinct values are validated together (one GX call per order of magnitude), so a
-        column with a million distinct identifiers does not make GX repeat a ten-word vocabulary a million
-        times. ``unique`` rules depend on the whole column and run on ``frame`` itself."""
+        null and one non-null value) and every row holding a failing value becomes a problem (see
+        :meth:`failing_values`). ``unique`` rules depend on the whole column and run on ``frame`` itself."""
         if frame.empty or not self.specs:
             return []
         self._require_columns(frame)
@@ -169,46 +170,65 @@ class SuiteRunner:
                     values[key] = pd.concat(picked, ignore_index=True)
                 else:
                     values[key] = column.drop_duplicates().reset_index(drop=True)
+        by_spec = {i: values[(s.column, s.kind in NULLNESS_KINDS)] for i, s in enumerate(self.specs)
+                   if s.kind in VALUE_KINDS}
+        for i, bad in self.failing_values(by_spec).items():
+            spec = self.specs[i]
+            column = frame[spec.column]
+            if spec.kind in NULLNESS_KINDS:
+                mask = column.isna() if bool(bad.isna().all()) else column.notna()
+            else:
+                mask = column.isin(bad.dropna()) & column.notna()
+            hits = frame.loc[mask.to_numpy(), [row_column, spec.column]]
+            for row, value in zip(hits[row_column].tolist(), hits[spec.column].tolist(), strict=True):
+                problems.append(self.row_problem(i, int(row), value, file_name))
+        return problems
+
+    def failing_values(self, values: Mapping[int, pd.Series]) -> dict[int, pd.Series]:
+        """GX verdicts on values instead of rows: ``values`` gives, per position in ``specs`` (kinds whose verdict
+        depends on the value alone), the distinct values to validate — for null/not-null rules one null and/or
+        one non-null value is enough. Returns the failing values per spec position (specs without failures
+        left out); the caller maps them back to the rows holding them.
+
+        Value lists of similar length share one GX call (one per order of magnitude, all lists up to
+        :data:`SMALL_VALUE_LIST` long in one call), so a column with a million distinct identifiers does not make
+        GX repeat a ten-word vocabulary a million times, and small lists do not pay GX's fixed cost per call."""
+        for i in values:
+            if self.specs[i].kind not in VALUE_KINDS:
+                raise ValueError(f"{self.specs[i].rule}: a {self.specs[i].kind} rule cannot be checked on values")
         groups: dict[int, list[int]] = {}
-        for i, spec in enumerate(self.specs):
-            if spec.kind in VALUE_KINDS:
-                size = len(values[(spec.column, spec.kind in NULLNESS_KINDS)])
-                groups.setdefault(len(str(size)), []).append(i)
+        for i, distinct in values.items():
+            if len(distinct):
+                size = len(distinct)
+                groups.setdefault(0 if size <= SMALL_VALUE_LIST else len(str(size)), []).append(i)
+        failing: dict[int, pd.Series] = {}
         for members in groups.values():
-            length = max(len(values[(self.specs[i].column, self.specs[i].kind in NULLNESS_KINDS)])
-                         for i in members)
-            if length == 0:
-                continue
-            # One GX column per spec (two specs may read one frame column differently: values vs nullness);
-            # shorter value lists repeat themselves up to the group's length, which changes no verdict.
+            length = max(len(values[i]) for i in members)
+            # One GX column per spec; shorter value lists repeat themselves up to the group's length, which
+            # changes no verdict.
             data: dict[str, Any] = {_VALUE_INDEX: np.arange(length, dtype=np.int64)}
             renamed: dict[int, Expectation] = {}
             for i in members:
                 spec = self.specs[i]
-                distinct = values[(spec.column, spec.kind in NULLNESS_KINDS)]
-                name = f"{spec.column}__{'n' if spec.kind in NULLNESS_KINDS else 'v'}"
-                if name not in data:
-                    data[name] = (distinct if len(distinct) == length
-                                  else distinct.iloc[np.arange(length) % len(distinct)].reset_index(drop=True))
+                distinct = values[i].reset_index(drop=True)
+                name = f"__v{i}"
+                data[name] = (distinct if len(distinct) == length
+                              else distinct.iloc[np.arange(length) % len(distinct)].reset_index(drop=True))
                 renamed[i] = Expectation(spec.rule, spec.kind, name, spec.field, spec.message, spec.params)
-            failing: dict[int, set[int]] = {}
+            positions: dict[int, set[int]] = {}
             suite = self._suite_of(tuple(members), renamed)
             for i, hit in self._failures(suite, pd.DataFrame(data), _VALUE_INDEX):
-                failing.setdefault(i, set()).add(int(hit[_VALUE_INDEX]))
-            for i, positions in failing.items():
-                spec = self.specs[i]
-                column = frame[spec.column]
-                distinct = values[(spec.column, spec.kind in NULLNESS_KINDS)]
-                bad = distinct.iloc[sorted({p % len(distinct) for p in positions})]  # undo the repetition
-                if spec.kind in NULLNESS_KINDS:
-                    mask = column.isna() if bool(bad.isna().all()) else column.notna()
-                else:
-                    mask = column.isin(bad.dropna()) & column.notna()
-                hits = frame.loc[mask.to_numpy(), [row_column, spec.column]]
-                for row, value in zip(hits[row_column].tolist(), hits[spec.column].tolist(), strict=True):
-                    problems.append(RowProblem(file_name, int(row), spec.field, spec.rule,
-                                               spec.message.replace("{value}", _display(value))))
-        return problems
+                positions.setdefault(i, set()).add(int(hit[_VALUE_INDEX]))
+            for i, found in positions.items():
+                distinct = values[i].reset_index(drop=True)
+                failing[i] = distinct.iloc[sorted({p % len(distinct) for p in found})]  # undo the repetition
+        return failing
+
+    def row_problem(self, position: int, row_number: int, value: Any, file_name: str) -> RowProblem:
+        """The problem the spec at ``position`` reports for a row holding ``value``."""
+        spec = self.specs[position]
+        return RowProblem(file_name, row_number, spec.field, spec.rule,
+                          spec.message.replace("{value}", _display(value)))
 
     def _failures(self, suite: Any, frame: pd.DataFrame, row_column: str) -> list[tuple[int, dict[str, Any]]]:
         """(spec position, unexpected row as GX reports it: ``row_column`` and the checked column) per failing row."""

@@ -5,7 +5,8 @@
 Phases run in separate processes so each reports its own peak RSS:
   generate  a 200 × 200 lattice of ~100 m grids inside 朔城区 (GeoPackage) and a UTF-8 CSV of components on it
   grids     `load_grids` (not part of the target)
-  ingest    `ingest_file`: read + validate (GX once per batch, on distinct values) + grid assignment + SCD2 load
+  ingest    `ingest_file`: land + read + validate (GX once per batch, on small value frames) + grid assignment
+            + SCD2 load; opening the work database's writer is timed apart (connect_seconds)
   floor     DuckDB reading the same CSV + the spatial join of its points with the grids, nothing else; then,
             reported apart, the same rows persisted into a table shaped like core.component (write_seconds)
 Targets: ingest ≤ 60 s, ≤ 4 GiB peak RSS, ≤ 3 × floor. ``--reuse`` keeps the generated files of an earlier run
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 BOX = (112.36, 39.19, 112.60, 39.37)  # inside 朔城区 140602
 DISTRICT, STREET = "140602", "140602001"
@@ -94,7 +96,7 @@ def load_grid_phase(work: Path) -> dict[str, float]:
             "quarantined": result.rows_quarantined}
 
 
-def ingest_phase(work: Path) -> dict[str, float]:
+def ingest_phase(work: Path) -> dict[str, Any]:
     from census_loaders.cityctx import city_context
     from census_loaders.config import load_census_config
     from census_loaders.ingest import IngestOptions, ingest_file
@@ -107,9 +109,14 @@ def ingest_phase(work: Path) -> dict[str, float]:
 
     started = time.perf_counter()
     with wh.writer(spatial=True) as con:
+        # Like the floor, whose clock starts once its connection is open and spatial loaded: the work database's
+        # writer (lock, open, migrations check, spatial) is timed apart (connect_seconds), not in `seconds`.
+        opened = time.perf_counter()
         result = ingest_file(con, wh, work / "census.csv", IngestOptions(DISTRICT), ctx, config)
-    return {"seconds": time.perf_counter() - started, "rows_in": result.rows_in, "loaded": result.rows_loaded,
-            "quarantined": result.rows_quarantined, "grids_assigned": result.grids_assigned}
+        seconds = time.perf_counter() - opened
+    return {"seconds": seconds, "connect_seconds": time.perf_counter() - started - seconds,
+            "rows_in": result.rows_in, "loaded": result.rows_loaded, "quarantined": result.rows_quarantined,
+            "grids_assigned": result.grids_assigned, "steps": result.timings}
 
 
 def floor_phase(work: Path) -> dict[str, float]:
@@ -134,7 +141,8 @@ def floor_phase(work: Path) -> dict[str, float]:
     # alone (a table shaped like core.component in a database file, committed) — a load cannot go below it.
     target = work / "floor_write.duckdb"
     target.unlink(missing_ok=True)
-    con.execute(f"ATTACH '{target}' AS w")
+    # Same storage format as the warehouse's work database (Settings.warehouse_storage_version).
+    con.execute(f"ATTACH '{target}' AS w (STORAGE_VERSION '{_settings(work).warehouse_storage_version}')")
     written = time.perf_counter()
     con.execute(
         "CREATE TABLE w.component AS SELECT OBJCODE AS component_id, 'gbt47678.5-2026' AS edition,"
@@ -190,7 +198,10 @@ def main() -> None:
             stamp.write_text(json.dumps(wanted))
     ratio = figures["ingest"]["seconds"] / figures["floor"]["seconds"]
     write_floor = figures["floor"]["seconds"] + figures["floor"]["write_seconds"]
-    print(json.dumps({"ingest_seconds": round(figures["ingest"]["seconds"], 1),
+    with_connect = figures["ingest"]["seconds"] + figures["ingest"]["connect_seconds"]
+    print(json.dumps({"ingest_seconds": round(figures["ingest"]["seconds"], 2),
+                      "ingest_with_connect_seconds": round(with_connect, 2),
+                      "ratio_with_connect": round(with_connect / figures["floor"]["seconds"], 2),
                       "ingest_peak_rss_gib": round(figures["ingest"]["peak_rss_mib"] / 1024, 2),
                       "floor_seconds": round(figures["floor"]["seconds"], 2), "ratio": round(ratio, 2),
                       "floor_with_write_seconds": round(write_floor, 2),

@@ -1,0 +1,156 @@
+"""The batch is prepared and checked in DuckDB SQL: each step gives what the former per-row (pandas/GX) rules gave."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from cityfiles import census_rows, write_csv
+
+from census_loaders.prepare import WHITESPACE, define_macros
+from census_loaders.readers import open_source, stage_raw
+from quality.census import census_sql_rules, run_suite_on_table
+from quality.gx import Expectation, SuiteRunner
+
+
+def test_the_trim_macro_removes_exactly_what_str_strip_removes() -> None:
+    rng = random.Random(5)
+    alphabet = [*WHITESPACE, *"ab1部件é“”、\u3001\u2060\u0084\u00a1\u3000"]
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(20_000)]
+    con = duckdb.connect()
+    define_macros(con)
+    con.register("v", pd.DataFrame({"i": range(len(values)), "v": pd.array(values, dtype=object)}))
+    got = dict(con.execute("SELECT i, szcg_text(v) FROM v").fetchall())
+    assert [got[i] for i in range(len(values))] == [v.strip() or None for v in values]
+
+
+def test_row_numbers_follow_the_file_when_duckdb_reads_it_in_parallel(tmp_path: Path) -> None:
+    """The row number is rowid + 1 of the staged table: it must be the data row's position in the file even when
+    DuckDB splits the file between threads (a file of several of its 8 MB read buffers)."""
+    path = tmp_path / "many.csv"
+    rows = census_rows(1)[0]
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(",".join(rows) + "\n")
+        for i in range(300_000):
+            handle.write(",".join(rows.values()).replace(rows["PHOTO"], f"row{i + 1}") + "\n")
+    assert path.stat().st_size > 3 * (8 << 20)
+    con = duckdb.connect()
+    con.execute("SET threads = 4")
+    assert stage_raw(open_source(path), con, 50_000) == 300_000
+    photo = list(rows).index("PHOTO")
+    mismatched = con.execute(f"SELECT count(*) FROM raw WHERE c{photo} <> 'row' || (rowid + 1)").fetchone()
+    assert mismatched == (0,)
+
+
+def test_gbk_csv_is_transcoded_and_read_by_duckdb_with_the_same_rows(tmp_path: Path) -> None:
+    for encoding, name in (("gbk", "  雨水井盖\u3000"), ("gb18030", "𠀀井盖 ")):  # U+20000 is beyond GBK
+        rows = census_rows(5)
+        rows[2]["OBJNAME"] = name
+        staged = {}
+        for used in ("utf-8", encoding):
+            source = open_source(write_csv(tmp_path / f"b_{used}.csv", rows, used))
+            assert source.encoding == used
+            con = duckdb.connect()
+            assert stage_raw(source, con, 1_000) == 5
+            staged[used] = con.execute("SELECT rowid, * FROM raw ORDER BY rowid").fetchall()
+        assert staged["utf-8"] == staged[encoding]
+        assert staged[encoding][2][2] == name  # as delivered: trimming is the preparation's job
+
+
+def test_the_suite_on_value_frames_finds_what_a_row_by_row_run_finds() -> None:
+    """run_suite_on_table (distinct values and digit shapes in SQL, GX on small frames, rows found in SQL) against
+    SuiteRunner.run (GX on every row) on the same rows."""
+    rng = np.random.default_rng(3)
+    n = 5_000
+    ids = [f"14060201001{i:06d}" for i in range(n)]
+    for i in rng.choice(n, 40, replace=False):
+        ids[i] = rng.choice(["1406020100100001", "14060201001A00001", "", " 14060201001000001", "１４０６０２"])
+    grids: list[str | None] = [f"140602001{rng.integers(0, 999):03d}{rng.integers(0, 999):03d}" for _ in range(n)]
+    grids[17], grids[18] = "14060200100100", None
+    frame = pd.DataFrame({
+        "row_number": np.arange(1, n + 1),
+        "component_id": pd.array([v or None for v in ids], dtype=object),
+        "grid_code": pd.array(grids, dtype=object),
+        "state": pd.array([("intact", "damaged", "broken", None)[k] for k in rng.integers(0, 4, n)], dtype=object),
+        "day": pd.array(rng.choice([20260101, 19890101, 20991231], n), dtype="Int64"),
+        "flag": pd.array([None] * (n - 3) + ["x", "y", "x"], dtype=object),
+    })
+    specs = [
+        Expectation("component_id.format", "regex", "component_id", "OBJCODE", "标识码“{value}”格式错误",
+                    {"regex": r"^[0-9]{17}$"}),
+        Expectation("component_id.required", "not_null", "component_id", "OBJCODE", "必填字段为空"),
+        Expectation("grid_code.format", "regex", "grid_code", "BGCODE", "网格“{value}”", {"regex": r"^[0-9]{15}$"}),
+        Expectation("state.vocabulary", "in_set", "state", "OBJSTATE", "状态“{value}”",
+                    {"value_set": {"intact", "damaged"}}),
+        Expectation("day.range", "between", "day", "ORDATE", "日期 {value}",
+                    {"min_value": 19900101, "max_value": 20301231}),
+        Expectation("flag.null", "null", "flag", "X", "应为空：{value}"),
+    ]
+    runner = SuiteRunner("sql_values", specs)
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute("CREATE TABLE checked AS SELECT * FROM frame")
+    by_row = sorted((p.row_number, p.field, p.rule, p.message) for p in runner.run(frame, "b.csv"))
+    by_value = sorted((p.row_number, p.field, p.rule, p.message)
+                      for p in run_suite_on_table(con, runner, "checked", "b.csv"))
+    assert by_value == by_row
+    assert {rule for _, _, rule, _ in by_value} == {s.rule for s in specs}
+    assert sum(1 for r in by_value if r[2] == "component_id.format") == sum(1 for v in ids if v) - sum(
+        1 for v in ids if len(v) == 17 and v.isascii() and v.isdigit())
+
+
+def test_duplicate_positions_by_cell_hash_join_are_the_pairs_a_full_comparison_finds() -> None:
+    """position.duplicate against every pair compared directly, on clustered points of three subclasses (many
+    within and across cell borders)."""
+    rng = np.random.default_rng(11)
+    n = 3_000
+    centres = rng.uniform(0, 30, (60, 2))
+    xy = centres[rng.integers(0, 60, n)] + rng.normal(0, 0.6, (n, 2))
+    mx, my, d = 85_000.0, 110_574.0, 0.5
+    stage = pd.DataFrame({
+        "row_number": np.arange(1, n + 1), "subclass_code": rng.choice(["01001", "01002", "02017"], n),
+        "component_id": [f"id{i}" for i in range(n)], "lon": 112.4 + xy[:, 0] / mx, "lat": 39.3 + xy[:, 1] / my})
+    stage.loc[5, "component_id"] = stage.loc[4, "component_id"]  # the same component twice is not a duplicate
+    stage.loc[5, ["lon", "lat"]] = stage.loc[4, ["lon", "lat"]]
+    con = duckdb.connect()
+    con.register("stage", stage)
+    rule = next(r for r in census_sql_rules(d, 50, mx) if r.rule == "position.duplicate")
+    got = {int(row): message for row, message in con.execute(rule.sql).fetchall()}
+    x, y = stage["lon"].to_numpy() * mx, stage["lat"].to_numpy() * my
+    want: dict[int, int] = {}
+    for b in range(n):
+        near = np.flatnonzero((np.hypot(x[:b] - x[b], y[:b] - y[b]) < d)
+                              & (stage["subclass_code"].to_numpy()[:b] == stage.loc[b, "subclass_code"])
+                              & (stage["component_id"].to_numpy()[:b] != stage.loc[b, "component_id"]))
+        if len(near):
+            want[b + 1] = int(near.min()) + 1
+    assert len(want) > 50
+    assert {r: int(m.split("第 ")[1].split(" 行")[0]) for r, m in got.items()} == want
+
+
+def test_a_row_with_extra_fields_refuses_the_file_naming_it_whatever_the_encoding(census) -> None:
+    rows = census_rows(4)
+    for encoding in ("utf-8", "gbk"):
+        path = write_csv(census.tmp / f"extra_{encoding}.csv", rows, encoding)
+        text = path.read_bytes().decode(encoding).splitlines(keepends=True)
+        text[3] = text[3].rstrip("\r\n") + ",多余,字段\r\n"
+        path.write_bytes("".join(text).encode(encoding))
+        result = census.ingest(path)
+        assert result.rejected_message and result.rows_quarantined == 1 and result.rows_loaded == 0
+        assert [p.rule for p in result.problems] == ["csv.malformed"]
+        assert path.name in result.rejected_message and "extra fields" in result.rejected_message
+
+
+def test_every_rejected_row_keeps_its_record_as_delivered_however_many_there_are(census) -> None:
+    rows = census_rows(1_200, state="坏了")  # more rejected rows than a list of row ids is used for
+    rows[7]["OBJNAME"] = " 雨水井盖 "
+    result = census.ingest(write_csv(census.tmp / "all_bad.csv", rows))
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (1_200, 0, 1_200)
+    stored = census.query("SELECT row_number, raw_record->>'OBJNAME', raw_record->>'OBJSTATE' FROM"
+                          " quarantine.rejected_row WHERE batch_id = ? AND rule = 'state.vocabulary'"
+                          " ORDER BY row_number", [result.batch_id])
+    assert len(stored) == 1_200 and stored[7] == (8, " 雨水井盖 ", "坏了")
+    assert {s[2] for s in stored} == {"坏了"}
