@@ -7,6 +7,8 @@ SQL from the indicator catalogue; every per-case computation happens in DuckDB.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -24,12 +26,19 @@ FACT_MODELS = ("04_case_fact.sql", "05_department_fact.sql", "06_post_base.sql",
 # Without lineage these are read once by the aggregate (eval_post_fact not at all): views, never stored.
 VIEW_WITHOUT_LINEAGE = ("eval_department_fact", "eval_post_base", "eval_post_fact")
 # eval_post_base columns that eval_post_fact's flags read: the aggregate counts events per distinct combination.
-POST_CELL_KEYS = ("object", "actor_id", "act", "outcome", "deadline_met", "case_bits", "verified_later", "returned")
+# act = eval_act(action, outcome, object) is computed once per cell, not per event.
+POST_CELL_KEYS = ("object", "actor_id", "action", "outcome", "deadline_met", "case_bits", "verified_later", "returned")
 SCORE_MODEL = "10_score.sql"
 # The window's cases are found with a semi join unless the window holds at least this share of the events before
 # the cut-off (a year): then every case is aggregated once and those without an event in the window are dropped,
 # which saves a hash join over all events. Both give the same rows; this only picks the cheaper plan.
 AGGREGATE_ALL_SHARE = 0.5
+# History bound (see 01_case_summary.sql): events are read from this long before the period on; the cases in scope
+# reported earlier are recomputed from their own earliest report. A cost knob only — any value gives the same rows:
+# longer reads more events of every case, shorter sends more long-lived cases (挂账, 延期) to the second pass.
+HISTORY_LOOKBACK = timedelta(days=7)
+# Slack between a case's reported_at and its events' times (systems whose clocks or time zones disagree a little).
+REPORT_CLOCK_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -202,11 +211,9 @@ def indicator_sql(exclusions: bool = True) -> str:
     wide_dept = (f"SELECT department_code AS entity_code, {', '.join(cols)} FROM eval_department_fact "
                  "GROUP BY department_code")
     selects += _unpivot("department", dept, "wide_dept", "'department'", "n{k}", "d{k}")
-    # posts: the events are first counted per (object, actor, what the flags read) — a few thousand cells — then
-    # 07_post_fact's flags are evaluated once per cell and every indicator sums the cells' counts
-    keys = ", ".join([*POST_CELL_KEYS, *(["excluded"] if exclusions else [])])
-    post_cell = f"SELECT {keys}, count(*) AS n FROM eval_post_base GROUP BY {keys}"
-    post_flags = _post_flags_sql().replace("FROM eval_post_base b", "FROM post_cell b")
+    # posts: the events were first counted per (object, actor, what the flags read) — a few thousand cells, see
+    # post_cell_sql — then 07_post_fact's flags are evaluated once per cell and every indicator sums their counts
+    post_flags = _post_flags_sql().replace("FROM eval_post_base b", "FROM eval_post_cell b")
     cols = []
     for obj in ("supervisor", "operator", "shift_leader", "dispatcher"):
         inds = indicators_of(obj)
@@ -218,9 +225,19 @@ def indicator_sql(exclusions: bool = True) -> str:
     wide_post = (f"SELECT object, actor_id AS entity_code, {', '.join(cols)} FROM post_flags "
                  "GROUP BY object, actor_id")
     ctes = [f"region_cell AS ({cell})", f"wide_region AS ({wide_region})", f"wide_dept AS ({wide_dept})",
-            f"post_cell AS ({post_cell})", f"post_flags AS ({post_flags})", f"wide_post AS ({wide_post})"]
+            f"post_flags AS ({post_flags})", f"wide_post AS ({wide_post})"]
     return ("CREATE OR REPLACE TEMP TABLE eval_indicator AS WITH " + ", ".join(ctes) + " "
             + " UNION ALL ".join(selects))
+
+
+def post_cell_sql(exclusions: bool = True) -> str:
+    """eval_post_cell: the post events counted per (object, actor, what 07_post_fact's flags read).
+
+    A statement of its own: inside the indicator statement the optimizer pushed every indicator's object test
+    down into the scan of all events as one long OR (more costly than the rest of the post pass)."""
+    keys = ", ".join([*POST_CELL_KEYS, *(["excluded"] if exclusions else [])])
+    return (f"CREATE OR REPLACE TEMP TABLE eval_post_cell AS SELECT {keys}, eval_act(action, outcome, object) AS act, "
+            f"count(*) AS n FROM eval_post_base GROUP BY {keys}")
 
 
 def _unpivot(obj: str, inds: list[Indicator], wide: str, level: str, n_col: str, d_col: str,
@@ -274,6 +291,11 @@ class RunInfo:
     cases_in_scope: int
     cohort_cases: int
     calendar_days: int
+    early_history_cases: int = 0  # cases in scope reported before the history bound, recomputed (see run)
+
+
+def _interval(value: timedelta) -> str:
+    return f"INTERVAL {int(value.total_seconds())} SECOND"
 
 
 def _ts(value: datetime) -> str:
@@ -293,6 +315,23 @@ def _without_exclusions(sql: str) -> str:
     return out.replace("x.excluded", "CAST(NULL AS VARCHAR[]) AS excluded")
 
 
+# The post events (all events of the window: 60 M in a year) are LEFT JOINed with eval_case_summary. DuckDB's
+# build-side optimizer underestimates the filtered events and builds its hash table on them instead of on the case
+# summary; keeping the summary as the build side cut that join's CPU time by a third at 10 M cases.
+KEEP_BUILD_SIDE = "build_side_probe_side"
+
+
+@contextmanager
+def _optimizer_off(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
+    row = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()
+    before = str(row[0]) if row and row[0] else ""
+    con.execute(f"SET disabled_optimizers = {_q(','.join(x for x in (before, name) if x))}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET disabled_optimizers = {_q(before)}")
+
+
 def _replace_model(con: duckdb.DuckDBPyConnection, name: str, sql: str, as_view: bool) -> None:
     """Create a model as a table, or as a view when it is read only once; whatever it was before is dropped."""
     old = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? UNION ALL "
@@ -309,7 +348,7 @@ def _case_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute(
         "SELECT count(*) FILTER (WHERE occurred_at >= getvariable('eval_start') "
         "AND occurred_at < getvariable('eval_window_end')), count(*) FROM core.case_event "
-        "WHERE occurred_at < getvariable('eval_as_of')"
+        "WHERE occurred_at >= getvariable('eval_lower') AND occurred_at < getvariable('eval_as_of')"
     ).fetchone()
     inside, total = (row[0], row[1]) if row else (0, 0)
     sql = sql_model("01_case_summary.sql")
@@ -318,6 +357,41 @@ def _case_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
     return sql.replace("/*SCOPE*/", "SEMI JOIN (SELECT DISTINCT case_id FROM core.case_event "
                        "WHERE occurred_at >= getvariable('eval_start') AND occurred_at < getvariable('eval_window_end')"
                        ") scope USING (case_id)")
+
+
+def _early_history(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute from all their events the cases in scope that may have events before the history bound.
+
+    eval_case_summary was aggregated over the events from eval_lower on. A case reported before eval_lower (plus the
+    clock slack) may have earlier events, and a case whose row was not found between the report bounds has no known
+    report: those cases (eval_early_case) are aggregated again over their events from their earliest report on
+    (without a report: from the beginning), filtered by case, and replace their rows. Returns how many they were."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE eval_early_case AS SELECT case_id, reported_at FROM eval_case_summary "
+        f"WHERE reported_at IS NULL OR reported_at < getvariable('eval_lower') + {_interval(REPORT_CLOCK_SLACK)}"
+    )
+    row = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE reported_at IS NULL), min(reported_at) FROM eval_early_case"
+    ).fetchone()
+    n, unknown, first = row if row else (0, 0, None)
+    if not n:
+        return 0
+    # a case without a known report has no bound: all its events before eval_lower are read
+    since = "TIMESTAMP '-infinity'" if unknown or first is None else _ts(first - REPORT_CLOCK_SLACK)
+    con.execute(f"SET VARIABLE eval_early_lower = least({since}, getvariable('eval_lower'))")
+    con.execute("SET VARIABLE eval_history_from = getvariable('eval_early_lower')")
+    con.execute("DELETE FROM eval_case_summary WHERE case_id IN (SELECT case_id FROM eval_early_case)")
+    head = "CREATE OR REPLACE TEMP TABLE eval_case_summary AS"
+    sql = sql_model("01_case_summary.sql").replace(head, "INSERT INTO eval_case_summary", 1)
+    sql = sql.replace("/*SCOPE*/", "SEMI JOIN eval_early_case early USING (case_id)")
+    bound = (" AND c.reported_at >= getvariable('eval_history_from')\n"
+             "    AND c.reported_at < getvariable('eval_report_until')")  # these cases' rows are looked up unbounded
+    if sql.count(bound) != 1:
+        raise ValueError("01_case_summary.sql: expected one report bound on the case join")
+    sql = sql.replace(bound, "")
+    con.execute(sql)
+    con.execute("SET VARIABLE eval_history_from = getvariable('eval_lower')")
+    return int(n)
 
 
 def run(
@@ -330,22 +404,29 @@ def run(
     exclusions: list[Exclusion] | None = None,
     lineage: bool = True,
     handbook: Handbook | None = None,
+    history_lookback: timedelta = HISTORY_LOOKBACK,
 ) -> RunInfo:
     """Compute everything for ``period`` into temp tables eval_indicator_scored, eval_score (and eval_lineage).
 
     ``handbook`` gives the 处置 limits that judge cases still open at the cut-off (超期未处置); without it only
-    recorded judgements (and deadlines recorded on 延期) count."""
+    recorded judgements (and deadlines recorded on 延期) count. ``history_lookback`` only changes the cost (see
+    HISTORY_LOOKBACK), never the result."""
     cutoff = as_of or period.end_at
     window_end = min(period.end_at, cutoff)
     con.execute("SET preserve_insertion_order = false")  # temp tables need no order; saves memory and time
     con.execute(f"SET VARIABLE eval_start = {_ts(period.start_at)}")
     con.execute(f"SET VARIABLE eval_window_end = {_ts(window_end)}")
     con.execute(f"SET VARIABLE eval_as_of = {_ts(cutoff)}")
+    lower = min(period.start_at - history_lookback, cutoff)
+    for name in ("eval_lower", "eval_history_from", "eval_early_lower"):
+        con.execute(f"SET VARIABLE {name} = {_ts(lower)}")
+    con.execute(f"SET VARIABLE eval_report_until = {_ts(cutoff + REPORT_CLOCK_SLACK)}")
     con.execute(f"SET VARIABLE eval_public_sources = [{', '.join(_q(x) for x in scheme.public_sources)}]::VARCHAR[]")
     load_exclusions(con, exclusions or [])
     load_scheme_tables(con, scheme)
     load_handle_limits(con, handbook)
     con.execute(_case_summary_sql(con))
+    early = _early_history(con)
     for name in CASE_MODELS[1:]:
         con.execute(sql_model(name))
     lo, hi = con.execute(
@@ -359,7 +440,10 @@ def run(
         sql = sql_model(name)
         if not exclusions and "eval_exclusion" in sql:
             sql = _without_exclusions(sql)
-        _replace_model(con, table, sql, table in VIEW_WITHOUT_LINEAGE and not lineage)
+        with _optimizer_off(con, KEEP_BUILD_SIDE if table == "eval_post_base" else ""):
+            _replace_model(con, table, sql, table in VIEW_WITHOUT_LINEAGE and not lineage)
+    with _optimizer_off(con, KEEP_BUILD_SIDE):
+        con.execute(post_cell_sql(bool(exclusions)))
     con.execute(indicator_sql(bool(exclusions)))
     if lineage:
         con.execute(lineage_sql(bool(exclusions)))
@@ -367,4 +451,5 @@ def run(
     con.execute("RESET preserve_insertion_order")
     scope = con.execute("SELECT count(*) FROM eval_case_summary").fetchone()
     cohort = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()
-    return RunInfo(period, cutoff, int(scope[0]) if scope else 0, int(cohort[0]) if cohort else 0, days)
+    return RunInfo(period, cutoff, int(scope[0]) if scope else 0, int(cohort[0]) if cohort else 0, days,
+                   early)

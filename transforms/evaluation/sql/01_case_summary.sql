@@ -12,12 +12,38 @@ CREATE OR REPLACE TEMP MACRO eval_act(action, outcome, actor_role) AS CASE
     ELSE action
 END;
 
+-- eval_bit: the case-summary bit (see Bits below) of one event, straight from the raw columns — the same mapping as
+-- eval_act followed by a bit per act, without building the act string for every event (the costliest part of the
+-- pass at scale). A request or denial (outcome 'requested'/'denied') sets no bit; deadline_met = false on a 处置
+-- completion adds 128.
+CREATE OR REPLACE TEMP MACRO eval_bit(action, outcome, actor_role, deadline_met) AS CASE action
+    WHEN 'register' THEN 1
+    WHEN 'void' THEN CASE WHEN outcome IN ('requested', 'denied') THEN 0 ELSE 2 END
+    WHEN 'close' THEN 8
+    WHEN 'dispatch' THEN 16
+    WHEN 'feedback' THEN CASE WHEN deadline_met = false THEN 224 ELSE 96 END
+    WHEN 'handle' THEN CASE WHEN deadline_met = false THEN 192 ELSE 64 END
+    WHEN 'rework' THEN 256
+    WHEN 'check' THEN CASE WHEN outcome = 'failed' THEN 256 ELSE 0 END
+    WHEN 'return' THEN CASE WHEN outcome IN ('requested', 'denied') THEN 0 ELSE 512 END
+    WHEN 'shelve' THEN CASE WHEN outcome IN ('requested', 'denied') THEN 0 ELSE 1024 END
+    WHEN 'extend' THEN CASE WHEN outcome IN ('requested', 'denied') THEN 0 ELSE 2048 END
+    WHEN 'unshelve' THEN 8192
+    WHEN 'verify' THEN 16384
+    WHEN 'reject' THEN CASE actor_role WHEN 'supervisor' THEN 16384 WHEN 'shift_leader' THEN 4 ELSE 0 END
+    ELSE 0
+END;
+
 -- Model eval_case_summary: one row per case in scope, in ONE aggregate pass over core.case_event (no window, no
 -- sort), with the case's fixed attributes from core.case (location and source — never its mutable status).
 -- Scope: every case with at least one event in the period window [eval_start, eval_window_end); of those cases,
 -- every event before the cut-off eval_as_of (earlier history, e.g. a report before the month, is needed too).
 -- The engine picks how the scope is applied (/*SCOPE*/): a semi join with the window's cases, or — when the window
 -- holds most events, e.g. a year — aggregating every case and keeping those with an event in the window.
+-- History bound: only events from eval_history_from on are read. Events are stored in time order, so the bound
+-- skips the row groups before it (zone maps). The engine first sets it a little before the period (eval_lower) and
+-- then recomputes, from their earliest report on, the few cases in scope reported before that (eval_early_case):
+-- no event of a case precedes its report (core."case".reported_at, a fixed attribute), so both give every event.
 -- Few aggregates, because each costs time on every event: what a case did is one bit mask (eval_bit), plus
 --   registered_at      first 立案
 --   shelf              the latest of shelve/unshelve (2×seq + 1 for a shelve: odd = 挂账 now)
@@ -37,43 +63,31 @@ END;
 -- 'handle' in some sources), 256 返工 rework, 512 回退 return, 1024 挂账 shelve, 2048 延期 extend, (4096 in the
 -- window, 8192 unshelve, 16384 核实: used inside this model only).
 CREATE OR REPLACE TEMP TABLE eval_case_summary AS
-WITH ev AS (
+WITH flagged AS (
     SELECT
-        e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.actor_role,
-        e.department_code, e.deadline_met, e.overdue_multiple, e.deadline_at
-    FROM core.case_event e /*SCOPE*/
-    WHERE e.occurred_at < getvariable('eval_as_of')
-),
-flagged AS (
-    SELECT
-        *,
-        CASE act WHEN 'register' THEN 1 WHEN 'void' THEN 2 WHEN 'close' THEN 8 WHEN 'dispatch' THEN 16
-                 WHEN 'feedback' THEN 96 WHEN 'handle' THEN 64 WHEN 'rework' THEN 256 WHEN 'return' THEN 512
-                 WHEN 'shelve' THEN 1024 WHEN 'extend' THEN 2048 WHEN 'unshelve' THEN 8192
-                 WHEN 'verify' THEN 16384 WHEN 'verify_not_found' THEN 16384
-                 WHEN 'reject' THEN CASE WHEN actor_role = 'shift_leader' THEN 4 ELSE 0 END ELSE 0 END
-        + CASE WHEN act IN ('handle', 'feedback') AND deadline_met = false THEN 128 ELSE 0 END
-        + CASE WHEN occurred_at >= getvariable('eval_start') AND occurred_at < getvariable('eval_window_end')
+        e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, e.deadline_at,
+        eval_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
+        + CASE WHEN e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')
                THEN 4096 ELSE 0 END AS bit
-    FROM ev
+    FROM core.case_event e /*SCOPE*/
+    WHERE e.occurred_at >= getvariable('eval_history_from') AND e.occurred_at < getvariable('eval_as_of')
 ),
 per_case AS (
     SELECT
         case_id,
         bit_or(bit) & 8191 AS bits,
-        min(CASE WHEN bit & 1 <> 0 THEN occurred_at END) AS registered_at,
-        max(CASE WHEN bit & (1024 | 8192) <> 0 THEN 2 * seq + CASE WHEN bit & 1024 <> 0 THEN 1 ELSE 0 END END)
-            AS shelf,
-        min(CASE WHEN bit & 16 <> 0 THEN occurred_at END) AS first_dispatch_at,
-        max(CASE WHEN bit & 32 <> 0 THEN occurred_at END) AS last_feedback_at,
-        max(CASE WHEN bit & 16384 <> 0 THEN seq END) AS last_verify_seq,
-        count(CASE WHEN bit & 16 <> 0 THEN 1 END) AS n_dispatch,
-        max(CASE WHEN bit & 16 <> 0 THEN seq END) AS dispatch_seq,
-        max(CASE WHEN bit & 16 <> 0 THEN department_code END) AS dispatch_dept,
+        min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
+        max(2 * seq + CASE WHEN bit & 1024 <> 0 THEN 1 ELSE 0 END) FILTER (WHERE bit & (1024 | 8192) <> 0) AS shelf,
+        min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
+        max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
+        max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
+        count(*) FILTER (WHERE bit & 16 <> 0) AS n_dispatch,
+        max(seq) FILTER (WHERE bit & 16 <> 0) AS dispatch_seq,
+        max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
         -- 回退 512, 处置 64, 返工 256, 挂账 1024, 延期 2048, 结案 8
-        min(CASE WHEN bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0 THEN seq END) AS first_after_seq,
-        max(CASE WHEN bit & 128 <> 0 THEN overdue_multiple END) AS late_multiple,
-        max(CASE WHEN bit & 2048 <> 0 THEN deadline_at END) AS extend_deadline_at
+        min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
+        max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple,
+        max(deadline_at) FILTER (WHERE bit & 2048 <> 0) AS extend_deadline_at
     FROM flagged
     GROUP BY case_id
     /*HAVING*/
@@ -106,6 +120,11 @@ SELECT
     c.community_code,
     c.grid_code,
     c.kind,
-    c.subclass_code
+    c.subclass_code,
+    c.reported_at
 FROM per_case p
-LEFT JOIN core."case" c USING (case_id);
+-- the report bounds the history (see above): a case reported before eval_history_from is recomputed anyway, and one
+-- in scope cannot be reported after the cut-off (plus the clock slack), so the case table is read between the two
+-- (it is appended as cases are reported: the bounds skip most of it); a case not found here is recomputed too
+LEFT JOIN core."case" c ON c.case_id = p.case_id AND c.reported_at >= getvariable('eval_history_from')
+    AND c.reported_at < getvariable('eval_report_until');

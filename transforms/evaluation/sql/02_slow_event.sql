@@ -7,6 +7,12 @@
 -- including this event (回退/延期/挂账/反馈/返工/结案 belong to the department that had the case then).
 -- next_dr: for a dispatch, the next dispatch or return of the case (a return = the dispatch was 派遣不当).
 -- after_last_dispatch: the event follows the case's latest dispatch (to judge a case still open at the cut-off).
+CREATE OR REPLACE TEMP MACRO eval_slow_kind(action) AS CASE action
+    WHEN 'dispatch' THEN true WHEN 'return' THEN true WHEN 'feedback' THEN true WHEN 'handle' THEN true
+    WHEN 'check' THEN true WHEN 'rework' THEN true WHEN 'shelve' THEN true WHEN 'extend' THEN true
+    WHEN 'close' THEN true ELSE false
+END;
+
 CREATE OR REPLACE TEMP TABLE eval_slow_event AS
 WITH slow_case AS (
     SELECT case_id
@@ -15,14 +21,23 @@ WITH slow_case AS (
       AND ((registered_at >= getvariable('eval_start') AND registered_at < getvariable('eval_window_end'))
            OR bits & 512 <> 0)
 ),
+-- their events from the history bound on (see 01), and those before it of the cases reported before it
 ev AS (
     SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
            e.deadline_met, e.overdue_multiple, e.deadline_at
     FROM core.case_event e
     SEMI JOIN slow_case USING (case_id)
-    WHERE e.occurred_at < getvariable('eval_as_of')
-      -- only the kinds attribution and 回退 read (a department row exists for every dispatch naming one anyway)
-      AND e.action IN ('dispatch', 'return', 'feedback', 'handle', 'check', 'rework', 'shelve', 'extend', 'close')
+    WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
+      -- only the kinds attribution and 回退 read (a department row exists for every dispatch naming one anyway);
+      -- a CASE, not IN (…): DuckDB turns a long IN list into a join with the list
+      AND eval_slow_kind(e.action)
+    UNION ALL
+    SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
+           e.deadline_met, e.overdue_multiple, e.deadline_at
+    FROM core.case_event e
+    SEMI JOIN (SELECT case_id FROM slow_case SEMI JOIN eval_early_case USING (case_id)) early USING (case_id)
+    WHERE e.occurred_at >= getvariable('eval_early_lower') AND e.occurred_at < getvariable('eval_lower')
+      AND eval_slow_kind(e.action)
 )
 SELECT
     case_id,
