@@ -5,7 +5,8 @@ The fast path for the demo and the 10M-case benchmark: DuckDB reads the Parquet 
 than the load): rows that cannot be a case/event are quarantined with reason and the row as read (missing_id,
 missing_reported_at, status_vocabulary, duplicate_id, already_loaded; missing_case, missing_time, missing_seq,
 case_not_loaded, action_vocabulary, duplicate_seq, already_loaded); defects that do not stop a case are flags on
-the case (closed_before_opened, unknown_grid, missing_grid, event_out_of_order, event_missing_actor). States are
+the case (closed_before_opened, event_before_report, unknown_grid, missing_grid, event_out_of_order,
+event_missing_actor). States are
 translated with ``vocabulary.yaml`` (synth_states); the original state is kept in origin_status / origin_action.
 Exactly once: core.case / core.case_event have no key (migration 0050), so a case or (case, seq) already in core
 from another batch is quarantined, never inserted twice; re-importing the same files replaces their own batch.
@@ -148,7 +149,8 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
         WITH ca AS (
             SELECT CAST(case_id AS VARCHAR) AS case_id, count(*) AS copies, min(file_row_number) AS first_row,
                    arg_min(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE), file_row_number) AS first_ok,
-                   bool_and(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE)) AS all_ok
+                   bool_and(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE)) AS all_ok,
+                   min(CAST(reported_at AS TIMESTAMP)) AS reported_at
             FROM read_parquet({cfile}, file_row_number = true) GROUP BY 1),
         ev AS (
             SELECT case_id, count(*) AS events,
@@ -157,6 +159,7 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
                    coalesce(min("at") FILTER (WHERE action = 'close') < min("at") FILTER (WHERE action = 'report'),
                             FALSE) AS close_before_report,
                    count(*) FILTER (WHERE actor_id IS NULL) > 0 AS missing_actor,
+                   min(CAST("at" AS TIMESTAMP)) AS first_at,
                    case_id IS NULL OR count(*) FILTER (WHERE NOT in_chain) <> 1 AS unsure
             FROM (SELECT *, {_CHAIN} FROM (
                       SELECT CAST(case_id AS VARCHAR) AS case_id, seq, "at", action, actor_id, file_row_number
@@ -171,11 +174,12 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
                    coalesce(ev.unsure, FALSE) AS unsure, FALSE AS out_of_order,
                    coalesce(ev.close_before_report, FALSE) AS close_before_report,
                    coalesce(ev.missing_actor, FALSE) AS missing_actor,
+                   coalesce(ev.first_at < ca.reported_at - {EARLY_EVENT_SLACK}, FALSE) AS early_event,
                    case_id IN ({taken_e_sql}) AS events_taken
             FROM ca FULL JOIN ev USING (case_id))
         -- only cases with something to say are kept: a clean case loads straight from the file
         WHERE NOT (copies = 1 AND all_ok AND loaded AND bad_events = 0 AND NOT unsure AND NOT events_taken
-                   AND NOT close_before_report AND NOT missing_actor)
+                   AND NOT close_before_report AND NOT missing_actor AND NOT early_event)
     """)
     lap("profile")
     # 2a. Case rows that are not clean, with their rule (few: missing ids/times, vocabulary, duplicates, taken).
@@ -241,8 +245,8 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     # build side: joining every case's profile cost as much as the insert itself at 10 M cases).
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _flagged AS
-        SELECT case_id, out_of_order, close_before_report, missing_actor FROM _prof
-        WHERE loaded AND (out_of_order OR close_before_report OR missing_actor)
+        SELECT case_id, out_of_order, close_before_report, missing_actor, early_event FROM _prof
+        WHERE loaded AND (out_of_order OR close_before_report OR missing_actor OR early_event)
     """)
     skip_cases = ("WHERE c.file_row_number NOT IN (SELECT file_row_number FROM _cases WHERE reject_rule IS NOT NULL)"
                   if _count(con, "SELECT count(*) FROM _cases WHERE reject_rule IS NOT NULL") else "")
@@ -263,6 +267,7 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
                list_filter([
                    CASE WHEN {closed_at} < CAST(c.reported_at AS TIMESTAMP) OR p.close_before_report IS TRUE
                         THEN 'closed_before_opened' END,
+                   CASE WHEN p.early_event IS TRUE THEN 'event_before_report' END,
                    CASE WHEN p.missing_actor IS TRUE THEN 'event_missing_actor' END,
                    CASE WHEN p.out_of_order IS TRUE THEN 'event_out_of_order' END,
                    CASE WHEN {copt('grid_code')} IS NULL THEN 'missing_grid' END,
@@ -308,6 +313,11 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     lap("quarantine_and_ledger")
     return ParquetResult(cb, eb, ci, ci - cq, cq, ei, ei - eq, eq, 0.0, stages)
 
+
+# An event this long before its case's reported_at is flagged event_before_report (over any of the case's events,
+# rejected ones included: a flag too many only costs the evaluation a second look). The evaluation reads a period's
+# history from shortly before it and trusts reported_at to bound a case's events unless the case carries such a flag.
+EARLY_EVENT_SLACK = "INTERVAL 1 DAY"
 
 # Whether an event continues its case's run in file order: the row before it (lag over the scan, checked to be the
 # previous file row) is of the same case, with a smaller seq and a time not later. A case whose events have exactly

@@ -39,6 +39,10 @@ AGGREGATE_ALL_SHARE = 0.5
 HISTORY_LOOKBACK = timedelta(days=7)
 # Slack between a case's reported_at and its events' times (systems whose clocks or time zones disagree a little).
 REPORT_CLOCK_SLACK = timedelta(days=1)
+# reported_at bounds a case's events except where a loader flagged that it does not: a close before the report
+# (legacy exports), an event earlier than the report by more than the slack (Parquet import). The change feed's
+# reported_at is its first event. Flagged cases in scope are recomputed from all their events.
+EARLY_EVENT_FLAGS = ("closed_before_opened", "event_before_report")
 
 
 @dataclass(frozen=True)
@@ -364,11 +368,17 @@ def _early_history(con: duckdb.DuckDBPyConnection) -> int:
 
     eval_case_summary was aggregated over the events from eval_lower on. A case reported before eval_lower (plus the
     clock slack) may have earlier events, and a case whose row was not found between the report bounds has no known
-    report: those cases (eval_early_case) are aggregated again over their events from their earliest report on
-    (without a report: from the beginning), filtered by case, and replace their rows. Returns how many they were."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE eval_early_case AS SELECT case_id, reported_at FROM eval_case_summary "
-        f"WHERE reported_at IS NULL OR reported_at < getvariable('eval_lower') + {_interval(REPORT_CLOCK_SLACK)}"
+    report, and a case flagged in EARLY_EVENT_FLAGS has events before it: those cases (eval_early_case) are
+    aggregated again over their events from their earliest report on (without a report, or flagged: from the
+    beginning), filtered by case, and replace their rows. Returns how many they were."""
+    flags = ", ".join(_q(f) for f in EARLY_EVENT_FLAGS)
+    con.execute(  # a flagged case's reported_at does not bound its events: as if it had none (read unbounded)
+        "CREATE OR REPLACE TEMP TABLE eval_early_case AS "
+        "SELECT s.case_id, CASE WHEN t.case_id IS NULL THEN s.reported_at END AS reported_at "
+        "FROM eval_case_summary s LEFT JOIN (SELECT case_id FROM core.\"case\" WHERE len(flags) > 0 "
+        f"AND list_has_any(flags, [{flags}])) t USING (case_id) "
+        f"WHERE t.case_id IS NOT NULL OR s.reported_at IS NULL "
+        f"OR s.reported_at < getvariable('eval_lower') + {_interval(REPORT_CLOCK_SLACK)}"
     )
     row = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE reported_at IS NULL), min(reported_at) FROM eval_early_case"

@@ -273,3 +273,24 @@ def test_an_event_without_seq_is_quarantined_and_the_rest_loads(wh: Warehouse, c
         rows = con.execute("SELECT row_number, field, rule FROM quarantine.rejected_row"
                            " WHERE target = 'core.case_event' ORDER BY row_number").fetchall()
     assert rows == [(5, "seq", "missing_seq"), (len(events) + 1, "seq", "missing_seq")]
+
+
+def test_a_case_reported_after_its_own_events_is_flagged_event_before_report(
+    wh: Warehouse, city: Path, tmp_path: Path
+) -> None:
+    """The evaluation reads a period's history from shortly before it and trusts reported_at to bound a case's
+    events; a case whose file says it was reported (more than a day) after its first event carries a flag instead."""
+    cases = pd.read_parquet(city / "cases" / "cases.parquet").iloc[:20].reset_index(drop=True)
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    events = events[events["case_id"].isin(cases["case_id"])].reset_index(drop=True)
+    late, slightly = cases.loc[3, "case_id"], cases.loc[4, "case_id"]
+    cases.loc[3, "reported_at"] = cases.loc[3, "reported_at"] + pd.Timedelta(days=40)
+    cases.loc[4, "reported_at"] = cases.loc[4, "reported_at"] + pd.Timedelta(hours=6)  # clocks a little apart
+    import_parquet(wh, _write(tmp_path / "in", cases, events), edition="gbt47678.5-2026")
+    with wh.writer() as con:
+        flagged = {r[0] for r in con.execute(
+            "SELECT origin_case_id FROM core.\"case\" WHERE list_contains(flags, 'event_before_report')").fetchall()}
+    first = events.groupby("case_id")["at"].min()
+    expected = {c for c, at in zip(cases["case_id"], cases["reported_at"], strict=True)
+                if c in first.index and first[c] < at - pd.Timedelta(days=1)}  # the dirty city has a few of its own
+    assert late in flagged and slightly not in flagged and flagged == expected

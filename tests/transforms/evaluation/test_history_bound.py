@@ -118,3 +118,27 @@ def test_a_case_reported_after_the_cut_off_is_looked_up_without_the_report_bound
     assert score == plain_score
     con.close()
     plain_con.close()
+
+
+def _run_misreported(flags: list[str], lookback: timedelta) -> list[Any]:
+    """C20 as a source delivered it: its reported_at says 10-12 although its events began on 08-03."""
+    con = duckdb.connect()
+    migrate(con)
+    _with_c20(build_october()).load(con)
+    con.execute("UPDATE core.\"case\" SET reported_at = TIMESTAMP '2026-10-12 09:00', flags = ? "
+                "WHERE case_id = 't:C20'", [flags])
+    engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(load_city()), lineage=False,
+               history_lookback=lookback)
+    rows = _rounded(con.execute(f"SELECT {COLUMNS} FROM eval_indicator ORDER BY ALL").fetchall())
+    con.close()
+    return rows
+
+
+@pytest.mark.parametrize("flag", engine.EARLY_EVENT_FLAGS)
+def test_a_case_flagged_with_events_before_its_report_is_read_whole(flag: str) -> None:
+    """The loaders flag a case whose events precede its reported_at (event_before_report, closed_before_opened);
+    such a case's history is read from its first event, whatever reported_at says."""
+    everything = _run_misreported([flag], timedelta(days=3650))
+    assert _run_misreported([flag], engine.HISTORY_LOOKBACK) == everything
+    # unflagged, reported_at is trusted and August is not read: the bound matters, so the flag is what saves it
+    assert _run_misreported([], engine.HISTORY_LOOKBACK) != everything
