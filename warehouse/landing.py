@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,44 +42,30 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _copy_hashing(source: Path, target: Path) -> tuple[str, int]:
-    """Copy ``source`` to ``target`` in one read, hashing the bytes as they are written: the hash names exactly
-    the bytes kept, even if the source changes meanwhile (one pass instead of hash, copy, hash again)."""
-    digest = hashlib.sha256()
-    size = 0
-    buffer = bytearray(_CHUNK * 4)
-    view = memoryview(buffer)
-    with source.open("rb", buffering=0) as src, target.open("wb") as dst:
-        while n := src.readinto(buffer):
-            digest.update(view[:n])
-            dst.write(view[:n])
-            size += n
-    return digest.hexdigest(), size
-
-
 def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, kind: str) -> LandedFile:
     """Copy ``source`` into the landing area (once) and register it; returns where it is kept."""
     if not _KIND.match(kind):
         raise ValueError(f"landing kind {kind!r}: expected lower_snake_case")
     source = Path(source)
-    incoming = landing_dir / kind / f".incoming-{os.getpid()}-{source.name}"
-    incoming.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        sha, size = _copy_hashing(source, incoming)
-        batch_id = f"{kind}-{sha[:16]}"
-        row = con.execute(
-            "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]
-        ).fetchone()
-        if row is not None:
-            return LandedFile(batch_id, kind, str(row[1]), sha, size, landing_dir / str(row[0]), True)
-        relative = Path(kind) / sha[:2] / sha / source.name
-        target = landing_dir / relative
-        if not target.exists():  # else the same bytes are kept already (a load that died before registering)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            incoming.chmod(0o444)
-            os.replace(incoming, target)
-    finally:
-        incoming.unlink(missing_ok=True)
+    sha, size = sha256_of(source)
+    batch_id = f"{kind}-{sha[:16]}"
+    row = con.execute(
+        "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    if row is not None:
+        return LandedFile(batch_id, kind, str(row[1]), sha, size, landing_dir / str(row[0]), True)
+    relative = Path(kind) / sha[:2] / sha / source.name
+    target = landing_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+        shutil.copyfile(source, partial)
+        copied, _ = sha256_of(partial)
+        if copied != sha:
+            partial.unlink()
+            raise OSError(f"{source}: changed while being landed (hash mismatch); submit it again")
+        partial.chmod(0o444)
+        os.replace(partial, target)
     con.execute(
         "INSERT INTO landing.landed_file VALUES (?, ?, ?, ?, ?, ?, ?)",
         [batch_id, kind, source.name, sha, size, str(relative), datetime.now().replace(microsecond=0)],
