@@ -16,6 +16,7 @@ import pytest
 
 from standards.calendar import load_calendar
 from standards.city import load_city
+from tests.transforms.evaluation.agreement import assert_same_indicators
 from tests.transforms.evaluation.city import DA, G1, City, at, build_october
 from transforms.evaluation import engine, reference
 from transforms.evaluation.period import parse_period
@@ -96,12 +97,7 @@ def test_a_long_lived_case_keeps_its_first_register() -> None:
     cases = con.execute('SELECT * FROM core."case"').df()
     pdf = reference.indicators(events, cases, parse_period("2026-10"), load_calendar(load_city()))
     sql = con.execute(f"SELECT {COLUMNS} FROM eval_indicator").df()
-    key = ["object", "level", "entity_code", "indicator"]
-    merged = sql.merge(pdf, on=key, how="outer", suffixes=("_sql", "_pd"), indicator=True)
-    assert (merged["_merge"] == "both").all()
-    for col in ("numerator", "denominator", "value"):
-        a, b = merged[f"{col}_sql"].astype(float), merged[f"{col}_pd"].astype(float)
-        assert ((a - b).abs().fillna(0) < 1e-9).all() and (a.isna() == b.isna()).all(), col
+    assert_same_indicators(sql, pdf)
     con.close()
     plain_con.close()
 

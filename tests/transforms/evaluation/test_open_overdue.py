@@ -16,6 +16,7 @@ import pytest
 from standards.calendar import load_calendar
 from standards.city import load_city
 from standards.handbook import STEPS, Handbook, HandbookRule, TimeLimit
+from tests.transforms.evaluation.agreement import assert_same_indicators
 from tests.transforms.evaluation.city import D1, DA, DB, City
 from transforms.evaluation import engine, reference
 from transforms.evaluation.period import parse_period
@@ -148,10 +149,5 @@ def test_pandas_reference_counts_the_same_open_cases(november: duckdb.DuckDBPyCo
                       "FROM eval_indicator").df()
     pdf = reference.indicators(con.execute("SELECT * FROM core.case_event").df(),
                                con.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=HANDBOOK)
-    key = ["object", "level", "entity_code", "indicator"]
-    merged = sql.merge(pdf, on=key, how="outer", suffixes=("_sql", "_pd"), indicator=True)
-    assert (merged["_merge"] == "both").all()
-    for col in ("numerator", "denominator", "value"):
-        a, b = merged[f"{col}_sql"].astype(float), merged[f"{col}_pd"].astype(float)
-        assert ((a - b).abs().fillna(0) < 1e-9).all() and (a.isna() == b.isna()).all(), col
+    assert_same_indicators(sql, pdf)
     con.close()
