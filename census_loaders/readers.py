@@ -256,6 +256,9 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
                 path = Path(scratch) / "utf8.csv"
                 _transcode_to_utf8(source, path)
             sql, params = _read_csv_sql(path, names)
+            # row numbers are rowid + 1: insertion order must be file order, whatever an earlier user of this
+            # connection set (the evaluation and the cases import switch it off for their own statements)
+            con.execute("SET preserve_insertion_order = true")
             try:
                 con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
             except duckdb.Error as exc:
@@ -269,6 +272,7 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
     geo = list(GEO_COLUMNS) if source.spatial else []
     definitions = [f"{n} VARCHAR" for n in names] + [
         f"{g} {'DOUBLE' if g in ('__x', '__y') else 'VARCHAR'}" for g in geo]
+    con.execute("SET preserve_insertion_order = true")  # rowid + 1 = row number, as above
     con.execute(f"CREATE OR REPLACE TEMP TABLE raw ({', '.join(definitions)})")
     rows = 0
     for chunk in source.chunks(chunk_rows):
