@@ -7,11 +7,13 @@ SQL from the indicator catalogue; every per-case computation happens in DuckDB.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import wraps
 from importlib import resources
+from typing import Concatenate, ParamSpec
 
 import duckdb
 
@@ -404,6 +406,25 @@ def _early_history(con: duckdb.DuckDBPyConnection) -> int:
     return int(n)
 
 
+_P = ParamSpec("_P")
+
+
+def _insertion_order_off(
+    func: Callable[Concatenate[duckdb.DuckDBPyConnection, _P], RunInfo],
+) -> Callable[Concatenate[duckdb.DuckDBPyConnection, _P], RunInfo]:
+    """Temp tables need no order (less memory and time); the setting is restored however the run ends, since
+    others on the same connection rely on it (the census numbers staged rows by insertion order)."""
+    @wraps(func)
+    def wrapper(con: duckdb.DuckDBPyConnection, *args: _P.args, **kwargs: _P.kwargs) -> RunInfo:
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            return func(con, *args, **kwargs)
+        finally:
+            con.execute("RESET preserve_insertion_order")
+    return wrapper
+
+
+@_insertion_order_off
 def run(
     con: duckdb.DuckDBPyConnection,
     period: Period,
@@ -423,7 +444,6 @@ def run(
     HISTORY_LOOKBACK), never the result."""
     cutoff = as_of or period.end_at
     window_end = min(period.end_at, cutoff)
-    con.execute("SET preserve_insertion_order = false")  # temp tables need no order; saves memory and time
     con.execute(f"SET VARIABLE eval_start = {_ts(period.start_at)}")
     con.execute(f"SET VARIABLE eval_window_end = {_ts(window_end)}")
     con.execute(f"SET VARIABLE eval_as_of = {_ts(cutoff)}")
@@ -458,7 +478,6 @@ def run(
     if lineage:
         con.execute(lineage_sql(bool(exclusions)))
     con.execute(sql_model(SCORE_MODEL))
-    con.execute("RESET preserve_insertion_order")
     scope = con.execute("SELECT count(*) FROM eval_case_summary").fetchone()
     cohort = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()
     return RunInfo(period, cutoff, int(scope[0]) if scope else 0, int(cohort[0]) if cohort else 0, days,
