@@ -40,14 +40,6 @@ class CensusConfig:
     def state_values(self) -> list[str]:
         return sorted(set(self.states.values()))
 
-    def allowed_geometry(self, edition: str, subclass_code: str) -> str:
-        """"point", "line" or "polygon" — what this subclass may be surveyed as."""
-        kinds = self.geometry_types.get(edition, {})
-        for kind in ("line", "polygon"):
-            if subclass_code in kinds.get(kind, frozenset()):
-                return kind
-        return "point"
-
 
 def _number(data: dict[str, Any], key: str, file: str, minimum: float = 0) -> float:
     value = data.get(key)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -115,11 +114,3 @@ def choose_mapping(columns: list[str], explicit: Path | None = None) -> Mapping:
         return load_mapping(explicit)
     ranked = sorted(presets(), key=lambda m: (-m.score(columns), m.name != "standard"))
     return ranked[0]
-
-
-def raw_value(mapping: Mapping, target: str, value: Any) -> Any:
-    """Apply the mapping's own value words (before the census vocabulary)."""
-    words = mapping.values.get(target)
-    if words and isinstance(value, str):
-        return words.get(value.strip().lower(), value)
-    return value
