@@ -76,6 +76,39 @@ def _has_nul(path: Path) -> int | None:
     return None
 
 
+HEAD_BYTES = 1 << 20
+
+
+def provisional_encoding(path: Path) -> tuple[str, bool]:
+    """The encoding of a CSV from its first megabyte: ``(encoding, checked)``. ``checked`` is False when only the
+    head was read and found UTF-8 — the caller's strict UTF-8 reader (DuckDB validates every byte it reads) checks
+    the rest and calls :func:`detect_encoding` when it refuses the file. Anything else — a head that is not UTF-8, a
+    NUL byte anywhere — is decided here on the whole file, as :func:`detect_encoding` does."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size <= HEAD_BYTES:
+        return detect_encoding(path), True
+    if (at := _has_nul(path)) is not None:
+        raise _binary(path.name, at)
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    bom = head.startswith(codecs.BOM_UTF8)
+    try:  # up to the last line break: a multi-byte character never straddles an ASCII byte
+        head[3 if bom else 0:head.rfind(b"\n") + 1].decode("utf-8")
+    except UnicodeDecodeError:
+        return detect_encoding(path, check_nul=False), True
+    return ("utf-8-sig" if bom else "utf-8"), False
+
+
+def _binary(name: str, at: int) -> InputRejected:
+    return InputRejected(
+        f"{name}: byte {at} is NUL — not a text file (binary, UTF-16, or padded/damaged); "
+        "save it as CSV in UTF-8 or GBK",
+        [RowProblem(name, 0, "(file)", "encoding.binary",
+                    f"第 {at} 字节为 NUL，不是文本文件（可能是二进制、UTF-16 或已损坏）")],
+    )
+
+
 def detect_encoding(path: Path, *, check_nul: bool = True, skip: int = 0) -> str:
     """The first of UTF-8-with-BOM / UTF-8 / GBK / GB18030 that decodes the whole file strictly.
 
@@ -85,12 +118,7 @@ def detect_encoding(path: Path, *, check_nul: bool = True, skip: int = 0) -> str
     if path.stat().st_size <= skip:
         raise InputRejected(f"{name}: the file is empty", [RowProblem(name, 0, "(file)", "file.empty", "文件为空")])
     if check_nul and (at := _has_nul(path)) is not None:
-        raise InputRejected(
-            f"{name}: byte {at} is NUL — not a text file (binary, UTF-16, or padded/damaged); "
-            "save it as CSV in UTF-8 or GBK",
-            [RowProblem(name, 0, "(file)", "encoding.binary",
-                        f"第 {at} 字节为 NUL，不是文本文件（可能是二进制、UTF-16 或已损坏）")],
-        )
+        raise _binary(name, at)
     with path.open("rb") as handle:
         head = handle.read(skip + 3)[skip:]
     if head.startswith(codecs.BOM_UTF8):

@@ -182,6 +182,8 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
         source.file_name = landed.original_name
         return _ingest_source(con, source, result, options, ctx, config)
     except InputRejected as exc:
+        if source is not None and source.encoding_checked:
+            result.encoding = source.encoding
         return _reject_file(con, result, exc, options)
     finally:
         if source is not None:
@@ -200,8 +202,7 @@ def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: I
         raise InputRejected(f"{source.file_name}: no coordinate columns (mapping {mapping.name!r} looks for "
                             f"{'/'.join(mapping.fields.get('x', ()))} and {'/'.join(mapping.fields.get('y', ()))})",
                             [RowProblem(source.file_name, 0, "X/Y", "mapping.column_missing", "缺少坐标列 X/Y")])
-    result.encoding, result.mapping = source.encoding, mapping.name
-    result.notes += [n for n in source.notes if not n.startswith("__")]
+    result.mapping = mapping.name
     catalogue = ctx.catalogue
     pctx = PrepareContext(mapping, columns, config, ctx.edition, 6 + catalogue.code_digits + 6,
                           catalogue.code_digits, ctx.city_bounds, mapping.crs or source.crs, source.spatial,
@@ -218,6 +219,9 @@ def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: I
     progress = Progress(f"census {source.file_name}", enabled=options.progress)
     result.rows_in = stage_raw(source, con, config.chunk_rows, progress.advance)
     progress.finish()
+    # the encoding is settled once every byte has been read (a CSV's head may only have said UTF-8)
+    result.encoding = source.encoding
+    result.notes += [n for n in source.notes if not n.startswith("__")]
     clock.lap("read")
     define_macros(con)
     con.execute(stage_sql(pctx, source.columns))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from census_loaders.config import ZipLimits
-from census_loaders.encoding import detect_encoding
+from census_loaders.encoding import detect_encoding, provisional_encoding
 from census_loaders.safezip import safe_extract
 from szcg.errors import InputRejected, RowProblem
 
@@ -53,6 +53,9 @@ class SourceFile:
     format: str
     columns: list[str]
     encoding: str | None = None
+    # False while only the head of a CSV has been found UTF-8: the DuckDB reader checks every byte when it stages
+    # the file (see stage_raw); chunks() checks the whole file first.
+    encoding_checked: bool = True
     crs: str | None = None  # from the file itself (.prj, GeoPackage); None for tables with X/Y columns
     notes: list[str] = field(default_factory=list)
     _workdir: tempfile.TemporaryDirectory[str] | None = None
@@ -64,6 +67,7 @@ class SourceFile:
 
     def chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
         if self.format == "csv":
+            self.check_encoding()
             yield from _csv_chunks(self, chunk_rows)
         elif self.format == "xlsx":
             yield from _xlsx_chunks(self, chunk_rows)
@@ -71,6 +75,13 @@ class SourceFile:
             yield from _parquet_chunks(self, chunk_rows)
         else:
             yield from _ogr_chunks(self, chunk_rows)
+
+    def check_encoding(self) -> None:
+        """Decide the encoding on the whole file (:func:`detect_encoding`) when only its head was read."""
+        if not self.encoding_checked:
+            self.encoding = detect_encoding(self.path)
+            self.encoding_checked = True
+            self.notes.append(f"encoding detected: {self.encoding}")
 
     def close(self) -> None:
         if self._workdir is not None:
@@ -103,9 +114,14 @@ def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: s
 
 # --- CSV ----------------------------------------------------------------------------------------------------------
 def _open_csv(path: Path) -> SourceFile:
-    encoding = detect_encoding(path)
-    with path.open("r", encoding=encoding, newline="") as handle:
-        header_line = handle.readline()
+    encoding, checked = provisional_encoding(path)
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            header_line = handle.readline()
+    except UnicodeDecodeError:  # a header line longer than the head that was checked
+        encoding, checked = detect_encoding(path), True
+        with path.open("r", encoding=encoding, newline="") as handle:
+            header_line = handle.readline()
     import csv
 
     header = next(csv.reader([header_line]), [])
@@ -113,8 +129,9 @@ def _open_csv(path: Path) -> SourceFile:
     if not any(header):
         raise _reject(path.name, "file.no_header", "the first line is empty; expected a header row",
                       "首行为空，缺少表头")
-    source = SourceFile(path, path.name, "csv", header, encoding=encoding)
-    source.notes.append(f"encoding detected: {encoding}")
+    source = SourceFile(path, path.name, "csv", header, encoding=encoding, encoding_checked=checked)
+    if checked:
+        source.notes.append(f"encoding detected: {encoding}")
     return source
 
 
@@ -250,19 +267,24 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
 
     names = [f"c{i}" for i in range(len(source.columns))]
     if source.format == "csv":
-        with tempfile.TemporaryDirectory(prefix="szcg-csv-") as scratch:
-            path = source.path
-            if source.encoding not in ("utf-8", "utf-8-sig"):
-                path = Path(scratch) / "utf8.csv"
-                _transcode_to_utf8(source, path)
-            sql, params = _read_csv_sql(path, names)
-            # row numbers are rowid + 1: insertion order must be file order, whatever an earlier user of this
-            # connection set (the evaluation and the cases import switch it off for their own statements)
-            con.execute("SET preserve_insertion_order = true")
+        # row numbers are rowid + 1: insertion order must be file order, whatever an earlier user of this
+        # connection set (the evaluation and the cases import switch it off for their own statements)
+        con.execute("SET preserve_insertion_order = true")
+        staged = False
+        if not source.encoding_checked:
+            # Only the head was found UTF-8: DuckDB's reader validates every byte, so a clean read settles it. A
+            # refusal may be an encoding (a GBK row further down) or a broken row: the whole file decides.
+            sql, params = _read_csv_sql(source.path, names)
             try:
                 con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
+                staged = source.encoding_checked = True
+                source.notes.append(f"encoding detected: {source.encoding} (every byte checked by the CSV reader)")
             except duckdb.Error as exc:
-                raise _malformed_csv(source.file_name, None, exc) from exc
+                source.check_encoding()
+                if source.encoding in ("utf-8", "utf-8-sig"):
+                    raise _malformed_csv(source.file_name, None, exc) from exc
+        if not staged:
+            _stage_csv(source, con, names)
         rows = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
         if rows == 0:
             raise _header_only(source.file_name)
@@ -290,6 +312,21 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
         if progress is not None:
             progress(len(data))
     return rows
+
+
+def _stage_csv(source: SourceFile, con: Any, names: list[str]) -> None:
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="szcg-csv-") as scratch:
+        path = source.path
+        if source.encoding not in ("utf-8", "utf-8-sig"):
+            path = Path(scratch) / "utf8.csv"
+            _transcode_to_utf8(source, path)
+        sql, params = _read_csv_sql(path, names)
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
+        except duckdb.Error as exc:
+            raise _malformed_csv(source.file_name, None, exc) from exc
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------

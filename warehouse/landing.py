@@ -43,29 +43,37 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, kind: str) -> LandedFile:
-    """Copy ``source`` into the landing area (once) and register it; returns where it is kept."""
+    """Copy ``source`` into the landing area (once) and register it; returns where it is kept.
+
+    The copy is made first and hashed: the batch id is the hash of exactly the bytes kept and loaded (one pass
+    over the data, not one over the source and another over the copy). A source whose size or modification time
+    moves while it is copied is refused — the copy could mix two versions."""
     if not _KIND.match(kind):
         raise ValueError(f"landing kind {kind!r}: expected lower_snake_case")
     source = Path(source)
-    sha, size = sha256_of(source)
-    batch_id = f"{kind}-{sha[:16]}"
-    row = con.execute(
-        "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]
-    ).fetchone()
-    if row is not None:
-        return LandedFile(batch_id, kind, str(row[1]), sha, size, landing_dir / str(row[0]), True)
-    relative = Path(kind) / sha[:2] / sha / source.name
-    target = landing_dir / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-        shutil.copyfile(source, partial)
-        copied, _ = sha256_of(partial)
-        if copied != sha:
-            partial.unlink()
-            raise OSError(f"{source}: changed while being landed (hash mismatch); submit it again")
-        partial.chmod(0o444)
-        os.replace(partial, target)
+    incoming = landing_dir / kind / f".incoming-{os.getpid()}-{source.name}"
+    incoming.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        before = source.stat()
+        shutil.copyfile(source, incoming)
+        after = source.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            raise OSError(f"{source}: changed while being landed; submit it again")
+        sha, size = sha256_of(incoming)
+        batch_id = f"{kind}-{sha[:16]}"
+        row = con.execute(
+            "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]
+        ).fetchone()
+        if row is not None:
+            return LandedFile(batch_id, kind, str(row[1]), sha, size, landing_dir / str(row[0]), True)
+        relative = Path(kind) / sha[:2] / sha / source.name
+        target = landing_dir / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            incoming.chmod(0o444)
+            os.replace(incoming, target)
+    finally:
+        incoming.unlink(missing_ok=True)
     con.execute(
         "INSERT INTO landing.landed_file VALUES (?, ?, ?, ?, ?, ?, ?)",
         [batch_id, kind, source.name, sha, size, str(relative), datetime.now().replace(microsecond=0)],

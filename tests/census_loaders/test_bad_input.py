@@ -56,6 +56,54 @@ def test_utf8_file_cut_inside_a_character_is_reported_as_truncated(tmp_path: Pat
         detect_encoding(path)
 
 
+# Past the first megabyte a CSV that began as UTF-8 is checked by DuckDB's reader while it stages the file; the
+# tests shrink that head to the header line so small files take the same path.
+@pytest.fixture
+def header_only_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    import census_loaders.encoding
+
+    monkeypatch.setattr(census_loaders.encoding, "HEAD_BYTES", len(",".join(HEADER)) + 1)
+
+
+def test_a_file_whose_head_is_ascii_and_its_rows_gbk_is_read_as_gbk(census, header_only_head) -> None:
+    path = census.tmp / "gbk_below_the_head.csv"
+    write_csv(path, census_rows(3), "gbk")
+    result = census.ingest(path)
+    assert result.encoding == "gbk" and (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    assert census.query("SELECT DISTINCT name FROM core.component") == [("供水井盖",)]
+
+
+def test_a_utf8_file_checked_by_the_reader_says_so(census, header_only_head) -> None:
+    result = census.ingest(write_csv(census.tmp / "utf8.csv", census_rows(3)))
+    assert result.encoding == "utf-8" and result.rows_loaded == 3
+    assert "encoding detected: utf-8 (every byte checked by the CSV reader)" in result.notes
+
+
+def test_bytes_no_encoding_decodes_below_the_head_refuse_the_file(census, header_only_head) -> None:
+    path = census.tmp / "乱码.csv"
+    path.write_bytes(_lines(census_rows(2)).encode("utf-8") + b"\xff\xfe\xff,broken\n")
+    result = census.ingest(path)
+    _rejected(result, "encoding.undecodable")
+    assert all(enc in result.rejected_message for enc in ("utf-8", "gbk", "gb18030"))
+
+
+def test_a_utf8_file_cut_inside_a_character_below_the_head_is_refused_as_truncated(census, header_only_head) -> None:
+    data = _lines(census_rows(2)).encode("utf-8")
+    path = census.tmp / "cut.csv"
+    path.write_bytes(data[:data.rindex("供".encode()) + 2])
+    result = census.ingest(path)
+    _rejected(result, "encoding.undecodable")
+    assert "truncated" in result.rejected_message
+
+
+def test_a_broken_utf8_row_below_the_head_is_a_malformed_csv_not_an_encoding(census, header_only_head) -> None:
+    path = census.tmp / "extra_field.csv"
+    path.write_text(_lines(census_rows(3)) + ",".join(census_rows(1)[0].values()) + ",extra\n", encoding="utf-8")
+    result = census.ingest(path)
+    _rejected(result, "csv.malformed")
+    assert result.encoding == "utf-8"
+
+
 def test_file_cut_mid_row_quarantines_the_partial_row_only(census) -> None:
     text = _lines(census_rows(5))
     path = census.tmp / "cut.csv"

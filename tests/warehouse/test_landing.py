@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,41 @@ def test_landing_keeps_bytes_and_recognises_resubmission(settings: Settings, tmp
     with wh.writer() as con:
         corrected = wh.land(con, source, "census")
     assert corrected.batch_id != first.batch_id and not corrected.already_landed
+
+
+def test_the_batch_id_is_the_hash_of_the_bytes_kept_and_nothing_else_is_left(settings: Settings,
+                                                                              tmp_path: Path) -> None:
+    source = tmp_path / "batch.csv"
+    source.write_bytes(b"OBJCODE\n1\n" * 1000)
+    wh = Warehouse(settings)
+    with wh.writer() as con:
+        landed = wh.land(con, source, "census")
+        again = wh.land(con, source, "census")
+    assert landed.sha256 == hashlib.sha256(landed.path.read_bytes()).hexdigest() == again.sha256
+    assert landed.batch_id == f"census-{landed.sha256[:16]}" and landed.size_bytes == 10_000
+    kept = sorted(p.name for p in (settings.landing_dir / "census").rglob("*") if p.is_file())
+    assert kept == ["batch.csv"], "the copy being hashed is moved into place or removed"
+
+
+def test_a_file_changing_while_it_is_landed_is_refused_and_leaves_nothing(settings: Settings, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "batch.csv"
+    source.write_bytes(b"OBJCODE\n1\n")
+    copy = shutil.copyfile
+
+    def copy_while_the_survey_team_saves_again(src: Path, dst: Path) -> Path:
+        done = copy(src, dst)
+        with open(src, "ab") as handle:  # the source grows after the copy was taken
+            handle.write(b"2\n")
+        return done
+
+    monkeypatch.setattr(shutil, "copyfile", copy_while_the_survey_team_saves_again)
+    wh = Warehouse(settings)
+    with wh.writer() as con:
+        with pytest.raises(OSError, match="changed while being landed"):
+            wh.land(con, source, "census")
+        assert con.execute("SELECT count(*) FROM landing.landed_file").fetchone() == (0,)
+    assert not [p for p in (settings.landing_dir / "census").rglob("*") if p.is_file()]
 
 
 def _load(wh: Warehouse, source: Path) -> None:
