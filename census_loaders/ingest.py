@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,7 +194,7 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
 
 def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: IngestOptions, ctx: CityContext,
                    config: CensusConfig) -> BatchResult:
-    from quality.census import CensusRules, census_expectations, run_suite_on_table
+    from quality.census import CensusRules, census_expectations, rows_failing, suite_values
     from quality.gx import SuiteRunner
 
     clock = _Clock(result)
@@ -228,13 +230,20 @@ def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: I
     result.crs = finish_coordinates(con, pctx)
     con.execute(checks_view_sql(pctx))
     clock.lap("prepare")
-    # GX once per batch, on small frames of values built in SQL (mapped back to rows in SQL).
-    problems = run_suite_on_table(con, runner, "stage_checks", source.file_name)
-    clock.lap("suite")
-    # GCJ-02 and the spatial/set rules need the whole batch and the warehouse.
-    _current_grid(con)
-    problems = _spatial_rules(con, source.file_name, options.district_code, ctx, config, labels, result,
-                              options.convert_gcj02, problems, clock)
+    # GX once per batch, on small frames of values built in SQL; its verdicts are mapped back to rows in SQL. GX is
+    # Python: it runs on a thread of its own while DuckDB (which releases the GIL) locates the points.
+    values = suite_values(con, runner, "stage_checks")
+    clock.lap("suite values")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="szcg-gx") as pool:
+        verdicts = pool.submit(runner.failing_values, values)
+
+        def suite_problems() -> list[RowProblem]:
+            return rows_failing(con, runner, verdicts.result(), "stage_checks", source.file_name)
+
+        # GCJ-02 and the spatial/set rules need the whole batch and the warehouse.
+        _current_grid(con)
+        problems = _spatial_rules(con, source.file_name, options.district_code, ctx, config, labels, result,
+                                  options.convert_gcj02, suite_problems, clock)
     return _load(con, source, result, problems, options, config, ctx.edition, clock)
 
 
@@ -277,7 +286,10 @@ def _raw_records(con: Any, source: SourceFile, rows: set[int]) -> dict[int, dict
     keyed by the file's own column names."""
     if not rows:
         return {}
-    if len(rows) <= 1000:  # a list of row ids: DuckDB fetches them without scanning the table
+    if len(rows) <= 64:  # one row id per lookup: DuckDB fetches each row without scanning the table
+        picked = con.execute(" UNION ALL ".join(f"SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid = {int(r) - 1}"
+                                                for r in sorted(rows))).fetchall()
+    elif len(rows) <= 1000:  # a list of row ids: a scan that only compares row ids
         picked = con.execute("SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid IN ("
                              + ", ".join(str(int(r) - 1) for r in sorted(rows)) + ")").fetchall()
     else:
@@ -321,9 +333,9 @@ def _gcj02_suspected(con: Any, config: CensusConfig, result: BatchResult) -> boo
         f"WITH s AS (SELECT s.*, g.lon_gcj, g.lat_gcj FROM ({_GCJ02_SAMPLE}) s JOIN gcj g USING (row_number)),"
         # Undone and inside the declared grid; or, without a declared grid, inside any grid.
         " own AS (SELECT s.row_number FROM s JOIN current_grid c ON c.grid_code = s.grid_code"
-        "  WHERE ST_Contains(c.geom, ST_Point(s.lon_gcj, s.lat_gcj))),"
+        "  WHERE ST_Intersects(c.geom, ST_Point(s.lon_gcj, s.lat_gcj))),"
         " free AS (SELECT DISTINCT s.row_number FROM s JOIN current_grid c"
-        "  ON ST_Contains(c.geom, ST_Point(s.lon_gcj, s.lat_gcj)) WHERE s.grid_code IS NULL)"
+        "  ON ST_Intersects(c.geom, ST_Point(s.lon_gcj, s.lat_gcj)) WHERE s.grid_code IS NULL)"
         " SELECT count(*),"
         "  count(*) FILTER (WHERE located_grid IS NOT NULL AND (grid_code IS NULL OR grid_code = located_grid)),"
         "  (SELECT count(*) FROM own) + (SELECT count(*) FROM free) FROM s"
@@ -344,32 +356,34 @@ def _locate(con: Any, city_wkt: str, district_wkt: str, district: str) -> None:
     A point is first tested against the grid it declares (an equi-join: the usual case, no spatial index needed);
     only the points outside it go through the spatial join with every grid. Grids do not overlap beyond the grid
     load's sliver tolerance (1 m²), so this finds the grid the spatial join finds; a point in such a sliver gets
-    its declared grid (the join alone picked either). Grids lie inside their district, so only points outside
-    every grid of the declared district are tested against the (large, detailed) district and city boundaries."""
+    its declared grid. Areas are closed: a point on a grid's edge lies in that grid (ST_Intersects, which is also
+    cheaper than ST_Contains), so a point on the edge between two grids gets its declared one, or without one the
+    smaller code. Grids lie inside their district, so only points outside every grid of the declared district are
+    tested against the (large, detailed) district and city boundaries."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE loc AS SELECT row_number, grid_code, lon, lat,"
         " CASE WHEN inside THEN own_grid END AS located_grid,"
         " CASE WHEN inside THEN own_district END AS grid_district,"
         " $d AS point_district, true AS in_city, true AS in_district"
         " FROM (SELECT s.row_number, s.grid_code, s.lon, s.lat, g.grid_code AS own_grid,"
-        "  g.district_code AS own_district, ST_Contains(g.geom, ST_Point(s.lon, s.lat)) AS inside"
+        "  g.district_code AS own_district, ST_Intersects(g.geom, ST_Point(s.lon, s.lat)) AS inside"
         "  FROM stage s LEFT JOIN current_grid g ON g.grid_code = s.grid_code WHERE s.lon IS NOT NULL)",
         {"d": district})
     if con.execute("SELECT count(*) FROM loc WHERE located_grid IS NULL").fetchone()[0]:
         con.execute(
             "UPDATE loc SET located_grid = h.grid_code, grid_district = h.district_code FROM (SELECT l.row_number,"
-            " any_value(g.grid_code) AS grid_code, any_value(g.district_code) AS district_code FROM loc l"
-            " JOIN current_grid g ON ST_Contains(g.geom, ST_Point(l.lon, l.lat)) WHERE l.located_grid IS NULL"
+            " min(g.grid_code) AS grid_code, arg_min(g.district_code, g.grid_code) AS district_code FROM loc l"
+            " JOIN current_grid g ON ST_Intersects(g.geom, ST_Point(l.lon, l.lat)) WHERE l.located_grid IS NULL"
             " GROUP BY l.row_number) h WHERE loc.row_number = h.row_number")
     if con.execute("SELECT count(*) FROM loc WHERE grid_district IS DISTINCT FROM ?", [district]).fetchone()[0]:
         con.execute(
             "UPDATE loc SET point_district = coalesce(o.point_district, $d), in_city = o.in_city,"
             " in_district = o.in_district FROM (SELECT odd.row_number, dist.point_district,"
-            "  ST_Contains(ST_GeomFromText($city::VARCHAR), odd.pt) AS in_city,"
-            "  ST_Contains(ST_GeomFromText($district::VARCHAR), odd.pt) AS in_district"
+            "  ST_Intersects(ST_GeomFromText($city::VARCHAR), odd.pt) AS in_city,"
+            "  ST_Intersects(ST_GeomFromText($district::VARCHAR), odd.pt) AS in_district"
             "  FROM (SELECT row_number, ST_Point(lon, lat) AS pt FROM loc WHERE grid_district IS DISTINCT FROM $d) odd"
-            "  LEFT JOIN (SELECT l.row_number, any_value(d.code) AS point_district FROM loc l JOIN district_shape d"
-            "   ON ST_Contains(d.geom, ST_Point(l.lon, l.lat)) WHERE l.grid_district IS DISTINCT FROM $d"
+            "  LEFT JOIN (SELECT l.row_number, min(d.code) AS point_district FROM loc l JOIN district_shape d"
+            "   ON ST_Intersects(d.geom, ST_Point(l.lon, l.lat)) WHERE l.grid_district IS DISTINCT FROM $d"
             "   GROUP BY l.row_number) dist USING (row_number)) o"
             " WHERE loc.row_number = o.row_number",
             {"city": city_wkt, "district": district_wkt, "d": district})
@@ -381,10 +395,11 @@ def _current_grid(con: Any) -> None:
 
 
 def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, config: CensusConfig,
-                   labels: dict[str, str], result: BatchResult, convert_gcj02: bool, problems: list[RowProblem],
-                   clock: _Clock) -> list[RowProblem]:
-    """GCJ-02 checks (whole batch, then single rows), grid assignment and the set/spatial rules; returns
-    ``problems`` with theirs added."""
+                   labels: dict[str, str], result: BatchResult, convert_gcj02: bool,
+                   suite_problems: Callable[[], list[RowProblem]], clock: _Clock) -> list[RowProblem]:
+    """GCJ-02 checks (whole batch, then single rows), grid assignment and the set/spatial rules; returns their
+    problems after those of the expectation suite (``suite_problems``, called once the points are located and
+    before anything changes the staged rows)."""
     from quality.census import census_sql_rules
 
     city_wkt = ctx.city_wkt()
@@ -403,6 +418,8 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
                     [[c, w] for c, w in districts if w is not None])
     _locate(con, city_wkt, district_wkt, district)
     clock.lap("locate")
+    problems = suite_problems()
+    clock.lap("suite rows")
     con.execute("CREATE OR REPLACE TEMP TABLE gcj (row_number BIGINT, lon_gcj DOUBLE, lat_gcj DOUBLE)")
     batch_gcj02 = False
     if _gcj02_suspected(con, config, result):
@@ -425,7 +442,7 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
                      " AND located_grid IS DISTINCT FROM grid_code")
     gcj_rows = [int(r) for (r,) in con.execute(
         "SELECT l.row_number FROM loc l JOIN gcj USING (row_number) JOIN current_grid g ON g.grid_code = l.grid_code"
-        " WHERE l.located_grid IS DISTINCT FROM l.grid_code AND ST_Contains(g.geom, ST_Point(gcj.lon_gcj,"
+        " WHERE l.located_grid IS DISTINCT FROM l.grid_code AND ST_Intersects(g.geom, ST_Point(gcj.lon_gcj,"
         " gcj.lat_gcj)) ORDER BY 1").fetchall()]
     if gcj_rows and convert_gcj02:
         con.register("gcj_rows", pd.DataFrame({"row_number": gcj_rows}))

@@ -84,9 +84,11 @@ def _kind_sql(x: str, y: str, declared_crs: str | None) -> str:
         if CRS.from_user_input(declared_crs).is_geographic:
             return f"CASE {missing} WHEN NOT ({lonlat}) AND ({swapped}) THEN 'swapped' ELSE '{GEOGRAPHIC}' END"
         return f"CASE {missing} ELSE '{PROJECTED}' END"
-    return (f"CASE {missing} WHEN {x} >= 25000000 AND {x} < 46000000 AND {northing} THEN '{PROJECTED_ZONE}'"
+    # The kinds' ranges do not overlap, so the usual one (lon/lat) is tested first.
+    return (f"CASE WHEN {lonlat} THEN '{GEOGRAPHIC}' {missing}"
+            f" WHEN {x} >= 25000000 AND {x} < 46000000 AND {northing} THEN '{PROJECTED_ZONE}'"
             f" WHEN {x} >= 100000 AND {x} < 1000000 AND {northing} THEN '{PROJECTED}'"
-            f" WHEN {lonlat} THEN '{GEOGRAPHIC}' WHEN {swapped} THEN 'swapped' ELSE 'unknown' END")
+            f" WHEN {swapped} THEN 'swapped' ELSE 'unknown' END")
 
 
 def _declared_is_target(declared_crs: str | None) -> bool:
@@ -122,13 +124,12 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
     for target in ("initial_date", "change_date"):
         parts.append(f"{text(target)} AS {target}_text")
     if ctx.spatial:
-        parts += ["CASE WHEN isnan(__x) THEN NULL ELSE __x END AS x_in",
-                  "CASE WHEN isnan(__y) THEN NULL ELSE __y END AS y_in",
+        # NaN as no value (DuckDB's NaN equals NaN); nullif evaluates its argument once
+        parts += ["nullif(__x, 'NaN'::DOUBLE) AS x_in", "nullif(__y, 'NaN'::DOUBLE) AS y_in",
                   "__geom_type AS geom_type", "__wkt AS wkt"]
     else:
         for axis in ("x", "y"):
-            parts.append(f"CASE WHEN isnan(TRY_CAST({text(axis)} AS DOUBLE)) THEN NULL"
-                         f" ELSE TRY_CAST({text(axis)} AS DOUBLE) END AS {axis}_in")
+            parts.append(f"nullif(TRY_CAST({text(axis)} AS DOUBLE), 'NaN'::DOUBLE) AS {axis}_in")
         parts += ["NULL::VARCHAR AS geom_type", "NULL::VARCHAR AS wkt"]
     # Each source column trimmed once, however many fields read it.
     trimmed = ", ".join([f"szcg_text(c{i}) AS t{i}" for i in used] + (["__x", "__y", "__geom_type", "__wkt"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,9 +131,16 @@ def run_suite_on_table(con: Any, runner: SuiteRunner, table: str, file_name: str
     """Every (row, expectation) of ``runner``'s suite that fails on the DuckDB table ``table`` (a ``row_number``
     column plus the suite's columns), as RowProblems — the problems ``SuiteRunner.run`` gives on the same rows.
 
-    GX validates small frames built in SQL: for null/not-null rules one null and one non-null value of the column;
-    for the other rules the column's distinct values (digits-only formats: see :func:`_distinct_values`). The
-    failing values are mapped back to the rows holding them in SQL."""
+    GX validates small frames built in SQL (:func:`suite_values`); the failing values are mapped back to the rows
+    holding them in SQL (:func:`rows_failing`). The census load runs the GX step between the two on a thread of
+    its own, beside DuckDB's work."""
+    return rows_failing(con, runner, runner.failing_values(suite_values(con, runner, table)), table, file_name)
+
+
+def suite_values(con: Any, runner: SuiteRunner, table: str) -> dict[int, pd.Series]:
+    """Per position in ``runner.specs``, the values GX has to see to judge every row of ``table``: for null/not-null
+    rules one null and one non-null value of the column; for the other rules the column's distinct values
+    (digits-only formats: see :func:`_distinct_values`)."""
     from quality.gx import NULLNESS_KINDS, VALUE_KINDS
 
     specs = runner.specs
@@ -158,8 +166,17 @@ def run_suite_on_table(con: Any, runner: SuiteRunner, table: str, file_name: str
         if key not in distinct:
             distinct[key] = _distinct_values(con, table, s)
         values[i] = distinct[key]
+    return values
+
+
+def rows_failing(con: Any, runner: SuiteRunner, failing: Mapping[int, pd.Series], table: str,
+                 file_name: str) -> list[RowProblem]:
+    """The rows of ``table`` holding the values GX failed (``runner.failing_values``), as RowProblems."""
+    from quality.gx import NULLNESS_KINDS
+
+    specs = runner.specs
     problems: list[RowProblem] = []
-    for i, bad in sorted(runner.failing_values(values).items()):
+    for i, bad in sorted(failing.items()):
         s = specs[i]
         if s.kind in NULLNESS_KINDS:
             where = f"{s.column} IS NULL" if bool(bad.isna().all()) else f"{s.column} IS NOT NULL"

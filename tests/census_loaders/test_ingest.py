@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cityfiles import census_rows, write_csv, write_grids
+from cityfiles import LON0, cell_centre, census_rows, grid_code, write_csv, write_grids
 
 from szcg.cli import main
 
@@ -98,3 +98,16 @@ def test_a_batch_refused_for_want_of_grids_is_taken_when_resubmitted_after_the_g
     second = census.ingest(path, district="140603")
     assert second.rejected_message and not second.already_loaded  # tried again, same reason
     assert census.query("SELECT count(*) FROM landing.load WHERE batch_id = ?", [first.batch_id]) == [(1,)]
+
+
+def test_a_point_on_the_edge_of_a_grid_lies_in_that_grid(census) -> None:
+    """Areas are closed: a manhole cover surveyed exactly on its grid's edge (here the lattice's west edge, whose
+    longitude is exact in every format) is in its declared grid, and one without a declared grid is assigned it."""
+    rows = census_rows(2)
+    for row, (col, line) in zip(rows, [(0, 0), (0, 1)], strict=True):
+        row["X"], row["Y"] = f"{LON0:.7f}", f"{cell_centre(col, line)[1]:.7f}"
+    rows[1]["BGCODE"] = ""
+    result = census.ingest(write_csv(census.tmp / "edge.csv", rows))
+    assert (result.rows_loaded, result.problems, result.grids_assigned) == (2, [], 1)
+    assert census.query("SELECT grid_code FROM core.component ORDER BY component_id") == [
+        (grid_code(0, 0),), (grid_code(0, 1),)]
