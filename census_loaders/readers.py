@@ -236,11 +236,17 @@ def _csv_chunks_pandas(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
         raise _header_only(source.file_name)
 
 
+# DuckDB's CSV read buffer: 16 MiB reads a large survey file about a fifth faster than the default on two cores
+# (fewer buffer boundaries for the threads to reconcile); 128 MiB is slower again.
+CSV_BUFFER_BYTES = 16 << 20
+
+
 def _read_csv_sql(path: Path, columns: list[str]) -> tuple[str, list[Any]]:
     """DuckDB's reader with the options both CSV paths share: short rows padded with NULLs (so a cut-off last row is
     quarantined, not the file), a row with extra fields refused, empty lines skipped, every value text."""
     return ("SELECT * FROM read_csv(?, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"',"
-            " null_padding = true, strict_mode = true, auto_detect = false, columns = ?)",
+            f" null_padding = true, strict_mode = true, auto_detect = false, buffer_size = {int(CSV_BUFFER_BYTES)},"
+            " columns = ?)",
             [str(path), {name: "VARCHAR" for name in columns}])
 
 

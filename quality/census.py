@@ -238,7 +238,10 @@ def census_sql_rules(duplicate_distance_m: float, max_move_m: float, metres_per_
                 # is looked up (hash join on subclass + cell) in its own cell and in 4 of its 8 neighbours — the
                 # other 4 are covered from the other side —, and only those candidate pairs are measured.
                 # Cell keys are hashed; a collision only adds a candidate, which the exact tests drop.
-                f"WITH p AS (SELECT row_number, subclass_code, component_id, lon * {mx} AS x, lat * {my} AS y"
+                # A subclass is only staged for a well-formed (all-digit) identifier, so both compare as numbers:
+                # cheaper to carry through five probes per point than strings.
+                f"WITH p AS (SELECT row_number, subclass_code::INTEGER AS subclass_code,"
+                f"  component_id::HUGEINT AS component_id, lon * {mx} AS x, lat * {my} AS y"
                 f"  FROM stage WHERE lon IS NOT NULL AND subclass_code IS NOT NULL),"
                 f" c AS (SELECT *, floor(x / {duplicate_distance_m})::BIGINT AS cx,"
                 f"  floor(y / {duplicate_distance_m})::BIGINT AS cy FROM p),"

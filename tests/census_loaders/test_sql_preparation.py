@@ -29,16 +29,20 @@ def test_the_trim_macro_removes_exactly_what_str_strip_removes() -> None:
 
 
 @pytest.mark.parametrize("earlier_setting", ["true", "false"])
-def test_row_numbers_follow_the_file_when_duckdb_reads_it_in_parallel(tmp_path: Path, earlier_setting: str) -> None:
+def test_row_numbers_follow_the_file_when_duckdb_reads_it_in_parallel(tmp_path: Path, earlier_setting: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The row number is rowid + 1 of the staged table: it must be the data row's position in the file even when
-    DuckDB splits the file between threads (a file of several of its 8 MB read buffers)."""
+    DuckDB splits the file between threads (a file of several of its read buffers, made small here)."""
+    import census_loaders.readers
+
+    monkeypatch.setattr(census_loaders.readers, "CSV_BUFFER_BYTES", 4 << 20)
     path = tmp_path / "many.csv"
     rows = census_rows(1)[0]
     with path.open("w", encoding="utf-8") as handle:
         handle.write(",".join(rows) + "\n")
         for i in range(300_000):
             handle.write(",".join(rows.values()).replace(rows["PHOTO"], f"row{i + 1}") + "\n")
-    assert path.stat().st_size > 3 * (8 << 20)
+    assert path.stat().st_size > 6 * (4 << 20)
     con = duckdb.connect()
     con.execute("SET threads = 4")
     # an earlier user of the connection (the evaluation, the cases import) may have switched insertion order off
@@ -116,7 +120,9 @@ def test_duplicate_positions_by_cell_hash_join_are_the_pairs_a_full_comparison_f
     mx, my, d = 85_000.0, 110_574.0, 0.5
     stage = pd.DataFrame({
         "row_number": np.arange(1, n + 1), "subclass_code": rng.choice(["01001", "01002", "02017"], n),
-        "component_id": [f"id{i}" for i in range(n)], "lon": 112.4 + xy[:, 0] / mx, "lat": 39.3 + xy[:, 1] / my})
+        "component_id": [f"14060201001{i:06d}" for i in range(n)],
+        "lon": 112.4 + xy[:, 0] / mx, "lat": 39.3 + xy[:, 1] / my})
+    # (identifiers are all digits, as staged: a subclass is only derived from a well-formed one)
     stage.loc[5, "component_id"] = stage.loc[4, "component_id"]  # the same component twice is not a duplicate
     stage.loc[5, ["lon", "lat"]] = stage.loc[4, ["lon", "lat"]]
     con = duckdb.connect()
