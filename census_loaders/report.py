@@ -14,6 +14,10 @@ from census_loaders.ingest import BatchResult
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
               "SimHei", "Microsoft YaHei", "AR PL UMing CN", "Droid Sans Fallback")
 CHANGE_NAMES = {"new": "新增", "changed": "变更", "missing": "未出现（库中有、本批无）"}
+# The HTML page shows the first rows of each list (a first census lists every component as new: a million-row page
+# helps nobody); the XLSX has them all, over as many sheets as Excel's 1,048,576-row limit needs.
+HTML_ROWS = 1_000
+SHEET_ROWS = 1_000_000
 
 
 def cjk_font() -> str | None:
@@ -116,8 +120,8 @@ def write_report(result: BatchResult, grids: pd.DataFrame, directory: Path) -> d
     xlsx = stem.with_suffix(".xlsx")
     with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
         pd.DataFrame(_summary_rows(result), columns=["项目", "值"]).to_excel(writer, sheet_name="汇总", index=False)
-        problems.to_excel(writer, sheet_name="问题清单", index=False)
-        diff.to_excel(writer, sheet_name="与现有库对比", index=False)
+        _to_sheets(writer, problems, "问题清单")
+        _to_sheets(writer, diff, "与现有库对比")
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in _summary_rows(result))
     by_rule = problems.groupby(["规则"]).size().reset_index(name="行数") if len(problems) else problems
@@ -127,10 +131,10 @@ def write_report(result: BatchResult, grids: pd.DataFrame, directory: Path) -> d
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:13px}}</style></head><body>
 <h1>部件普查批次报告</h1><h2>汇总</h2><table>{rows}</table>
 <h2>问题按规则统计</h2>{by_rule.to_html(index=False) if len(by_rule) else "<p>无问题。</p>"}
-<h2>问题清单（{len(problems)} 条）</h2>{problems.to_html(index=False) if len(problems) else "<p>无问题。</p>"}
+<h2>问题清单（{len(problems)} 条）</h2>{_html_table(problems, "无问题。")}
 <h2>位置图</h2>{f'<img src="{png.name}" alt="本批部件位置与单元网格">' if png else "<p>无可绘制的坐标。</p>"}
 <h2>与现有部件库对比（新增 {result.new}，变更 {result.changed}，未出现 {result.missing}）</h2>
-{diff.to_html(index=False) if len(diff) else "<p>无变化。</p>"}
+{_html_table(diff, "无变化。")}
 </body></html>"""
     html_path = stem.with_suffix(".html")
     html_path.write_text(page, encoding="utf-8")
@@ -138,6 +142,22 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:13px}}</s
     if png:
         out["png"] = str(png)
     return out
+
+
+def _to_sheets(writer: Any, frame: pd.DataFrame, name: str) -> None:
+    """``frame`` on sheet ``name``, continued on ``name (2)``, ``name (3)`` … past :data:`SHEET_ROWS` rows."""
+    for part, start in enumerate(range(0, max(len(frame), 1), SHEET_ROWS), start=1):
+        frame.iloc[start:start + SHEET_ROWS].to_excel(writer, sheet_name=name if part == 1 else f"{name} ({part})",
+                                                      index=False)
+
+
+def _html_table(frame: pd.DataFrame, empty: str) -> str:
+    if not len(frame):
+        return f"<p>{html.escape(empty)}</p>"
+    table = frame.head(HTML_ROWS).to_html(index=False)
+    if len(frame) <= HTML_ROWS:
+        return table
+    return table + f"<p>仅显示前 {HTML_ROWS} 行，共 {len(frame)} 行；完整清单见同名 XLSX 文件。</p>"
 
 
 def batch_grids(con: Any, result: BatchResult) -> pd.DataFrame:
