@@ -1,7 +1,8 @@
 """The responsible area of a case: grid → community → street → district.
 
 A recorded grid code is looked up in core.grid; a case with only coordinates is placed by point-in-polygon
-against the current grids (DuckDB spatial). Nothing is guessed: no match leaves the codes NULL and says so.
+against the current grids (DuckDB spatial; grids are closed, so a point on an edge is in a grid, as in the census).
+Nothing is guessed: no match leaves the codes NULL and says so.
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ def resolve_areas(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> tuple[
             hits = con.execute(
                 "WITH g AS (SELECT grid_code, community_code, street_code, district_code,"
                 " ST_GeomFromText(geometry_wkt) AS geom FROM core.grid WHERE valid_to IS NULL)"
-                " SELECT k, min(grid_code) AS grid_code, min(community_code) AS community_code,"
-                " min(street_code) AS street_code, min(district_code) AS district_code"
-                " FROM pts JOIN g ON ST_Contains(g.geom, ST_Point(pts.lon, pts.lat)) GROUP BY k"
+                # Grids are closed, as in the census: a point on the edge between two takes the smaller code
+                # (and that grid's community, street and district).
+                " SELECT k, min(grid_code) AS grid_code, arg_min(community_code, grid_code) AS community_code,"
+                " arg_min(street_code, grid_code) AS street_code, arg_min(district_code, grid_code) AS district_code"
+                " FROM pts JOIN g ON ST_Intersects(g.geom, ST_Point(pts.lon, pts.lat)) GROUP BY k"
             ).df()
         hits = hits.set_index("k")
         for col in AREA_COLUMNS:
