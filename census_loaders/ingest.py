@@ -289,10 +289,7 @@ def _raw_records(con: Any, source: SourceFile, rows: set[int]) -> dict[int, dict
     if len(rows) <= 64:  # one row id per lookup: DuckDB fetches each row without scanning the table
         picked = con.execute(" UNION ALL ".join(f"SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid = {int(r) - 1}"
                                                 for r in sorted(rows))).fetchall()
-    elif len(rows) <= 1000:  # a list of row ids: a scan that only compares row ids
-        picked = con.execute("SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid IN ("
-                             + ", ".join(str(int(r) - 1) for r in sorted(rows)) + ")").fetchall()
-    else:
+    else:  # one scan of the staged rows
         con.register("wanted_rows", pd.DataFrame({"row_number": sorted(rows)}, dtype="int64"))
         picked = con.execute("SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid + 1 IN"
                              " (SELECT row_number FROM wanted_rows)").fetchall()

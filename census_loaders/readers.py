@@ -116,12 +116,10 @@ def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: s
 def _open_csv(path: Path) -> SourceFile:
     encoding, checked = provisional_encoding(path)
     try:
-        with path.open("r", encoding=encoding, newline="") as handle:
-            header_line = handle.readline()
+        header_line = _first_line(path, encoding)
     except UnicodeDecodeError:  # a header line longer than the head that was checked
         encoding, checked = detect_encoding(path), True
-        with path.open("r", encoding=encoding, newline="") as handle:
-            header_line = handle.readline()
+        header_line = _first_line(path, encoding)
     import csv
 
     header = next(csv.reader([header_line]), [])
@@ -133,6 +131,11 @@ def _open_csv(path: Path) -> SourceFile:
     if checked:
         source.notes.append(f"encoding detected: {encoding}")
     return source
+
+
+def _first_line(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        return handle.readline()
 
 
 def _csv_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -280,9 +283,8 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
         if not source.encoding_checked:
             # Only the head was found UTF-8: DuckDB's reader validates every byte, so a clean read settles it. A
             # refusal may be an encoding (a GBK row further down) or a broken row: the whole file decides.
-            sql, params = _read_csv_sql(source.path, names)
             try:
-                con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
+                _create_raw(con, source.path, names)
                 staged = source.encoding_checked = True
                 source.notes.append(f"encoding detected: {source.encoding} (every byte checked by the CSV reader)")
             except duckdb.Error as exc:
@@ -328,11 +330,16 @@ def _stage_csv(source: SourceFile, con: Any, names: list[str]) -> None:
         if source.encoding not in ("utf-8", "utf-8-sig"):
             path = Path(scratch) / "utf8.csv"
             _transcode_to_utf8(source, path)
-        sql, params = _read_csv_sql(path, names)
         try:
-            con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
+            _create_raw(con, path, names)
         except duckdb.Error as exc:
             raise _malformed_csv(source.file_name, None, exc) from exc
+
+
+def _create_raw(con: Any, path: Path, names: list[str]) -> None:
+    """The temp table ``raw`` from a UTF-8 CSV (DuckDB's own errors pass through)."""
+    sql, params = _read_csv_sql(path, names)
+    con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------
