@@ -152,13 +152,11 @@ def _csv_chunks_duckdb(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
 
     con = duckdb.connect()
     row = 0
+    # the same reader options as staging (positional names: the file's own are put back on each chunk)
+    sql, params = _read_csv_sql(source.path, [f"c{i}" for i in range(len(source.columns))])
     try:
-        reader = con.execute(
-            "SELECT row_number() OVER () AS row_number, * FROM read_csv(?, header = true, all_varchar = true,"
-            " delim = ',', quote = '\"', escape = '\"', null_padding = true, strict_mode = true,"
-            " auto_detect = false, columns = ?)",
-            [str(source.path), {_dedupe(source.columns)[i]: "VARCHAR" for i in range(len(source.columns))}],
-        ).to_arrow_reader(chunk_rows)
+        reader = con.execute(f"SELECT row_number() OVER () AS row_number, * FROM ({sql})",
+                             params).to_arrow_reader(chunk_rows)
         for batch in reader:
             frame = batch.to_pandas()
             frame["row_number"] = frame["row_number"].astype("int64")
@@ -171,16 +169,6 @@ def _csv_chunks_duckdb(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataF
         con.close()
     if row == 0:
         raise _header_only(source.file_name)
-
-
-def _dedupe(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        n = seen.get(name, 0)
-        seen[name] = n + 1
-        out.append(name if n == 0 else f"{name}_{n}")
-    return out
 
 
 class _WithoutEmptyLines:
