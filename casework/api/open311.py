@@ -36,6 +36,7 @@ from casework.api.open311_discovery import discovery, jurisdictions
 from casework.api.open311_documents import FORMATS, MEDIA_TYPES, Format, error_document, render
 from casework.models import Case
 from casework.service import CaseService, ReportInput, ServiceError
+from szcg.privacy import scrub_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/open311", tags=["open311"])
@@ -264,30 +265,25 @@ def _w3c(value: datetime) -> str:
     return value.replace(tzinfo=CST).isoformat()
 
 
-def _public_text(text: str) -> str:
-    """Free text as it may be published. Until personal data can be removed from it (names, phone and ID-card
-    numbers in any form), none is."""
-    del text
-    return ""
-
-
 def _public_request(service: CaseService, c: Case) -> dict[str, Any]:
     """A case as the public may see it: what, where, how far along, who handles it. Never who reported it or how
-    to reach them; free text only as :func:`_public_text` allows, and the description only of reports the
-    public made (hotline call notes and staff notes are not theirs to read); no media (photos show people)."""
+    to reach them, nor media (photos show people). Free text (description, address) only of reports the public
+    made for the public, scrubbed of phone and ID-card numbers and self-introduced names: hotline call notes are
+    a caller's words taken down by an operator, and staff notes are internal; their place shows in lat/long."""
     sub = service.standards.catalogue.get(c.subclass_code, c.kind)
     dept = service.standards.department(c.department_code) if c.department_code else None
     state = wf.State(c.status)
     closed = state in wf.TERMINAL
+    own_words = c.source == "public"
     return {
         "service_request_id": str(c.id), "status": "closed" if closed else "open",
         "status_notes": STATUS_NOTES[state], "service_name": sub.name if sub is not None else "",
         "service_code": code_of(c.kind, c.subclass_code),
-        "description": _public_text(c.description) if c.source == "public" else "",
+        "description": scrub_text(c.description) if own_words else "",
         "agency_responsible": dept.name if dept is not None else "", "service_notice": "",
         "requested_datetime": _w3c(c.reported_at), "updated_datetime": _w3c(c.closed_at or c.updated_at),
         "expected_datetime": _w3c(c.clock_deadline_at) if c.clock_deadline_at and not closed else None,
-        "address": _public_text(c.address), "address_id": None, "zipcode": None,
+        "address": scrub_text(c.address) if own_words else "", "address_id": None, "zipcode": None,
         "lat": c.lat, "long": c.lon, "media_url": None,
     }
 

@@ -133,7 +133,7 @@ def test_the_callers_contact_details_are_accepted_but_kept_nowhere(env: Env) -> 
     assert not re.search("13912345678|zhang@example|张|d-1|a-1", repr(detail))
 
 
-def test_the_public_reads_no_notes_and_no_reporter(env: Env) -> None:
+def test_the_public_reads_no_call_notes_no_staff_notes_and_no_reporter(env: Env) -> None:
     env.clock.at = datetime(2026, 11, 28, 9, 0)
     hotline = _submit(env, SHUOZHOU, description="我叫张三，电话 139 1234 5602，井盖没了",
                       address_string="开发北路 张三家门口")["service_request_id"]
@@ -145,8 +145,24 @@ def test_the_public_reads_no_notes_and_no_reporter(env: Env) -> None:
         assert "hotline-12345" not in body and "open311:" not in body
     public = {r["service_request_id"]: r for r in env.client.get(
         f"{V2}/requests.json", params={"service_request_id": f"{hotline},{staff}"}).json()}
-    assert public[hotline]["description"] == "" and public[str(staff)]["description"] == ""
+    assert public[hotline]["description"] == public[hotline]["address"] == public[str(staff)]["description"] == ""
     assert public[hotline]["lat"] == SHUOZHOU[0] and public[hotline]["media_url"] is None
+
+
+def test_what_the_public_wrote_through_a_public_app_is_published_without_personal_data(env: Env) -> None:
+    r = env.client.post("/api-clients", json={"name": "city-app", "source": "public"}, headers=env.h("admin"))
+    assert r.status_code == 201, r.text
+    form = {"api_key": r.json()["api_key"], "service_code": "E01001", "lat": "39.3316", "long": "112.4329",
+            "description": "井盖被偷了，我叫李四，手机+8613912345604，身份证142601199001011234",
+            "address_string": "开发北路12号 电话１３９１２３４５６０６"}
+    created = env.client.post(f"{V2}/requests.xml", data=form)
+    assert created.status_code == 201, created.text
+    rid = items(spec_xml(created.content, "service_requests"))[0]["service_request_id"]
+    for fmt in ("json", "xml"):
+        body = env.client.get(f"{V2}/requests/{rid}.{fmt}").content.decode()
+        assert "井盖被偷了" in body and "开发北路12号" in body  # the report itself is public
+        assert not re.search("李四|5604|5606|１３９|1234", body)
+        assert "[电话]" in body and "[身份证号]" in body and "[姓名]" in body
 
 
 def test_status_notes_are_fixed_public_labels_for_every_state() -> None:
