@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
+from urllib.parse import quote_from_bytes
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casework import workflow as wf
 from casework.api.open311 import STATUS_NOTES
@@ -247,3 +251,55 @@ def test_other_paths_and_methods_get_error_documents_too(env: Env) -> None:
     r = env.client.delete(f"{V2}/services.xml")
     _error(r, 405, "xml")
     assert r.headers["allow"] == "GET"
+
+
+# --- whatever a client sends, the answer is a document of the spec, never a server error ----------------------------
+_ARGUMENTS = ["service_request_id", "service_code", "start_date", "end_date", "status", "jurisdiction_id"]
+_VALUES = st.one_of(
+    st.text(max_size=24),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.builds(lambda d, tz: d.isoformat() + tz, st.datetimes(), st.sampled_from(["Z", "+14:00", "-12:00", ""])),
+    st.sampled_from(["nan", "inf", "1e309", "-0", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
+                     "C01001", "component:01001", "1,2,3", "open,closed"]),
+)
+_RAW = st.binary(max_size=16).map(quote_from_bytes)  # any bytes, lone-surrogate encodings included
+_FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+                 suppress_health_check=list(HealthCheck))
+
+
+def _is_spec_answer(r: Any, fmt: str, sent: list[str]) -> None:
+    assert r.status_code < 500, r.text
+    if r.status_code >= 400:
+        description = _error(r, r.status_code, fmt)
+        assert not [v for v in sent if len(v) >= 12 and v in description], description  # nothing echoed
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_no_query_makes_a_server_error(env: Env, fmt: str) -> None:
+    @_FUZZ
+    @given(params=st.dictionaries(st.sampled_from(_ARGUMENTS), _VALUES, max_size=4), raw=_RAW,
+           path=st.sampled_from(["requests", "services", "requests/{v}", "services/{v}", "discovery"]))
+    def query(params: dict[str, str], raw: str, path: str) -> None:
+        url = f"{V2}/{path.format(v=raw or '1')}.{fmt}"
+        _is_spec_answer(env.client.get(url, params=params), fmt, list(params.values()))
+        _is_spec_answer(env.client.get(f"{url}?status={raw}&start_date={raw}"), fmt, [])
+
+    query()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_no_report_form_makes_a_server_error(env: Env, fmt: str) -> None:
+    fields = ["service_code", "lat", "long", "address_string", "description", "media_url", "attribute[grid_code]",
+              "jurisdiction_id", "phone", "email"]
+
+    @_FUZZ
+    @given(form=st.dictionaries(st.sampled_from(fields), _VALUES, max_size=6), keyed=st.booleans(), raw=_RAW)
+    def report(form: dict[str, str], keyed: bool, raw: str) -> None:
+        data = {"service_code": "C01001", "lat": "39.3316", "long": "112.4329", **form}
+        if keyed:
+            data["api_key"] = env.api_key
+        _is_spec_answer(env.client.post(f"{V2}/requests.{fmt}", data=data), fmt, list(form.values()))
+        _is_spec_answer(env.client.post(f"{V2}/requests.{fmt}", content=f"api_key={raw}&lat={raw}".encode(),
+                                        headers={"content-type": "application/x-www-form-urlencoded"}), fmt, [])
+
+    report()
