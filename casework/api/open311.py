@@ -262,7 +262,8 @@ def _window(service: CaseService, start: str | None, end: str | None) -> tuple[d
 
 # --- what the public sees --------------------------------------------------------------------------------------------
 def _w3c(value: datetime) -> str:
-    return value.replace(tzinfo=CST).isoformat()
+    """To the second, with the offset: the spec's common subset of ISO 8601 (some clients take no fractions)."""
+    return value.replace(microsecond=0, tzinfo=CST).isoformat()
 
 
 def _public_request(service: CaseService, c: Case) -> dict[str, Any]:

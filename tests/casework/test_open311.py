@@ -77,7 +77,7 @@ def test_every_listed_service_has_a_definition_and_old_codes_still_work(env: Env
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_hotline_report_enters_the_loop_and_can_be_followed(env: Env, fmt: str) -> None:
-    env.clock.at = datetime(2026, 11, 25, 10, 0)
+    env.clock.at = datetime(2026, 11, 25, 10, 0, 0, 250_000)
     created = _submit(env, SHUOZHOU, fmt=fmt, **{"attribute[grid_code]": GRID_SHUOCHENG})
     rid = created["service_request_id"]
     assert created["service_notice"].startswith(STATUS_NOTES[wf.State.reported])
@@ -87,7 +87,7 @@ def test_a_hotline_report_enters_the_loop_and_can_be_followed(env: Env, fmt: str
     r = env.client.get(f"{V2}/requests/{rid}.{fmt}")
     followed = items(spec_xml(r.content, "service_requests"))[0] if fmt == "xml" else r.json()[0]
     assert followed["status"] == "open" and followed["service_code"] == "C01001"
-    assert followed["requested_datetime"] == "2026-11-25T10:00:00+08:00"
+    assert followed["requested_datetime"] == "2026-11-25T10:00:00+08:00"  # to the second, as the spec writes it
     assert followed["status_notes"] == "已上报，待受理"
     listed = env.client.get(f"{V2}/requests.json", params={"service_request_id": rid}).json()
     assert [x["service_request_id"] for x in listed] == [rid]
