@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import and_, or_, select
 from starlette.routing import Match
 
@@ -33,7 +33,7 @@ from casework import workflow as wf
 from casework.accounts import client_actor
 from casework.api.deps import Service
 from casework.api.open311_discovery import discovery, jurisdictions
-from casework.api.open311_documents import FORMATS, MEDIA_TYPES, Format, error_document, render
+from casework.api.open311_documents import FORMATS, MEDIA_TYPES, Format, error_document, is_text, render
 from casework.models import Case
 from casework.service import CaseService, ReportInput, ServiceError
 from szcg.privacy import scrub_text
@@ -178,6 +178,13 @@ class ReportForm(BaseModel):
     first_name: str | None = Field(default=None, max_length=256)
     last_name: str | None = Field(default=None, max_length=256)
     phone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("*")
+    @classmethod
+    def _text_only(cls, value: object) -> object:
+        if isinstance(value, str) and not is_text(value):
+            raise ValueError("control characters (other than tab and line breaks) are not text")
+        return value
 
 
 # --- service codes ---------------------------------------------------------------------------------------------------

@@ -33,6 +33,11 @@ def _text(value: str) -> str:
     return _NOT_XML_CHAR.sub("\ufffd", value)
 
 
+def is_text(value: str) -> bool:
+    """Whether ``value`` holds only characters a document (and a PostgreSQL text column: no NUL) can carry."""
+    return _NOT_XML_CHAR.search(value) is None
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return _text(value)

@@ -122,6 +122,9 @@ def test_intake_needs_a_valid_api_key_a_known_service_and_a_location(env: Env, f
     assert "lat" in _error(env.client.post(url, data={**key, "lat": "nan"}), 400, fmt)
     assert "long" in _error(env.client.post(url, data={**key, "long": "200"}), 400, fmt)
     assert "grid_code" in _error(env.client.post(url, data={**key, "attribute[grid_code]": "x"}), 400, fmt)
+    # a NUL cannot be stored in PostgreSQL text (it was a 500 there) nor written in XML: refused as not text
+    assert "description" in _error(env.client.post(url, data={**key, "description": "井盖\x00缺失"}), 400, fmt)
+    assert "address_string" in _error(env.client.post(url, data={**key, "address_string": "\x1b[31m"}), 400, fmt)
     # an argument the spec does not have is refused (nothing is silently dropped), named, not echoed
     refused = _error(env.client.post(url, data={**key, "attribute[colour]": "红色"}), 400, fmt)
     assert "attribute[colour]" in refused and "红色" not in refused
