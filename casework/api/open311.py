@@ -43,7 +43,7 @@ router = APIRouter(prefix="/open311", tags=["open311"])
 CST = timezone(timedelta(hours=8))
 KIND_PREFIX = {"component": "C", "event": "E"}
 _PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
-_CODE = re.compile(r"^(?:(?P<prefix>[CEce])|(?P<legacy>component|event):)?(?P<sub>\d{1,12})$")
+_CODE = re.compile(r"^(?:(?P<prefix>[CEce])|(?P<legacy>component|event):)?(?P<sub>[0-9]{1,12})$")
 _ID = re.compile(r"^[0-9]{1,40}$")  # ASCII digits only: str.isdigit() also takes '²', which int() refuses
 MAX_ID = 2**31 - 1  # cases.id is a 32-bit integer on every backend
 WINDOW = timedelta(days=90)  # the spec's default window and the widest range one query may span
