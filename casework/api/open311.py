@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -361,10 +361,20 @@ def _definition(fmt: Format) -> Callable[..., Response]:
     return handler
 
 
+async def _each_field_once(request: Request) -> None:
+    """A field sent twice would lose one of its values (the form model keeps the last): refused, named."""
+    form = await request.form()  # parsed once for the handler; this reads the cached form
+    known = {field.alias or name for name, field in ReportForm.model_fields.items()}  # others: refused as extra
+    repeated = sorted({name for name in form if name in known and len(form.getlist(name)) > 1})
+    if repeated:
+        raise Open311Failure(400, f"sent more than once: {', '.join(repeated)}")
+
+
 @_both_formats("/v2/requests", "Submit a report (form-encoded, api_key required)", list[RequestCreatedOut],
                400, 403, 404, method="POST", status_code=201)
 def _create(fmt: Format) -> Callable[..., Response]:
-    def handler(service: Service, form: Annotated[ReportForm, Form()]) -> Response:
+    def handler(service: Service, form: Annotated[ReportForm, Form()],
+                _once: Annotated[None, Depends(_each_field_once)]) -> Response:
         actor = client_actor(service.db, form.api_key) if form.api_key else None
         if actor is None:
             raise Open311Failure(403, "api_key is missing or not valid")

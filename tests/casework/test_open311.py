@@ -129,6 +129,10 @@ def test_intake_needs_a_valid_api_key_a_known_service_and_a_location(env: Env, f
     refused = _error(env.client.post(url, data={**key, "attribute[colour]": "红色"}), 400, fmt)
     assert "attribute[colour]" in refused and "红色" not in refused
     assert "jurisdiction_id" in _error(env.client.post(url, data={**key, "jurisdiction_id": "x.gov"}), 404, fmt)
+    # a field sent twice would lose one of its values: refused, named
+    twice = f"api_key={env.api_key}&service_code=C01001&lat=39.3&long=112.4&description=a&description=b"
+    assert "description" in _error(env.client.post(url, content=twice.encode(), headers={
+        "content-type": "application/x-www-form-urlencoded"}), 400, fmt)
     _error(env.client.get(f"{V2}/requests/999999.{fmt}"), 404, fmt)
 
 
