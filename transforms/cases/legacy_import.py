@@ -23,7 +23,7 @@ import pandas as pd
 
 from szcg.errors import InputRejected, RowProblem
 from transforms.cases.areas import resolve_areas
-from transforms.cases.mapping import LegacyMapping
+from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, replace_batch
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
@@ -105,16 +105,15 @@ def _joined(raw: pd.DataFrame, columns: list[str] | None) -> pd.Series:
     return joined.where(joined != "", None)
 
 
-def _lookup_category(value: str | None, mapping: LegacyMapping) -> tuple[str | None, str | None, bool]:
-    """(kind, code, known): exact value first, then shorter ' / ' prefixes (type before type / descriptor)."""
-    if value is None:
-        return mapping.category_fallback.kind, mapping.category_fallback.code, False
-    parts = value.split(" / ")
-    for n in range(len(parts), 0, -1):
-        found = mapping.categories.get(" / ".join(parts[:n]))
-        if found is not None:
-            return found.kind, found.code, True
-    return mapping.category_fallback.kind, mapping.category_fallback.code, False
+def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
+    """The mapping's entry: exact value first, then shorter ' / ' prefixes (type before type / descriptor)."""
+    if value is not None:
+        parts = value.split(" / ")
+        for n in range(len(parts), 0, -1):
+            found = mapping.category_for(" / ".join(parts[:n]))
+            if found is not None:
+                return found
+    return mapping.fallback_category
 
 
 def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
@@ -146,12 +145,42 @@ def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, 
     out_of_range = usable & ~(lon.between(-180, 180) & lat.between(-90, 90))
     lon[out_of_range] = np.nan
     lat[out_of_range] = np.nan
+    placeholder = pd.Series(False, index=raw.index)
+    for point in mapping.coordinates.placeholders:
+        placeholder |= _metres_from(lon, lat, point.lon, point.lat) <= point.radius_m
+    lon[placeholder] = np.nan
+    lat[placeholder] = np.nan
     assert len(lon) == n
     return lon, lat, {
         "missing_coordinates": blank,
         "zero_coordinates": zero,
         "bad_coordinates": unreadable | out_of_range,
+        "placeholder_coordinates": placeholder,
     }
+
+
+def _metres_from(lon: pd.Series, lat: pd.Series, lon0: float, lat0: float) -> pd.Series:
+    """Great-circle distance in metres (haversine; NaN stays NaN, which compares False)."""
+    p1, p2 = np.radians(lat), np.radians(lat0)
+    dp, dl = p2 - p1, np.radians(lon0 - lon)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return pd.Series(2 * 6_371_008.8 * np.arcsin(np.sqrt(h)), index=lon.index)
+
+
+def refuse_failing_rule(values: pd.Series, bad: pd.Series, column: str, mapping: LegacyMapping,
+                        file_name: str) -> None:
+    """A parse rule failing on most rows is a wrong mapping, not bad rows: refuse the batch whole, naming the
+    column, the formats tried and three sample values (time values only: they carry no personal data)."""
+    given = int((values.astype(str).str.strip() != "").sum())
+    failed = int(bad.sum())
+    if not given or failed / given < mapping.refuse_unparsed_share:
+        return
+    samples = values[bad].astype(str).str.strip().drop_duplicates().head(3).tolist()
+    message = (f"{file_name}: column {column!r}: {failed} of {given} values do not parse with"
+               f" timestamp_formats {list(mapping.timestamp_formats)} of {Path(mapping.file).name}"
+               f" (≥ {mapping.refuse_unparsed_share:.0%}: the batch is refused, nothing loaded);"
+               f" samples: {samples}")
+    raise InputRejected(message, [RowProblem(file_name, 0, column, "timestamp_format", message)])
 
 
 @dataclass
@@ -167,7 +196,7 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     from quality.cases import legacy_case_suite
     from quality.gx import run_suite
 
-    col = mapping.columns
+    col = mapping.columns_map
     frame = pd.DataFrame(index=raw.index)
     frame["row_number"] = np.arange(1, len(raw) + 1)
     origin_id = raw[col["origin_case_id"][0]].astype(str).str.strip()
@@ -175,33 +204,43 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["origin_system"] = mapping.origin_system
     frame["case_id"] = mapping.origin_system + ":" + frame["origin_case_id"].fillna("")
     flags: dict[str, pd.Series] = {}
-    frame["reported_at"], bad_reported = parse_times(raw[col["reported_at"][0]], mapping)
-    closed_col = col.get("closed_at")
-    if closed_col:
-        frame["closed_at"], flags["bad_closed_at"] = parse_times(raw[closed_col[0]], mapping)
-    else:
-        frame["closed_at"] = pd.NaT
-    due_col = col.get("due_at")
-    if due_col:
-        frame["due_at"], flags["bad_due_at"] = parse_times(raw[due_col[0]], mapping)
-    else:
-        frame["due_at"] = pd.NaT
+    bad_reported = pd.Series(False, index=raw.index)
+    for name in TIME_FIELDS:
+        if name not in col:
+            frame[name] = pd.NaT
+            continue
+        frame[name], bad = parse_times(raw[col[name][0]], mapping)
+        refuse_failing_rule(raw[col[name][0]], bad, col[name][0], mapping, file_name)
+        if name == "reported_at":
+            bad_reported = bad
+        else:
+            flags[f"bad_{name}"] = bad
     frame["origin_timezone"] = mapping.timezone
     frame["origin_status"] = _joined(raw, col.get("status"))
     frame["status"] = frame["origin_status"].map(mapping.statuses).astype(object)
+    for rule in reversed(mapping.status_rules):  # the first matching rule wins: apply the last first
+        hit = pd.Series(True, index=raw.index)
+        for column, values in rule.when.items():
+            hit &= raw[column].astype(str).str.strip().isin(values)
+        frame.loc[hit, "status"] = rule.status
     flags["unknown_status"] = frame["status"].isna()
     frame["status"] = frame["status"].fillna(mapping.status_fallback)
     frame["origin_category"] = _joined(raw, col.get("category"))
     looked = [_lookup_category(v, mapping) for v in frame["origin_category"]]
-    frame["kind"] = [k for k, _, _ in looked]
-    frame["subclass_code"] = [c for _, c, _ in looked]
-    flags["unknown_category"] = pd.Series([not known for _, _, known in looked], index=raw.index)
+    frame["kind"] = [c.kind for c in looked]
+    frame["subclass_code"] = [c.code for c in looked]
+    # "not a 城管 matter" (declared out_of_scope) is not "not mapped yet" (no entry, or an entry of null)
+    flags["not_cityops"] = pd.Series([c.out_of_scope is not None for c in looked], index=raw.index)
+    flags["unknown_category"] = pd.Series([not c.mapped and c.out_of_scope is None for c in looked],
+                                          index=raw.index)
     frame["edition"] = mapping.edition
     frame["origin_source"] = _joined(raw, col.get("source"))
     frame["source"] = frame["origin_source"].map(mapping.sources).astype(object).fillna(mapping.source_fallback)
     frame["origin_department"] = _joined(raw, col.get("department"))
     frame["department_code"] = frame["origin_department"].map(mapping.departments)
     frame["address"] = _joined(raw, col.get("address"))
+    if "grid" in col:  # a recorded 所属网格 is looked up in core.grid before any point-in-polygon
+        frame["grid_code"] = _joined(raw, col["grid"])
     frame["description"] = _joined(raw, col.get("description"))
     frame["lon"], frame["lat"], coord_flags = _coordinates(raw, mapping)
     flags.update(coord_flags)
@@ -284,7 +323,7 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping) -> ImportRe
         if taken:
             for idx in cases.index[cases["case_id"].isin(taken)]:
                 conformed.problems.append(RowProblem(
-                    path.name, int(cases.at[idx, "row_number"]), mapping.columns["origin_case_id"][0],
+                    path.name, int(cases.at[idx, "row_number"]), mapping.columns.origin_case_id[0],
                     "already_loaded", f"case {cases.at[idx, 'case_id']} already loaded from batch"
                     f" {taken[cases.at[idx, 'case_id']]}"))
             cases = cases[~cases["case_id"].isin(taken)]
