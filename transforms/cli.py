@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from szcg.cliutil import Outcome, add_command, add_group
@@ -19,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     imp = add_command(cases, "import", _import, help="import a legacy case system's CSV export with a mapping")
     imp.add_argument("path", type=Path)
     imp.add_argument("--mapping", type=Path, required=True, help="mapping YAML (see transforms/mappings/)")
+    imp.add_argument("--as-of", help="the export's time (ISO, the export's wall clock): open cases are judged then"
+                     " (default: the mapping's as_of)")
     pq = add_command(cases, "import-parquet", _import_parquet,
                      help="import cases.parquet + case_events.parquet (synthetic city, origin 'synth')")
     pq.add_argument("directory", type=Path)
@@ -55,12 +58,30 @@ def _import(args: argparse.Namespace, settings: Settings) -> Outcome:
     from warehouse.store import Warehouse
 
     _need_file(args.path)
-    result = import_legacy(Warehouse(settings), args.path, load_mapping(args.mapping))
+    as_of = None
+    if args.as_of:
+        import pandas as pd
+
+        try:
+            as_of = pd.Timestamp(datetime.fromisoformat(args.as_of))
+        except ValueError:
+            raise InputRejected(f"--as-of {args.as_of!r}: expected an ISO date-time") from None
+    result = import_legacy(Warehouse(settings), args.path, load_mapping(args.mapping), as_of=as_of)
     flags = ", ".join(f"{k} {v}" for k, v in sorted(result.flags.items())) or "none"
     rules = ", ".join(f"{k} {v}" for k, v in sorted(result.quarantine_rules.items())) or "none"
     return Outcome(result.to_dict(), f"{result.file} → batch {result.batch_id}: {result.rows_in} rows in,"
                    f" {result.rows_loaded} cases loaded, {result.rows_quarantined} quarantined ({rules});"
-                   f" {result.events_loaded} events; flags: {flags}")
+                   f" {result.events_loaded} events; flags: {flags}" + _agreement_text(result.verdict_agreement))
+
+
+def _agreement_text(agreement: dict | None) -> str:
+    if not agreement:
+        return ""
+    lines = [f"\nsource's on-time verdict vs szcg's: {agreement['cases']} cases, {agreement['agree']} agree,"
+             f" {agreement['disagree']} disagree {agreement['first_disagreeing']}"]
+    lines += [f"  {d['department']}: {d['cases']} cases, {d['agree']} agree, {d['disagree']} disagree"
+              f" {d['first_disagreeing']}" for d in agreement["departments"]]
+    return "\n".join(lines)
 
 
 def _import_parquet(args: argparse.Namespace, settings: Settings) -> Outcome:

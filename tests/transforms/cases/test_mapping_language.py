@@ -5,11 +5,14 @@ quarantining every row."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from szcg.cli import main
 from szcg.errors import ConfigError, InputRejected
+from szcg.settings import Settings
 from tests.transforms.cases.conftest import MAPPINGS
 from transforms.cases.legacy_import import import_legacy
 from transforms.cases.mapping import load_mapping
@@ -117,3 +120,90 @@ def test_a_time_format_failing_on_most_rows_refuses_the_batch_naming_column_form
     with wh.writer() as con:
         assert con.execute('SELECT count(*) FROM core."case"').fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM landing.load").fetchone() == (0,)
+
+
+STEPS_MAPPING = """\
+origin_system: test_cg
+timezone: Asia/Shanghai
+timestamp_formats: ["%Y-%m-%d %H:%M"]
+as_of: 2026-03-31T18:00:00
+columns:
+  origin_case_id: 案卷号
+  reported_at: 上报时间
+  dispatched_at: 派遣时间
+  closed_at: 结案时间
+  due_at: 处置时限
+  status: 状态
+  category: 小类
+  department: 处置部门
+statuses: {已结案: closed, 处置中: dispatched, 作废: voided}
+categories:
+  路灯: {kind: component, code: "01037"}
+  外立面污损: {kind: event, code: "06004"}
+departments: {路灯所: "14060005", 执法支队: "14060002"}
+steps: {registered: at_report, dispatched: at_registered, handled: at_closed}
+deadline: {handbook: true, otherwise: unjudged}
+"""
+
+STEPS_EXPORT = """\
+案卷号,上报时间,派遣时间,结案时间,处置时限,状态,小类,处置部门
+A1,2026-03-02 09:00,2026-03-02 09:30,2026-03-02 11:00,2026-03-02 12:00,已结案,路灯,路灯所
+A2,2026-03-02 09:00,,2026-03-05 11:00,2026-03-03 12:00,已结案,路灯,路灯所
+A3,2026-03-02 09:00,,,2026-03-20 12:00,处置中,外立面污损,执法支队
+A4,2026-03-30 09:00,,,2026-04-02 12:00,处置中,外立面污损,执法支队
+A5,2026-03-02 09:00,,2026-03-02 16:00,,已结案,外立面污损,执法支队
+A6,2026-03-02 09:00,,,,作废,路灯,路灯所
+"""
+
+
+def test_imported_steps_become_the_events_the_evaluation_reads(wh: Warehouse, tmp_path: Path) -> None:
+    """立案 at the report time, 派遣 to the mapped department at 立案 (or when recorded), 处置反馈 at 结案 judged
+    against the export's due time, else the 指挥手册 limit on the working calendar; an open case past its due
+    time at the export's time is overdue."""
+    mapping = load_mapping(_write(tmp_path, STEPS_MAPPING))
+    result = import_legacy(wh, _write(tmp_path, STEPS_EXPORT, "案卷.csv"), mapping)
+    assert (result.rows_in, result.rows_loaded) == (6, 6)
+    with wh.writer() as con:
+        events = con.execute(
+            "SELECT c.origin_case_id, e.seq, e.action, e.occurred_at, e.department_code, e.deadline_at,"
+            " e.deadline_met FROM core.case_event e JOIN core.\"case\" c USING (case_id)"
+            " ORDER BY c.origin_case_id, e.seq").fetchall()
+        flags = dict(con.execute('SELECT origin_case_id, flags FROM core."case"').fetchall())
+    by_case: dict[str, list[tuple]] = {}
+    for row in events:
+        by_case.setdefault(row[0], []).append(row[2:])
+    assert [e[0] for e in by_case["A1"]] == ["report", "register", "dispatch", "feedback", "close"]
+    assert str(by_case["A1"][2][1]) == "2026-03-02 09:30:00" and by_case["A1"][2][2] == "14060005"
+    assert by_case["A1"][3][4] is True  # done 11:00, due 12:00
+    assert str(by_case["A2"][2][1]) == "2026-03-02 09:00:00"  # 派遣 at 立案 = the report time
+    assert by_case["A2"][3][4] is False  # done on the 5th, due the 3rd
+    # open, still 处置中 at the export's time (31 March 18:00): A3 is past its due time, A4 is not
+    assert [e[0] for e in by_case["A3"]] == ["report", "register", "dispatch"]
+    assert "overdue_at_export" in flags["A3"] and "overdue_at_export" not in flags["A4"]
+    # no due time: the 指挥手册 limit of 06004, 4 working hours from 派遣 09:00 over the lunch break → 15:00
+    assert str(by_case["A5"][3][3]) == "2026-03-02 15:00:00" and by_case["A5"][3][4] is False
+    assert [e[0] for e in by_case["A6"]] == ["report"]  # 作废 without a recorded time: nothing invented
+    assert result.flags["overdue_at_export"] == 1
+
+
+def test_the_import_reports_how_far_the_sources_own_verdicts_agree_with_szcg(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = STEPS_MAPPING.replace("  department: 处置部门\n", "  department: 处置部门\n  on_time: 是否按期\n")
+    mapping = _write(tmp_path, text + "verdict: {on_time: [是], overdue: [否]}\n")
+    lines = STEPS_EXPORT.splitlines()
+    # the source says A2 was on time (szcg: done on the 5th, due the 3rd → late) and A3 overdue (szcg agrees)
+    verdicts = ["是否按期", "是", "是", "否", "", "否", ""]
+    export = _write(tmp_path, "\n".join(f"{a},{b}" for a, b in zip(lines, verdicts, strict=True)) + "\n", "案卷.csv")
+    rc = main(["cases", "import", str(export), "--mapping", str(mapping), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    agreement = out["verdict_agreement"]
+    assert (agreement["cases"], agreement["agree"], agreement["disagree"]) == (4, 3, 1)
+    assert agreement["first_disagreeing"] == ["A2"]
+    per_department = {d["department"]: d for d in agreement["departments"]}
+    assert (per_department["路灯所"]["agree"], per_department["路灯所"]["disagree"]) == (1, 1)
+    assert (per_department["执法支队"]["cases"], per_department["执法支队"]["agree"]) == (2, 2)
+    with Warehouse(settings).writer() as con:
+        detail = con.execute("SELECT detail FROM landing.load WHERE target = 'core.case'").fetchone()
+    assert detail is not None and json.loads(detail[0])["verdict_agreement"]["disagree"] == 1
