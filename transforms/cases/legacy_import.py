@@ -57,9 +57,12 @@ class ImportResult:
 def read_export(path: Path, mapping: LegacyMapping) -> pd.DataFrame:
     """The export as text, exactly as written (no NA guessing); refuses an export missing a mapped column."""
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=mapping.encoding,
-                          sep=mapping.delimiter, quoting=csv.QUOTE_MINIMAL)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):  # the first sheet, every cell as text
+            raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=mapping.encoding,
+                              sep=mapping.delimiter, quoting=csv.QUOTE_MINIMAL)
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, KeyError) as exc:
         raise InputRejected(f"{path}: cannot be read as {mapping.encoding} CSV: {exc}",
                             [RowProblem(path.name, 0, "(file)", "readable_csv", str(exc))]) from None
     missing = [c for c in mapping.source_columns() if c not in raw.columns]
@@ -121,10 +124,15 @@ def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
 def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
     """lon/lat (WGS84) and defect masks: zero, missing, unreadable, out of range."""
     n = len(raw)
-    if not (mapping.x and mapping.y):
+    if mapping.coordinates.xy:
+        pair = raw[mapping.coordinates.xy].astype(str).str.strip().str.split(r"\s*[,，]\s*", n=1, regex=True)
+        xs, ys = pair.str[0].fillna(""), pair.str[1].fillna("")
+        ys = ys.where(xs != "", "")
+    elif not (mapping.x and mapping.y):
         nan = pd.Series(np.nan, index=raw.index)
         return nan, nan, {"missing_coordinates": pd.Series(True, index=raw.index)}
-    xs, ys = raw[mapping.x].astype(str).str.strip(), raw[mapping.y].astype(str).str.strip()
+    else:
+        xs, ys = raw[mapping.x].astype(str).str.strip(), raw[mapping.y].astype(str).str.strip()
     x = pd.to_numeric(xs, errors="coerce")
     y = pd.to_numeric(ys, errors="coerce")
     blank = (xs == "") | (ys == "")

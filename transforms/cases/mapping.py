@@ -85,6 +85,7 @@ class Placeholder(_Strict):
 class Coordinates(_Strict):
     x: str | None = None
     y: str | None = None
+    xy: str | None = None  # one column holding "x,y" (e.g. 坐标 "112.43,39.33")
     crs: str = "EPSG:4326"
     zero_is_missing: bool = True
     placeholders: list[Placeholder] = Field(default_factory=list)
@@ -100,8 +101,10 @@ class Coordinates(_Strict):
     def _both_or_neither(self) -> Coordinates:
         if bool(self.x) != bool(self.y):
             raise ValueError("x and y: give both columns or neither")
-        if not self.x and self.placeholders:
-            raise ValueError("placeholders: do nothing without x and y columns")
+        if self.xy and self.x:
+            raise ValueError("xy: give either one xy column or x and y columns")
+        if not (self.x or self.xy) and self.placeholders:
+            raise ValueError("placeholders: do nothing without coordinate columns")
         return self
 
 
@@ -312,7 +315,7 @@ class LegacyMapping(MappingSpec):
     def source_columns(self) -> list[str]:
         cols = [c for cols in self.columns_map.values() for c in cols]
         cols += [c for rule in self.status_rules for c in rule.when]
-        return cols + [c for c in (self.x, self.y) if c]
+        return cols + [c for c in (self.x, self.y, self.coordinates.xy) if c]
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
