@@ -248,7 +248,10 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["origin_source"] = _joined(raw, col.get("source"))
     frame["source"] = frame["origin_source"].map(mapping.sources).astype(object).fillna(mapping.source_fallback)
     frame["origin_department"] = _joined(raw, col.get("department"))
-    frame["department_code"] = frame["origin_department"].map(mapping.departments)
+    frame["department_code"] = frame["origin_department"].map(mapping.departments).astype(object)
+    if mapping.department_fallback == "origin":
+        own = (mapping.origin_system + ":" + frame["origin_department"]).astype(object)
+        frame["department_code"] = frame["department_code"].fillna(own.where(frame["origin_department"].notna()))
     frame["address"] = _joined(raw, col.get("address"))
     if "grid" in col:  # a recorded 所属网格 is looked up in core.grid before any point-in-polygon
         frame["grid_code"] = _joined(raw, col["grid"])

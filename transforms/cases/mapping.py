@@ -202,6 +202,9 @@ class MappingSpec(_Strict):
     sources: Annotated[dict[str, str], BeforeValidator(_str_map)] = Field(default_factory=dict)
     source_fallback: str = "other"
     departments: Annotated[dict[str, str], BeforeValidator(_str_map)] = Field(default_factory=dict)
+    # an agency not in `departments`: none (department NULL) or origin (kept as its own department,
+    # "<origin_system>:<agency>", so a foreign city's agencies get department figures)
+    department_fallback: Literal["none", "origin"] = "none"
     duplicate_window_hours: float = Field(24.0, ge=0)
     steps: Steps = Field(default_factory=Steps)
     deadline: Deadline = Field(default_factory=Deadline)
@@ -272,7 +275,7 @@ class MappingSpec(_Strict):
             raise ValueError("steps.dispatched: at_registered needs a 立案 (columns.registered_at or steps.registered)")
         if self.sources and c.source is None:
             raise ValueError("sources: does nothing without columns.source")
-        if self.departments and c.department is None:
+        if (self.departments or self.department_fallback != "none") and c.department is None:
             raise ValueError("departments: does nothing without columns.department")
         return self
 
