@@ -65,8 +65,9 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
     kinds = (args.kind,) if args.kind else ("component", "event")
     found = [s for k in kinds if (s := catalogue.get(args.code, k)) is not None]
     if not found:
+        hint = "" if args.code.isdigit() else f"; to find a code by name: szcg standards search {args.code}"
         raise InputRejected(f"{args.code}: no {args.kind or 'component or event'} subclass with this code in "
-                            f"{catalogue.title}")
+                            f"{catalogue.title}{hint}")
     city = _city(settings)
     items, lines = [], []
     for s in found:

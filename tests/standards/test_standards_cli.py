@@ -40,6 +40,8 @@ def test_search_finds_a_subclass_by_name_in_every_edition(settings, capsys) -> N
     assert any(s["code"] == "01037" and s["kind"] == "component" for s in data["subclasses"])
     rc, out = run(capsys, "search", "路灯", "--edition", "GB/T 47678.5-2026", "--kind", "component")
     assert rc == 0 and "01037" in out and "CJ/T" not in out
+    rc, out = run(capsys, "show", "路灯")
+    assert rc == 1 and "szcg standards search 路灯" in out
     rc, out = run(capsys, "search", "火星人")
     assert rc == 1 and "0 subclasses match" in out
 

@@ -207,3 +207,14 @@ def test_the_import_reports_how_far_the_sources_own_verdicts_agree_with_szcg(
     with Warehouse(settings).writer() as con:
         detail = con.execute("SELECT detail FROM landing.load WHERE target = 'core.case'").fetchone()
     assert detail is not None and json.loads(detail[0])["verdict_agreement"]["disagree"] == 1
+
+
+def test_a_source_convention_judges_cases_without_a_due_time(wh: Warehouse, tmp_path: Path) -> None:
+    """The city's own rule "no due time: on time", declared in the mapping, instead of the 指挥手册."""
+    text = STEPS_MAPPING.replace("deadline: {handbook: true, otherwise: unjudged}",
+                                 "deadline: {handbook: false, otherwise: on_time}")
+    import_legacy(wh, _write(tmp_path, STEPS_EXPORT, "案卷.csv"), load_mapping(_write(tmp_path, text)))
+    with wh.writer() as con:
+        a5 = con.execute("SELECT e.deadline_at, e.deadline_met FROM core.case_event e JOIN core.\"case\" c"
+                         " USING (case_id) WHERE c.origin_case_id = 'A5' AND e.action = 'feedback'").fetchone()
+    assert a5 == (None, True)
