@@ -13,7 +13,9 @@ action (close / void / reject) at the close time.
 from __future__ import annotations
 
 import csv
+import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
 
+LOG = logging.getLogger(__name__)
 TARGET = "core.case"
 EVENT_TARGET = "core.case_event"
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
@@ -467,6 +470,7 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
     """Land the export, conform it and replace this batch's cases, events, quarantine and ledger in one go.
     Open cases are judged as of ``as_of`` (else the mapping's as_of: the export's time)."""
     path = Path(path)
+    started = time.monotonic()
     if as_of is None and mapping.as_of is not None:
         as_of = pd.Timestamp(mapping.as_of)
     deadline_rule = handbook_deadline_rule(wh, mapping)
@@ -500,6 +504,9 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
         record_load(con, LoadCount(landed.batch_id, TARGET, len(raw), len(cases), quarantined), detail)
         record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, len(events), len(events), 0),
                     {"synthesised_from": "export timestamps"})
+    LOG.info("legacy import %s (%s): %d rows in, %d cases loaded, %d quarantined, %d events in %.1f s",
+             path.name, mapping.origin_system, len(raw), len(cases), quarantined, len(events),
+             time.monotonic() - started)
     return ImportResult(landed.batch_id, path.name, mapping.origin_system, len(raw), len(cases), quarantined,
                         len(events), {str(k): int(v) for k, v in flag_counts.items()},
                         {str(k): int(v) for k, v in rule_counts.items()}, landed.already_landed, agreement)
