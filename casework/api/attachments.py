@@ -11,9 +11,10 @@ from casework import attachments as store
 from casework import workflow as wf
 from casework.api.deps import CurrentActor, FastJSON, Service, require_role
 from casework.api.schemas import AttachmentOut, ErrorOut
+from casework.api.strict import StrictJSONRoute
 from casework.service import NotFound
 
-router = APIRouter(tags=["attachments"])
+router = APIRouter(tags=["attachments"], route_class=StrictJSONRoute)
 UPLOAD_ROLES = tuple(r.value for r in wf.Role if r not in (wf.Role.evaluator, wf.Role.public))
 Digest = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="the SHA-256 of the file (hex)")]
 _BODY = {"requestBody": {"required": True, "content": {

@@ -22,10 +22,11 @@ from casework.api.schemas import (
     UserIn,
     UserOut,
 )
+from casework.api.strict import StrictJSONRoute
 from casework.models import User
 from casework.service import now_cst
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=StrictJSONRoute)
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorOut} for c in (401, 403, 409, 422)}
 
 
