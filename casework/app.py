@@ -19,6 +19,7 @@ from casework.api.deps import TokenCache
 from casework.api.strict import BodyLimit, Scope, printable, safe_errors
 from casework.attachments import load_limits
 from casework.deadlines import CaseStandards, load_standards
+from casework.grids import GridLocator
 from casework.security import SecurityConfig, load_security
 from casework.service import CaseService, ServiceError, now_cst
 from szcg.settings import Settings
@@ -59,7 +60,8 @@ def create_app(settings: Settings, *, standards: CaseStandards | None = None,
     if migrate:
         dbmod.upgrade(url)
     database = dbmod.Database(url)
-    service = CaseService(database, standards or load_standards(settings), now)
+    service = CaseService(database, standards or load_standards(settings), now,
+                          grids=GridLocator(settings.current_snapshot_link))
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Few handler threads: they share one GIL, and with the default 40 a request that releases the GIL
