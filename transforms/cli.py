@@ -43,7 +43,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
     if not url:
         raise InputRejected("no case service address: pass --url or set SZCG_CASEWORK_URL")
     token = args.token or settings.casework_token
-    result = pull_feed(Warehouse(settings), HttpFeedClient(url, token), page_size=args.page_size)
+    client = HttpFeedClient(url, token, user=settings.casework_user, password=settings.casework_password)
+    result = pull_feed(Warehouse(settings), client, page_size=args.page_size)
     return Outcome(result.to_dict(), f"pulled {result.events_seen} events in {result.pages} pages"
                    f" ({result.events_loaded} new, {result.events_already_present} already present,"
                    f" {result.events_quarantined} quarantined); cursor {result.cursor_before} → {result.cursor_after}")
