@@ -30,9 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="column mapping YAML (default: transforms/mappings/hotline_default.yaml)")
 
 
-def _need_file(path: Path) -> None:
+def _need_file(path: Path, *, directory: bool = False) -> None:
+    """A clear refusal (exit 1) for a missing path, or a directory where a file is expected (and vice versa)."""
     if not path.exists():
         raise InputRejected(f"{path}: no such file", [RowProblem(str(path), 0, "path", "file_exists", "文件不存在")])
+    if directory and not path.is_dir():
+        raise InputRejected(f"{path}: not a directory",
+                            [RowProblem(str(path), 0, "path", "is_directory", "不是目录")])
+    if not directory and not path.is_file():
+        raise InputRejected(f"{path}: is a directory, expected a file",
+                            [RowProblem(str(path), 0, "path", "is_file", "不是文件")])
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -56,6 +63,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> Outcome:
     from warehouse.store import Warehouse
 
     _need_file(args.path)
+    _need_file(args.mapping)
     result = import_legacy(Warehouse(settings), args.path, load_mapping(args.mapping))
     flags = ", ".join(f"{k} {v}" for k, v in sorted(result.flags.items())) or "none"
     rules = ", ".join(f"{k} {v}" for k, v in sorted(result.quarantine_rules.items())) or "none"
@@ -68,7 +76,7 @@ def _import_parquet(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.cases.parquet_import import import_parquet
     from warehouse.store import Warehouse
 
-    _need_file(args.directory)
+    _need_file(args.directory, directory=True)
     result = import_parquet(Warehouse(settings), args.directory, origin_system=args.origin_system)
     return Outcome(result.to_dict(), f"{args.directory}: {result.cases_loaded} cases, {result.events_loaded} events"
                    f" loaded, {result.cases_quarantined + result.events_quarantined} rows quarantined"
