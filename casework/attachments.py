@@ -170,7 +170,7 @@ def check_references(conn: Connection, references: Iterable[str]) -> None:
         if match:
             wanted[match.group(1)] = ref
         elif not ref.startswith(("https://", "http://")) or len(ref) > 1000:
-            raise Invalid(f"attachment {ref!r}: expected an uploaded file's id (POST /attachments gives "
+            raise Invalid("attachments: expected an uploaded file's id (POST /attachments gives "
                           "sha256:<hex>) or an absolute http(s) URL", code="bad_attachment", field="attachments")
     if not wanted:
         return

@@ -217,9 +217,9 @@ class CaseService:
     # --- reporting --------------------------------------------------------------------------------------------
     def _validate_report(self, actor: Actor, data: ReportInput) -> tuple[str, str | None, Placement | None]:
         if data.kind not in KINDS:
-            raise Invalid(f"kind {data.kind!r}: expected one of {', '.join(KINDS)}", field="kind")
+            raise Invalid(f"kind: expected one of {', '.join(KINDS)}", field="kind")
         if self.standards.catalogue.get(data.subclass_code, data.kind) is None:
-            raise Invalid(f"subclass {data.subclass_code!r} ({data.kind}) is not in the {self.standards.city.edition}"
+            raise Invalid(f"subclass_code: not a {data.kind} subclass of the {self.standards.city.edition}"
                           " catalogue", field="subclass_code")
         if actor.role == wf.Role.supervisor:
             source = "supervisor"
@@ -231,15 +231,15 @@ class CaseService:
                 raise Forbidden("only a 监督员 (supervisor) files a report with source supervisor",
                                 code="source_not_allowed", field="source")
         if source not in wf.SOURCES:
-            raise Invalid(f"source {source!r}: expected one of {', '.join(wf.SOURCES)}", field="source")
+            raise Invalid(f"source: expected one of {', '.join(wf.SOURCES)}", field="source")
         if (data.lat is None) != (data.lon is None):
             raise Invalid("lat and lon go together: give both or neither", field="lat")
         if data.lat is not None and data.lon is not None and not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
-            raise Invalid(f"({data.lat}, {data.lon}) is not a WGS84 position", field="lat")
+            raise Invalid("lat/lon: not a WGS84 position", field="lat")
         district = data.district_code
         if data.grid_code:
             if not (data.grid_code.isdigit() and len(data.grid_code) in (14, 15)):
-                raise Invalid(f"grid_code {data.grid_code!r}: expected 14 or 15 digits (GB/T 30428.1)",
+                raise Invalid("grid_code: expected 14 or 15 digits (GB/T 30428.1)",
                               field="grid_code")
             from_grid = data.grid_code[:6]
             if district and district != from_grid:
@@ -255,7 +255,7 @@ class CaseService:
             if placed is not None:
                 district = placed.district_code
         if district is not None and self.standards.areas.get(district) is None:
-            raise Invalid(f"district_code {district} is not a district of {self.standards.city.name}",
+            raise Invalid(f"district_code: not a district of {self.standards.city.name}",
                           field="district_code")
         return source, district, placed
 

@@ -113,3 +113,51 @@ def test_the_limits_are_data(tmp_path: Path) -> None:
     assert sniff(PDF, only_pdf) == "application/pdf"
     with pytest.raises(Exception, match="none of the accepted types"):
         sniff(PNG, only_pdf)
+
+
+def downgrade_to_0003(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from casework.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.downgrade(cfg, "0003")
+
+
+def test_the_upgrade_lets_readers_of_existing_cases_download_their_attachments(tmp_path: Path) -> None:
+    """Migration 0004 fills attachment_uses from the events written before it."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from casework.db import Database, upgrade
+    from casework.deadlines import load_standards
+    from casework.service import Actor, CaseService, ReportInput
+    from szcg.settings import load_settings
+
+    url = f"sqlite:///{tmp_path / 'casework.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        service = CaseService(db, load_standards(load_settings()), lambda: datetime(2026, 11, 23, 9, 0))
+        data = PNG + b"written before 0004"
+        digest = hashlib.sha256(data).hexdigest()
+        from casework.attachments import store
+
+        store(db, data, filename="", uploaded_by="someone", at=datetime(2026, 11, 23, 9, 0))
+        case, _ = service.report(Actor("sup", "supervisor", "140602"), ReportInput(
+            "component", "01001", grid_code="140602001001001", attachments=[f"sha256:{digest}"]))
+        downgrade_to_0003(url)  # as if the events had been written by the old service
+        with db.read() as conn:
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'attachment_uses'")).first()
+        upgrade(url)
+        with db.read() as conn:
+            uses = conn.execute(text("SELECT sha256, case_id FROM attachment_uses")).fetchall()
+            assert uses == [(digest, case["id"])]
+            assert service.may_download(conn, Actor("eva", "evaluator"), digest, "someone")
+            assert not service.may_download(conn, Actor("pl", "dispatcher", "140603"), digest, "someone")
+    finally:
+        db.dispose()
