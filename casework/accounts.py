@@ -146,7 +146,7 @@ def revoke_user_tokens(db: Database, username: str, *, at: datetime) -> tuple[in
     with db.write() as conn:
         user_id = conn.execute(select(User.id).where(User.username == username)).scalar_one_or_none()
         if user_id is None:
-            raise NotFound(f"user {username!r} does not exist", code="unknown_user")
+            raise NotFound("no such user", code="unknown_user")
         return _revoke(conn, at, Token.user_id == user_id)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from typing import Any
 
@@ -75,15 +76,20 @@ def _check_strings(value: Any) -> None:
             stack.extend((f"{path}.{n}", child) for n, child in enumerate(item))
 
 
+# A lone surrogate can only come from a \uD800-\uDFFF escape (raw UTF-8 cannot encode one): bodies without
+# such an escape skip the walk over every string.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_json(body: bytes) -> Any:
     """``json.loads`` for hostile clients: :class:`json.JSONDecodeError` (FastAPI: a 422) for non-finite numbers
     and lone surrogates, with a message that names the problem but repeats none of the body."""
-    doc = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     try:
         value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
-        _check_strings(value)
+        if _SURROGATE_ESCAPE.search(body):
+            _check_strings(value)
     except _NotText as exc:
-        raise json.JSONDecodeError(str(exc), doc, 0) from None
+        raise json.JSONDecodeError(str(exc), body.decode("utf-8", "replace"), 0) from None
     return value
 
 
