@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework import workflow as wf
@@ -109,6 +109,10 @@ def _add_failures(db: Database, keys: tuple[str, str], at: datetime, window: tim
                   lockout_seconds: float) -> int:
     counts = []
     with db.write() as conn:
+        # forget windows that ended without a running lockout: the table holds only recent guessing
+        conn.execute(_FAILURES.delete().where(_FAILURES.c.first_at < at - window,  # type: ignore[attr-defined]
+                                              or_(_FAILURES.c.locked_until.is_(None),  # type: ignore[attr-defined]
+                                                  _FAILURES.c.locked_until < at)))  # type: ignore[attr-defined]
         for key, limit in zip(keys, limits, strict=True):
             row = conn.execute(select(_FAILURES).where(_FAILURES.c.key == key)  # type: ignore[attr-defined]
                                .with_for_update()).first()

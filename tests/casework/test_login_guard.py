@@ -76,3 +76,17 @@ def test_over_http_failures_are_slowed_then_locked_with_retry_after(env: Env) ->
     r = env.client.post("/auth/token", json={"username": name, "password": PASSWORD})
     assert r.status_code == 429 and r.json()["code"] == "locked_out"
     assert 0 < int(r.headers["Retry-After"]) <= policy.lockout_seconds
+
+
+def test_old_failures_are_forgotten(env: Env) -> None:
+    from sqlalchemy import text
+
+    db = env.client.app.state.service.db  # type: ignore[attr-defined]
+    t0 = datetime(2026, 11, 24, 9, 0)
+    for n in range(3):
+        guarded_login(db, f"random-name-{n}", "guess", "192.0.2.1", at=t0, policy=POLICY)
+    guarded_login(db, "one-more", "guess", "192.0.2.2", at=t0 + timedelta(seconds=601), policy=POLICY)
+    with db.read() as conn:
+        keys = {r[0] for r in conn.execute(text("SELECT key FROM login_failures"))}
+    assert not {k for k in keys if "random-name" in k or k == "address:192.0.2.1"}
+    assert {"user:one-more", "address:192.0.2.2"} <= keys
