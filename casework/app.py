@@ -10,7 +10,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from casework import db as dbmod
 from casework import workflow as wf
@@ -101,16 +101,16 @@ def create_app(settings: Settings, *, standards: CaseStandards | None = None,
         return _error(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         # Never the rejected input in the answer (nor in any log): it may be a password, or not even text.
         errors = safe_errors(list(exc.errors()))
-        if request.url.path.startswith("/open311/"):  # GeoReport v2 error shape
-            return JSONResponse([{"code": 400, "description": _describe(errors)}], status_code=400)
+        if request.url.path.startswith("/open311/"):  # GeoReport v2 error document, in the format asked for
+            return open311.open311_error_response(request, 400, _describe(errors))
         return _error(422, "invalid_request", _describe(errors), {"errors": errors})
 
     @app.exception_handler(open311.Open311Failure)
-    def _open311_error(_request: Request, exc: open311.Open311Failure) -> JSONResponse:
-        return open311.open311_error_response(exc)
+    def _open311_error(request: Request, exc: open311.Open311Failure) -> Response:
+        return open311.open311_error_response(request, exc.status, exc.description)
 
     @app.get("/health", tags=["health"], summary="Liveness (no database): the benchmark's baseline")
     async def health() -> dict[str, str]:
