@@ -108,6 +108,13 @@ class Warehouse:
                  current.snapshot_id if current else "(none)", len(changed), len(work), time.perf_counter() - started)
         return changed
 
+    def publish_if_changed(self, reason: str) -> Snapshot | None:
+        """Publish when the work database holds anything readers do not see (:meth:`unpublished_tables`), else
+        nothing: what loaders call after their loads, whether or not this run loaded anything itself."""
+        with self.writer() as con:
+            changed = self.unpublished_tables(con)
+        return self.publish(reason=reason) if changed else None
+
     def published_path(self) -> Path:
         target = current_target(self.settings.current_snapshot_link)
         if target is None:
