@@ -103,10 +103,13 @@ def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: s
     return source
 
 
-def _too_many_columns(name: str, found: int | str, limit: int) -> InputRejected:
+def _too_many_columns(name: str, found: int, limit: int, header_chars: int | None = None) -> InputRejected:
+    """``found`` columns (at least, when only the first ``header_chars`` characters of the header were read)."""
+    what = (f"{found} columns" if header_chars is None else
+            f"a header line of over {header_chars} characters (at least {found} columns)")
     return _reject(name, "file.too_many_columns",
-                   f"{found} columns, more than the {limit} a census table may have (max_columns in census.yaml)",
-                   f"列数过多（{found} 列，上限 {limit} 列）")
+                   f"{what}, more than the {limit} columns a census table may have (max_columns in census.yaml)",
+                   f"列数过多（{'至少 ' if header_chars else ''}{found} 列，上限 {limit} 列）")
 
 
 def _open_by_format(path: Path, zip_limits: ZipLimits, crs_override: str | None, max_columns: int) -> SourceFile:
@@ -144,8 +147,7 @@ def _open_csv(path: Path, max_columns: int) -> SourceFile:
         encoding, checked = detect_encoding(path), True
         header_line = _first_line(path, encoding, limit)
     if len(header_line) >= limit and not header_line.endswith(("\n", "\r")):
-        raise _too_many_columns(path.name, f"a header line of over {limit} characters (at least "
-                                f"{header_line.count(',') + 1})", max_columns)
+        raise _too_many_columns(path.name, header_line.count(",") + 1, max_columns, limit)
     import csv
 
     header = next(csv.reader([header_line]), [])
