@@ -51,6 +51,20 @@ def test_every_chart_in_a_layout_carries_uuid_and_slice_name_of_an_existing_char
     assert all(c["dataset_uuid"] in datasets for c in charts.values())
 
 
+def test_every_chart_saves_a_query_context_on_its_own_dataset() -> None:
+    """Superset answers GET /api/v1/chart/<id>/data/ from the saved query_context only; the dataset is named by
+    uuid (ids differ between installations) and the form data is the chart's own params."""
+    import json
+
+    charts = [c for rel, c in _load_assets().items() if rel.startswith("charts/")]
+    for chart in charts:
+        context = json.loads(chart["query_context"])
+        assert context["datasource"] == {"id": chart["dataset_uuid"], "type": "table"}, chart["slice_name"]
+        assert context["form_data"]["viz_type"] == chart["viz_type"]
+        (query,) = context["queries"]
+        assert query["metrics"] or query["columns"], chart["slice_name"]
+
+
 def test_the_bundle_points_the_database_at_this_installations_snapshot() -> None:
     uri = "duckdb:////srv/szcg/var/warehouse/current/warehouse.duckdb"
     with zipfile.ZipFile(io.BytesIO(build_bundle(uri))) as zf:
