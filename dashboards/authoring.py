@@ -52,7 +52,7 @@ COLUMN_LABELS = {
     "entity_name": "评价单位", "total_score": "综合得分", "grade": "等级", "rank": "排名", "version_name": "版本",
     "mom_change": "环比变化", "sample_size": "样本量", "indicator_label": "评价指标", "counted_as": "计入",
     "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "closed": "结案数", "on_time": "按期环节数",
-    "with_deadline": "应按期环节数", "step_order": "环节序号",
+    "with_deadline": "应按期环节数", "step_order": "环节序号", "mom_score": "上月得分", "yoy_score": "去年同月得分",
 }
 
 DATASETS: dict[str, dict[str, Any]] = {
