@@ -54,11 +54,13 @@ END;
 --                      bit mask answers department attribution; other cases go through eval_slow_event (02)
 --   late_multiple      the largest 超时倍数 recorded on a 处置 completion judged late
 --   the 处置 clock (casework.workflow.handle_clock_effects, in the conformed vocabulary):
---     clock_start_seq, clock_started_at  the latest start: 派遣 16, 返工 256, 解除挂账 8192
---     clock_end_seq      the latest completion (反馈 64) or stop (approved 回退 512, approved 挂账 1024); the clock runs
---                        at the cut-off when clock_start_seq > clock_end_seq (or there is no end)
---     extend_seq, extend_deadline_at  the latest approved 延期 and the deadline recorded on it (the one in force)
---   return_seq         the latest approved 回退 (after the latest dispatch: the case waits at 立案 for re-dispatch)
+--     clock_running      the latest of the starts (派遣 16, 返工 256, 解除挂账 8192), completions (反馈 64) and stops
+--                        (approved 回退 512, approved 挂账 1024) is a start (2×seq + 1 for an end: even = running)
+--     clock_started_at   the latest start
+--     extended           an approved 延期 2048 follows the latest start (2×seq + 1 for a 延期: odd = extended)
+--     extend_deadline_at the deadline recorded on the latest approved 延期 (the one in force)
+--   awaiting_redispatch an approved 回退 follows the latest dispatch (2×seq + 1 for a 回退: odd): the case waits at
+--                      立案 for re-dispatch
 --   any_register, voided, rejected_at_register (不予立案), shelved (挂账 now), closed, dispatched, handled (反馈),
 --   reworked, overdue (a 处置 completion judged late): the bits decoded
 --   is_public          the case's source is a 公众举报 source (scheme rules.public_sources); bits | 32768
@@ -92,12 +94,14 @@ per_case AS (
         -- 回退 512, 处置 64, 返工 256, 挂账 1024, 延期 2048, 结案 8
         min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
         max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple,
-        max(seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS clock_start_seq,
+        -- packed as shelf above: one max per question instead of a max per kind of event
+        max(2 * seq + CASE WHEN bit & (64 | 512 | 1024) <> 0 THEN 1 ELSE 0 END)
+            FILTER (WHERE bit & (16 | 256 | 8192 | 64 | 512 | 1024) <> 0) AS clock_last,
         arg_max(occurred_at, seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS clock_started_at,
-        max(seq) FILTER (WHERE bit & (64 | 512 | 1024) <> 0) AS clock_end_seq,
-        max(seq) FILTER (WHERE bit & 2048 <> 0) AS extend_seq,
+        max(2 * seq + CASE WHEN bit & 2048 <> 0 THEN 1 ELSE 0 END)
+            FILTER (WHERE bit & (16 | 256 | 8192 | 2048) <> 0) AS extend_last,
         arg_max_null(deadline_at, seq) FILTER (WHERE bit & 2048 <> 0) AS extend_deadline_at,
-        max(seq) FILTER (WHERE bit & 512 <> 0) AS return_seq
+        max(2 * seq + CASE WHEN bit & 512 <> 0 THEN 1 ELSE 0 END) FILTER (WHERE bit & (16 | 512) <> 0) AS redispatch
     FROM flagged
     GROUP BY case_id
     /*HAVING*/
@@ -123,12 +127,11 @@ SELECT
     p.dispatch_dept,
     p.first_after_seq,
     p.late_multiple,
-    p.clock_start_seq,
+    coalesce(p.clock_last % 2 = 0, false) AS clock_running,
     p.clock_started_at,
-    p.clock_end_seq,
-    p.extend_seq,
+    coalesce(p.extend_last % 2 = 1, false) AS extended,
     p.extend_deadline_at,
-    coalesce(p.return_seq > p.dispatch_seq, false) AS awaiting_redispatch,
+    coalesce(p.redispatch % 2 = 1, false) AS awaiting_redispatch,
     coalesce(list_contains(getvariable('eval_public_sources'), c.source), false) AS is_public,
     c.district_code,
     c.street_code,

@@ -39,7 +39,7 @@ WITH cohort AS (
 open_clock AS (
     SELECT
         o.case_id,
-        coalesce(o.extend_seq > o.clock_start_seq, false) AS extended,
+        o.extended,
         o.extend_deadline_at,
         l.hours AS limit_hours,
         CASE WHEN l.basis = 'natural' THEN epoch(getvariable('eval_as_of') - o.clock_started_at) / 3600.0
@@ -50,7 +50,7 @@ open_clock AS (
     LEFT JOIN eval_handle_limit l ON l.subclass_code = o.subclass_code AND l.kind IS NOT DISTINCT FROM o.kind
     LEFT JOIN eval_calendar d ON d.day = CAST(o.clock_started_at AS DATE)
     LEFT JOIN eval_calendar a ON a.day = CAST(getvariable('eval_as_of') AS DATE)
-    WHERE o.clock_start_seq > coalesce(o.clock_end_seq, -1) AND NOT o.closed AND NOT o.voided AND NOT o.shelved
+    WHERE o.clock_running AND NOT o.closed AND NOT o.voided AND NOT o.shelved
 ),
 open_overdue AS (
     SELECT
