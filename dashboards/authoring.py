@@ -52,7 +52,7 @@ COLUMN_LABELS = {
     "entity_name": "评价单位", "total_score": "综合得分", "grade": "等级", "rank": "排名", "version_name": "版本",
     "mom_change": "环比变化", "sample_size": "样本量", "indicator_label": "评价指标", "counted_as": "计入",
     "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "closed": "结案数", "on_time": "按期环节数",
-    "with_deadline": "应按期环节数", "step_order": "环节序号",
+    "with_deadline": "应按期环节数", "step_order": "环节序号", "mom_score": "上月得分", "yoy_score": "去年同月得分",
 }
 
 DATASETS: dict[str, dict[str, Any]] = {
@@ -403,10 +403,12 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("kpi_registered", "本月立案数", "headline",
                  big_number("this_value", [_filter("indicator", "==", "立案数")], ",d", "件"), 3, 22, {}),
                 ("kpi_close_rate", "结案率(%)", "headline",
-                 big_number("this_value", [_filter("indicator", "==", "结案率(%)")], ".1f", "结案数/立案数"),
+                 big_number("this_value", [_filter("indicator", "==", "结案率(%)")], ".1f",
+                            "结案数/应结案数（综合评价）"),
                  3, 22, {}),
                 ("kpi_on_time", "按期处置率(%)", "headline",
-                 big_number("this_value", [_filter("indicator", "==", "按期处置率(%)")], ".1f", "按期环节/应按期环节"),
+                 big_number("this_value", [_filter("indicator", "==", "按期处置率(%)")], ".1f",
+                            "按期处置数/应处置数（综合评价）"),
                  3, 22, {}),
                 ("kpi_calls", "热线来电数", "headline",
                  big_number("this_value", [_filter("indicator", "==", "热线来电数")], ",d", "件"), 3, 22, {}),
@@ -426,7 +428,7 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                  bar("district_name", ["registered_count", "closed_count"]), 4, 50, {}),
             ]},
             {"row": [
-                ("on_time_by_district", "各区县按期处置率(%)", "step_month",
+                ("on_time_by_district", "各区县环节按期率(%)", "step_month",
                  bar("district_name", ["on_time_rate"], fmt=".1f"), 4, 50, {}),
                 ("on_time_by_step", "各环节按期率(%)", "step_month",
                  bar("step_name", ["on_time_rate"], fmt=".1f"), 4, 50, {}),

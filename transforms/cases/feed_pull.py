@@ -138,7 +138,10 @@ def events_frame(events: list[dict[str, Any]], batch_id: str) -> pd.DataFrame:
             "actor_role": e.get("role"),
             "department_code": e.get("department_code"),
             "district_code": e.get("district_code"),
-            "deadline_at": _cst(e.get("deadline_at")),
+            # an approved 延期 completes no step: the deadline it set (the one the 处置 clock now runs to) is its
+            # next_deadline_at, recorded as the extension's deadline_at for the evaluation to judge open cases by
+            "deadline_at": _cst(e.get("deadline_at") if e.get("action") != "approve_extension"
+                                else e.get("next_deadline_at")),
             "deadline_met": e.get("met"),
             "overdue_multiple": e.get("overdue_multiple"),
             "limit_hours": e.get("limit_hours"),
