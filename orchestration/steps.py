@@ -130,13 +130,14 @@ def sync_cases(base_url: str | None) -> dict[str, Any]:
 
 
 def publish_if_loaded(result: dict[str, Any], reason: str) -> dict[str, Any]:
-    """Publish a new audited snapshot if the load changed anything; otherwise readers keep the current one."""
+    """Publish a new audited snapshot if the work database differs from the published one — this run's load, or one
+    a run that died before its publish task left behind; otherwise readers keep the current one."""
     from warehouse.store import Warehouse
 
-    if result.get("rejected") or not result.get("changed_warehouse", True):
-        return {"published": False, "why": "batch rejected" if result.get("rejected") else "nothing new"}
-    snap = Warehouse(_settings()).publish(reason=reason)
-    return {"published": True, **snap.to_dict()}
+    if result.get("rejected"):
+        return {"published": False, "why": "batch rejected"}
+    snap = Warehouse(_settings()).publish_if_changed(reason=reason)
+    return {"published": True, **snap.to_dict()} if snap else {"published": False, "why": "nothing new"}
 
 
 def report_run(dag_id: str, run_id: str, result: dict[str, Any], published: dict[str, Any]) -> str:

@@ -33,9 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="column mapping YAML (default: transforms/mappings/hotline_default.yaml)")
 
 
-def _need_file(path: Path) -> None:
+def _need_file(path: Path, *, directory: bool = False) -> None:
+    """A clear refusal (exit 1) for a missing path, or a directory where a file is expected (and vice versa)."""
     if not path.exists():
         raise InputRejected(f"{path}: no such file", [RowProblem(str(path), 0, "path", "file_exists", "文件不存在")])
+    if directory and not path.is_dir():
+        raise InputRejected(f"{path}: not a directory",
+                            [RowProblem(str(path), 0, "path", "is_directory", "不是目录")])
+    if not directory and not path.is_file():
+        raise InputRejected(f"{path}: is a directory, expected a file",
+                            [RowProblem(str(path), 0, "path", "is_file", "不是文件")])
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -46,7 +53,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
     if not url:
         raise InputRejected("no case service address: pass --url or set SZCG_CASEWORK_URL")
     token = args.token or settings.casework_token
-    result = pull_feed(Warehouse(settings), HttpFeedClient(url, token), page_size=args.page_size)
+    client = HttpFeedClient(url, token, user=settings.casework_user, password=settings.casework_password)
+    result = pull_feed(Warehouse(settings), client, page_size=args.page_size)
     return Outcome(result.to_dict(), f"pulled {result.events_seen} events in {result.pages} pages"
                    f" ({result.events_loaded} new, {result.events_already_present} already present,"
                    f" {result.events_quarantined} quarantined); cursor {result.cursor_before} → {result.cursor_after}")
@@ -58,6 +66,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> Outcome:
     from warehouse.store import Warehouse
 
     _need_file(args.path)
+    _need_file(args.mapping)
     as_of = None
     if args.as_of:
         import pandas as pd
@@ -88,7 +97,7 @@ def _import_parquet(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.cases.parquet_import import import_parquet
     from warehouse.store import Warehouse
 
-    _need_file(args.directory)
+    _need_file(args.directory, directory=True)
     result = import_parquet(Warehouse(settings), args.directory, origin_system=args.origin_system)
     return Outcome(result.to_dict(), f"{args.directory}: {result.cases_loaded} cases, {result.events_loaded} events"
                    f" loaded, {result.cases_quarantined + result.events_quarantined} rows quarantined"

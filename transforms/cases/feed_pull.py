@@ -47,15 +47,25 @@ class FeedClient(Protocol):
 
 
 class HttpFeedClient:
-    """The case service over HTTP; pass ``client`` (an ``httpx.Client``, e.g. with an ASGI transport) or a URL."""
+    """The case service over HTTP; pass ``client`` (an ``httpx.Client``, e.g. with an ASGI transport) or a URL.
+    As whom: ``token``, else a login with ``user``/``password`` (``SZCG_CASEWORK_USER``/``_PASSWORD``)."""
 
     def __init__(self, url: str | None = None, token: str | None = None, *, client: Any = None,
-                 timeout_s: float = 60.0) -> None:
+                 timeout_s: float = 60.0, user: str | None = None, password: str | None = None) -> None:
         import httpx
 
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = client or httpx.Client(base_url=url or "", timeout=timeout_s)
-        self._headers = headers
+        if not token and user and password:
+            token = self._login(user, password)
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _login(self, user: str, password: str) -> str:
+        response = self._client.post("/auth/token", json={"username": user, "password": password})
+        if response.status_code != 200:  # the password is never repeated, not even in the error
+            raise InputRejected(f"case service refused the login of {user!r}: HTTP {response.status_code}",
+                                [RowProblem("POST /auth/token", 0, "user", "login_ok",
+                                            f"HTTP {response.status_code}")])
+        return str(response.json()["access_token"])
 
     def fetch(self, after: int, limit: int) -> FeedPage:
         response = self._client.get("/events", params={"after": after, "limit": limit}, headers=self._headers)
@@ -128,7 +138,10 @@ def events_frame(events: list[dict[str, Any]], batch_id: str) -> pd.DataFrame:
             "actor_role": e.get("role"),
             "department_code": e.get("department_code"),
             "district_code": e.get("district_code"),
-            "deadline_at": _cst(e.get("deadline_at")),
+            # an approved 延期 completes no step: the deadline it set (the one the 处置 clock now runs to) is its
+            # next_deadline_at, recorded as the extension's deadline_at for the evaluation to judge open cases by
+            "deadline_at": _cst(e.get("deadline_at") if e.get("action") != "approve_extension"
+                                else e.get("next_deadline_at")),
             "deadline_met": e.get("met"),
             "overdue_multiple": e.get("overdue_multiple"),
             "limit_hours": e.get("limit_hours"),
