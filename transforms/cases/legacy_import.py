@@ -6,6 +6,8 @@ time, a duplicate id) goes to quarantine with its reason; a case with a defect i
 core.case.flags (closed_before_opened, zero_coordinates, missing_coordinates, unknown_category, unknown_status,
 missing_deadline, closed_without_close_time, close_time_on_open_case, bad_closed_at, bad_due_at, no_grid_match,
 possible_duplicate).
+Free text (description, address) is scrubbed of phone numbers, ID-card numbers and self-introduced names
+(szcg.privacy), in core and in the quarantine's raw records alike.
 Events are synthesised only from the export's timestamps: ``report`` at the creation time and the terminal
 action (close / void / reject) at the close time.
 """
@@ -25,6 +27,7 @@ from szcg.errors import InputRejected, RowProblem
 from transforms.cases.areas import resolve_areas
 from transforms.cases.mapping import LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, replace_batch
+from transforms.cases.scrub import scrub_json, scrub_series
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -201,8 +204,8 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["source"] = frame["origin_source"].map(mapping.sources).astype(object).fillna(mapping.source_fallback)
     frame["origin_department"] = _joined(raw, col.get("department"))
     frame["department_code"] = frame["origin_department"].map(mapping.departments)
-    frame["address"] = _joined(raw, col.get("address"))
-    frame["description"] = _joined(raw, col.get("description"))
+    frame["address"] = scrub_series(_joined(raw, col.get("address")))  # free text: personal data masked
+    frame["description"] = scrub_series(_joined(raw, col.get("description")))
     frame["lon"], frame["lat"], coord_flags = _coordinates(raw, mapping)
     flags.update(coord_flags)
     flags["closed_before_opened"] = frame["closed_at"].notna() & (frame["closed_at"] < frame["reported_at"])
@@ -293,7 +296,8 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping) -> ImportRe
                           for f, u in zip(cases["flags"], unmatched, strict=True)]
         events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
         replace_batch(con, landed.batch_id, cases, events)
-        raw_records = {int(p.row_number): raw.iloc[p.row_number - 1].to_dict() for p in conformed.problems}
+        raw_records = {int(p.row_number): scrub_json(raw.iloc[p.row_number - 1].to_dict())
+                       for p in conformed.problems}
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
         flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
         rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()

@@ -31,9 +31,9 @@ import pandas as pd
 import yaml
 
 from szcg.errors import ConfigError, InputRejected, RowProblem
-from szcg.privacy import scrub_text
 from szcg.settings import Settings
 from transforms.cases.legacy_import import _joined
+from transforms.cases.scrub import scrub_series
 from transforms.hotline.categories import CategoryTable, load_categories
 from transforms.hotline.privacy import display_number, hash_identifier, hash_key
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
@@ -118,21 +118,12 @@ def protect(raw: pd.DataFrame, cols: dict[str, Any], key: bytes) -> tuple[pd.Dat
     calls["caller_masked"] = [display_number(v, h) for v, h in zip(ident, calls["caller_hash"], strict=True)]
     safe = raw.copy()
     for name in safe.columns:
-        safe[name] = _scrubbed(safe[name])
+        safe[name] = scrub_series(safe[name])
     for field in ("caller_number", "caller_masked", "caller_name"):  # a given mask (139****1234) shows 7 digits
         name = cols.get(field)
         if name and name in safe.columns:
             safe[name] = calls["caller_masked"] if field != "caller_name" else "***"
     return calls, safe
-
-
-def _scrubbed(values: pd.Series) -> pd.Series:
-    """scrub_text over a column, once per distinct value (codes, categories and times repeat a lot)."""
-    texts = values[values.map(lambda v: isinstance(v, str))]
-    if texts.empty:
-        return values
-    done = {v: scrub_text(v) for v in pd.unique(texts)}
-    return values.map(lambda v: done.get(v, v) if isinstance(v, str) else v)
 
 
 def known_districts(settings: Settings) -> set[str]:
