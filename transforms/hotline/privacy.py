@@ -35,9 +35,9 @@ def hash_key(settings: Settings) -> bytes:
         if settings.demo:
             return DEMO_HASH_KEY.encode()
         raise ConfigError("environment", "SZCG_HASH_KEY", f"not set — callers' numbers are hashed with it; {_KEY_HELP}")
-    if len(key) < MIN_KEY_CHARS or key == DEMO_HASH_KEY:
-        raise ConfigError("environment", "SZCG_HASH_KEY",
-                          f"too short or the public demo key (its value is not shown); {_KEY_HELP}")
+    if len(key) < MIN_KEY_CHARS or key == DEMO_HASH_KEY or key.startswith("change-me"):
+        raise ConfigError("environment", "SZCG_HASH_KEY", "too short, the public demo key or the placeholder of"
+                          f" deploy/.env.example (its value is not shown); {_KEY_HELP}")
     return key.encode()
 
 

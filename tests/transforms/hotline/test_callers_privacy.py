@@ -86,8 +86,9 @@ def test_the_callers_hash_is_keyed_and_the_key_is_required_outside_the_demo(
         hash_key(weak)
     assert "weak-k3y-q7" not in str(short.value)  # a secret is never echoed
     assert hash_key(replace(unset, demo=True)) == DEMO_HASH_KEY.encode()
-    with pytest.raises(ConfigError):
-        hash_key(replace(wh.settings, hash_key=DEMO_HASH_KEY))  # the public demo key is no production key
+    for public in (DEMO_HASH_KEY, "change-me-hash-key-" + "x" * 32):  # the demo's key, the deploy placeholder
+        with pytest.raises(ConfigError):
+            hash_key(replace(wh.settings, hash_key=public))
 
 
 def test_the_old_salt_setting_is_refused_with_a_pointer_to_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
