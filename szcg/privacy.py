@@ -105,7 +105,9 @@ PII_HINT = f"{_SEVEN_DIGITS}|{_SPOKEN.pattern}|{_ANY_CUE.pattern}"
 _HINT = re.compile(PII_HINT)
 _NOT_A_NAME = r"(?:电话|手机|号码|联系|身份|地址|住址|反映|来电|表示|未|不|称|说|要|的|在|是)"  # 联系人电话…
 _NAME_STRONG = re.compile(rf"{_STRONG_CUE}\s*[:：为是]?\s*(?!{_NOT_A_NAME})((?:{_COMPOUND}|{_HAN}){_GIVEN})")
-_NAME_WEAK = re.compile(rf"{_WEAK_CUE}\s*[:：]?\s*({_SURNAME}(?!先生|女士|师傅|同志|某){_GIVEN})")
+# After 本人/我是 a function word that is also a surname (本人于昨日…, 我是和平小区…) does not begin a name.
+_NAME_WEAK = re.compile(
+    rf"{_WEAK_CUE}\s*[:：]?\s*(?![于向和曾都经])({_SURNAME}(?!先生|女士|师傅|同志|某){_GIVEN})")
 
 
 def _replace_spans(text: str, view: str, pattern: re.Pattern[str], token: str, group: int = 0) -> str:
