@@ -94,7 +94,6 @@ _WEAK_CUE = r"(?:我是|本人是|本人|我系)"
 _WIDE = re.compile("[\uff01-\uff5e\u3000\u00a0\u2010-\u2015\u2212]")
 _NUMERAL = "[〇零一幺二两三四五六七八九]"
 _SPOKEN = re.compile(f"{_NUMERAL}(?:[ .-]?{_NUMERAL}){{6}}")
-_ANY_DIGIT = re.compile("[0-9０-９]")
 _ANY_CUE = re.compile(f"{_STRONG_CUE}|{_WEAK_CUE}")
 # Text that matches none of this holds nothing scrub_text would mask: every number it masks has at least seven
 # digits, at most three separators apart (_SEP, in any width); names follow a cue. Plain characters only, so the
@@ -103,6 +102,7 @@ _HINT_SEP = "[ \t.()\\[\\]\u00a0\u3000\u2010-\u2015\u2212\uff08\uff09\uff0d\uff0
 _SEVEN_DIGITS = f"[0-9０-９](?:{_HINT_SEP}{{0,3}}[0-9０-９]){{6}}"
 PII_HINT = f"{_SEVEN_DIGITS}|{_SPOKEN.pattern}|{_ANY_CUE.pattern}"
 _HINT = re.compile(PII_HINT)
+_SEVEN = re.compile(_SEVEN_DIGITS)
 _NOT_A_NAME = r"(?:电话|手机|号码|联系|身份|地址|住址|反映|来电|表示|未|不|称|说|要|的|在|是)"  # 联系人电话…
 _NAME_STRONG = re.compile(rf"{_STRONG_CUE}\s*[:：为是]?\s*(?!{_NOT_A_NAME})((?:{_COMPOUND}|{_HAN}){_GIVEN})")
 # After 本人/我是 a function word that is also a surname (本人于昨日…, 我是和平小区…) does not begin a name.
@@ -153,7 +153,7 @@ def scrub_text(text: str) -> str:
     """``text`` with phone numbers, ID-card numbers and self-introduced names masked (see the module's doc)."""
     if not text or not _HINT.search(text):
         return text
-    if _ANY_DIGIT.search(text):
+    if _SEVEN.search(text):  # every number masked has seven digits or more: short ones (3号楼, 14:30) skip this
         text = _mask_numbers(text, _widths)
     if _SPOKEN.search(text):  # numbers read out in Chinese numerals: a second pass,
         text = _mask_numbers(text, _widths_and_numerals)  # so that 李三13912345602 is not read as one long number
