@@ -179,7 +179,7 @@ def _cases(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any])
             FROM range({n_calls}) t(i)
         )
         SELECT 'call-' || i, ts, 'h' || caller,
-               '1' || (30 + caller % 60) || '****' || lpad(CAST(caller % 10000 AS VARCHAR), 4, '0'),
+               '尾号' || lpad(CAST(caller % 10000 AS VARCHAR), 4, '0') || '·' || left(md5('h' || caller), 4),
                NULL, {cats}[1 + CAST(floor({_u('i', 14)} * {len(categories)}) AS INTEGER)], NULL,
                CASE WHEN {_u('i', 15)} < 0.6 THEN 'demo:' || (i * 3) % {size.cases} END, 'logged',
                {_u('i', 16)} < 0.12, NULL, {sats}[1 + CAST(floor({_u('i', 17)} * 6) AS INTEGER)],

@@ -335,6 +335,7 @@ def published_fingerprint(settings: Settings) -> dict[str, list[Any]]:
 
 def main() -> int:
     started = time.perf_counter()
+    os.environ.setdefault("SZCG_DEMO", "1")  # a synthetic city: runs without production secrets (SZCG_HASH_KEY)
     settings = load_settings()
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)

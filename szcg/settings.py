@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_CITY = "shuozhou"
-DEMO_HASH_SALT = "szcg-demo-salt"  # documented demo value; production sets SZCG_HASH_SALT to a secret
+# Key of the callers' hash in the demo only (SZCG_DEMO=1, set by `make demo`); production must set SZCG_HASH_KEY.
+DEMO_HASH_KEY = "szcg-demo-hash-key--public--never-use-in-production"
 DEMO_SUPERSET_ADMIN = ("admin", "szcg-demo-admin")
 DEFAULT_SUPERSET_PORT = 8088
 
@@ -47,7 +48,8 @@ class Settings:
     # writes ≈ 35 % faster than DuckDB's default v0.10.2 format; every reader here (pipeline, Airflow, Superset)
     # runs the same DuckDB release, so nothing older has to open the files.
     warehouse_storage_version: str = "latest"
-    hash_salt: str = DEMO_HASH_SALT  # salts the hashes of callers' phone numbers
+    hash_key: str | None = None  # secret key of the keyed hash (HMAC) of callers' phone numbers: SZCG_HASH_KEY
+    demo: bool = False  # SZCG_DEMO=1: the demo on a synthetic city, which may run without production secrets
     # The case service as a client sees it (the casework_sync DAG): address and credentials.
     casework_url: str | None = None
     casework_token: str | None = None
@@ -101,6 +103,9 @@ def load_settings() -> Settings:
     if keep < 2:
         raise ValueError("SZCG_WAREHOUSE_KEEP_SNAPSHOTS must be at least 2 (the published one and its predecessor)")
     superset_venv = os.environ.get("SZCG_SUPERSET_VENV")
+    if os.environ.get("SZCG_HASH_SALT") and not os.environ.get("SZCG_HASH_KEY"):
+        raise ValueError("SZCG_HASH_SALT is no longer read: callers' numbers are hashed with a secret key now; set"
+                         " SZCG_HASH_KEY (at least 32 characters) instead")
     return Settings(
         data_dir=data_dir,
         city=os.environ.get("SZCG_CITY", DEFAULT_CITY),
@@ -108,7 +113,8 @@ def load_settings() -> Settings:
         casework_db_url=os.environ.get("SZCG_CASEWORK_DB_URL") or _default_casework_url(data_dir),
         warehouse_keep_snapshots=keep,
         warehouse_storage_version=os.environ.get("SZCG_WAREHOUSE_STORAGE_VERSION") or "latest",
-        hash_salt=os.environ.get("SZCG_HASH_SALT") or DEMO_HASH_SALT,
+        hash_key=os.environ.get("SZCG_HASH_KEY") or None,
+        demo=os.environ.get("SZCG_DEMO", "") not in ("", "0"),
         casework_url=os.environ.get("SZCG_CASEWORK_URL") or None,
         casework_token=os.environ.get("SZCG_CASEWORK_TOKEN") or None,
         casework_user=os.environ.get("SZCG_CASEWORK_USER") or None,

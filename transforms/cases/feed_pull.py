@@ -6,6 +6,8 @@ its id is the key; one whose (case, version) another event holds is quarantined 
 key constraint, migration 0050), the cases they touch are rebuilt from all their events, the ledger line is written and
 ``landing.feed_cursor`` moves to the page's last id. A pull that dies mid-way leaves the warehouse at the end of
 the last committed page and the next pull resumes from there; pulling a range again changes nothing.
+Free text (comments, the report's description and address, quarantined events) is scrubbed of personal data
+(szcg.privacy) before it is stored; the landed page keeps what the service sent.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import pandas as pd
 import yaml
 
 from szcg.errors import ConfigError, InputRejected, RowProblem
+from szcg.privacy import scrub_text
 from transforms.cases.areas import resolve_areas
 from transforms.cases.model import insert_cases, insert_events
+from transforms.cases.scrub import scrub_json
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -147,7 +151,7 @@ def events_frame(events: list[dict[str, Any]], batch_id: str) -> pd.DataFrame:
             "limit_hours": e.get("limit_hours"),
             "limit_basis": e.get("limit_basis"),
             "handbook_version": (e.get("data") or {}).get("handbook_version"),
-            "comment": e.get("comment") or None,
+            "comment": scrub_text(e["comment"]) if e.get("comment") else None,
             "step": e.get("step"),
             "origin_system": ORIGIN,
             "batch_id": batch_id,
@@ -250,7 +254,7 @@ def pull_feed(wh: Warehouse, client: FeedClient, feed: str = "casework", page_si
                 insert_events(con, new)
                 touched = sorted(set(new["case_id"]))
                 result.cases_touched += rebuild_cases(con, touched)
-                raw = {n: e for n, e in enumerate(page.events, start=1) if n in bad}
+                raw = {n: scrub_json(e) for n, e in enumerate(page.events, start=1) if n in bad}
                 quarantined = replace_quarantine(con, landed.batch_id, TARGET, problems, raw)
                 record_load(con, LoadCount(landed.batch_id, TARGET, len(frame), len(frame) - quarantined,
                                            quarantined),
@@ -304,7 +308,7 @@ def _stage_extra(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]], n
     extra = pd.DataFrame([  # noqa: F841 — read by DuckDB's replacement scan
         {"event_id": str(e["id"]), "kind": e.get("kind"), "subclass_code": e.get("subclass_code"),
          "edition": e.get("edition"), "source": e.get("source"), "grid_code": e.get("grid_code"),
-         "data": json.dumps(e.get("data") or {}, ensure_ascii=False, sort_keys=True)}
+         "data": json.dumps(scrub_json(e.get("data") or {}), ensure_ascii=False, sort_keys=True)}
         for e in events if str(e.get("id")) in ids
     ])
     con.execute("INSERT OR REPLACE INTO staging.casework_event_extra SELECT event_id, kind, subclass_code, edition,"

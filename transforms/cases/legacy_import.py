@@ -6,6 +6,8 @@ time, a duplicate id) goes to quarantine with its reason; a case with a defect i
 core.case.flags (closed_before_opened, zero_coordinates, missing_coordinates, unknown_category, unknown_status,
 missing_deadline, closed_without_close_time, close_time_on_open_case, bad_closed_at, bad_due_at, no_grid_match,
 possible_duplicate).
+Free text (description, address) is scrubbed of phone numbers, ID-card numbers and self-introduced names
+(szcg.privacy), in core and in the quarantine's raw records alike.
 Events are synthesised only from the export's timestamps: ``report`` at the creation time and the terminal
 action (close / void / reject) at the close time.
 """
@@ -28,6 +30,7 @@ from szcg.errors import ConfigError, InputRejected, RowProblem
 from transforms.cases.areas import resolve_areas
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, replace_batch
+from transforms.cases.scrub import scrub_json, scrub_series
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -255,10 +258,10 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     if mapping.department_fallback == "origin":
         own = (mapping.origin_system + ":" + frame["origin_department"]).astype(object)
         frame["department_code"] = frame["department_code"].fillna(own.where(frame["origin_department"].notna()))
-    frame["address"] = _joined(raw, col.get("address"))
+    frame["address"] = scrub_series(_joined(raw, col.get("address")))  # free text: personal data masked
     if "grid" in col:  # a recorded 所属网格 is looked up in core.grid before any point-in-polygon
         frame["grid_code"] = _joined(raw, col["grid"])
-    frame["description"] = _joined(raw, col.get("description"))
+    frame["description"] = scrub_series(_joined(raw, col.get("description")))
     frame["lon"], frame["lat"], coord_flags = _coordinates(raw, mapping)
     flags.update(coord_flags)
     flags["closed_before_opened"] = frame["closed_at"].notna() & (frame["closed_at"] < frame["reported_at"])
@@ -494,7 +497,8 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
                           for f, u in zip(cases["flags"], unmatched, strict=True)]
         events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
         replace_batch(con, landed.batch_id, cases, events)
-        raw_records = {int(p.row_number): raw.iloc[p.row_number - 1].to_dict() for p in conformed.problems}
+        raw_records = {int(p.row_number): scrub_json(raw.iloc[p.row_number - 1].to_dict())
+                       for p in conformed.problems}
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
         flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
         rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()
