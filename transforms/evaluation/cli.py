@@ -265,4 +265,5 @@ def _report(args: argparse.Namespace, settings: Settings) -> Outcome:
 
     period = parse_period(args.period)
     result = build_report(settings, period, args.out, version=args.version)
-    return Outcome(result, f"report {period.key} v{result['version']} → {result['out']} ({result['pages']} pages)")
+    return Outcome(result, f"report {period.key} v{result['version']} → {result['out']}"
+                   + (f" ({result['pages']} pages)" if result["pages"] else ""))
