@@ -208,13 +208,17 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
     lines = [f"{period.key} version {version} ({h['status']}, scheme {h['scheme_id']} {h['scheme_version']}, "
              f"reason: {h['reason']})"]
     for o, lv, code, name, total, grade, rank, ranked, n, tie in rows:
-        mark = f"#{rank}" if ranked else "样本不足"
-        lines.append(f"  {o:12s} {lv:12s} {code:16s} {name or '':12s} {total!s:>7s} {grade or '-'} {mark} "
-                     f"n={n}{'  ' + tie if tie else ''}")
+        # below the minimum sample: 样本不足, neither score nor grade (a "100.00 A" from 2 cases would mislead)
+        shown = f"{total!s:>7s} {grade or '-'} #{rank}" if ranked else "样本不足"
+        lines.append(f"  {o:12s} {lv:12s} {code:16s} {name or '':12s} {shown} n={n}{'  ' + tie if tie else ''}")
     keys = ("object", "level", "entity_code", "entity_name", "total_score", "grade", "rank", "ranked", "sample_size",
             "tie_break")
-    return Outcome({"period": period.key, "version": version, "status": h["status"],
-                    "scores": [dict(zip(keys, r, strict=True)) for r in rows]}, "\n".join(lines))
+    scores = [dict(zip(keys, r, strict=True)) for r in rows]
+    for s in scores:
+        if not s["ranked"]:
+            s["grade"] = None
+    return Outcome({"period": period.key, "version": version, "status": h["status"], "scores": scores},
+                   "\n".join(lines))
 
 
 def _appeal(args: argparse.Namespace, settings: Settings) -> Outcome:

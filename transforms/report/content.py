@@ -229,7 +229,7 @@ def hotline(data: ReportData) -> tuple[str, list[list[str]]]:
 
 
 def hot_grid_tables(data: ReportData) -> list[dict[str, Any]]:
-    from transforms.report.charts import district_map_svg
+    from transforms.report.charts import district_map
 
     out = []
     districts = [r for r in data.rankings.get(("region", "district"), [])]
@@ -242,7 +242,7 @@ def hot_grid_tables(data: ReportData) -> list[dict[str, Any]]:
         rows = [[str(h["district_rank"]), str(h["grid_code"]),
                  data.area_names.get(str(h["community"]), str(h["community"])), fmt_int(h["registered"]),
                  f"{h['main_subclass']}（{int(h['main_count'])}）"] for h in hot]
-        out.append({"district": data.area_names.get(code, code), "rows": rows, "map": district_map_svg(data, code)})
+        out.append({"district": data.area_names.get(code, code), "rows": rows, "map": district_map(data, code)})
     return out
 
 
