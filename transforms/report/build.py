@@ -108,7 +108,7 @@ def print_pdf(html_text: str, out: Path, *, title: str, font_file: str, font_fam
         work = Path(tmp)
         page_file = work / "report.html"
         page_file.write_text(html_text, encoding="utf-8")
-        env = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig(font_file, work))}
+        env: dict[str, str | float | bool] = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig(font_file, work))}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=env)
             try:

@@ -4,7 +4,7 @@ the 13-month trend and one hot-grid map per district, zoomed to the district's b
 from __future__ import annotations
 
 import io
-from typing import Any
+from itertools import pairwise
 
 from matplotlib.figure import Figure
 
@@ -119,8 +119,8 @@ def district_map(data: ReportData, district: str) -> str | None:
     from matplotlib import cm
 
     bar = fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal")
-    mids = [(lo + hi) / 2 for lo, hi in zip(bounds, bounds[1:], strict=False)]
-    bar.set_ticks(mids, labels=[_band(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)])
+    mids = [(lo + hi) / 2 for lo, hi in pairwise(bounds)]
+    bar.set_ticks(mids, labels=[_band(lo, hi) for lo, hi in pairwise(bounds)])
     bar.ax.tick_params(labelsize=6)
     bar.set_label("本月立案数（件）", fontsize=7)
     return _png(fig)

@@ -21,7 +21,7 @@ TOP_BOTTOM = 5
 
 
 def fmt_int(value: Any) -> str:
-    return "—" if value is None else f"{int(round(float(value))):,}"
+    return "—" if value is None else f"{round(float(value)):,}"
 
 
 def fmt_pct(value: Any, digits: int = 2) -> str:
@@ -221,7 +221,8 @@ def hotline(data: ReportData) -> tuple[str, list[list[str]]]:
     if not h["calls"]:
         return "本月无 12319 热线来电记录。", rows
     cats = "、".join(f"{c} {n} 个" for c, n in h["categories"])
-    text = (f"本月 12319 热线来电 {fmt_int(h['calls'])} 个，{change_count(h['calls'], prev.get('calls') if known else None, '环比')}；"
+    calls_change = change_count(h["calls"], prev.get("calls") if known else None, "环比")
+    text = (f"本月 12319 热线来电 {fmt_int(h['calls'])} 个，{calls_change}；"
             f"其中 {fmt_int(h['to_cases'])} 个转为案件（转案率 {fmt_pct(h['conversion_rate'], 1)}），"
             f"回访满意率 {fmt_pct(h['satisfaction_rate'], 1)}，重复来电 {fmt_int(h['repeats'])} 个。"
             + (f"来电类别：{cats}。" if cats else ""))

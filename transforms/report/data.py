@@ -118,7 +118,7 @@ def _cohort_counts(con: duckdb.DuckDBPyConnection, month: Month | None, by: str)
         SELECT {by} AS key, count(*) FROM ({COHORT_SQL}) c JOIN core."case" k USING (case_id)
         LEFT JOIN core.subclass s ON s.edition = k.edition AND s.kind = k.kind AND s.code = k.subclass_code
         GROUP BY 1
-    """, [month.period, month.version]).fetchall()  # noqa: S608 - `by` is one of this module's constants
+    """, [month.period, month.version]).fetchall()
     return {tuple(r[0]) if isinstance(r[0], list) else r[0]: int(r[1]) for r in rows}
 
 
@@ -207,7 +207,7 @@ def _hot_grids(con: duckdb.DuckDBPyConnection, period: Period, version: int) -> 
         SELECT g.*, m.main_subclass, m.main_count,
                row_number() OVER (PARTITION BY district ORDER BY registered DESC, grid_code) AS district_rank
         FROM g JOIN m USING (grid_code) QUALIFY district_rank <= 5 ORDER BY district, district_rank
-    """, [period.key, version])  # noqa: S608 - COHORT_SQL is a constant
+    """, [period.key, version])
     return hot, by_district
 
 
@@ -221,7 +221,7 @@ def _repeated(con: duckdb.DuckDBPyConnection, period: Period, version: int, at_l
         WHERE k.grid_code IS NOT NULL AND k.subclass_code IS NOT NULL
         GROUP BY k.grid_code, k.subclass_code HAVING count(*) >= ?
         ORDER BY cases DESC, k.grid_code, subclass LIMIT 15
-    """, [period.key, version, at_least])  # noqa: S608 - COHORT_SQL is a constant
+    """, [period.key, version, at_least])
 
 
 def _overdue(con: duckdb.DuckDBPyConnection, period: Period, version: int, as_of: datetime, calendar: Any,
