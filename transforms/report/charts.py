@@ -113,8 +113,11 @@ def district_map(data: ReportData, district: str) -> str | None:
         c = geoms[h["grid_code"]].representative_point() if h["grid_code"] in geoms else None
         if c is None:
             continue
-        ax.annotate(str(h["district_rank"]), (c.x, c.y), fontsize=8, weight="bold", ha="center", va="center",
-                    color="white", bbox={"boxstyle": "circle,pad=0.2", "fc": "#1a237e", "ec": "none"})
+        # the number beside the grid, with a leader line, so the grid's own colour stays visible
+        ax.annotate(str(h["district_rank"]), (c.x, c.y), xytext=(9, 9), textcoords="offset points", fontsize=7,
+                    weight="bold", ha="center", va="center", color="white",
+                    bbox={"boxstyle": "circle,pad=0.2", "fc": "#1a237e", "ec": "none"},
+                    arrowprops={"arrowstyle": "-", "color": "#1a237e", "lw": 0.6})
     cax = fig.add_axes((0.15, 0.05, 0.7, 0.03))
     from matplotlib import cm
 

@@ -175,7 +175,10 @@ def department_rows(data: ReportData) -> tuple[list[list[str]], str]:
 
         out.append([str(r["rank"]), name_of(data, r), fmt_num(r["total_score"]), str(r["grade"] or "—"),
                     fmt_int(val("due_count")), fmt_pct(val("on_time_handle_rate"), 1), fmt_int(val("overdue_count")),
-                    fmt_num(val("overdue_multiple")), "—" if r["mom_score"] is None else f"{r['mom_score']:+.2f}"])
+                    # the scorecard's 超时倍数 where it has one; else the mean of the multiples derived for 八、
+                    fmt_num(val("overdue_multiple") if val("overdue_multiple") is not None
+                            else data.overdue_mean_by_department.get(str(r["entity_code"]))),
+                    "—" if r["mom_score"] is None else f"{r['mom_score']:+.2f}"])
     return out, insufficient(data, few)
 
 
@@ -285,14 +288,11 @@ def attention(data: ReportData) -> list[str]:
                      + "、".join(f"{data.area_names.get(str(r['community']), r['community'])} 网格 {r['grid_code']} "
                                  f"{r['subclass']}（{int(r['cases'])} 件）" for r in data.repeated[:3])
                      + "，建议纳入专项整治。")
-    still_open = [r for r in data.overdue if r["open"]]
-    if still_open:
-        by: dict[str, int] = {}
-        for r in still_open:
-            name = str(r["department_name"] or r["department_code"])
-            by[name] = by.get(name, 0) + 1
-        items.append(f"截至统计截止时仍超期未处置的案件（列入本报告的 {len(data.overdue)} 件中）{len(still_open)} 件："
-                     + "、".join(f"{k} {v} 件" for k, v in sorted(by.items(), key=lambda kv: -kv[1])) + "，请督办。")
+    by = data.overdue_open_by_department
+    if by:
+        items.append(f"截至统计截止时仍超期未处置的案件 {sum(by.values())} 件："
+                     + "、".join(f"{k} {v} 件" for k, v in sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
+                     + "，请督办。")
     h, p = data.hotline, data.hotline_mom
     if p and h["satisfaction_rate"] is not None and p.get("satisfaction_rate") is not None:
         drop = 100 * (float(p["satisfaction_rate"]) - float(h["satisfaction_rate"]))

@@ -59,6 +59,8 @@ class ReportData:
     repeated: list[dict[str, Any]]
     overdue: list[dict[str, Any]]
     overdue_total: int
+    overdue_mean_by_department: dict[str, float]  # 超时倍数 of each department: mean over its 超期 cases
+    overdue_open_by_department: dict[str, int]  # 超期未处置 at the cut-off, by department name
     hotline: dict[str, Any]
     hotline_mom: dict[str, Any] | None
     area_names: dict[str, str] = field(default_factory=dict)
@@ -225,7 +227,7 @@ def _repeated(con: duckdb.DuckDBPyConnection, period: Period, version: int, at_l
 
 
 def _overdue(con: duckdb.DuckDBPyConnection, period: Period, version: int, as_of: datetime, calendar: Any,
-             handbook: Any, limit: int) -> tuple[list[dict[str, Any]], int]:
+             handbook: Any) -> tuple[list[dict[str, Any]], int]:
     """The cases counted 超期 against a department (its 超期处置数 lineage) with a numeric 超时倍数 each, worst first.
 
     The multiple is the one recorded on the late 处置 event when the source recorded it; otherwise it is derived
@@ -287,7 +289,7 @@ def _overdue(con: duckdb.DuckDBPyConnection, period: Period, version: int, as_of
             days = max(0.0, calendar.working_hours_between(deadline, end) / hpd)
         r["overdue_multiple"], r["overdue_days"] = multiple, days
     rows.sort(key=lambda r: (r["overdue_multiple"] is None, -(r["overdue_multiple"] or 0.0), r["case_id"]))
-    return rows[:limit], len(rows)
+    return rows, len(rows)
 
 
 def collect(con: duckdb.DuckDBPyConnection, period: Period, version: int | None = None, *,
@@ -347,7 +349,16 @@ def collect(con: duckdb.DuckDBPyConnection, period: Period, version: int | None 
     lap("hot_grids")
     if calendar is None or handbook is None:
         raise ValueError("collect needs the city's working calendar and 指挥手册 (超时倍数 of open cases)")
-    overdue, overdue_total = _overdue(con, period, v, head[0]["as_of"], calendar, handbook, overdue_rows)
+    every_late, overdue_total = _overdue(con, period, v, head[0]["as_of"], calendar, handbook)
+    overdue = every_late[:overdue_rows]
+    per_department: dict[str, list[float]] = {}
+    still_open: dict[str, int] = {}
+    for r in every_late:
+        if r["open"]:
+            name = str(r["department_name"] or r["department_code"])
+            still_open[name] = still_open.get(name, 0) + 1
+        if r["overdue_multiple"] is not None:
+            per_department.setdefault(str(r["department_code"]), []).append(float(r["overdue_multiple"]))
     lap("overdue")
     hotline = _hotline(con, period)
     prev = period.previous_month() if period.is_month else None
@@ -357,5 +368,6 @@ def collect(con: duckdb.DuckDBPyConnection, period: Period, version: int | None 
     lap("names")
     log.info("report data %s v%d collected in %.2f s (%s)", period.key, v, sum(clock.values()), clock)
     return ReportData(period, v, head[0], {"this": this, "mom": mom, "yoy": yoy}, sources, majors, subs, rankings,
-                      indicators, trend, hot, shapes, repeated, overdue, overdue_total, hotline, hotline_mom, names,
+                      indicators, trend, hot, shapes, repeated, overdue, overdue_total,
+                      {d: sum(m) / len(m) for d, m in per_department.items()}, still_open, hotline, hotline_mom, names,
                       clock)
