@@ -20,6 +20,14 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (Chromium): comparable on a shared machine."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, required=True)
@@ -51,9 +59,10 @@ def main() -> int:
         floor.append(round(time.perf_counter() - t, 2))
     runs = []
     for _ in range(args.rounds):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu()
         result = build_report(settings, parse_period(months[-1]), args.work / "report.pdf")
-        runs.append({"seconds": round(time.perf_counter() - t, 2), **result["timings"], "pages": result["pages"]})
+        runs.append({"seconds": round(time.perf_counter() - t, 2), "cpu_seconds": round(_cpu() - cpu, 2),
+                     **result["timings"], "pages": result["pages"]})
     from warehouse.store import Warehouse
 
     with Warehouse(settings).reader() as con:

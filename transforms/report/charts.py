@@ -15,6 +15,8 @@ TREND_SIZE = (6.8, 2.6)
 MAP_SIZE = (3.6, 3.4)
 # the map is drawn only when it can be read: enough grids with cases to show a pattern
 MIN_GRIDS_FOR_MAP = 3
+# where each rank's number sits from its grid (points): different directions, so neighbours' numbers don't collide
+OFFSETS = ((10, 10), (-10, 10), (10, -10), (-10, -10), (0, 13))
 
 
 def _png(fig: Figure, dpi: int = 220) -> str:
@@ -114,7 +116,8 @@ def district_map(data: ReportData, district: str) -> str | None:
         if c is None:
             continue
         # the number beside the grid, with a leader line, so the grid's own colour stays visible
-        ax.annotate(str(h["district_rank"]), (c.x, c.y), xytext=(9, 9), textcoords="offset points", fontsize=7,
+        offset = OFFSETS[(int(h["district_rank"]) - 1) % len(OFFSETS)]
+        ax.annotate(str(h["district_rank"]), (c.x, c.y), xytext=offset, textcoords="offset points", fontsize=7,
                     weight="bold", ha="center", va="center", color="white",
                     bbox={"boxstyle": "circle,pad=0.2", "fc": "#1a237e", "ec": "none"},
                     arrowprops={"arrowstyle": "-", "color": "#1a237e", "lw": 0.6})

@@ -153,7 +153,7 @@ def region_sections(data: ReportData) -> list[dict[str, Any]]:
             blocks = [("", [score_row(data, r) for r in ranked])]
         else:
             best = ranked[:TOP_BOTTOM]
-            worst = ranked[-TOP_BOTTOM:][::-1] if len(ranked) > TOP_BOTTOM else []
+            worst = ranked[-TOP_BOTTOM:] if len(ranked) > TOP_BOTTOM else []
             worst = [r for r in worst if r not in best]
             blocks = [(f"前 {len(best)} 名", [score_row(data, r) for r in best]),
                       (f"后 {len(worst)} 名", [score_row(data, r) for r in worst])]
@@ -190,7 +190,7 @@ def post_sections(data: ReportData) -> list[dict[str, Any]]:
             continue
         ranked, few = split_ranked(rows)
         best = ranked[:3]
-        worst = [r for r in ranked[-3:][::-1] if r not in best] if len(ranked) > 3 else []
+        worst = [r for r in ranked[-3:] if r not in best] if len(ranked) > 3 else []
         grades: dict[str, int] = {}
         for r in ranked:
             grades[str(r["grade"])] = grades.get(str(r["grade"]), 0) + 1
