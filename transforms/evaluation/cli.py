@@ -65,7 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     check.add_argument("scheme", type=Path, nargs="?")
     report = add_command(subparsers, "report", _report, help="monthly evaluation report (PDF or HTML, Chinese)")
     _period(report)
-    report.add_argument("--out", type=Path, required=True, help="report.pdf or report.html")
+    out = report.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", type=Path, help="report.pdf or report.html")
+    out.add_argument("--issue", action="store_true",
+                     help="issue it: archive and mail (SZCG_SMTP_*), plus a 更正版 of any re-issued month")
     report.add_argument("--version", type=int, help="default: latest published, else the draft")
 
 
@@ -268,6 +271,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.report.build import build_report
 
     period = parse_period(args.period)
+    if args.issue:
+        from transforms.report.delivery import issue_reports
+
+        issued = issue_reports(settings, period.key)
+        lines = [f"issued {i['period']} v{i['version']}{' 更正版' if i['corrected'] else ''} → {i['pdf']} "
+                 f"(mailed to {i['sent_to']})" for i in issued["issued"]]
+        return Outcome(issued, "\n".join(lines) or f"{period.key}: already issued, nothing new")
     result = build_report(settings, period, args.out, version=args.version)
     return Outcome(result, f"report {period.key} v{result['version']} → {result['out']}"
                    + (f" ({result['pages']} pages)" if result["pages"] else ""))

@@ -222,7 +222,9 @@ def test_the_dag_step_mails_the_pdf_archives_it_and_sends_a_correction_after_a_r
     reason = "补录 1 月延期审批记录，重新核定超期处置数"
     assert main(["evaluate", "reissue", "--period", month, "--reason", reason]) == 0
     capsys.readouterr()
-    later = steps.issue_monthly_report(evaluated_city[-1])
+    # the centre issues the correction at once (the monthly DAG run would issue it too)
+    assert main(["report", "--period", month, "--issue", "--json"]) == 0
+    later = json.loads(capsys.readouterr().out)
     assert [(i["version"], i["corrected"]) for i in later["issued"]] == [(2, True)]
     assert len(inbox.messages) == 2
     _, message = inbox.messages[1]
@@ -235,3 +237,18 @@ def test_the_dag_step_mails_the_pdf_archives_it_and_sends_a_correction_after_a_r
     text = _flat(_pdftext(tmp_path / "c.pdf"))
     assert "（更正版）" in text and _flat(reason) in text and f"评分卡：{month}第2版" in text
     assert [(r.version, r.corrected) for r in issued_reports(settings, month)] == [(2, True), (1, False)]
+
+
+def test_the_next_monthly_run_issues_the_correction_of_an_earlier_month_reissued_since(
+    settings: Settings, evaluated_city: list[str], inbox: Inbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orchestration import steps
+
+    earlier, month = evaluated_city[-2], evaluated_city[-1]
+    assert [i["period"] for i in steps.issue_monthly_report(earlier)["issued"]] == [earlier]
+    assert main(["evaluate", "reissue", "--period", earlier, "--reason", "申诉成立：剔除 2 件非责任案件"]) == 0
+    capsys.readouterr()
+    issued = steps.issue_monthly_report(month)["issued"]
+    assert [(i["period"], i["version"], i["corrected"]) for i in issued] == [(month, 1, False), (earlier, 2, True)]
+    subjects = [str(m["Subject"]) for _, m in inbox.messages]
+    assert len(subjects) == 3 and "更正版" in subjects[2] and "更正版" not in subjects[1]
