@@ -127,8 +127,9 @@ def build_report(settings: Settings, period: Period, out: Path, *, version: int 
     """Render the month's report to ``out`` (.pdf or .html) from the published snapshot; returns what it did."""
     from matplotlib import font_manager
 
+    from standards.calendar import load_calendar
     from standards.city import load_city
-    from transforms.evaluation.cli import _context
+    from standards.handbook import load_handbook
     from transforms.report.fonts import use_cjk
     from warehouse.store import Warehouse
 
@@ -138,10 +139,11 @@ def build_report(settings: Settings, period: Period, out: Path, *, version: int 
                             [RowProblem("--out", 0, "out", "report_format", "expected .pdf or .html")])
     started = time.perf_counter()
     family = use_cjk()
-    _, calendar, handbook = _context(settings)
+    city = load_city(settings)
+    calendar, handbook = load_calendar(city), load_handbook(city)  # 超时倍数: working hours, 处置 limits
     with Warehouse(settings).reader() as con:
         data = collect(con, period, version, calendar=calendar, handbook=handbook, repeat_threshold=REPEAT_THRESHOLD)
-    city_name = load_city(settings).name
+    city_name = city.name
     collected = time.perf_counter()
     page = render_html(data, city_name, issued_on=issued_on or date.today(), font_family=family)
     rendered = time.perf_counter()
