@@ -71,11 +71,14 @@ def issue_report(settings: Settings, period: Period, *, issued_on: date | None =
     """Issue the month's report for its latest published scorecard unless that version was issued already
     (a re-run of the DAG sends nothing twice). Returns the new archive entry, or None when nothing was new."""
     from dashboards.reports import send_mail, smtp_from_settings
+    from transforms.evaluation.store import EvaluationRefused
     from transforms.report.build import build_report, report_title
 
     version = _published(settings).get(period.key)
     if version is None:
-        raise LookupError(f"no published scorecard for {period.key}: nothing to issue")
+        raise EvaluationRefused("period", "published_first",
+                                f"no published scorecard for {period.key}: nothing to issue "
+                                f"(`szcg evaluate publish --period {period.key}`)")
     folder = archive_dir(settings) / period.key
     meta = folder / f"v{version}.json"
     if meta.is_file():
@@ -106,7 +109,7 @@ def issue_report(settings: Settings, period: Period, *, issued_on: date | None =
                          hashlib.sha256(pdf.read_bytes()).hexdigest(), result["pages"], sent)
     tmp = meta.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(entry.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(meta)  # the entry appears only once the PDF is complete and sent
+    tmp.replace(meta)  # the entry appears only once the PDF is complete and sent: a failed mail is retried
     log.info("monthly report %s v%d issued (%s, %d recipients) in %.1f s", period.key, version,
              "更正版" if entry.corrected else "first", sent, time.perf_counter() - started)
     return entry
