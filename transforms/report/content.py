@@ -120,7 +120,20 @@ def classes(rows: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def name_of(data: ReportData, row: dict[str, Any]) -> str:
-    return str(row.get("entity_name") or data.area_names.get(str(row["entity_code"])) or row["entity_code"])
+    """A unit's name; a street or community with its parent's (社区 names repeat across streets)."""
+    code = str(row["entity_code"])
+    name = str(row.get("entity_name") or data.area_names.get(code) or code)
+    if row.get("object") == "region" and row.get("level") in ("street", "community"):
+        parent = data.area_names.get(data.area_parents.get(code, ""))
+        if parent and not name.startswith(parent):
+            return f"{parent}{name}"
+    return name
+
+
+def community_of(data: ReportData, code: Any) -> str:
+    """A community named with its street, e.g. 云西街道社区003."""
+    row = {"entity_code": str(code), "object": "region", "level": "community"}
+    return name_of(data, row)
 
 
 def split_ranked(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -244,7 +257,7 @@ def hot_grid_tables(data: ReportData) -> list[dict[str, Any]]:
         if not hot:
             continue
         rows = [[str(h["district_rank"]), str(h["grid_code"]),
-                 data.area_names.get(str(h["community"]), str(h["community"])), fmt_int(h["registered"]),
+                 community_of(data, h["community"]), fmt_int(h["registered"]),
                  f"{h['main_subclass']}（{int(h['main_count'])}）"] for h in hot]
         out.append({"district": data.area_names.get(code, code), "rows": rows, "map": district_map(data, code)})
     return out
@@ -252,7 +265,7 @@ def hot_grid_tables(data: ReportData) -> list[dict[str, Any]]:
 
 def repeated_rows(data: ReportData) -> list[list[str]]:
     return [[data.area_names.get(str(r["district"]), str(r["district"])), str(r["grid_code"]),
-             data.area_names.get(str(r["community"]), str(r["community"])), str(r["subclass"]), fmt_int(r["cases"])]
+             community_of(data, r["community"]), str(r["subclass"]), fmt_int(r["cases"])]
             for r in data.repeated]
 
 
@@ -285,7 +298,7 @@ def attention(data: ReportData) -> list[str]:
                      + "、".join(f"{name_of(data, r)}（{float(r['mom_score']):+.2f}）" for r in dropped) + "。")
     if data.repeated:
         items.append(f"同一网格同一小类本月反复发生（3 件及以上）的问题 {len(data.repeated)} 处，最多的是"
-                     + "、".join(f"{data.area_names.get(str(r['community']), r['community'])} 网格 {r['grid_code']} "
+                     + "、".join(f"{community_of(data, r['community'])} 网格 {r['grid_code']} "
                                  f"{r['subclass']}（{int(r['cases'])} 件）" for r in data.repeated[:3])
                      + "，建议纳入专项整治。")
     by = data.overdue_open_by_department

@@ -64,6 +64,7 @@ class ReportData:
     hotline: dict[str, Any]
     hotline_mom: dict[str, Any] | None
     area_names: dict[str, str] = field(default_factory=dict)
+    area_parents: dict[str, str] = field(default_factory=dict)  # street → district, community → street
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -364,10 +365,13 @@ def collect(con: duckdb.DuckDBPyConnection, period: Period, version: int | None 
     prev = period.previous_month() if period.is_month else None
     hotline_mom = _hotline(con, prev) if prev is not None else None
     lap("hotline")
-    names = dict(con.execute("SELECT code, arg_max(name, valid_from) FROM core.admin_area GROUP BY 1").fetchall())
+    areas = con.execute("SELECT code, arg_max(name, valid_from), arg_max(parent_code, valid_from) "
+                        "FROM core.admin_area GROUP BY 1").fetchall()
+    names = {str(c): str(n) for c, n, _ in areas}
+    parents = {str(c): str(p) for c, _, p in areas if p is not None}
     lap("names")
     log.info("report data %s v%d collected in %.2f s (%s)", period.key, v, sum(clock.values()), clock)
     return ReportData(period, v, head[0], {"this": this, "mom": mom, "yoy": yoy}, sources, majors, subs, rankings,
                       indicators, trend, hot, shapes, repeated, overdue, overdue_total,
                       {d: sum(m) / len(m) for d, m in per_department.items()}, still_open, hotline, hotline_mom, names,
-                      clock)
+                      parents, clock)
