@@ -7,7 +7,8 @@ logical date** — so `airflow backfill create --dag-id monthly_evaluation --fro
 
 compute (scorecards into the work database) → validate (expectations on the results) → **gate** (stop here if
 anything failed: readers keep last month's published scorecards) → publish (audited snapshot; `current` switches)
-→ render the monthly report → refresh the dashboards (Superset reads `current` read-only).
+→ render the monthly report → issue it (archive, e-mail; a 更正版 for re-issued months) → refresh the dashboards
+(Superset reads `current` read-only).
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def monthly_evaluation() -> None:
 
         return steps.render_monthly_report(published["period"])
 
+    @task(outlets=[MONTHLY_REPORT])
+    def issue_report(rendered: dict[str, Any]) -> dict[str, Any]:
+        from orchestration import steps
+
+        return steps.issue_monthly_report(rendered["period"])
+
     @task
     def refresh_dashboards(published: dict[str, Any]) -> dict[str, Any]:
         from orchestration import steps
@@ -78,7 +85,7 @@ def monthly_evaluation() -> None:
         return steps.refresh_dashboards(published)
 
     published = publish(gate(validate(compute(period()))))
-    render_report(published)
+    issue_report(render_report(published))
     refresh_dashboards(published)
 
 

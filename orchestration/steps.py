@@ -270,6 +270,14 @@ def render_monthly_report(period: str) -> dict[str, Any]:
     return _jsonable(build_report(settings, parse_period(period), out))
 
 
+def issue_monthly_report(period: str) -> dict[str, Any]:
+    """Archive and e-mail the month's report (SZCG_SMTP_*, SZCG_REPORT_RECIPIENTS), and a 更正版 of any month
+    whose scorecard was re-issued since its report went out."""
+    from transforms.report.delivery import issue_reports
+
+    return _jsonable(issue_reports(_settings(), period))
+
+
 def refresh_dashboards(published: dict[str, Any]) -> dict[str, Any]:
     """Superset already reads ``current`` (read-only); re-importing the dashboards moves their default month
     to the newest published one. Without a running Superset there is nothing to refresh."""

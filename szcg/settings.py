@@ -60,6 +60,14 @@ class Settings:
     superset_admin_user: str = DEMO_SUPERSET_ADMIN[0]
     superset_admin_password: str = DEMO_SUPERSET_ADMIN[1]
     superset_venv: Path | None = None  # default: .venv-superset beside the code
+    # Mail for the monthly report (and the cockpit): no host means nothing is sent (the report is still archived).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "szcg@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    report_recipients: tuple[str, ...] = ()
 
     @property
     def warehouse_dir(self) -> Path:
@@ -123,4 +131,12 @@ def load_settings() -> Settings:
         superset_admin_user=os.environ.get("SZCG_SUPERSET_ADMIN_USER") or DEMO_SUPERSET_ADMIN[0],
         superset_admin_password=os.environ.get("SZCG_SUPERSET_ADMIN_PASSWORD") or DEMO_SUPERSET_ADMIN[1],
         superset_venv=Path(superset_venv).expanduser().absolute() if superset_venv else None,
+        smtp_host=os.environ.get("SZCG_SMTP_HOST") or None,
+        smtp_port=_env_int("SZCG_SMTP_PORT", 25),
+        smtp_sender=os.environ.get("SZCG_SMTP_SENDER") or "szcg@localhost",
+        smtp_user=os.environ.get("SZCG_SMTP_USER") or None,
+        smtp_password=os.environ.get("SZCG_SMTP_PASSWORD") or None,
+        smtp_starttls=os.environ.get("SZCG_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        report_recipients=tuple(a.strip() for a in os.environ.get("SZCG_REPORT_RECIPIENTS", "").split(",")
+                                if a.strip()),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,6 +27,11 @@ def cjk_font_family() -> str:
     from matplotlib import font_manager
 
     files: list[str] = []
+    chosen = os.environ.get("SZCG_REPORT_FONT")  # a font file chosen by the installation (e.g. a packaged font)
+    if chosen:
+        if not Path(chosen).is_file():
+            raise MissingCJKFont(f"SZCG_REPORT_FONT={chosen}: no such font file")
+        files.append(chosen)
     if shutil.which("fc-match"):
         for name in _CANDIDATES:
             out = subprocess.run(["fc-match", "-f", "%{file}", f"{name}:lang=zh"], capture_output=True, text=True,
