@@ -327,8 +327,14 @@ def collect(con: duckdb.DuckDBPyConnection, period: Period, version: int | None 
                         mom is not None)[:10]
     lap("classes")
     rankings: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in _rows(con, "SELECT * FROM marts.score WHERE period = ? AND version = ? "
-                        "ORDER BY object, level, ranked DESC, rank NULLS LAST, sample_size DESC, entity_code",
+    # 环比/同比 are derived when read (marts.score_change), so a month published before its predecessor has them;
+    # versions published before that view keep their frozen changes as a fallback.
+    for r in _rows(con, "SELECT s.* REPLACE (coalesce(c.mom_change, s.mom_score) AS mom_score, "
+                        "coalesce(c.yoy_change, s.yoy_score) AS yoy_score) "
+                        "FROM marts.score s LEFT JOIN marts.score_change c "
+                        "USING (period, version, object, level, entity_code) WHERE s.period = ? AND s.version = ? "
+                        "ORDER BY s.object, s.level, s.ranked DESC, s.rank NULLS LAST, s.sample_size DESC, "
+                        "s.entity_code",
                    [period.key, v]):
         rankings.setdefault((r["object"], r["level"]), []).append(r)
     indicators = _indicators(con, period.key, v, mom)

@@ -97,6 +97,9 @@ def test_the_latest_month_reads_as_a_bulletin_whose_figures_are_the_warehouses(
                                      "GROUP BY 1", [month]).fetchall())
         best_department = con.execute("SELECT entity_name, total_score FROM marts.score WHERE period = ? AND "
                                       "version = 1 AND object = 'department' AND rank = 1", [month]).fetchone()
+        best_change = _one(con, "SELECT c.mom_change FROM marts.score_change c JOIN marts.score s USING (period, "
+                                "version, object, level, entity_code) WHERE s.period = ? AND s.version = 1 AND "
+                                "s.object = 'department' AND s.rank = 1", [month])
         few = con.execute("SELECT entity_name, grade FROM marts.score WHERE period = ? AND version = 1 AND "
                           "object = 'region' AND level = 'district' AND NOT ranked", [month]).fetchall()
         ranked_districts = _one(con, "SELECT count(*) FROM marts.score WHERE period = ? AND version = 1 AND "
@@ -119,6 +122,10 @@ def test_the_latest_month_reads_as_a_bulletin_whose_figures_are_the_warehouses(
     # 四、the first department
     assert best_department is not None
     assert re.search(rf"1\s+{best_department[0]}\s+{best_department[1]:.2f}", _section(text, "四、专业部门评价"))
+    # its 环比 is the change against last month's published score, whatever order the months were published in
+    assert best_change is not None
+    assert re.search(rf"1\s+{best_department[0]}\s+{best_department[1]:.2f}\s[^\n]*{float(best_change):+.2f}",
+                     _section(text, "四、专业部门评价"))
     # 六、12319
     assert f"来电{calls}个" in _flat(_section(text, "六、12319 热线"))
     # 八、overdue: every row has a numeric 超时倍数, worst first
