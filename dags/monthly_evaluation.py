@@ -31,15 +31,15 @@ from orchestration.names import CST
     default_args=DEFAULT_ARGS,
     tags=["szcg", "evaluation", "writes-warehouse"],
     doc_md=__doc__,
-    params={"period": Param("", type="string", description="YYYY-MM; empty: the month before the logical date")},
+    params={"period": Param("", type="string", description="YYYY-MM; empty: the month before the run's date")},
 )
 def monthly_evaluation() -> None:
     @task
     def period(**context: Any) -> str:
-        from orchestration.periods import check_period, previous_month
+        from orchestration.periods import check_period, previous_month, run_instant
 
         given = context["params"]["period"]
-        return check_period(given) if given else previous_month(context["logical_date"])
+        return check_period(given) if given else previous_month(run_instant(context))
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def compute(month: str) -> dict[str, Any]:
