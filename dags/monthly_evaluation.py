@@ -2,8 +2,11 @@
 ### monthly_evaluation — 综合评价 scorecards for the previous month
 
 Runs at 02:00 CST on the 1st of each month and evaluates the **previous calendar month, derived from the run's
-logical date** — so `airflow backfill create --dag-id monthly_evaluation --from-date 2026-01-01 --to-date
-2026-06-01` recomputes January–May exactly. A manual run may name the month in conf (`period`: `YYYY-MM`).
+logical date** — so `airflow backfill create --dag-id monthly_evaluation --from-date 2026-02-01 --to-date
+2026-06-01T02:00` recomputes January–May exactly (one run per 02:00 tick on a 1st in the inclusive range; dates
+without an offset are read in the installation's time zone, CST). A manual run (Trigger button, `airflow dags
+trigger`) has no logical date: it evaluates the month before the day it runs, or the month named in conf
+(`period`: `YYYY-MM`).
 
 compute (scorecards into the work database) → validate (expectations on the results) → **gate** (stop here if
 anything failed: readers keep last month's published scorecards) → publish (audited snapshot; `current` switches)

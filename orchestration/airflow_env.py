@@ -28,6 +28,12 @@ ADMIN_USER = "admin"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 
 
+def sqlite_url(home: Path) -> str:
+    """The metadata database. Four components and the task runs share one SQLite file: a writer waits up to
+    30 s for the lock (sqlite3's 5 s default fails requests on a busy two-core machine: "database is locked")."""
+    return f"sqlite:///{home / 'airflow.db'}?timeout=30"
+
+
 def airflow_env(data_dir: Path) -> dict[str, str]:
     home = data_dir / "airflow"
     return {
@@ -35,7 +41,7 @@ def airflow_env(data_dir: Path) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(home),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SZCG_DATA_DIR": str(data_dir),
@@ -58,7 +64,7 @@ def platform_settings(data_dir: Path, api_port: int) -> dict[str, dict[str, str]
             "simple_auth_manager_users": f"{ADMIN_USER}:admin",
             "simple_auth_manager_passwords_file": str(home / PASSWORDS_FILE),
         },
-        "database": {"sql_alchemy_conn": f"sqlite:///{home / 'airflow.db'}"},
+        "database": {"sql_alchemy_conn": sqlite_url(home)},
         "logging": {"base_log_folder": str(home / "logs")},
         "api": {"host": "127.0.0.1", "port": str(api_port), "base_url": base_url, "workers": "1"},
         "dag_processor": {"parsing_processes": "1"},

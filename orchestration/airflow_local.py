@@ -190,9 +190,9 @@ def stop(site: LocalAirflow, *, wait_s: float = 30.0) -> list[str]:
     """Stop the components started by :func:`start`, all at once (each its own process group, with the task
     processes its executor started); returns the ones that were running."""
     running = {c: pid for c in COMPONENTS if (pid := running_pid(site, c)) is not None}
-    for pid in running.values():
+    for pid in running.values():  # the component itself, which shuts down what it started (executor, parsers)
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_s
     left = dict(running)
     while left and time.monotonic() < deadline:
@@ -200,7 +200,7 @@ def stop(site: LocalAirflow, *, wait_s: float = 30.0) -> list[str]:
             if not _group_alive(pid):
                 del left[component]
         time.sleep(0.2)
-    for pid in left.values():
+    for pid in left.values():  # and whatever of its group outlived the wait
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
     if left:

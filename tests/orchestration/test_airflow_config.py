@@ -23,7 +23,7 @@ def test_the_config_names_the_platforms_home_executor_and_loopback_api(tmp_path:
     cfg = read(path)
     assert cfg["core"]["dags_folder"] == str(airflow_env.DAGS_FOLDER)
     assert cfg["core"]["executor"] == "LocalExecutor" and cfg["core"]["load_examples"] == "False"
-    assert cfg["database"]["sql_alchemy_conn"] == f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}"
+    assert cfg["database"]["sql_alchemy_conn"] == f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}?timeout=30"
     assert cfg["api"]["host"] == "127.0.0.1" and cfg["api"]["port"] == "18080"
     assert cfg["core"]["execution_api_server_url"] == "http://127.0.0.1:18080/execution/"  # tasks reach the API
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
