@@ -187,27 +187,35 @@ def start(site: LocalAirflow, *, wait_s: float = 240.0) -> dict[str, int]:
 
 
 def stop(site: LocalAirflow, *, wait_s: float = 30.0) -> list[str]:
-    """Stop the components started by :func:`start`, all at once (each its own process group, with the task
-    processes its executor started); returns the ones that were running."""
+    """Stop the components started by :func:`start`; returns the ones that were running. The API server goes
+    last: the scheduler lets running tasks finish, and they report their state through the API."""
     running = {c: pid for c in COMPONENTS if (pid := running_pid(site, c)) is not None}
-    for pid in running.values():  # the component itself, which shuts down what it started (executor, parsers)
+    workers = {c: pid for c, pid in running.items() if c != "api-server"}
+    _terminate(workers, wait_s)
+    _terminate({c: pid for c, pid in running.items() if c == "api-server"}, wait_s)
+    for component in COMPONENTS:
+        site.pid_file(component).unlink(missing_ok=True)
+    return list(running)
+
+
+def _terminate(pids: dict[str, int], wait_s: float) -> None:
+    """SIGTERM each component (it shuts down what it started), then SIGKILL whatever of its group outlives
+    ``wait_s``."""
+    for pid in pids.values():
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_s
-    left = dict(running)
+    left = dict(pids)
     while left and time.monotonic() < deadline:
         for component, pid in list(left.items()):
             if not _group_alive(pid):
                 del left[component]
         time.sleep(0.2)
-    for pid in left.values():  # and whatever of its group outlived the wait
+    for pid in left.values():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
     if left:
         log.warning("airflow %s did not stop within %.0f s: killed", ", ".join(left), wait_s)
-    for component in COMPONENTS:
-        site.pid_file(component).unlink(missing_ok=True)
-    return list(running)
 
 
 def _group_alive(pid: int) -> bool:
