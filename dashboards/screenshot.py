@@ -54,9 +54,14 @@ def browser_page(base_url: str, username: str, password: str, *, width: int = 16
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise SupersetError(f"{CHROMIUM} not found: apt-get install -y chromium fonts-noto-cjk")
+        raise SupersetError(f"{CHROMIUM} not found: `make test` installs Debian's chromium (or apt-get install -y "
+                            "chromium)")
+    from transforms.report.fonts import fontconfig_file
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # The reports' SC font: Chinese labels render on a machine without CJK fonts of its own.
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                     env={**os.environ, "FONTCONFIG_FILE": str(fontconfig_file())})
         try:
             context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                           timezone_id="Asia/Shanghai")
