@@ -69,14 +69,16 @@ def output_to(log: Path) -> Iterator[None]:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with log.open("ab") as out:
+    streams = sys.stdout, sys.stderr
+    with log.open("a", encoding="utf-8", errors="replace") as out:
         os.dup2(out.fileno(), 1)
         os.dup2(out.fileno(), 2)
+        sys.stdout = sys.stderr = out
         try:
             yield
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            out.flush()
+            sys.stdout, sys.stderr = streams
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             os.close(saved[0])
@@ -102,12 +104,18 @@ def failure_reason(log: Path) -> str:
 
 
 class Airflow:
-    """The embedded Airflow: parse the repo's dags/ once, run DAGs with ``dag.test()``, each run's log in
-    ``log_dir``; no retries (the first failure stops the demo)."""
+    """The embedded Airflow: the repo's dags/ parsed once, DAGs run with ``dag.test()``, each run's output in its
+    own log under ``log_dir``; no retries (the first failure stops the demo)."""
 
-    def __init__(self, data_dir: Path, log_dir: Path) -> None:
+    def __init__(self, bag: Any, log_dir: Path) -> None:
+        self.bag = bag
         self.log_dir = log_dir
         self.runs = 0
+        self.last_run: Any = None
+
+    @classmethod
+    def embedded(cls, data_dir: Path, log_dir: Path) -> Airflow:
+        """SQLite metadata under ``data_dir/airflow`` (migrated when Airflow's version changed), the writer pool."""
         airflow_env.configure(data_dir)
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
         setup_log = log_dir / "00-airflow-setup.log"
@@ -119,9 +127,9 @@ class Airflow:
             bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER), safe_mode=False)
         if bag.import_errors:
             raise StepFailed("parsing dags/", f"DAG import errors in {sorted(bag.import_errors)}", setup_log)
-        self.bag = bag
         say(f"airflow: metadata {os.environ['AIRFLOW_HOME']}/airflow.db ({'migrated' if migrated else 'up to date'}),"
-            f" pool warehouse_writer (1 slot), {len(self.bag.dags)} DAGs; run logs in {log_dir}")
+            f" pool warehouse_writer (1 slot), {len(bag.dags)} DAGs; run logs in {log_dir}")
+        return cls(bag, log_dir)
 
     def run(self, dag_id: str, conf: dict[str, Any] | None = None, logical_date: datetime | None = None) -> Any:
         started = time.perf_counter()
@@ -136,7 +144,7 @@ class Airflow:
             f"logical date {logical_date:%Y-%m-%d}" if logical_date else "")
         log = self.log_dir / f"{self.runs:02d}-{dag_id}.log"
         with output_to(log):
-            run = dag.test(**kwargs)
+            run = self.last_run = dag.test(**kwargs)
         state = str(getattr(run, "state", "unknown"))
         if not state.endswith("success"):
             failed = [ti.task_id for ti in run.get_task_instances() if str(ti.state).endswith(".failed")
@@ -425,7 +433,7 @@ def main() -> int:
     say(f"szcg demo — everything under {data_dir}; the city's history: {periods[0]} … {periods[-1]}"
         f" ({len(periods)} whole months), live cases: today's month")
     try:
-        run_demo(settings, Airflow(data_dir, log_dir), start, periods)
+        run_demo(settings, Airflow.embedded(data_dir, log_dir), start, periods)
     except StepFailed as exc:
         say(f"demo stopped after {time.perf_counter() - started:.0f}s: {exc.step} failed.")
         say(f"  reason: {exc.reason}")
