@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,20 @@ class StepFailed(RuntimeError):
     def __init__(self, step: str, reason: str, log: Path) -> None:
         super().__init__(f"{step} failed: {reason} (log: {log})")
         self.step, self.reason, self.log = step, reason, log
+
+
+@contextmanager
+def stage(name: str, log_dir: Path) -> Iterator[None]:
+    """A demo step outside Airflow (synthesis, reference data, grids, the case service): any error becomes a
+    StepFailed naming it, with the traceback in its own log."""
+    try:
+        yield
+    except StepFailed:
+        raise
+    except Exception as exc:
+        log = log_dir / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        raise StepFailed(name, f"{type(exc).__name__}: {exc}", log) from exc
 
 
 @contextmanager
@@ -467,7 +482,9 @@ def main() -> int:
     say(f"szcg demo — everything under {data_dir}; the city's history: {periods[0]} … {periods[-1]}"
         f" ({len(periods)} whole months), live cases: today's month")
     try:
-        run_demo(settings, Airflow.embedded(data_dir, log_dir), start, periods)
+        with stage("embedded Airflow", log_dir):
+            af = Airflow.embedded(data_dir, log_dir)
+        run_demo(settings, af, start, periods)
     except StepFailed as exc:
         say(f"demo stopped after {time.perf_counter() - started:.0f}s: {exc.step} failed.")
         say(f"  reason: {exc.reason}")
@@ -477,9 +494,12 @@ def main() -> int:
 
 
 def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -> None:
-    city = synthesize(settings, start, len(periods))
-    load_reference(settings)
-    load_grids(settings, city)
+    with stage("synthetic city", af.log_dir):
+        city = synthesize(settings, start, len(periods))
+    with stage("reference data", af.log_dir):
+        load_reference(settings)
+    with stage("grids", af.log_dir):
+        load_grids(settings, city)
 
     say("census batches (DAG census_ingest, one run per batch):")
     batches = (city / "census" / "batches.csv").read_text(encoding="utf-8").splitlines()[1:]
@@ -494,7 +514,7 @@ def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -
     af.run("legacy_case_import", {"path": str(city / "cases"), "mapping": ""})
 
     say("live cases, today (case service API → DAG casework_sync):")
-    with case_service(settings) as url:
+    with stage("live cases through the case service", af.log_dir), case_service(settings) as url:
         replay(url, city)
         from casework.cli import DEMO_PASSWORD
 
