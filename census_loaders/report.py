@@ -11,8 +11,6 @@ import pandas as pd
 
 from census_loaders.ingest import BatchResult
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-              "SimHei", "Microsoft YaHei", "AR PL UMing CN", "Droid Sans Fallback")
 CHANGE_NAMES = {"new": "新增", "changed": "变更", "missing": "未出现（库中有、本批无）"}
 # The HTML page shows the first rows of each list (a first census lists every component as new: a million-row page
 # helps nobody); the XLSX has them all, over as many sheets as Excel's 1,048,576-row limit needs.
@@ -21,11 +19,14 @@ SHEET_ROWS = 1_000_000
 
 
 def cjk_font() -> str | None:
-    """A CJK-capable font installed on this machine, or None (labels then fall back to ASCII)."""
-    from matplotlib import font_manager
+    """The Simplified Chinese font the environment installs (the monthly report's), or None when it is missing
+    (labels then fall back to ASCII): the map never depends on the machine's own fonts."""
+    from transforms.report.fonts import MissingCJKFont, cjk_font_family
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
+    try:
+        return cjk_font_family()
+    except MissingCJKFont:
+        return None
 
 
 def _summary_rows(result: BatchResult) -> list[tuple[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import duckdb
@@ -26,17 +27,28 @@ class ImportResult:
                 "district_roles": self.district_roles}
 
 
+CST = timezone(timedelta(hours=8))
+
+
+def latest_complete_month(con: duckdb.DuckDBPyConnection, view: str, current_month: str) -> str | None:
+    """The newest month of ``marts.<view>`` before ``current_month`` (today's month is still running: a leader's
+    first look should be a whole month); a view with only the current month has that one."""
+    row = con.execute(f"SELECT max(period_month) FILTER (WHERE period_month < ?), max(period_month) FROM marts.{view}",
+                      [current_month]).fetchone()
+    return (row[0] or row[1]) if row else None
+
+
 def published_facts(site: SupersetSite) -> tuple[dict[str, str | None], list[District]]:
-    """Latest month per dashboard and the districts, read from the published snapshot (read-only)."""
+    """Default month per dashboard (the latest complete one) and the districts, read from the published snapshot
+    (read-only)."""
     if not site.published_db.exists():
         return dict.fromkeys(DASHBOARDS), []
     con = duckdb.connect(str(site.published_db), read_only=True)
     try:
         periods: dict[str, str | None] = {}
+        current = f"{datetime.now(CST):%Y-%m}"
         for board, dataset in PERIOD_DATASET.items():
-            view = DATASETS[dataset]["view"]
-            row = con.execute(f"SELECT max(period_month) FROM marts.{view}").fetchone()
-            periods[board] = row[0] if row else None
+            periods[board] = latest_complete_month(con, str(DATASETS[dataset]["view"]), current)
         districts = [District(str(c), str(n)) for c, n in con.execute(
             "SELECT code, name FROM marts.dash_area WHERE level IN ('district', 'management_area') ORDER BY code"
         ).fetchall()]

@@ -3,9 +3,9 @@
 Superset's importer maps chart ids in ``scope.excluded`` but not in ``chartsInScope``, and the dashboard applies a
 native filter only to the charts listed there. The list is derived (all charts of the dashboard but the excluded
 ones), so it is written here rather than kept in the reviewed YAML. The period filter's default is the latest
-month in the published warehouse (Superset 6.1 shows but does not apply "default to first item" on load), so it
-is refreshed by every ``szcg dashboards import``. The drill-down's cross-filter scopes (chart_configuration) get
-their chartsInScope the same way. Running it again changes nothing.
+complete month in the published warehouse (``deploy.latest_complete_month``; Superset 6.1 shows but does not
+apply "default to first item" on load), so it is refreshed by every ``szcg dashboards import``. The drill-down's
+cross-filter scopes (chart_configuration) get their chartsInScope the same way. Running it again changes nothing.
 """
 
 from __future__ import annotations

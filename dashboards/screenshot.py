@@ -47,16 +47,26 @@ class DashboardView:
     screenshot: Path | None = None
 
 
+def launch_chromium(pw: Any) -> Any:
+    """Debian's Chromium, headless, seeing the reports' SC font: Chinese labels render on a machine without CJK
+    fonts of its own."""
+    from transforms.report.fonts import fontconfig_file
+
+    if not Path(CHROMIUM).exists():
+        raise SupersetError(f"{CHROMIUM} not found: `make test` installs Debian's chromium (or apt-get install -y "
+                            "chromium)")
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                              env={**os.environ, "FONTCONFIG_FILE": str(fontconfig_file())})
+
+
 @contextmanager
 def browser_page(base_url: str, username: str, password: str, *, width: int = 1600,
                  height: int = 1200) -> Iterator[Any]:
     """A logged-in Playwright page (Chinese locale, CST)."""
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise SupersetError(f"{CHROMIUM} not found: apt-get install -y chromium fonts-noto-cjk")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                           timezone_id="Asia/Shanghai")

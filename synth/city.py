@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ class Options:
     dirty: bool = False
     progress: bool = False
     chunk_cases: int = 200_000  # cases per Parquet row group / random stream: part of the output's identity
+    start: date | None = None  # first day of the case history; None: the city parameters' (cases.start)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -36,6 +39,17 @@ def _progress(opts: Options, msg: str) -> None:
         import sys
 
         print(f"synth: {msg}", file=sys.stderr, flush=True)
+
+
+def starting_on(params: dict[str, Any], start: date) -> dict[str, Any]:
+    """The parameters with the case history starting on ``start``; the census survey moves by as many days, so it
+    still ends shortly before the first case, as in the parameters."""
+    moved = copy.deepcopy(params)
+    shift = start - date.fromisoformat(str(params["cases"]["start"]))
+    moved["cases"]["start"] = start.isoformat()
+    for key in ("survey_start", "survey_end"):
+        moved["census"][key] = (date.fromisoformat(str(params["census"][key])) + shift).isoformat()
+    return moved
 
 
 def load_city_inputs(settings: Any = None) -> dict[str, Any]:
@@ -101,6 +115,8 @@ def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
     inputs = load_city_inputs(settings)
     city = inputs["city"]
     params = load_params(city.key)
+    if opts.start is not None:
+        params = starting_on(params, opts.start)
     dirt = Dirt(params, _rng(opts.seed, 99)) if opts.dirty else None
     outputs: dict[str, str] = {}
 

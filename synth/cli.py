@@ -4,6 +4,7 @@ hotline; optionally with injected defects)."""
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from szcg.cliutil import Outcome, add_command, add_group
@@ -19,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="size factor; 1 = demo (~7.7k grids, ~4.5k components, 3,750 cases a month); "
                         "226 = census benchmark (~48k grids, ~1M components)")
     p.add_argument("--months", type=int, default=3, help="months of cases (default 3)")
+    p.add_argument("--start", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="first day of the case history (default: the city parameters', 2026-01-05); the census "
+                        "survey moves with it")
     p.add_argument("--seed", type=int, default=1, help="random seed; same seed → byte-identical files")
     p.add_argument("--dirty", action="store_true", help="inject realistic defects and write manifest.json")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -31,6 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--seed", type=int, default=1, help="random seed; same seed → same files")
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
+
+
 def _city(args: argparse.Namespace, settings: Settings) -> Outcome:
     from synth.city import Options, generate_city
 
@@ -38,7 +49,7 @@ def _city(args: argparse.Namespace, settings: Settings) -> Outcome:
         raise InputRejected("--scale must be > 0 and --months between 1 and 60")
     try:
         summary = generate_city(Options(args.out, args.scale, args.months, args.seed, args.dirty,
-                                        progress=not args.quiet), settings)
+                                        progress=not args.quiet, start=args.start), settings)
     except FileExistsError as exc:
         raise InputRejected(f"--out: {exc}; choose an empty or new folder") from exc
     c = summary["counts"]

@@ -1,19 +1,26 @@
-"""``make demo``: the whole pipeline on a synthetic city, run through Airflow (``dag.test()``, no scheduler).
+"""``make demo``: the whole pipeline on a living synthetic city, run through Airflow (``dag.test()``, no scheduler).
 
-Everything lands under ``$SZCG_DATA_DIR`` (default ./var): the synthetic city, the warehouse and its snapshots,
-Airflow's SQLite metadata, the case service's database, reports. Running it again changes nothing: inputs already
-landed are recognised by their hash, the case service is not replayed twice, the month already published stays
-published; the final check compares the published warehouse's fingerprints with the previous run's.
+The city's history covers the 13 whole months before today's month; every one of them is evaluated and published in
+order (so each month has its 环比 and the last its 同比), and the live cases walked through the case service fall in
+today's month. Everything lands under ``$SZCG_DATA_DIR`` (default ./var): the synthetic city, the warehouse and its
+snapshots, Airflow's SQLite metadata and each run's log, the case service's database, reports. Running it again
+changes nothing: inputs already landed are recognised by their hash, the case service is not replayed twice, months
+already published stay published; the final check compares the published warehouse's fingerprints with the
+previous run's. A failing step stops the demo at once (no retries) with the step, the reason and its log.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -25,7 +32,7 @@ from szcg.settings import Settings, load_settings
 
 SEED = 1
 SCALE = float(os.environ.get("SZCG_DEMO_SCALE", "1"))
-MONTHS = 3
+HISTORY_MONTHS = 13  # whole months before today's: the latest has a 环比 and a 同比
 REPLAY_CASES = 60  # the newest synthetic 监督员 cases, walked through the live case service
 
 
@@ -33,50 +40,153 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-class Airflow:
-    """The embedded Airflow: parse the repo's dags/ once, run DAGs with ``dag.test()``."""
+def history(today: date, months: int = HISTORY_MONTHS) -> tuple[date, list[str]]:
+    """The first day of the synthetic history and its months (``YYYY-MM``, oldest first): the ``months`` whole
+    months before ``today``'s month, which is left to the live case service."""
+    index = today.year * 12 + today.month - 1 - months
+    start = date(index // 12, index % 12 + 1, 1)
+    periods = [f"{(index + k) // 12:04d}-{(index + k) % 12 + 1:02d}" for k in range(months)]
+    return start, periods
 
-    def __init__(self, data_dir: Path) -> None:
+
+def today_in_city() -> date:
+    from orchestration.periods import CST
+
+    return datetime.now(CST).date()
+
+
+class StepFailed(RuntimeError):
+    """A demo step (one DAG run) failed: which, why, and the log with the whole story."""
+
+    def __init__(self, step: str, reason: str, log: Path) -> None:
+        super().__init__(f"{step} failed: {reason} (log: {log})")
+        self.step, self.reason, self.log = step, reason, log
+
+
+@contextmanager
+def stage(name: str, log_dir: Path) -> Iterator[None]:
+    """A demo step outside Airflow (synthesis, reference data, grids, the case service): any error becomes a
+    StepFailed naming it, with the traceback in its own log."""
+    try:
+        yield
+    except StepFailed:
+        raise
+    except Exception as exc:
+        log = log_dir / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        raise StepFailed(name, f"{type(exc).__name__}: {exc}", log) from exc
+
+
+@contextmanager
+def output_to(log: Path) -> Iterator[None]:
+    """Send everything written to this process's stdout and stderr (Airflow's own log lines, warnings of the
+    libraries it loads) to ``log`` for the block: the console keeps the demo's own lines."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    streams = sys.stdout, sys.stderr
+    with log.open("a", encoding="utf-8", errors="replace") as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        sys.stdout = sys.stderr = out
+        try:
+            yield
+        finally:
+            out.flush()
+            sys.stdout, sys.stderr = streams
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?:: (.*))?$")  # "pkg.module.SomeError: message" ending a traceback
+
+
+def failure_reason(log: Path) -> str:
+    """The last exception a task raised, as ``Type: message``, from the run's log."""
+    reason = ""
+    in_traceback = False
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():
+            match = _EXCEPTION_LINE.match(line)
+            if match:
+                reason = f"{match.group(1).rsplit('.', 1)[-1]}: {match.group(2) or ''}".rstrip(": ")
+            in_traceback = False
+    return reason or "no exception in the log"
+
+
+class Airflow:
+    """The embedded Airflow: the repo's dags/ parsed once, DAGs run with ``dag.test()``, each run's output in its
+    own log under ``log_dir``; no retries (the first failure stops the demo)."""
+
+    def __init__(self, bag: Any, log_dir: Path) -> None:
+        self.bag = bag
+        self.log_dir = log_dir
+        self.runs = 0
+        self.last_run: Any = None
+
+    @classmethod
+    def embedded(cls, data_dir: Path, log_dir: Path) -> Airflow:
+        """SQLite metadata under ``data_dir/airflow`` (migrated when Airflow's version changed), the writer pool."""
         airflow_env.configure(data_dir)
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
-        migrated = airflow_env.migrate_once(data_dir)
-        airflow_env.ensure_pool()
-        from airflow.dag_processing.dagbag import DagBag
+        setup_log = log_dir / "00-airflow-setup.log"
+        with output_to(setup_log):
+            migrated = airflow_env.migrate_once(data_dir)
+            airflow_env.ensure_pool()
+            from airflow.dag_processing.dagbag import DagBag
 
-        self.bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER), safe_mode=False)
-        if self.bag.import_errors:
-            raise RuntimeError(f"DAG import errors: {self.bag.import_errors}")
+            bag = DagBag(dag_folder=str(airflow_env.DAGS_FOLDER), safe_mode=False)
+        if bag.import_errors:
+            raise StepFailed("parsing dags/", f"DAG import errors in {sorted(bag.import_errors)}", setup_log)
         say(f"airflow: metadata {os.environ['AIRFLOW_HOME']}/airflow.db ({'migrated' if migrated else 'up to date'}),"
-            f" pool warehouse_writer (1 slot), {len(self.bag.dags)} DAGs")
+            f" pool warehouse_writer (1 slot), {len(bag.dags)} DAGs; run logs in {log_dir}")
+        return cls(bag, log_dir)
 
     def run(self, dag_id: str, conf: dict[str, Any] | None = None, logical_date: datetime | None = None) -> Any:
         started = time.perf_counter()
         dag = self.bag.dags[dag_id]
+        for task in dag.tasks:
+            task.retries = 0  # a retry would only wait (dag.test polls once a second) and fail the same way
         kwargs: dict[str, Any] = {"run_conf": conf or {}}
         if logical_date is not None:
             kwargs["logical_date"] = logical_date
-        run = dag.test(**kwargs)
+        self.runs += 1
+        label = json.dumps(conf or {}, ensure_ascii=False) if conf else (
+            f"logical date {logical_date:%Y-%m-%d}" if logical_date else "")
+        log = self.log_dir / f"{self.runs:02d}-{dag_id}.log"
+        with output_to(log):
+            run = self.last_run = dag.test(**kwargs)
         state = str(getattr(run, "state", "unknown"))
         if not state.endswith("success"):
-            failed = [ti.task_id for ti in run.get_task_instances() if str(ti.state).endswith("failed")]
-            raise RuntimeError(f"DAG {dag_id} run {run.run_id} ended {state}; failed tasks: {failed}")
-        say(f"  ✓ {dag_id} {json.dumps(conf or {}, ensure_ascii=False)} ({time.perf_counter() - started:.1f}s)")
+            failed = [ti.task_id for ti in run.get_task_instances() if str(ti.state).endswith(".failed")
+                      or str(ti.state) == "failed"]
+            step = f"DAG {dag_id} {label}".strip() + (f", task {', '.join(failed)}" if failed else f" ({state})")
+            raise StepFailed(step, failure_reason(log), log)
+        say(f"  ✓ {dag_id} {label} ({time.perf_counter() - started:.1f}s)")
         return run
 
     def xcom(self, run: Any, task_id: str) -> Any:
-        ti = next(t for t in run.get_task_instances() if t.task_id == task_id)
+        ti = next((t for t in run.get_task_instances() if t.task_id == task_id), None)
+        if ti is None:
+            raise StepFailed(f"DAG {run.dag_id} run {run.run_id}", f"task {task_id} did not run",
+                             self.log_dir / f"{self.runs:02d}-{run.dag_id}.log")
         return ti.xcom_pull(task_ids=task_id)
 
 
-def synthesize(settings: Settings) -> Path:
-    out = settings.data_dir / "synth" / f"shuozhou-seed{SEED}"
+def synthesize(settings: Settings, start: date, months: int) -> Path:
+    """The synthetic city whose history starts on ``start`` (generated once; a new month brings a new city)."""
+    out = settings.data_dir / "synth" / f"shuozhou-seed{SEED}-from-{start:%Y-%m}"
     if (out / "synth.json").is_file():
         say(f"synthetic city: {out} (already generated)")
         return out
     from synth.city import Options, generate_city
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    summary = generate_city(Options(out, SCALE, MONTHS, SEED, False, progress=False), settings)
+    summary = generate_city(Options(out, SCALE, months, SEED, False, progress=False, start=start), settings)
     c = summary["counts"]
     say(f"synthetic city (SYNTHETIC data): {out}: {c['grids']} grids, {c['components']} components in"
         f" {c['census_batches']} batches, {c['cases']} cases, {c['hotline_calls']} hotline calls")
@@ -96,6 +206,37 @@ def load_reference(settings: Settings) -> None:
         wh.publish(reason="reference data (standards/)")
     say(f"reference data: {result.subclasses} subclasses, {result.areas} areas, {result.departments} departments"
         " (standards/ → core dimensions)")
+
+
+def loaded_before(settings: Settings, path: Path, kind: str) -> bool:
+    """Whether the published warehouse has a load of exactly this file's content (its batch id is the hash of its
+    bytes): a re-run then skips the DAG run, which would only find the same and change nothing."""
+    from warehouse.landing import sha256_of
+    from warehouse.store import NothingPublished, Warehouse
+
+    sha, _ = sha256_of(path)
+    try:
+        with Warehouse(settings).reader() as con:
+            row = con.execute("SELECT count(*) FROM landing.load WHERE batch_id = ?", [f"{kind}-{sha[:16]}"]
+                              ).fetchone()
+    except NothingPublished:
+        return False
+    return bool(row and row[0])
+
+
+def evaluated_before(settings: Settings, period: str) -> bool:
+    """Whether the month's scorecards are published in the current snapshot and its report is written."""
+    from warehouse.store import NothingPublished, Warehouse
+
+    if not (settings.data_dir / "reports" / "monthly" / f"{period}.pdf").is_file():
+        return False
+    try:
+        with Warehouse(settings).reader() as con:
+            row = con.execute("SELECT count(*) FROM marts.scorecard WHERE period = ? AND status = 'published'",
+                              [period]).fetchone()
+    except NothingPublished:
+        return False
+    return bool(row and row[0])
 
 
 def published_or_none(settings: Settings) -> dict[str, list[Any]] | None:
@@ -309,13 +450,6 @@ def replay(url: str, city: Path) -> None:
     )
 
 
-def latest_complete_month(city: Path) -> str:
-    meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
-    end = date.fromisoformat(meta["period"][1])
-    last = end if (end + timedelta(days=1)).month != end.month else end.replace(day=1) - timedelta(days=1)
-    return f"{last:%Y-%m}"
-
-
 def end_of_data(city: Path) -> datetime:
     """The synthetic city's "now": quality checks for late data are judged as of the day after its last day."""
     from orchestration.periods import CST
@@ -336,26 +470,52 @@ def published_fingerprint(settings: Settings) -> dict[str, list[Any]]:
 def main() -> int:
     started = time.perf_counter()
     os.environ.setdefault("SZCG_DEMO", "1")  # a synthetic city: runs without production secrets (SZCG_HASH_KEY)
+    # Third-party deprecation notices are for this project's developers (tests show them), not for the demo's user.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
     settings = load_settings()
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    say(f"szcg demo — everything under {data_dir}")
-    af = Airflow(data_dir)
-    city = synthesize(settings)
-    load_reference(settings)
-    load_grids(settings, city)
+    log_dir = data_dir / "demo" / "logs"
+    shutil.rmtree(log_dir, ignore_errors=True)
+    log_dir.mkdir(parents=True)
+    start, periods = history(today_in_city())
+    say(f"szcg demo — everything under {data_dir}; the city's history: {periods[0]} … {periods[-1]}"
+        f" ({len(periods)} whole months), live cases: today's month")
+    try:
+        with stage("embedded Airflow", log_dir):
+            af = Airflow.embedded(data_dir, log_dir)
+        run_demo(settings, af, start, periods)
+    except StepFailed as exc:
+        say(f"demo stopped after {time.perf_counter() - started:.0f}s: {exc.step} failed.")
+        say(f"  reason: {exc.reason}")
+        say(f"  log:    {exc.log}")
+        return 1
+    return finish(settings, started)
+
+
+def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -> None:
+    with stage("synthetic city", af.log_dir):
+        city = synthesize(settings, start, len(periods))
+    with stage("reference data", af.log_dir):
+        load_reference(settings)
+    with stage("grids", af.log_dir):
+        load_grids(settings, city)
 
     say("census batches (DAG census_ingest, one run per batch):")
     batches = (city / "census" / "batches.csv").read_text(encoding="utf-8").splitlines()[1:]
     for line in batches:
         file, district = line.split(",")[:2]
+        if loaded_before(settings, city / file, "census"):
+            say(f"  = census_ingest {file}: loaded before (same content), no run")
+            continue
         af.run("census_ingest", {"path": str(city / file), "district": district, "mapping": ""})
 
     say("case history (DAG legacy_case_import, the synthetic city's Parquet export):")
     af.run("legacy_case_import", {"path": str(city / "cases"), "mapping": ""})
 
-    say("live cases (case service API → DAG casework_sync):")
-    with case_service(settings) as url:
+    say("live cases, today (case service API → DAG casework_sync):")
+    with stage("live cases through the case service", af.log_dir), case_service(settings) as url:
         replay(url, city)
         from casework.cli import DEMO_PASSWORD
 
@@ -364,26 +524,27 @@ def main() -> int:
 
     say("hotline logs (DAG hotline_ingest, one run per file):")
     for log in sorted((city / "hotline" / "gbk").glob("*.csv")):
+        if loaded_before(settings, log, "hotline"):
+            say(f"  = hotline_ingest {log.name}: loaded before (same content), no run")
+            continue
         af.run("hotline_ingest", {"path": str(log)})
 
-    from orchestration.periods import first_instant_after
-
-    period = latest_complete_month(city)
-    say(f"evaluation (DAG monthly_evaluation for {period}, logical date {first_instant_after(period):%Y-%m-%d}):")
-    run = af.run("monthly_evaluation", logical_date=first_instant_after(period))
-    published = af.xcom(run, "publish") or {}
-    say(
-        f"  scorecards {period} version {published.get('version')}"
-        f" ({'already published, unchanged' if published.get('already_published') else 'published now'})"
-    )
+    say(f"evaluation (DAG monthly_evaluation, one run per month in order, {periods[0]} … {periods[-1]}):")
+    for period in periods:
+        if evaluated_before(settings, period):
+            say(f"  = monthly_evaluation {period}: published before (report written), no run")
+            continue
+        # A manual run naming its month (the DAG's start date may be later than the city's first month).
+        run = af.run("monthly_evaluation", {"period": period})
+        published = af.xcom(run, "publish") or {}
+        say(f"    scorecards {period} version {published.get('version')}"
+            f" ({'already published, unchanged' if published.get('already_published') else 'published now'})")
 
     say("warehouse quality (DAG warehouse_quality):")
     try:
         af.run("warehouse_quality", logical_date=end_of_data(city))
-    except RuntimeError as exc:
-        say(f"  quality problems found (see reports/quality/): {exc}")
-
-    return finish(settings, started)
+    except StepFailed as exc:
+        say(f"  quality problems found (see reports/quality/): {exc.reason} (log: {exc.log})")
 
 
 def finish(settings: Settings, started: float) -> int:

@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     check = add_command(group, "check-scheme", _check_scheme, help="validate a scheme YAML")
     check.add_argument("scheme", type=Path, nargs="?")
     report = add_command(subparsers, "report", _report, help="monthly evaluation report (PDF or HTML, Chinese)")
-    _period(report)
+    _period(report, required=False)  # default: the latest month with published scorecards
     out = report.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", type=Path, help="report.pdf or report.html")
     out.add_argument("--issue", action="store_true",
@@ -266,11 +266,23 @@ def _check_scheme(args: argparse.Namespace, settings: Settings) -> Outcome:
                    f"{scheme.file}: {scheme.scheme_id} {scheme.version} OK ({', '.join(sorted(scheme.objects))})")
 
 
+def _latest_published_month(settings: Settings) -> str:
+    """The latest complete month the report can show: the newest month with published scorecards."""
+    from warehouse.store import Warehouse
+
+    with Warehouse(settings).reader() as con:
+        row = con.execute("SELECT max(period) FROM marts.scorecard WHERE status = 'published' AND length(period) = 7"
+                          ).fetchone()
+    if not row or row[0] is None:
+        raise EvaluateUsage("szcg report: no month has published scorecards yet; give --period YYYY-MM")
+    return str(row[0])
+
+
 def _report(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.evaluation.period import parse_period
     from transforms.report.build import build_report
 
-    period = parse_period(args.period)
+    period = parse_period(args.period or _latest_published_month(settings))
     if args.issue:
         from transforms.report.delivery import issue_reports
 
