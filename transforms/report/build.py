@@ -86,11 +86,11 @@ def render_html(data: ReportData, city_name: str, *, issued_on: date, font_famil
 
 
 def _fontconfig(font_file: str, workdir: Path) -> Path:
-    """A fontconfig file: the system's configuration plus the folder of the report's font."""
+    """A fontconfig file that knows only the folder of the report's font: the PDF prints the same on every machine,
+    whatever fonts it has (a system copy of a same-named CFF font would be embedded as nameless Type 3 glyphs)."""
     conf = workdir / "fonts.conf"
     conf.write_text(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n"
-        "  <include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>\n"
         f"  <dir>{Path(font_file).parent}</dir>\n  <cachedir>{workdir / 'cache'}</cachedir>\n</fontconfig>\n",
         encoding="utf-8")
     return conf

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SC_FAMILY = "Noto Sans CJK SC"
 SC_FILE = "NotoSansCJKsc-Regular.ttf"
+SC_DIR = "truetype"
 FONT_PACKAGE = "noto_cjk_sans_otc"
 COLLECTION = "NotoSansCJK-Regular.ttc"
 
@@ -112,7 +113,9 @@ def _to_truetype_outlines(font: Any) -> None:
 def sc_font_file() -> Path:
     """The standalone Noto Sans CJK SC file (extracted from the packaged collection on first use)."""
     collection = _collection()
-    out = font_cache_dir() / SC_FILE
+    # A folder of its own: fontconfig is pointed at it (reports, screenshots), and a same-named CFF copy beside it
+    # (an older szcg's cache) would be chosen as often as not.
+    out = font_cache_dir() / SC_DIR / SC_FILE
     # A newer collection (package upgrade) makes the cached copy stale.
     if not out.is_file() or out.stat().st_mtime < collection.stat().st_mtime:
         extract_face(collection, SC_FAMILY, out)
