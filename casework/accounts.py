@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework import workflow as wf
 from casework.auth import hash_password, new_secret, secret_hash, verify_password
 from casework.db import Database
-from casework.models import ApiClient, Token, TokenEpoch, User
+from casework.models import ApiClient, LoginFailure, Token, TokenEpoch, User
+from casework.security import LoginPolicy
 from casework.service import Actor, Conflict, Invalid, NotFound
 
 TOKEN_LIFETIME = timedelta(hours=12)
 STAFF_ROLES = tuple(r.value for r in wf.Role if r != wf.Role.public)
+# Checked when the username is unknown or inactive, so that every failed login costs one scrypt: the answer's
+# timing does not tell which usernames exist.
+_DECOY_HASH = hash_password("decoy password never matched")
+_FAILURES = LoginFailure.__table__
 
 
 def create_user(db: Database, username: str, password: str, role: str, *, at: datetime,
@@ -37,10 +43,12 @@ def create_user(db: Database, username: str, password: str, role: str, *, at: da
 
 
 def login(db: Database, username: str, password: str, *, at: datetime) -> tuple[str, datetime, User] | None:
-    """A new bearer token for valid credentials, else None. Expired tokens of the user are dropped."""
+    """A new bearer token for valid credentials, else None. Expired tokens of the user are dropped.
+    An unknown or inactive username costs the same password check as a wrong password."""
     with db.reading() as s:
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    matches = verify_password(password, user.password_hash if user is not None else _DECOY_HASH)
+    if user is None or not user.active or not matches:
         return None
     token = new_secret()
     expires = at + TOKEN_LIFETIME
@@ -48,6 +56,78 @@ def login(db: Database, username: str, password: str, *, at: datetime) -> tuple[
         s.execute(delete(Token).where(Token.user_id == user.id, Token.expires_at < at))
         s.add(Token(token_hash=secret_hash(token), user_id=user.id, created_at=at, expires_at=expires))
     return token, expires, user
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """``token`` on success; else ``locked_for`` seconds (refused without a password check) or, for a wrong
+    password, ``delay`` seconds the answer should wait (slows guessing; the caller sleeps without a thread)."""
+
+    token: tuple[str, datetime, User] | None = None
+    locked_for: float = 0.0
+    delay: float = 0.0
+
+
+def failure_keys(username: str, address: str) -> tuple[str, str]:
+    return f"user:{username[:64]}", f"address:{address[:64]}"
+
+
+def guarded_login(db: Database, username: str, password: str, address: str, *, at: datetime,
+                  policy: LoginPolicy) -> LoginOutcome:
+    """:func:`login` behind the lockout of ``policy``: failures are counted per username (known or not: a lockout
+    says nothing about existence) and per client address within a window; at the limit the username or address
+    is refused for ``lockout_seconds``, even with the right password. A success clears its username's count."""
+    keys = failure_keys(username, address)
+    with db.read() as conn:
+        rows = {r.key: r for r in conn.execute(select(_FAILURES).where(_FAILURES.c.key.in_(keys)))}  # type: ignore[attr-defined]
+    locked = [(r.locked_until - at).total_seconds() for r in rows.values() if r.locked_until and r.locked_until > at]
+    if locked:
+        return LoginOutcome(locked_for=max(locked))
+    found = login(db, username, password, at=at)
+    if found is not None:
+        with db.write() as conn:
+            conn.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+        return LoginOutcome(token=found)
+    failures = _count_failure(db, keys, at, policy)
+    return LoginOutcome(delay=min(policy.max_delay_seconds, failures * policy.delay_seconds_per_failure))
+
+
+def _count_failure(db: Database, keys: tuple[str, str], at: datetime, policy: LoginPolicy) -> int:
+    """Add one failure to each key (a new window when the last began too long ago); → the username's count."""
+    window = timedelta(seconds=policy.window_seconds)
+    limits = (policy.account_max_failures, policy.address_max_failures)
+    for attempt in range(3):
+        try:
+            return _add_failures(db, keys, at, window, limits, policy.lockout_seconds)
+        except IntegrityError:  # a concurrent first failure of the same key inserted it: count again
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _add_failures(db: Database, keys: tuple[str, str], at: datetime, window: timedelta, limits: tuple[int, int],
+                  lockout_seconds: float) -> int:
+    counts = []
+    with db.write() as conn:
+        # forget windows that ended without a running lockout: the table holds only recent guessing
+        conn.execute(_FAILURES.delete().where(_FAILURES.c.first_at < at - window,  # type: ignore[attr-defined]
+                                              or_(_FAILURES.c.locked_until.is_(None),  # type: ignore[attr-defined]
+                                                  _FAILURES.c.locked_until < at)))  # type: ignore[attr-defined]
+        for key, limit in zip(keys, limits, strict=True):
+            row = conn.execute(select(_FAILURES).where(_FAILURES.c.key == key)  # type: ignore[attr-defined]
+                               .with_for_update()).first()
+            if row is None or at - row.first_at > window:
+                failures, first_at = 1, at
+            else:
+                failures, first_at = row.failures + 1, row.first_at
+            locked_until = at + timedelta(seconds=lockout_seconds) if failures >= limit else None
+            values = {"failures": failures, "first_at": first_at, "locked_until": locked_until}
+            if row is None:
+                conn.execute(_FAILURES.insert(), {"key": key, **values})  # type: ignore[attr-defined]
+            else:
+                conn.execute(_FAILURES.update().where(_FAILURES.c.key == key), values)  # type: ignore[attr-defined]
+            counts.append(failures)
+    return counts[0]
 
 
 def _revoke(conn: Connection, at: datetime, *where: object) -> tuple[int, int]:
@@ -70,7 +150,7 @@ def revoke_user_tokens(db: Database, username: str, *, at: datetime) -> tuple[in
     with db.write() as conn:
         user_id = conn.execute(select(User.id).where(User.username == username)).scalar_one_or_none()
         if user_id is None:
-            raise NotFound(f"user {username!r} does not exist", code="unknown_user")
+            raise NotFound("no such user", code="unknown_user")
         return _revoke(conn, at, Token.user_id == user_id)
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from sqlalchemy import Connection, select
@@ -129,11 +130,36 @@ def metadata(db: Database, digest: str) -> dict[str, Any] | None:
     return None if row is None else describe(row._mapping)
 
 
-def content(db: Database, digest: str) -> tuple[str, bytes] | None:
+@dataclass(frozen=True)
+class Stored:
+    content_type: str
+    data: bytes
+    filename: str
+    uploaded_by: str
+
+
+def content(db: Database, digest: str) -> Stored | None:
     with db.read() as conn:
-        row = conn.execute(select(_TABLE.c.content_type, _TABLE.c.data)  # type: ignore[attr-defined]
+        row = conn.execute(select(_TABLE.c.content_type, _TABLE.c.data, _TABLE.c.filename,  # type: ignore[attr-defined]
+                                  _TABLE.c.uploaded_by)  # type: ignore[attr-defined]
                            .where(_TABLE.c.sha256 == digest)).first()  # type: ignore[attr-defined]
-    return None if row is None else (row.content_type, bytes(row.data))
+    return None if row is None else Stored(row.content_type, bytes(row.data), row.filename, row.uploaded_by)
+
+
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "video/mp4": ".mp4",
+               "application/pdf": ".pdf"}
+
+
+def download_headers(digest: str, stored: Stored) -> dict[str, str]:
+    """Headers that keep a download a download: never sniffed into another type, never rendered as a page of
+    ours (a PDF or a crafted file cannot run script in the service's origin), saved under a safe name."""
+    fallback = digest[:16] + _EXTENSIONS.get(stored.content_type, "")
+    disposition = f'attachment; filename="{fallback}"'
+    if stored.filename:  # the uploader's name, percent-encoded (RFC 6266/5987): no header can be injected
+        disposition += f"; filename*=UTF-8''{quote(stored.filename.encode('utf-8', 'replace'), safe='')}"
+    return {"X-Content-Type-Options": "nosniff", "Content-Disposition": disposition,
+            "Content-Security-Policy": "default-src 'none'; sandbox", "ETag": f'"{digest}"',
+            "Cache-Control": "private, max-age=31536000, immutable"}
 
 
 def check_references(conn: Connection, references: Iterable[str]) -> None:
@@ -144,7 +170,7 @@ def check_references(conn: Connection, references: Iterable[str]) -> None:
         if match:
             wanted[match.group(1)] = ref
         elif not ref.startswith(("https://", "http://")) or len(ref) > 1000:
-            raise Invalid(f"attachment {ref!r}: expected an uploaded file's id (POST /attachments gives "
+            raise Invalid("attachments: expected an uploaded file's id (POST /attachments gives "
                           "sha256:<hex>) or an absolute http(s) URL", code="bad_attachment", field="attachments")
     if not wanted:
         return

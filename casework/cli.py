@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from pathlib import Path
 from typing import Any
 
 from szcg.cliutil import Outcome, add_command, add_group
@@ -16,9 +17,27 @@ ROLES = ("supervisor", "operator", "shift_leader", "dispatcher", "department", "
 DEMO_PASSWORD = "szcg-demo-2026"
 
 
+def _check_database(url: str) -> None:
+    """A SQLite database path that is a directory, or whose folder cannot be made, is a clear refusal (exit 1)."""
+    from sqlalchemy.engine import make_url
+
+    from szcg.errors import InputRejected
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database).expanduser()
+    if path.is_dir():
+        raise InputRejected(f"SZCG_CASEWORK_DB_URL: {path} is a directory, expected a database file")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise InputRejected(f"SZCG_CASEWORK_DB_URL: {folder} is a file, so {path} cannot be created")
+
+
 def _database(settings: Settings) -> Any:
     from casework.db import Database, upgrade
 
+    _check_database(settings.casework_db_url)
     upgrade(settings.casework_db_url)
     return Database(settings.casework_db_url)
 
@@ -26,6 +45,7 @@ def _database(settings: Settings) -> Any:
 def _migrate(args: argparse.Namespace, settings: Settings) -> Outcome:
     from casework.db import current_revision, upgrade
 
+    _check_database(settings.casework_db_url)
     upgrade(settings.casework_db_url)
     revision = current_revision(settings.casework_db_url)
     return Outcome({"database": _safe_url(settings.casework_db_url), "revision": revision},
@@ -108,6 +128,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> Outcome:
 
     from casework.app import create_app
 
+    _check_database(settings.casework_db_url)
     app = create_app(settings)  # migrates once, before any worker starts
     if args.workers > 1:  # worker processes build their own app from the same settings (environment)
         import os

@@ -2,7 +2,8 @@
 
 The case keeps the running clock (step, start, deadline, limit hours and basis); each event that completes a
 step copies the deadline that applied and judges it (met, 超时倍数) at that moment, so evaluation reads history
-and never re-derives it from today's configuration.
+and never re-derives it from today's configuration. Which actions start, complete, stop or extend the 处置 clock is
+``casework.workflow.handle_clock_effects`` — the evaluation's 超期未处置 reads the same definition.
 """
 
 from __future__ import annotations

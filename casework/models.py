@@ -151,3 +151,24 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(128))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AttachmentUse(Base):
+    """An uploaded attachment referenced by an event of a case: who may see the case may download the file."""
+
+    __tablename__ = "attachment_uses"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class LoginFailure(Base):
+    """Failed logins of one username (``user:<name>``) or client address (``address:<ip>``) in the current window."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

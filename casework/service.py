@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, select, true
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, or_, select, true
 
 from casework import workflow as wf
 from casework.db import Database
 from casework.deadlines import CaseStandards, Clock, Judgement
 from casework.feed import next_event_id
-from casework.models import Case, Event, User
+from casework.grids import GridLocator, Placement
+from casework.models import AttachmentUse, Case, Event, User
 
 CaseRow = Mapping[str, Any] | RowMapping  # a ``cases`` row by column name
 
@@ -37,7 +38,9 @@ KINDS = ("component", "event")
 # Core statements with parameters supplied at execution: compiled once and cached, unlike ORM-level
 # ``insert(Model).values(**row)``, whose per-call coercion dominated a request's CPU time.
 CASES, EVENTS, USERS = Case.__table__, Event.__table__, User.__table__
+USES = AttachmentUse.__table__
 _C = CASES.c
+_INSERT_USES = USES.insert()  # type: ignore[attr-defined]
 _INSERT_CASE = CASES.insert().returning(_C.id)  # type: ignore[attr-defined]
 _INSERT_EVENT = EVENTS.insert()  # type: ignore[attr-defined]
 _UPDATE_CASE = CASES.update().where(  # type: ignore[attr-defined]
@@ -132,19 +135,26 @@ class TransitionInput:
 
 
 def scope_clause(actor: Actor) -> ColumnElement[bool]:
-    """Which cases ``actor`` may see: a district dispatcher its district, a department what was sent to it."""
+    """Which cases ``actor`` may see: a district dispatcher its district, a department what was sent to it, a
+    district's 监督员 its district and the cases it reported or was assigned; city-wide roles everything."""
     if actor.role == wf.Role.dispatcher and actor.district_code:
         return _C.district_code == actor.district_code
     if actor.role == wf.Role.department:
         return _C.department_code == (actor.department_code or "")
+    if actor.role == wf.Role.supervisor and actor.district_code:
+        return or_(_C.district_code == actor.district_code, _C.supervisor == actor.username,
+                   _C.reporter == actor.username)
     return true()
 
 
 def can_see(actor: Actor, case: CaseRow) -> bool:
+    """The same rule as :func:`scope_clause`, for one case in hand."""
     if actor.role == wf.Role.dispatcher and actor.district_code:
         return bool(case["district_code"] == actor.district_code)
     if actor.role == wf.Role.department:
         return case["department_code"] is not None and case["department_code"] == actor.department_code
+    if actor.role == wf.Role.supervisor and actor.district_code:
+        return actor.username in (case["supervisor"], case["reporter"]) or case["district_code"] == actor.district_code
     return True
 
 
@@ -157,8 +167,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class CaseService:
-    def __init__(self, db: Database, standards: CaseStandards, now: Callable[[], datetime] = now_cst) -> None:
-        self.db, self.standards, self.now = db, standards, now
+    def __init__(self, db: Database, standards: CaseStandards, now: Callable[[], datetime] = now_cst,
+                 grids: GridLocator | None = None) -> None:
+        self.db, self.standards, self.now, self.grids = db, standards, now, grids
 
     # --- reading ----------------------------------------------------------------------------------------------
     def find_case(self, conn: Connection, case_id: int) -> CaseRow | None:
@@ -170,6 +181,14 @@ class CaseService:
         if case is None or not can_see(actor, case):
             raise NotFound(f"case {case_id} does not exist or is outside your scope")
         return case
+
+    def may_download(self, conn: Connection, actor: Actor, digest: str, uploaded_by: str) -> bool:
+        """An attachment is for its uploader and for whoever may see a case one of whose events references it."""
+        if uploaded_by == actor.username:
+            return True
+        seen = select(USES.c.case_id).join(CASES, CASES.c.id == USES.c.case_id).where(  # type: ignore[attr-defined]
+            USES.c.sha256 == digest, scope_clause(actor)).limit(1)  # type: ignore[attr-defined]
+        return conn.execute(seen).first() is not None
 
     def events_of(self, conn: Connection, case_id: int) -> list[dict[str, Any]]:
         """The case's events, oldest first, as :func:`casework.feed.event_to_dict` gives them."""
@@ -196,11 +215,11 @@ class CaseService:
         return found
 
     # --- reporting --------------------------------------------------------------------------------------------
-    def _validate_report(self, actor: Actor, data: ReportInput) -> tuple[str, str | None]:
+    def _validate_report(self, actor: Actor, data: ReportInput) -> tuple[str, str | None, Placement | None]:
         if data.kind not in KINDS:
-            raise Invalid(f"kind {data.kind!r}: expected one of {', '.join(KINDS)}", field="kind")
+            raise Invalid(f"kind: expected one of {', '.join(KINDS)}", field="kind")
         if self.standards.catalogue.get(data.subclass_code, data.kind) is None:
-            raise Invalid(f"subclass {data.subclass_code!r} ({data.kind}) is not in the {self.standards.city.edition}"
+            raise Invalid(f"subclass_code: not a {data.kind} subclass of the {self.standards.city.edition}"
                           " catalogue", field="subclass_code")
         if actor.role == wf.Role.supervisor:
             source = "supervisor"
@@ -208,30 +227,42 @@ class CaseService:
             source = actor.source or "public"
         else:
             source = data.source or "hotline"
+            if source == "supervisor":  # a 监督员's report is verified on the spot: only a 监督员 files one
+                raise Forbidden("only a 监督员 (supervisor) files a report with source supervisor",
+                                code="source_not_allowed", field="source")
         if source not in wf.SOURCES:
-            raise Invalid(f"source {source!r}: expected one of {', '.join(wf.SOURCES)}", field="source")
+            raise Invalid(f"source: expected one of {', '.join(wf.SOURCES)}", field="source")
         if (data.lat is None) != (data.lon is None):
             raise Invalid("lat and lon go together: give both or neither", field="lat")
         if data.lat is not None and data.lon is not None and not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
-            raise Invalid(f"({data.lat}, {data.lon}) is not a WGS84 position", field="lat")
+            raise Invalid("lat/lon: not a WGS84 position", field="lat")
         district = data.district_code
         if data.grid_code:
             if not (data.grid_code.isdigit() and len(data.grid_code) in (14, 15)):
-                raise Invalid(f"grid_code {data.grid_code!r}: expected 14 or 15 digits (GB/T 30428.1)",
+                raise Invalid("grid_code: expected 14 or 15 digits (GB/T 30428.1)",
                               field="grid_code")
             from_grid = data.grid_code[:6]
             if district and district != from_grid:
                 raise Invalid(f"grid {data.grid_code} lies in district {from_grid}, not {district}",
                               field="district_code")
             district = from_grid
+        placed = None
+        if not data.grid_code and data.lat is not None and data.lon is not None and self.grids is not None:
+            placed = self.grids.locate(data.lon, data.lat)
+            if placed is not None and district and district != placed.district_code:
+                raise Invalid(f"the position lies in district {placed.district_code}, not {district}",
+                              field="district_code")
+            if placed is not None:
+                district = placed.district_code
         if district is not None and self.standards.areas.get(district) is None:
-            raise Invalid(f"district_code {district!r} is not a district of {self.standards.city.name}",
+            raise Invalid(f"district_code: not a district of {self.standards.city.name}",
                           field="district_code")
-        return source, district
+        return source, district, placed
 
     def report(self, actor: Actor, data: ReportInput) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         transition = wf.transition_for(None, wf.Action.report, actor.role)
-        source, district = self._validate_report(actor, data)
+        source, district, placed = self._validate_report(actor, data)
+        grid_code = placed.grid_code if placed is not None else data.grid_code
         at = self.now()
         assert transition.clock.step is not None
         clock = self.standards.start_clock(data.subclass_code, data.kind, transition.clock.step, at)
@@ -240,7 +271,7 @@ class CaseService:
             case: dict[str, Any] = dict(
                 version=1, status=transition.target.value, kind=data.kind, subclass_code=data.subclass_code,
                 edition=self.standards.city.edition, source=source, description=data.description,
-                address=data.address, lat=data.lat, lon=data.lon, grid_code=data.grid_code,
+                address=data.address, lat=data.lat, lon=data.lon, grid_code=grid_code,
                 district_code=district, department_code=None,
                 supervisor=actor.username if actor.role == wf.Role.supervisor else None,
                 reporter=actor.username, reported_at=at, updated_at=at, closed_at=None,
@@ -248,7 +279,11 @@ class CaseService:
             )
             case["id"] = s.execute(_INSERT_CASE, case).scalar_one()
             # what was reported travels in the report event too: the change feed is the warehouse's only view
-            reported = {"description": data.description, "address": data.address, "lat": data.lat, "lon": data.lon}
+            reported: dict[str, Any] = {"description": data.description, "address": data.address, "lat": data.lat,
+                                        "lon": data.lon}
+            if placed is not None:  # where intake placed it, and how (the warehouse's area_method)
+                reported.update(area_method="point_in_grid", community_code=placed.community_code,
+                                street_code=placed.street_code)
             self._append(s, case, transition, actor, at, data.comment, data.attachments,
                          Judgement(), clock, {k: v for k, v in reported.items() if v not in (None, "")})
         with self.db.read() as conn:  # after commit: never hold the feed lock for a read
@@ -308,6 +343,8 @@ class CaseService:
         if actor.role == wf.Role.supervisor and case["supervisor"] and case["supervisor"] != actor.username:
             raise Forbidden(f"case {case['id']} is assigned to supervisor {case['supervisor']}", code="not_assigned")
         if a == wf.Action.send_verify:
+            if data.supervisor:
+                self._check_supervisor(s, data.supervisor, case)
             changes["supervisor"] = data.supervisor or self._supervisor_for(s, case)
             details["supervisor"] = changes["supervisor"]
         elif a == wf.Action.dispatch:
@@ -317,8 +354,14 @@ class CaseService:
             if not code:
                 raise Invalid(f"no department for subclass {case['subclass_code']} in the handbook: name one",
                               field="department_code")
-            if self.standards.department(code) is None:
-                raise Invalid(f"department {code!r} is not in the city's department list", field="department_code")
+            department = self.standards.department(code)
+            if department is None:
+                raise Invalid("the department is not in the city's department list", field="department_code")
+            if department.district_code is not None and department.district_code != case["district_code"]:
+                # 两级指挥: a district's own department works in that district only
+                raise Invalid(f"department {code} belongs to district {department.district_code}; the case lies in "
+                              f"{case['district_code'] or 'no district'}", code="department_out_of_district",
+                              field="department_code")
             changes["department_code"] = code
             details["department_code"] = code
         elif a == wf.Action.feedback:
@@ -351,6 +394,17 @@ class CaseService:
             changes["pending"] = None
         return changes, details
 
+    def _check_supervisor(self, s: Connection, username: str, case: CaseRow) -> None:
+        """A named 监督员 must exist, be active, hold the role and — for a case in a district — work there (or
+        city-wide): otherwise nobody could ever take the case's next step."""
+        row = s.execute(select(USERS.c.role, USERS.c.active, USERS.c.district_code)  # type: ignore[attr-defined]
+                        .where(USERS.c.username == username)).first()  # type: ignore[attr-defined]
+        district = case["district_code"]
+        if (row is None or not row.active or row.role != wf.Role.supervisor
+                or (district and row.district_code and row.district_code != district)):
+            raise Invalid(f"the named supervisor is no active 监督员 of {district or 'the city'}",
+                          code="not_a_supervisor_here", field="supervisor")
+
     def _supervisor_for(self, s: Connection, case: CaseRow) -> str | None:
         """The supervisor responsible for the case's grid, else one of its district, else none (any may act)."""
         users = list(s.execute(_SUPERVISORS))
@@ -380,10 +434,15 @@ class CaseService:
             next_deadline_at=clock.deadline_at if clock is not None and started else None,
             kind=case["kind"], subclass_code=case["subclass_code"], edition=case["edition"], source=case["source"],
             grid_code=case["grid_code"], district_code=case["district_code"],
-            department_code=case["department_code"], data=details,
+            department_code=case["department_code"],
+            # which 指挥手册 the deadlines came from: the warehouse's handbook_version
+            data={**details, "handbook_version": self.standards.handbook.version},
         )
         values["id"] = next_event_id(s)  # last: takes the feed lock until commit
         s.execute(_INSERT_EVENT, values)
+        uploads = dict.fromkeys(a.removeprefix("sha256:") for a in attachments if a.startswith("sha256:"))
+        if uploads:  # who may see this case may now download these files
+            s.execute(_INSERT_USES, [{"sha256": d, "event_id": values["id"], "case_id": case["id"]} for d in uploads])
         return values
 
 

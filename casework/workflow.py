@@ -148,6 +148,42 @@ TRANSITIONS: tuple[Transition, ...] = (
 _BY_KEY: dict[tuple[State | None, Action], Transition] = {(t.source, t.action): t for t in TRANSITIONS}
 assert len(_BY_KEY) == len(TRANSITIONS), "duplicate (state, action) in TRANSITIONS"
 
+# --- the 处置 clock: one definition for the case service and the evaluation ---------------------------------------
+# 处置 is the 指挥手册 step "handle". It is complete at the transition that completes that step — 反馈 (feedback),
+# whose event records the judgement (deadline, met, 超时倍数). 签收 (handle) only moves the case to 处置中.
+HANDLE_STEP = "handle"
+# An approved 延期 moves the running deadline (CaseService._effects); the table says KEEP, so it is named here.
+EXTENDS_CLOCK: frozenset[Action] = frozenset({Action.approve_extension})
+
+
+def handle_clock_effects() -> dict[Action, str]:
+    """What each action does to the 处置 clock, derived from :data:`TRANSITIONS`: ``start`` (派遣, 返工, 解除挂账:
+    a fresh 指挥手册 limit from that instant), ``complete`` (反馈), ``stop`` (it leaves the clock's states without
+    completing it: approved 回退 — the case waits at 立案 for re-dispatch — or 挂账), ``extend`` (approved 延期).
+    Actions not listed keep the clock as it is (签收, requests, denials)."""
+    running = {t.target for t in TRANSITIONS if t.clock.mode == "start" and t.clock.step == HANDLE_STEP}
+    grown = True
+    while grown:  # the states the clock keeps running through (approval detours during 处置)
+        more = {t.target for t in TRANSITIONS if t.source in running and t.clock.mode == "keep"
+                and t.completes != HANDLE_STEP}
+        grown = not more <= running
+        running |= more
+    effects: dict[Action, str] = {}
+    for t in TRANSITIONS:
+        if t.completes == HANDLE_STEP:
+            effect = "complete"
+        elif t.clock.mode == "start" and t.clock.step == HANDLE_STEP:
+            effect = "start"
+        elif t.source in running and t.clock.mode != "keep":
+            effect = "stop"
+        elif t.action in EXTENDS_CLOCK:
+            effect = "extend"
+        else:
+            continue
+        if effects.setdefault(t.action, effect) != effect:
+            raise AssertionError(f"{t.action.value} does two things to the 处置 clock")
+    return effects
+
 
 class WorkflowError(Exception):
     """A transition the loop does not allow. ``code`` is stable for clients; the message names state and action."""

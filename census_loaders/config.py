@@ -35,6 +35,7 @@ class CensusConfig:
     gcj02_min_improvement: float
     zip: ZipLimits = field(default_factory=ZipLimits)
     chunk_rows: int = 250_000
+    max_columns: int = 1_000  # a delivered table with more columns is refused before it is read
 
     @property
     def state_values(self) -> list[str]:
@@ -106,4 +107,5 @@ def load_census_config(settings: Settings | None = None, path: Path | None = Non
             max_ratio=_number(z, "max_ratio", f"{file} zip", 1),
         ),
         chunk_rows=int(_number(data, "chunk_rows", file, 1)),
+        max_columns=int(_number(data, "max_columns", file, 1)) if "max_columns" in data else CensusConfig.max_columns,
     )

@@ -58,9 +58,11 @@ def _projected(geoms: np.ndarray, lon: float) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
-def check_grids(frame: pd.DataFrame, file_name: str, areas: Any, city_lon: float) -> tuple[
-        pd.DataFrame, list[RowProblem], list[dict[str, Any]]]:
-    """Return the accepted grids (with area_m2), the problems of rejected ones, and gaps found."""
+def check_grids(frame: pd.DataFrame, file_name: str, areas: Any, city_lon: float,
+                existing: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[RowProblem], list[dict[str, Any]]]:
+    """Return the accepted grids (with area_m2), the problems of rejected ones, and gaps found. ``existing``
+    (grid_code, geometry in EPSG:4490) are the current grids of the warehouse this file does not replace: a grid
+    overlapping one of them is rejected naming them — two current grids must never cover the same ground."""
     import shapely
 
     from standards.codes import check_grid_code
@@ -110,6 +112,8 @@ def check_grids(frame: pd.DataFrame, file_name: str, areas: Any, city_lon: float
                 problems.append(RowProblem(file_name, row, "geometry", "grid.overlap",
                                            f"与网格 {good.at[a, 'grid_code']}（第 {good.at[a, 'row_number']} 行）"
                                            f"重叠 {s:.0f} 平方米"))
+    if existing is not None and len(existing) and len(good):
+        overlap_rows |= _overlapping_existing(good, projected, existing, city_lon, file_name, problems, overlap_rows)
     keep = ~good["row_number"].isin(overlap_rows)
     good = good[keep].reset_index(drop=True)
     projected = projected[keep.to_numpy()]
@@ -129,11 +133,38 @@ def check_grids(frame: pd.DataFrame, file_name: str, areas: Any, city_lon: float
     return good, problems, gaps
 
 
+def _overlapping_existing(good: pd.DataFrame, projected: np.ndarray, existing: pd.DataFrame, city_lon: float,
+                          file_name: str, problems: list[RowProblem], already: set[int]) -> set[int]:
+    """Rows of ``good`` sharing more than the tolerance with a current grid of another file; each problem names
+    the grids it overlaps and by how much."""
+    import shapely
+
+    theirs = _projected(existing["geometry"].to_numpy(), city_lon)
+    mine, other = shapely.STRtree(theirs).query(projected, predicate="intersects")
+    rows: set[int] = set()
+    if not len(mine):
+        return rows
+    shared = shapely.area(shapely.intersection(projected[mine], theirs[other]))
+    found: dict[int, list[str]] = {}
+    for m, o, area in zip(mine, other, shared, strict=True):
+        if area > OVERLAP_TOLERANCE_M2:
+            found.setdefault(int(m), []).append(f"{existing['grid_code'].iat[int(o)]}（{area:.0f} 平方米）")
+    for m, codes in sorted(found.items()):
+        row = int(good.at[m, "row_number"])
+        if row in already:
+            continue
+        rows.add(row)
+        problems.append(RowProblem(file_name, row, "geometry", "grid.overlap_existing",
+                                   f"与库中现行网格重叠：{'、'.join(sorted(codes))}；同一地面只能属于一个现行网格，"
+                                   "请核对网格边界或先调整原网格"))
+    return rows
+
+
 def read_grid_file(path: Path, config: CensusConfig) -> tuple[pd.DataFrame, str]:
     """(frame with row_number, grid_code, community_name, geometry in EPSG:4490, file CRS)."""
     import shapely
 
-    source = open_source(path, config.zip)
+    source = open_source(path, config.zip, max_columns=config.max_columns)
     try:
         if not source.spatial:
             raise InputRejected(f"{source.file_name}: grids must come as GeoPackage, GeoJSON, GeoParquet or zipped "
@@ -173,6 +204,7 @@ def load_grids(con: Any, wh: Any, path: Path, config: CensusConfig, ctx: Any, va
     import shapely
 
     from warehouse.accounting import LoadCount, record_load, replace_quarantine
+    from warehouse.landing import keep_head_only
 
     landed = wh.land(con, Path(path), "grids")
     result = GridLoadResult(landed.batch_id, landed.original_name)
@@ -190,8 +222,14 @@ def load_grids(con: Any, wh: Any, path: Path, config: CensusConfig, ctx: Any, va
         con.execute("COMMIT")
         result.rows_in, result.rows_quarantined, result.problems = 1, 1, problems
         result.rejected_message = str(exc)
+        keep_head_only(landed)  # refused as a whole: not kept whole in landing
         return result
-    good, problems, gaps = check_grids(frame, landed.original_name, ctx.areas, ctx.city_lon)
+    current = con.execute("SELECT grid_code, geometry_wkt FROM core.grid WHERE valid_to IS NULL"
+                          " AND grid_code NOT IN (SELECT unnest(?::VARCHAR[]))",
+                          [[str(c) for c in frame["grid_code"].dropna().unique()]]).fetchall()
+    existing = pd.DataFrame({"grid_code": [c for c, _ in current],
+                             "geometry": shapely.from_wkt(np.array([w for _, w in current], dtype=object))})
+    good, problems, gaps = check_grids(frame, landed.original_name, ctx.areas, ctx.city_lon, existing)
     result.rows_in = len(frame)
     result.problems, result.gaps = problems, gaps
     stage = pd.DataFrame({

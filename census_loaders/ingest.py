@@ -173,14 +173,14 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
         row = con.execute("SELECT rows_in, rows_loaded, rows_quarantined FROM landing.load WHERE batch_id = ?"
                           " AND target = ?", [landed.batch_id, TARGET]).fetchone()
         result.rows_in, result.rows_loaded, result.rows_quarantined = (int(v) for v in row)
-        result.notes.append("this file was loaded before (same content): nothing to do")
+        result.notes.append("this file was loaded before (same content): not loaded again")
         return result
     source: SourceFile | None = None
     try:
         mapping_crs = None
         if options.mapping_path is not None:
             mapping_crs = choose_mapping([], options.mapping_path).crs
-        source = open_source(landed.path, config.zip, crs_override=mapping_crs)
+        source = open_source(landed.path, config.zip, crs_override=mapping_crs, max_columns=config.max_columns)
         source.file_name = landed.original_name
         return _ingest_source(con, source, result, options, ctx, config)
     except InputRejected as exc:
@@ -190,6 +190,17 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
     finally:
         if source is not None:
             source.close()
+        if result.rejected_message:
+            _keep_head(landed, result)
+
+
+def _keep_head(landed: Any, result: BatchResult) -> None:
+    """A file refused as a whole is not kept whole in landing (see warehouse.landing.keep_head_only)."""
+    from warehouse.landing import keep_head_only
+
+    kept = keep_head_only(landed)
+    if kept < landed.size_bytes:
+        result.notes.append(f"landing keeps the first {kept} of its {landed.size_bytes} bytes (refused as a whole)")
 
 
 def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: IngestOptions, ctx: CityContext,
@@ -298,8 +309,10 @@ def _raw_records(con: Any, source: SourceFile, rows: set[int]) -> dict[int, dict
     labels = [source.columns[int(n[1:])] if n.startswith("c") and n[1:].isdigit() else n for n in names]
     records: dict[int, dict[str, Any]] = {}
     for row, *values in picked:
+        # the geometry as delivered stays with a line, polygon or MultiPoint (every point of it accounted for)
         records[int(row)] = {label: (None if isinstance(v, float) and math.isnan(v) else v)
-                             for label, v in zip(labels, values, strict=True) if label not in ("__wkt", "__geom_type")}
+                             for label, v in zip(labels, values, strict=True)
+                             if label != "__geom_type" and not (label == "__wkt" and v is None)}
     return records
 
 

@@ -22,6 +22,13 @@ TARGET_FIELDS = (
     "grid_code", "state", "initial_date", "change_date", "photo", "x", "y",
 )
 
+# Target fields every component in the inventory has (core.component NOT NULL): a mapping must map them.
+INVENTORY_NEEDS = {
+    "component_id": "every component is kept under its identifier",
+    "state": "every component in the inventory has a state (完好/破损/丢失/占用 …)",
+    "initial_date": "a component's version starts on its survey date",
+}
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -79,7 +86,14 @@ def load_mapping(path: Path) -> Mapping:
         if not sources or not all(isinstance(s, str) and s.strip() for s in sources):
             raise ConfigError(file, f"fields.{target}", "expected a column name or a list of column names")
         fields[target] = tuple(s.strip() for s in sources)
-    required = tuple(data.get("required") or ("component_id", "name", "state", "initial_date"))
+    name = str(data.get("name") or Path(path).stem)
+    for target, why in INVENTORY_NEEDS.items():
+        if target not in fields:
+            raise ConfigError(file, f"fields.{target}", f"mapping {name!r} has no source column for {target}: {why}; "
+                              f"add `{target}: <column>` under fields")
+    # The inventory cannot hold a row without them: required whatever the file says (an empty one is quarantined).
+    required = tuple(dict.fromkeys([*(data.get("required") or ("component_id", "name", "state", "initial_date")),
+                                    *INVENTORY_NEEDS]))
     for target in required:
         if target not in fields:
             raise ConfigError(file, "required", f"{target} is required but has no source column in fields")
@@ -100,7 +114,7 @@ def load_mapping(path: Path) -> Mapping:
             CRS.from_user_input(crs)
         except CRSError as exc:
             raise ConfigError(file, "crs", f"{crs!r} is not a CRS pyproj knows: {exc}") from exc
-    return Mapping(str(data.get("name") or Path(path).stem), file, fields, required, tuple(formats),
+    return Mapping(name, file, fields, required, tuple(formats),
                    str(crs) if crs is not None else None, values)
 
 

@@ -191,6 +191,8 @@ SELECT row_number, component_id, subclass_code, name,
  CASE WHEN geometry IS NOT NULL AND allowed IS NOT NULL AND geometry <> allowed AND geometry <> 'point'
   THEN geometry || '（该小类应为 ' || allowed || '）' END AS geometry_mismatch,
  CASE WHEN geometry IN ('line', 'polygon') THEN wkt END AS geometry_wkt,
+ CASE WHEN geom_type = 'MultiPoint' THEN (length(wkt) - length(replace(wkt, ',', '')) + 1)::VARCHAR END
+  AS geometry_multipoint,
  {owner_unknown} AS owner_department_unknown{', ' + required if required else ''}
 FROM a
 """

@@ -17,7 +17,7 @@ import pandas as pd
 
 from census_loaders.config import ZipLimits
 from census_loaders.encoding import detect_encoding, provisional_encoding
-from census_loaders.safezip import safe_extract
+from census_loaders.safezip import check_members, safe_extract
 from szcg.errors import InputRejected, RowProblem
 
 FORMATS = {
@@ -89,9 +89,30 @@ class SourceFile:
             self._workdir = None
 
 
-def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: str | None = None) -> SourceFile:
-    """Open ``path`` by its extension; InputRejected (file-level problem) when it cannot be read."""
-    path = Path(path)
+DEFAULT_MAX_COLUMNS = 1_000
+
+
+def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: str | None = None,
+                max_columns: int = DEFAULT_MAX_COLUMNS) -> SourceFile:
+    """Open ``path`` by its extension; InputRejected (file-level problem) when it cannot be read, or when it has
+    more than ``max_columns`` columns (found from the header alone: nothing else is read)."""
+    source = _open_by_format(Path(path), zip_limits or ZipLimits(), crs_override, max_columns)
+    if len(source.columns) > max_columns:
+        source.close()
+        raise _too_many_columns(source.file_name, len(source.columns), max_columns)
+    return source
+
+
+def _too_many_columns(name: str, found: int, limit: int, header_chars: int | None = None) -> InputRejected:
+    """``found`` columns (at least, when only the first ``header_chars`` characters of the header were read)."""
+    what = (f"{found} columns" if header_chars is None else
+            f"a header line of over {header_chars} characters (at least {found} columns)")
+    return _reject(name, "file.too_many_columns",
+                   f"{what}, more than the {limit} columns a census table may have (max_columns in census.yaml)",
+                   f"列数过多（{'至少 ' if header_chars else ''}{found} 列，上限 {limit} 列）")
+
+
+def _open_by_format(path: Path, zip_limits: ZipLimits, crs_override: str | None, max_columns: int) -> SourceFile:
     name = path.name
     if not path.is_file():
         raise _reject(name, "file.missing", f"{path} does not exist", "文件不存在")
@@ -102,24 +123,31 @@ def open_source(path: Path, zip_limits: ZipLimits | None = None, crs_override: s
     if path.stat().st_size == 0:
         raise _reject(name, "file.empty", "the file is empty (0 bytes)", "文件为空（0 字节）")
     if fmt == "csv":
-        return _open_csv(path)
+        return _open_csv(path, max_columns)
     if fmt == "xlsx":
-        return _open_xlsx(path)
+        return _open_xlsx(path, zip_limits)
     if fmt == "geoparquet":
         return _open_parquet(path)
     if fmt == "shp_zip":
-        return _open_shp_zip(path, zip_limits or ZipLimits(), crs_override)
+        return _open_shp_zip(path, zip_limits, crs_override)
     return _open_ogr(path, fmt, path)
 
 
 # --- CSV ----------------------------------------------------------------------------------------------------------
-def _open_csv(path: Path) -> SourceFile:
+# Characters a header line may have per allowed column: a longer first line is refused unread past that point.
+_HEADER_CHARS_PER_COLUMN = 256
+
+
+def _open_csv(path: Path, max_columns: int) -> SourceFile:
     encoding, checked = provisional_encoding(path)
+    limit = max_columns * _HEADER_CHARS_PER_COLUMN
     try:
-        header_line = _first_line(path, encoding)
+        header_line = _first_line(path, encoding, limit)
     except UnicodeDecodeError:  # a header line longer than the head that was checked
         encoding, checked = detect_encoding(path), True
-        header_line = _first_line(path, encoding)
+        header_line = _first_line(path, encoding, limit)
+    if len(header_line) >= limit and not header_line.endswith(("\n", "\r")):
+        raise _too_many_columns(path.name, header_line.count(",") + 1, max_columns, limit)
     import csv
 
     header = next(csv.reader([header_line]), [])
@@ -133,9 +161,9 @@ def _open_csv(path: Path) -> SourceFile:
     return source
 
 
-def _first_line(path: Path, encoding: str) -> str:
+def _first_line(path: Path, encoding: str, limit: int) -> str:
     with path.open("r", encoding=encoding, newline="") as handle:
-        return handle.readline()
+        return handle.readline(limit)
 
 
 def _csv_chunks(source: SourceFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -339,12 +367,15 @@ def _first_sheet_xml(archive: zipfile.ZipFile) -> str:
     return names[0] if names else ""
 
 
-def _open_xlsx(path: Path) -> SourceFile:
+def _open_xlsx(path: Path, limits: ZipLimits) -> SourceFile:
     import openpyxl
 
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
+            # An XLSX is a zip: its members are checked like a zipped Shapefile's before any is read (a sheet of
+            # a 1 MB file may inflate to gigabytes). Reading cannot exceed the declared sizes that pass here.
+            check_members(archive, name, limits)
             sheet = _first_sheet_xml(archive)
             merges = []
             if sheet:
@@ -528,6 +559,13 @@ def _geo_columns(frame: pd.DataFrame, geometry: Any) -> pd.DataFrame:
 
     geoms = np.asarray(geometry, dtype=object)
     types = shapely.get_type_id(geoms)
+    # A MultiPoint of one point is that point; one of several stays a MultiPoint (its WKT kept): the row is one
+    # component with one identifier, so the census quarantines it (geometry.multipoint) rather than keep a point.
+    single = (types == 4) & (shapely.get_num_geometries(geoms) == 1)
+    if single.any():
+        geoms = geoms.copy()
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
+        types = shapely.get_type_id(geoms)
     is_point = types == 0
     empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
     x = np.full(len(geoms), np.nan)

@@ -120,7 +120,7 @@ def write_report(result: BatchResult, grids: pd.DataFrame, directory: Path) -> d
     problems, diff = _problems_frame(result), _diff_frame(result)
     xlsx = stem.with_suffix(".xlsx")
     with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-        pd.DataFrame(_summary_rows(result), columns=["项目", "值"]).to_excel(writer, sheet_name="汇总", index=False)
+        _to_sheets(writer, pd.DataFrame(_summary_rows(result), columns=["项目", "值"]), "汇总")
         _to_sheets(writer, problems, "问题清单")
         _to_sheets(writer, diff, "与现有库对比")
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
@@ -148,8 +148,22 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:13px}}</s
 def _to_sheets(writer: Any, frame: pd.DataFrame, name: str) -> None:
     """``frame`` on sheet ``name``, continued on ``name (2)``, ``name (3)`` … past :data:`SHEET_ROWS` rows."""
     for part, start in enumerate(range(0, max(len(frame), 1), SHEET_ROWS), start=1):
-        frame.iloc[start:start + SHEET_ROWS].to_excel(writer, sheet_name=name if part == 1 else f"{name} ({part})",
-                                                      index=False)
+        sheet = name if part == 1 else f"{name} ({part})"
+        piece = frame.iloc[start:start + SHEET_ROWS]
+        piece.to_excel(writer, sheet_name=sheet, index=False)
+        _formulas_as_text(writer.sheets[sheet], piece)
+
+
+def _formulas_as_text(ws: Any, frame: pd.DataFrame) -> None:
+    """Survey values are text: one that begins with '=' (``=HYPERLINK(…)``) would be written as a live formula; its
+    cell is made a text cell. Only the few such cells are visited (found per column, vectorised)."""
+    for j, column in enumerate(frame.columns, start=1):
+        values = frame[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        starts = values.astype("str").str.startswith("=").fillna(False).to_numpy(dtype=bool)
+        for i in starts.nonzero()[0]:
+            ws.cell(row=int(i) + 2, column=j).data_type = "s"  # row 1 is the header
 
 
 def _html_table(frame: pd.DataFrame, empty: str) -> str:

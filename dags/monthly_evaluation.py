@@ -2,12 +2,16 @@
 ### monthly_evaluation — 综合评价 scorecards for the previous month
 
 Runs at 02:00 CST on the 1st of each month and evaluates the **previous calendar month, derived from the run's
-logical date** — so `airflow backfill create --dag-id monthly_evaluation --from-date 2026-01-01 --to-date
-2026-06-01` recomputes January–May exactly. A manual run may name the month in conf (`period`: `YYYY-MM`).
+logical date** — so `airflow backfill create --dag-id monthly_evaluation --from-date 2026-02-01 --to-date
+2026-06-01T02:00` recomputes January–May exactly (one run per 02:00 tick on a 1st in the inclusive range; dates
+without an offset are read in the installation's time zone, CST). A manual run (Trigger button, `airflow dags
+trigger`) has no logical date: it evaluates the month before the day it runs, or the month named in conf
+(`period`: `YYYY-MM`).
 
 compute (scorecards into the work database) → validate (expectations on the results) → **gate** (stop here if
 anything failed: readers keep last month's published scorecards) → publish (audited snapshot; `current` switches)
-→ render the monthly report → refresh the dashboards (Superset reads `current` read-only).
+→ render the monthly report → issue it (archive, e-mail; a 更正版 for re-issued months) → refresh the dashboards
+(Superset reads `current` read-only).
 """
 
 from __future__ import annotations
@@ -31,15 +35,15 @@ from orchestration.names import CST
     default_args=DEFAULT_ARGS,
     tags=["szcg", "evaluation", "writes-warehouse"],
     doc_md=__doc__,
-    params={"period": Param("", type="string", description="YYYY-MM; empty: the month before the logical date")},
+    params={"period": Param("", type="string", description="YYYY-MM; empty: the month before the run's date")},
 )
 def monthly_evaluation() -> None:
     @task
     def period(**context: Any) -> str:
-        from orchestration.periods import check_period, previous_month
+        from orchestration.periods import check_period, previous_month, run_instant
 
         given = context["params"]["period"]
-        return check_period(given) if given else previous_month(context["logical_date"])
+        return check_period(given) if given else previous_month(run_instant(context))
 
     @task(pool=WAREHOUSE_WRITER_POOL)
     def compute(month: str) -> dict[str, Any]:
@@ -71,6 +75,12 @@ def monthly_evaluation() -> None:
 
         return steps.render_monthly_report(published["period"])
 
+    @task(outlets=[MONTHLY_REPORT])
+    def issue_report(rendered: dict[str, Any]) -> dict[str, Any]:
+        from orchestration import steps
+
+        return steps.issue_monthly_report(rendered["period"])
+
     @task
     def refresh_dashboards(published: dict[str, Any]) -> dict[str, Any]:
         from orchestration import steps
@@ -78,7 +88,7 @@ def monthly_evaluation() -> None:
         return steps.refresh_dashboards(published)
 
     published = publish(gate(validate(compute(period()))))
-    render_report(published)
+    issue_report(render_report(published))
     refresh_dashboards(published)
 
 

@@ -42,8 +42,9 @@ def warehouse_quality() -> None:
     @task(outlets=[QUALITY_REPORT])
     def inspect(**context: Any) -> dict[str, Any]:
         from orchestration import quality_checks
+        from orchestration.periods import run_instant
 
-        return quality_checks.inspect_published(context["run_id"], context["logical_date"])
+        return quality_checks.inspect_published(context["run_id"], run_instant(context))
 
     @task(retries=0)
     def check(found: dict[str, Any]) -> None:

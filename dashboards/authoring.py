@@ -52,7 +52,7 @@ COLUMN_LABELS = {
     "entity_name": "评价单位", "total_score": "综合得分", "grade": "等级", "rank": "排名", "version_name": "版本",
     "mom_change": "环比变化", "sample_size": "样本量", "indicator_label": "评价指标", "counted_as": "计入",
     "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "closed": "结案数", "on_time": "按期环节数",
-    "with_deadline": "应按期环节数", "step_order": "环节序号",
+    "with_deadline": "应按期环节数", "step_order": "环节序号", "mom_score": "上月得分", "yoy_score": "去年同月得分",
 }
 
 DATASETS: dict[str, dict[str, Any]] = {
@@ -338,6 +338,62 @@ def grid_map() -> dict[str, Any]:
     }
 
 
+def _query_filters(adhoc: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """The chart's adhoc filters as a query object has them: simple ones as filters, SQL ones ANDed as WHERE."""
+    simple = [{"col": f["subject"], "op": f["operator"], "val": f["comparator"]}
+              for f in adhoc if f["expressionType"] == "SIMPLE"]
+    where = " AND ".join(f"({f['sqlExpression']})" for f in adhoc if f["expressionType"] == "SQL")
+    return simple, where
+
+
+def _query(params: dict[str, Any]) -> dict[str, Any]:
+    """The query a chart of ``params`` sends (what Superset's front end builds for its viz type)."""
+    viz = params["viz_type"]
+    columns: list[Any] = []
+    metrics: list[Any] = []
+    orderby: list[list[Any]] = []
+    if viz == "big_number_total":
+        metrics = [params["metric"]]
+    elif viz in ("echarts_timeseries_bar", "echarts_timeseries_line"):
+        x = params["x_axis"]
+        axis = ({"timeGrain": params["time_grain_sqla"], "columnType": "BASE_AXIS", "sqlExpression": x, "label": x,
+                 "expressionType": "SQL"} if params.get("time_grain_sqla") else x)
+        columns, metrics = [axis, *params["groupby"]], list(params["metrics"])
+        orderby = [[metrics[0], False]]
+    elif viz == "pie":
+        columns, metrics, orderby = list(params["groupby"]), [params["metric"]], [[params["metric"], False]]
+    elif viz == "table" and params["query_mode"] == "raw":
+        import json
+
+        columns = list(params["all_columns"])
+        orderby = [json.loads(o) for o in params["order_by_cols"]]
+    elif viz == "table":
+        columns, metrics = list(params["groupby"]), list(params["metrics"])
+        if params.get("timeseries_limit_metric"):
+            orderby = [[params["timeseries_limit_metric"], not params["order_desc"]]]
+    elif viz == "deck_polygon":
+        columns, metrics = [*params["groupby"], params["line_column"]], [params["metric"]]
+    else:
+        raise ValueError(f"no query for viz type {viz!r}: add it to dashboards.authoring._query")
+    filters, where = _query_filters(params["adhoc_filters"])
+    return {"columns": columns, "metrics": metrics, "orderby": orderby, "filters": filters,
+            "extras": {"where": where, "having": ""}, "row_limit": params.get("row_limit", 10000),
+            "time_range": params.get("time_range", "No filter"), "annotation_layers": [], "series_limit": 0,
+            "order_desc": True, "url_params": {}, "custom_params": {}, "custom_form_data": {}}
+
+
+def query_context(params: dict[str, Any], dataset_uuid: str) -> str:
+    """The chart's saved query_context (a JSON text, as Superset stores it): GET /api/v1/chart/<id>/data/ — used
+    by reports, alerts and API clients — answers from it alone, 400 without one. The dataset is named by uuid,
+    which Superset resolves (ids differ between installations and the import does not rewrite them here)."""
+    import json
+
+    datasource = {"id": dataset_uuid, "type": "table"}
+    return json.dumps({"datasource": datasource, "force": False, "queries": [_query(params)],
+                       "form_data": {**params, "datasource": f"{dataset_uuid}__table"},
+                       "result_format": "json", "result_type": "full"}, ensure_ascii=False, sort_keys=True)
+
+
 def _charts() -> dict[str, list[dict[str, Any]]]:
     """Per dashboard: rows of charts (key, title, dataset, params, width, height, options)."""
     region_district = [_filter("object", "==", "region"), _filter("level", "==", "district")]
@@ -347,10 +403,12 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("kpi_registered", "本月立案数", "headline",
                  big_number("this_value", [_filter("indicator", "==", "立案数")], ",d", "件"), 3, 22, {}),
                 ("kpi_close_rate", "结案率(%)", "headline",
-                 big_number("this_value", [_filter("indicator", "==", "结案率(%)")], ".1f", "结案数/立案数"),
+                 big_number("this_value", [_filter("indicator", "==", "结案率(%)")], ".1f",
+                            "结案数/应结案数（综合评价）"),
                  3, 22, {}),
                 ("kpi_on_time", "按期处置率(%)", "headline",
-                 big_number("this_value", [_filter("indicator", "==", "按期处置率(%)")], ".1f", "按期环节/应按期环节"),
+                 big_number("this_value", [_filter("indicator", "==", "按期处置率(%)")], ".1f",
+                            "按期处置数/应处置数（综合评价）"),
                  3, 22, {}),
                 ("kpi_calls", "热线来电数", "headline",
                  big_number("this_value", [_filter("indicator", "==", "热线来电数")], ",d", "件"), 3, 22, {}),
@@ -370,7 +428,7 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                  bar("district_name", ["registered_count", "closed_count"]), 4, 50, {}),
             ]},
             {"row": [
-                ("on_time_by_district", "各区县按期处置率(%)", "step_month",
+                ("on_time_by_district", "各区县环节按期率(%)", "step_month",
                  bar("district_name", ["on_time_rate"], fmt=".1f"), 4, 50, {}),
                 ("on_time_by_step", "各环节按期率(%)", "step_month",
                  bar("step_name", ["on_time_rate"], fmt=".1f"), 4, 50, {}),
@@ -533,7 +591,8 @@ def build_assets() -> dict[str, dict[str, Any]]:
                 files[f"charts/{key}.yaml"] = {
                     "slice_name": title, "description": None, "certified_by": None,
                     "certification_details": None, "viz_type": params["viz_type"],
-                    "params": {**params, "datasource": f"{chart_number}__table"}, "query_context": None,
+                    "params": {**params, "datasource": f"{chart_number}__table"},
+                    "query_context": query_context(params, uid("dataset", dataset)),
                     "cache_timeout": None, "uuid": chart_uuid, "version": VERSION,
                     "dataset_uuid": uid("dataset", dataset),
                 }

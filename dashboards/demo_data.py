@@ -139,7 +139,7 @@ def _cases(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any])
         JOIN demo_sub s ON s.idx = b.sub
         JOIN demo_dep d ON d.idx = b.dep
     """)
-    # Workflow steps with deadlines for every dispatched case: 派遣, 处置, 结案 (only those reached).
+    # Workflow steps with deadlines for every dispatched case: 派遣, 处置 (its 反馈), 结案 (only those reached).
     con.execute(f"""
         INSERT INTO core.case_event (case_id, seq, event_id, action, from_state, to_state, occurred_at, actor_id,
             actor_role, department_code, district_code, outcome, deadline_at, deadline_met, overdue_multiple,
@@ -152,7 +152,7 @@ def _cases(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any])
                    reported_at + INTERVAL 40 MINUTE AS ts, 1.0 AS limit_h, (h % 100) < 96 AS met, department_code,
                    district_code FROM c
             UNION ALL
-            SELECT case_id, 2, 'handle', 'handling', 'handled', reported_at + INTERVAL 20 HOUR, 24.0,
+            SELECT case_id, 2, 'feedback', 'handling', 'handled', reported_at + INTERVAL 20 HOUR, 24.0,
                    (h % 97) < 84, department_code, district_code FROM c WHERE status IN ('closed', 'handling')
             UNION ALL
             SELECT case_id, 3, 'close', 'checked', 'closed', closed_at, 2.0, (h % 89) < 82, department_code,
@@ -160,7 +160,8 @@ def _cases(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any])
         )
         SELECT case_id, seq, case_id || '#' || seq, action, f, t, ts, NULL, NULL, department_code, district_code,
                NULL, ts - to_seconds(CAST(CASE WHEN met THEN -600 ELSE 3600 END AS BIGINT)), met,
-               CASE WHEN met THEN 0 ELSE 1.5 END, limit_h, 'working', 'demo-1', NULL, 'demo', '{BATCH}', action
+               CASE WHEN met THEN 0 ELSE 1.5 END, limit_h, 'working', 'demo-1', NULL, 'demo', '{BATCH}',
+               CASE action WHEN 'feedback' THEN 'handle' ELSE action END  -- 反馈 completes the 处置 step
         FROM steps
     """)
     n_calls = int(size.cases * size.calls_per_case)
@@ -178,7 +179,7 @@ def _cases(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any])
             FROM range({n_calls}) t(i)
         )
         SELECT 'call-' || i, ts, 'h' || caller,
-               '1' || (30 + caller % 60) || '****' || lpad(CAST(caller % 10000 AS VARCHAR), 4, '0'),
+               '尾号' || lpad(CAST(caller % 10000 AS VARCHAR), 4, '0') || '·' || left(md5('h' || caller), 4),
                NULL, {cats}[1 + CAST(floor({_u('i', 14)} * {len(categories)}) AS INTEGER)], NULL,
                CASE WHEN {_u('i', 15)} < 0.6 THEN 'demo:' || (i * 3) % {size.cases} END, 'logged',
                {_u('i', 16)} < 0.12, NULL, {sats}[1 + CAST(floor({_u('i', 17)} * 6) AS INTEGER)],
@@ -249,6 +250,26 @@ def _scores(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
                round(100.0 * count(*) FILTER (WHERE is_closed) / count(*), 2), 100
         FROM demo_entity GROUP BY ALL
     """)
+    # the district figures the cockpit's 要情 reads from the scorecard: 立案数, 按期处置率 (反馈 on time ÷ dispatched)
+    con.execute("""
+        INSERT INTO marts.indicator_value
+        WITH c AS (
+            SELECT strftime(c.reported_at, '%Y-%m') AS period, c.district_code, e.case_id IS NOT NULL AS dispatched,
+                   coalesce(f.deadline_met, false) AS on_time
+            FROM core."case" c
+            LEFT JOIN core.case_event e ON e.case_id = c.case_id AND e.action = 'dispatch'
+            LEFT JOIN core.case_event f ON f.case_id = c.case_id AND f.action = 'feedback'
+            WHERE c.status NOT IN ('reported', 'rejected') AND c.district_code IS NOT NULL
+        )
+        SELECT period, 1, 'region', 'district', district_code, 'registered', '立案数', count(*), NULL, count(*),
+               NULL, NULL
+        FROM c GROUP BY ALL
+        UNION ALL
+        SELECT period, 1, 'region', 'district', district_code, 'on_time_handle_rate', '按期处置率',
+               count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE dispatched),
+               count(*) FILTER (WHERE on_time) / nullif(count(*) FILTER (WHERE dispatched), 0), NULL, NULL
+        FROM c GROUP BY ALL
+    """)
     con.execute("""
         INSERT INTO marts.score_lineage
         SELECT period, 1, object, level, entity_code, 'close_rate', case_id,
@@ -262,7 +283,7 @@ def _scores(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
             SELECT i.period, i.object, i.level, i.entity_code, CAST(i.denominator AS BIGINT) AS n,
                    -- spread the demo scores over every grade band: close rate plus a per-entity offset
                    greatest(0, least(100, round(i.score - 45 + (hash(i.entity_code) % 60), 1))) AS total
-            FROM marts.indicator_value i
+            FROM marts.indicator_value i WHERE i.indicator = 'close_rate'
         )
         SELECT v.period, 1, v.object, v.level, v.entity_code,
                coalesce(a.name, d.name, s.name, v.entity_code), n, n >= 5, total,
@@ -272,10 +293,7 @@ def _scores(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
                     WHEN total >= 40 THEN 'red' ELSE 'black' END,
                CASE WHEN n >= 5 THEN rank() OVER (PARTITION BY v.period, v.object, v.level, n >= 5
                                                   ORDER BY total DESC) END,
-               NULL,
-               lag(total) OVER (PARTITION BY v.object, v.level, v.entity_code ORDER BY v.period),
-               lag(total, 12) OVER (PARTITION BY v.object, v.level, v.entity_code ORDER BY v.period),
-               'demo-1'
+               NULL, NULL, NULL, 'demo-1'  -- 环比/同比 are derived when read (marts.score_change)
         FROM v
         LEFT JOIN marts.dash_area a ON a.code = v.entity_code
         LEFT JOIN core.department d ON d.code = v.entity_code

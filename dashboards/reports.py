@@ -12,6 +12,7 @@ import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from dashboards.client import _rison
@@ -72,12 +73,29 @@ def send_cockpit(site: SupersetSite, period: str, smtp: SmtpSettings, out_dir: P
     report = render_cockpit(site, period, out_dir)
     if report.problems:
         raise SupersetError("cockpit not sent, charts failed: " + "; ".join(report.problems))
+    send_mail(smtp, f"领导驾驶舱月报 {period}",
+              f"{period} 数字城管领导驾驶舱月报见附件（PDF 与 PNG）。\n数据来自已发布的数据仓库快照。\n",
+              [(report.pdf, "application", "pdf"), (report.png, "image", "png")])
+    return report
+
+
+def smtp_from_settings(settings: Any, recipients: list[str] | None = None) -> SmtpSettings | None:
+    """The mail settings of ``szcg.settings`` (``SZCG_SMTP_*``); None when no SMTP host is configured."""
+    if not settings.smtp_host:
+        return None
+    return SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                        list(settings.report_recipients if recipients is None else recipients),
+                        settings.smtp_user, settings.smtp_password, settings.smtp_starttls)
+
+
+def send_mail(smtp: SmtpSettings, subject: str, body: str, attachments: list[tuple[Path, str, str]]) -> None:
+    """One message to every recipient with the files attached (name, type); errors of the server are raised."""
     message = EmailMessage()
-    message["Subject"] = f"领导驾驶舱月报 {period}"
+    message["Subject"] = subject
     message["From"] = smtp.sender
     message["To"] = ", ".join(smtp.recipients)
-    message.set_content(f"{period} 数字城管领导驾驶舱月报见附件（PDF 与 PNG）。\n数据来自已发布的数据仓库快照。\n")
-    for path, maintype, subtype in ((report.pdf, "application", "pdf"), (report.png, "image", "png")):
+    message.set_content(body)
+    for path, maintype, subtype in attachments:
         message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as client:
         if smtp.starttls:
@@ -85,4 +103,3 @@ def send_cockpit(site: SupersetSite, period: str, smtp: SmtpSettings, out_dir: P
         if smtp.username:
             client.login(smtp.username, smtp.password or "")
         client.send_message(message)
-    return report

@@ -7,10 +7,27 @@ backfill actually runs, so past months can be recomputed exactly.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 CST = timezone(timedelta(hours=8))
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def run_instant(context: Mapping[str, Any]) -> datetime:
+    """The instant a run stands for: its logical date when it has one (scheduled and backfilled runs), else
+    when it was due to run (``run_after``). In Airflow 3 a manual run (the UI's Trigger button, ``airflow dags
+    trigger``, the REST API) and an Asset-triggered run have no logical date, and the task context then has no
+    ``logical_date`` key at all."""
+    logical_date = context.get("logical_date")
+    if logical_date is not None:
+        return logical_date  # type: ignore[no-any-return]
+    dag_run = context.get("dag_run")
+    run_after = getattr(dag_run, "run_after", None)
+    if run_after is None:
+        raise ValueError("the run has neither a logical date nor a run_after: which instant does it stand for?")
+    return run_after  # type: ignore[no-any-return]
 
 
 def previous_month(logical_date: datetime) -> str:

@@ -7,13 +7,54 @@ module only sequences them, publishes, and turns their outcomes into small JSON-
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from szcg.errors import InputRejected, RowProblem, SzcgError
 from szcg.settings import Settings, load_settings
+
+# Airflow's task runner routes the standard library's logging into the task's log, which the UI shows.
+log = logging.getLogger("szcg.orchestration")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# what a step's result may show in the log: its counts and identifiers, never row contents or rejected input
+_LOGGED_TEXT = frozenset({"batch_id", "period", "snapshot_id", "snapshot", "why", "district"})
+
+
+def _what_it_did(result: Any) -> str:
+    if not isinstance(result, dict):
+        return ""
+    shown = [
+        f"{key}={value}"
+        for key, value in result.items()
+        if isinstance(value, bool | int | float) or (key in _LOGGED_TEXT and isinstance(value, str))
+    ]
+    return " ".join(shown)
+
+
+def logged(step: Callable[P, R]) -> Callable[P, R]:
+    """Log a step's start, and its counts and duration when it ends (or that it failed, after how long)."""
+
+    @functools.wraps(step)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        started = time.perf_counter()
+        log.info("%s: started", step.__name__)
+        try:
+            result = step(*args, **kwargs)
+        except Exception as exc:
+            log.error("%s: failed after %.2f s: %s", step.__name__, time.perf_counter() - started, type(exc).__name__)
+            raise
+        log.info("%s: done in %.2f s: %s", step.__name__, time.perf_counter() - started, _what_it_did(result))
+        return result
+
+    return run
 
 
 class GateClosed(SzcgError):
@@ -28,6 +69,7 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
+@logged
 def check_upload(path: str) -> dict[str, Any]:
     """The upload exists and is readable; its sha256 names it in the run's report. Writes nothing."""
     file = Path(path).expanduser()
@@ -45,6 +87,7 @@ def check_upload(path: str) -> dict[str, Any]:
 # --- loads (each returns what it did; publishing is a separate task) ------------------------------------------
 
 
+@logged
 def ingest_census(path: str, district: str, mapping: str | None) -> dict[str, Any]:
     """Read, validate and load one census batch; bad rows are quarantined; a batch report is written."""
     from census_loaders.cityctx import city_context
@@ -68,6 +111,7 @@ def ingest_census(path: str, district: str, mapping: str | None) -> dict[str, An
     return _jsonable(summary)
 
 
+@logged
 def ingest_hotline(path: str) -> dict[str, Any]:
     from transforms.hotline.ingest import ingest_hotline as ingest
     from warehouse.store import Warehouse
@@ -77,6 +121,7 @@ def ingest_hotline(path: str) -> dict[str, Any]:
     return _jsonable({**result, "rejected": None, "changed_warehouse": result["rows_in"] > 0})
 
 
+@logged
 def import_legacy_cases(path: str, mapping: str | None) -> dict[str, Any]:
     """A legacy system's CSV export with its mapping, or a Parquet folder (cases.parquet + case_events.parquet)."""
     from warehouse.store import Warehouse
@@ -114,6 +159,7 @@ def casework_token(base_url: str) -> str | None:
     return str(response.json()["access_token"])
 
 
+@logged
 def sync_cases(base_url: str | None) -> dict[str, Any]:
     """Drain the case service's change feed from the stored cursor (one committed transaction per page)."""
     from transforms.cases.feed_pull import HttpFeedClient, pull_feed
@@ -129,16 +175,19 @@ def sync_cases(base_url: str | None) -> dict[str, Any]:
 # --- publish and report ---------------------------------------------------------------------------------------
 
 
+@logged
 def publish_if_loaded(result: dict[str, Any], reason: str) -> dict[str, Any]:
-    """Publish a new audited snapshot if the load changed anything; otherwise readers keep the current one."""
+    """Publish a new audited snapshot if the work database differs from the published one — this run's load, or one
+    a run that died before its publish task left behind; otherwise readers keep the current one."""
     from warehouse.store import Warehouse
 
-    if result.get("rejected") or not result.get("changed_warehouse", True):
-        return {"published": False, "why": "batch rejected" if result.get("rejected") else "nothing new"}
-    snap = Warehouse(_settings()).publish(reason=reason)
-    return {"published": True, **snap.to_dict()}
+    if result.get("rejected"):
+        return {"published": False, "why": "batch rejected"}
+    snap = Warehouse(_settings()).publish_if_changed(reason=reason)
+    return {"published": True, **snap.to_dict()} if snap else {"published": False, "why": "nothing new"}
 
 
+@logged
 def report_run(dag_id: str, run_id: str, result: dict[str, Any], published: dict[str, Any]) -> str:
     """Write the run's report (what came in, what was loaded or quarantined, which snapshot readers see now).
 
@@ -167,6 +216,7 @@ def _evaluation_context(settings: Settings) -> tuple[Any, Any]:
     return load_scheme(resolve_scheme_path(settings, None)), load_calendar(load_city(settings))
 
 
+@logged
 def compute_evaluation(period: str) -> dict[str, Any]:
     """(Re)compute the month's draft scorecard (version 0) into the work database; readers don't see it yet."""
     from standards.city import load_city
@@ -202,6 +252,7 @@ VALIDATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+@logged
 def validate_evaluation(computed: dict[str, Any]) -> dict[str, Any]:
     """Expectations on the draft before anyone sees it (the gate's input)."""
     from warehouse.store import Warehouse
@@ -212,6 +263,7 @@ def validate_evaluation(computed: dict[str, Any]) -> dict[str, Any]:
     return {"period": period, "passed": not problems, "problems": problems}
 
 
+@logged
 def gate(validated: dict[str, Any]) -> dict[str, Any]:
     if not validated.get("passed"):
         lines = "\n  ".join(str(p) for p in validated.get("problems", []))
@@ -219,6 +271,7 @@ def gate(validated: dict[str, Any]) -> dict[str, Any]:
     return validated
 
 
+@logged
 def publish_evaluation(passed: dict[str, Any]) -> dict[str, Any]:
     """Freeze the draft as version 1 and publish the snapshot. A month already published stays as it is: a
     re-run (or a backfill) whose draft equals the published version changes nothing; one that differs is
@@ -258,6 +311,7 @@ def current_snapshot_has(wh: Any, period: str, version: int) -> bool:
     return bool(row and row[0])
 
 
+@logged
 def render_monthly_report(period: str) -> dict[str, Any]:
     """The Chinese monthly report (PDF) from the published snapshot."""
     from transforms.evaluation.period import parse_period
@@ -269,6 +323,16 @@ def render_monthly_report(period: str) -> dict[str, Any]:
     return _jsonable(build_report(settings, parse_period(period), out))
 
 
+@logged
+def issue_monthly_report(period: str) -> dict[str, Any]:
+    """Archive and e-mail the month's report (SZCG_SMTP_*, SZCG_REPORT_RECIPIENTS), and a 更正版 of any month
+    whose scorecard was re-issued since its report went out."""
+    from transforms.report.delivery import issue_reports
+
+    return _jsonable(issue_reports(_settings(), period))
+
+
+@logged
 def refresh_dashboards(published: dict[str, Any]) -> dict[str, Any]:
     """Superset already reads ``current`` (read-only); re-importing the dashboards moves their default month
     to the newest published one. Without a running Superset there is nothing to refresh."""

@@ -82,6 +82,11 @@ def census_expectations(rules: CensusRules, labels: FieldLabels) -> list[Expecta
                     "坐标无法识别为经纬度或高斯-克吕格平面坐标：{value}"),
         Expectation("geometry.type_not_allowed", "null", "geometry_mismatch", "geometry",
                     "几何类型不符合该小类要求：{value}"),
+        # One row is one component with one identifier: a MultiPoint of several points is several positions for
+        # it, and keeping one of them would lose the others silently.
+        Expectation("geometry.multipoint", "null", "geometry_multipoint", "geometry",
+                    "几何为多点（MultiPoint，{value} 个点）：一行只能是一个部件、一个位置；请拆分为每个部件一行，"
+                    "各有自己的标识码"),
     ]
     if rules.known_departments:
         specs.append(Expectation(

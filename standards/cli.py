@@ -18,6 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--edition", help="edition key or title (default: the city's edition)")
     p.add_argument("--kind", choices=("component", "event"), help="component or event (default: both)")
 
+    p = add_command(group, "search", _search, help="find subclasses by name (any edition, or --edition)")
+    p.add_argument("text", help="part of a subclass or major class name, e.g. 路灯 or 井盖")
+    p.add_argument("--edition", help="only this edition (key or title)")
+    p.add_argument("--kind", choices=("component", "event"), help="component or event (default: both)")
+
     p = add_command(group, "check", _check, help="check a component id, grid code or event code (exit 1 if invalid)")
     p.add_argument("what", choices=("component-id", "grid-code", "event-code"))
     p.add_argument("value")
@@ -60,8 +65,9 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
     kinds = (args.kind,) if args.kind else ("component", "event")
     found = [s for k in kinds if (s := catalogue.get(args.code, k)) is not None]
     if not found:
+        hint = "" if args.code.isdigit() else f"; to find a code by name: szcg standards search {args.code}"
         raise InputRejected(f"{args.code}: no {args.kind or 'component or event'} subclass with this code in "
-                            f"{catalogue.title}")
+                            f"{catalogue.title}{hint}")
     city = _city(settings)
     items, lines = [], []
     for s in found:
@@ -94,6 +100,25 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
         item["crosswalk"] = maps
         items.append(item)
     return Outcome(summary={"subclasses": items}, text="\n".join(lines))
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from standards.catalogue import EDITIONS, edition_key, load_catalogue
+    from szcg.errors import InputRejected
+
+    text = args.text.strip().casefold()
+    if not text:
+        raise InputRejected("search: give part of a name, e.g. 路灯")
+    editions = [edition_key(args.edition)] if args.edition else list(EDITIONS)
+    found = [s for e in editions for s in load_catalogue(e).subclasses
+             if (not args.kind or s.kind == args.kind)
+             and (text in s.name.casefold() or text in s.major_name.casefold())]
+    items = [{"edition": s.edition, "edition_title": EDITIONS[s.edition], "kind": s.kind, "code": s.code,
+              "name": s.name, "major_code": s.major_code, "major_name": s.major_name} for s in found]
+    lines = [f"{EDITIONS[s.edition]}  {s.kind} {s.code} {s.name}  [{s.major_code} {s.major_name}]" for s in found]
+    lines.append(f"{len(found)} subclasses match {args.text!r}")
+    return Outcome(summary={"text": args.text, "count": len(items), "subclasses": items}, text="\n".join(lines),
+                   exit_code=0 if found else EXIT_REJECTED)
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> Outcome:

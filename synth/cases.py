@@ -41,8 +41,10 @@ TERMINAL_STATES = ("closed", "voided", "shelved")
 SOURCES = ("supervisor", "hotline", "public", "video", "leader")
 SOURCE_ZH = {"supervisor": "监督员上报", "hotline": "12319热线", "public": "公众举报", "video": "视频监控",
              "leader": "领导交办"}
+# The 指挥手册 step each action completes (its event records the deadline and whether it was met). 处置 (step handle)
+# is complete at 反馈, as in the case service (casework.workflow.handle_clock_effects); handle judges nothing.
 STEP_OF_ACTION = {"accept": "accept", "verify": "verify", "register": "register", "dispatch": "dispatch",
-                  "handle": "handle", "check": "check", "close": "close"}
+                  "feedback": "handle", "check": "check", "close": "close"}
 CHUNK_CASES = 200_000
 _TS = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "closed_at", "voided_at",
        "shelved_at", "handle_deadline_at", "patrolled_at", "at", "deadline_at")
@@ -353,9 +355,9 @@ def generate_chunk(ctx: CaseContext, days: np.ndarray, counts: np.ndarray, first
                  deadline=None)
             deadline_h = vc.add(t_rw, handle_lim, handle_nat)
             t_hand = np.maximum(vc.add(t_rw, handle_lim * (rng.beta(2, 3, n) * 0.97 + 0.02), handle_nat), t_rw + 60)
-        emit(active, "handle", "dispatched", "handled", t_hand, handler, "handler", dept, deadline=deadline_h)
+        emit(active, "handle", "dispatched", "handled", t_hand, handler, "handler", dept)
         t_fb = t_hand + rng.integers(120, 1800, n)
-        emit(active, "feedback", "handled", "fed_back", t_fb, handler, "handler", dept)
+        emit(active, "feedback", "handled", "fed_back", t_fb, handler, "handler", dept, deadline=deadline_h)
         t_chk, dl = step(t_fb, "check", 0.4)
         last = active & (n_rework == r)
         emit(last, "check", "fed_back", "checked", t_chk, supervisor, "supervisor", deadline=dl)

@@ -27,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--dirty", action="store_true", help="inject realistic defects and write manifest.json")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
+    p = add_command(group, "legacy-export", _legacy_export,
+                    help="a 数字城管 案卷 export in the usual Chinese shape (GBK CSV + XLSX; mapping cn_anjuan.yaml)")
+    p.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    p.add_argument("--month", required=True, help="month of the reports, YYYY-MM")
+    p.add_argument("--cases", type=int, default=400, help="cases (default 400)")
+    p.add_argument("--seed", type=int, default=1, help="random seed; same seed → same files")
+
 
 def _day(text: str) -> date:
     try:
@@ -51,3 +58,19 @@ def _city(args: argparse.Namespace, settings: Settings) -> Outcome:
             f"transitions), {c['hotline_calls']} hotline calls"
             + (f", {c['defects']} injected defects" if args.dirty else ""))
     return Outcome(summary={**summary, "out": str(args.out)}, text=text)
+
+
+def _legacy_export(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from datetime import datetime
+
+    from synth.legacy_export import ExportSpec, write_legacy_export
+
+    try:
+        datetime.strptime(args.month, "%Y-%m")
+    except ValueError:
+        raise InputRejected(f"--month {args.month!r}: expected YYYY-MM") from None
+    if not 1 <= args.cases <= 2_000_000:
+        raise InputRejected("--cases must be between 1 and 2,000,000")
+    summary = write_legacy_export(ExportSpec(args.month, args.cases, args.seed), args.out)
+    return Outcome(summary=summary, text=f"SYNTHETIC 案卷 export: {summary['cases']} cases → {summary['csv']} (GBK)"
+                   f" and {summary['xlsx']}; exported at {summary['export_time']} (import with --as-of)")

@@ -30,6 +30,7 @@ AREAS: tuple[str, ...] = (
     "census_loaders.cli",
     "transforms.evaluation.cli",
     "dashboards.cli",
+    "orchestration.cli",
 )
 
 

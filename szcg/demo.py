@@ -469,6 +469,7 @@ def published_fingerprint(settings: Settings) -> dict[str, list[Any]]:
 
 def main() -> int:
     started = time.perf_counter()
+    os.environ.setdefault("SZCG_DEMO", "1")  # a synthetic city: runs without production secrets (SZCG_HASH_KEY)
     # Third-party deprecation notices are for this project's developers (tests show them), not for the demo's user.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=PendingDeprecationWarning)

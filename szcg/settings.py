@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_CITY = "shuozhou"
-DEMO_HASH_SALT = "szcg-demo-salt"  # documented demo value; production sets SZCG_HASH_SALT to a secret
+# Key of the callers' hash in the demo only (SZCG_DEMO=1, set by `make demo`); production must set SZCG_HASH_KEY.
+DEMO_HASH_KEY = "szcg-demo-hash-key--public--never-use-in-production"
 DEMO_SUPERSET_ADMIN = ("admin", "szcg-demo-admin")
 DEFAULT_SUPERSET_PORT = 8088
 
@@ -47,7 +48,8 @@ class Settings:
     # writes ≈ 35 % faster than DuckDB's default v0.10.2 format; every reader here (pipeline, Airflow, Superset)
     # runs the same DuckDB release, so nothing older has to open the files.
     warehouse_storage_version: str = "latest"
-    hash_salt: str = DEMO_HASH_SALT  # salts the hashes of callers' phone numbers
+    hash_key: str | None = None  # secret key of the keyed hash (HMAC) of callers' phone numbers: SZCG_HASH_KEY
+    demo: bool = False  # SZCG_DEMO=1: the demo on a synthetic city, which may run without production secrets
     # The case service as a client sees it (the casework_sync DAG): address and credentials.
     casework_url: str | None = None
     casework_token: str | None = None
@@ -58,6 +60,14 @@ class Settings:
     superset_admin_user: str = DEMO_SUPERSET_ADMIN[0]
     superset_admin_password: str = DEMO_SUPERSET_ADMIN[1]
     superset_venv: Path | None = None  # default: .venv-superset beside the code
+    # Mail for the monthly report (and the cockpit): no host means nothing is sent (the report is still archived).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "szcg@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    report_recipients: tuple[str, ...] = ()
 
     @property
     def warehouse_dir(self) -> Path:
@@ -101,6 +111,9 @@ def load_settings() -> Settings:
     if keep < 2:
         raise ValueError("SZCG_WAREHOUSE_KEEP_SNAPSHOTS must be at least 2 (the published one and its predecessor)")
     superset_venv = os.environ.get("SZCG_SUPERSET_VENV")
+    if os.environ.get("SZCG_HASH_SALT") and not os.environ.get("SZCG_HASH_KEY"):
+        raise ValueError("SZCG_HASH_SALT is no longer read: callers' numbers are hashed with a secret key now; set"
+                         " SZCG_HASH_KEY (at least 32 characters) instead")
     return Settings(
         data_dir=data_dir,
         city=os.environ.get("SZCG_CITY", DEFAULT_CITY),
@@ -108,7 +121,8 @@ def load_settings() -> Settings:
         casework_db_url=os.environ.get("SZCG_CASEWORK_DB_URL") or _default_casework_url(data_dir),
         warehouse_keep_snapshots=keep,
         warehouse_storage_version=os.environ.get("SZCG_WAREHOUSE_STORAGE_VERSION") or "latest",
-        hash_salt=os.environ.get("SZCG_HASH_SALT") or DEMO_HASH_SALT,
+        hash_key=os.environ.get("SZCG_HASH_KEY") or None,
+        demo=os.environ.get("SZCG_DEMO", "") not in ("", "0"),
         casework_url=os.environ.get("SZCG_CASEWORK_URL") or None,
         casework_token=os.environ.get("SZCG_CASEWORK_TOKEN") or None,
         casework_user=os.environ.get("SZCG_CASEWORK_USER") or None,
@@ -117,4 +131,12 @@ def load_settings() -> Settings:
         superset_admin_user=os.environ.get("SZCG_SUPERSET_ADMIN_USER") or DEMO_SUPERSET_ADMIN[0],
         superset_admin_password=os.environ.get("SZCG_SUPERSET_ADMIN_PASSWORD") or DEMO_SUPERSET_ADMIN[1],
         superset_venv=Path(superset_venv).expanduser().absolute() if superset_venv else None,
+        smtp_host=os.environ.get("SZCG_SMTP_HOST") or None,
+        smtp_port=_env_int("SZCG_SMTP_PORT", 25),
+        smtp_sender=os.environ.get("SZCG_SMTP_SENDER") or "szcg@localhost",
+        smtp_user=os.environ.get("SZCG_SMTP_USER") or None,
+        smtp_password=os.environ.get("SZCG_SMTP_PASSWORD") or None,
+        smtp_starttls=os.environ.get("SZCG_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        report_recipients=tuple(a.strip() for a in os.environ.get("SZCG_REPORT_RECIPIENTS", "").split(",")
+                                if a.strip()),
     )

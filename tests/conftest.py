@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from szcg.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# Tests run as production does, with a secret key for callers' hashes (not the demo's public one); subprocesses
+# (Airflow runs) inherit it.
+TEST_HASH_KEY = "szcg-tests-hash-key-0123456789abcdef"
+os.environ.setdefault("SZCG_HASH_KEY", TEST_HASH_KEY)
 
 
 @pytest.fixture
@@ -18,4 +23,5 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     data_dir = tmp_path / "var"
     monkeypatch.setenv("SZCG_DATA_DIR", str(data_dir))
     monkeypatch.setenv("SZCG_WAREHOUSE_KEEP_SNAPSHOTS", "3")
-    yield Settings(data_dir=data_dir, warehouse_keep_snapshots=3).with_data_dir(data_dir)
+    yield Settings(data_dir=data_dir, warehouse_keep_snapshots=3,
+                   hash_key=os.environ["SZCG_HASH_KEY"]).with_data_dir(data_dir)

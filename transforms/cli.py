@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from szcg.cliutil import Outcome, add_command, add_group
@@ -19,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     imp = add_command(cases, "import", _import, help="import a legacy case system's CSV export with a mapping")
     imp.add_argument("path", type=Path)
     imp.add_argument("--mapping", type=Path, required=True, help="mapping YAML (see transforms/mappings/)")
+    imp.add_argument("--as-of", help="the export's time (ISO, the export's wall clock): open cases are judged then"
+                     " (default: the mapping's as_of)")
     pq = add_command(cases, "import-parquet", _import_parquet,
                      help="import cases.parquet + case_events.parquet (synthetic city, origin 'synth')")
     pq.add_argument("directory", type=Path)
@@ -30,9 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="column mapping YAML (default: transforms/mappings/hotline_default.yaml)")
 
 
-def _need_file(path: Path) -> None:
+def _need_file(path: Path, *, directory: bool = False) -> None:
+    """A clear refusal (exit 1) for a missing path, or a directory where a file is expected (and vice versa)."""
     if not path.exists():
         raise InputRejected(f"{path}: no such file", [RowProblem(str(path), 0, "path", "file_exists", "文件不存在")])
+    if directory and not path.is_dir():
+        raise InputRejected(f"{path}: not a directory",
+                            [RowProblem(str(path), 0, "path", "is_directory", "不是目录")])
+    if not directory and not path.is_file():
+        raise InputRejected(f"{path}: is a directory, expected a file",
+                            [RowProblem(str(path), 0, "path", "is_file", "不是文件")])
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -43,7 +53,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> Outcome:
     if not url:
         raise InputRejected("no case service address: pass --url or set SZCG_CASEWORK_URL")
     token = args.token or settings.casework_token
-    result = pull_feed(Warehouse(settings), HttpFeedClient(url, token), page_size=args.page_size)
+    client = HttpFeedClient(url, token, user=settings.casework_user, password=settings.casework_password)
+    result = pull_feed(Warehouse(settings), client, page_size=args.page_size)
     return Outcome(result.to_dict(), f"pulled {result.events_seen} events in {result.pages} pages"
                    f" ({result.events_loaded} new, {result.events_already_present} already present,"
                    f" {result.events_quarantined} quarantined); cursor {result.cursor_before} → {result.cursor_after}")
@@ -55,19 +66,38 @@ def _import(args: argparse.Namespace, settings: Settings) -> Outcome:
     from warehouse.store import Warehouse
 
     _need_file(args.path)
-    result = import_legacy(Warehouse(settings), args.path, load_mapping(args.mapping))
+    _need_file(args.mapping)
+    as_of = None
+    if args.as_of:
+        import pandas as pd
+
+        try:
+            as_of = pd.Timestamp(datetime.fromisoformat(args.as_of))
+        except ValueError:
+            raise InputRejected(f"--as-of {args.as_of!r}: expected an ISO date-time") from None
+    result = import_legacy(Warehouse(settings), args.path, load_mapping(args.mapping), as_of=as_of)
     flags = ", ".join(f"{k} {v}" for k, v in sorted(result.flags.items())) or "none"
     rules = ", ".join(f"{k} {v}" for k, v in sorted(result.quarantine_rules.items())) or "none"
     return Outcome(result.to_dict(), f"{result.file} → batch {result.batch_id}: {result.rows_in} rows in,"
                    f" {result.rows_loaded} cases loaded, {result.rows_quarantined} quarantined ({rules});"
-                   f" {result.events_loaded} events; flags: {flags}")
+                   f" {result.events_loaded} events; flags: {flags}" + _agreement_text(result.verdict_agreement))
+
+
+def _agreement_text(agreement: dict | None) -> str:
+    if not agreement:
+        return ""
+    lines = [f"\nsource's on-time verdict vs szcg's: {agreement['cases']} cases, {agreement['agree']} agree,"
+             f" {agreement['disagree']} disagree {agreement['first_disagreeing']}"]
+    lines += [f"  {d['department']}: {d['cases']} cases, {d['agree']} agree, {d['disagree']} disagree"
+              f" {d['first_disagreeing']}" for d in agreement["departments"]]
+    return "\n".join(lines)
 
 
 def _import_parquet(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.cases.parquet_import import import_parquet
     from warehouse.store import Warehouse
 
-    _need_file(args.directory)
+    _need_file(args.directory, directory=True)
     result = import_parquet(Warehouse(settings), args.directory, origin_system=args.origin_system)
     return Outcome(result.to_dict(), f"{args.directory}: {result.cases_loaded} cases, {result.events_loaded} events"
                    f" loaded, {result.cases_quarantined + result.events_quarantined} rows quarantined"

@@ -1,7 +1,8 @@
 """Landing: every input file kept byte-for-byte, immutable, addressed by batch id and content hash.
 
 The same content always gets the same batch id, so re-submitting a file is recognised and re-running a load is
-idempotent; a corrected file is a new batch.
+idempotent; a corrected file is a new batch. A file refused as a whole keeps only its head (:func:`keep_head_only`):
+a 2 GiB file of padding must not stay 2 GiB on disk; landing the same content again puts the whole copy back.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from pathlib import Path
 
 import duckdb
 
+from szcg.errors import InputRejected, RowProblem
+
 _KIND = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 _CHUNK = 1 << 20
+# What landing keeps of a file refused as a whole: enough to see what was sent (the ledger keeps its size and hash).
+REJECTED_KEEP_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,12 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
     if not _KIND.match(kind):
         raise ValueError(f"landing kind {kind!r}: expected lower_snake_case")
     source = Path(source)
+    if not source.is_file():
+        directory = source.is_dir()
+        what, chinese = (("is a directory, not a file", "路径是目录，不是文件") if directory
+                         else ("does not exist", "文件不存在"))
+        raise InputRejected(f"{source}: {what}", [RowProblem(source.name or str(source), 0, "(file)", "file.missing",
+                                                             chinese)])
     incoming = landing_dir / kind / f".incoming-{os.getpid()}-{source.name}"
     incoming.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -65,7 +76,11 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
             "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]
         ).fetchone()
         if row is not None:
-            return LandedFile(batch_id, kind, str(row[1]), sha, size, landing_dir / str(row[0]), True)
+            kept = landing_dir / str(row[0])
+            if not kept.is_file() or kept.stat().st_size != size:  # only its head was kept (refused before)
+                incoming.chmod(0o444)
+                os.replace(incoming, kept)
+            return LandedFile(batch_id, kind, str(row[1]), sha, size, kept, True)
         relative = Path(kind) / sha[:2] / sha / source.name
         target = landing_dir / relative
         if not target.exists():
@@ -79,3 +94,21 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
         [batch_id, kind, source.name, sha, size, str(relative), datetime.now().replace(microsecond=0)],
     )
     return LandedFile(batch_id, kind, source.name, sha, size, target, False)
+
+
+def keep_head_only(landed: LandedFile, keep_bytes: int = REJECTED_KEEP_BYTES) -> int:
+    """Cut the landed copy of a file refused as a whole to its first ``keep_bytes``; returns the bytes kept.
+
+    The survey team holds the original and the ledger its size and hash; a re-submission of the same content lands
+    the whole copy again (:func:`land_file`), so a retry reads every byte."""
+    if landed.size_bytes <= keep_bytes or not landed.path.is_file() or landed.path.stat().st_size <= keep_bytes:
+        return min(landed.size_bytes, keep_bytes)
+    head = landed.path.with_name(f".head-{os.getpid()}-{landed.path.name}")
+    try:
+        with landed.path.open("rb") as source, head.open("wb") as out:
+            out.write(source.read(keep_bytes))
+        head.chmod(0o444)
+        os.replace(head, landed.path)
+    finally:
+        head.unlink(missing_ok=True)
+    return keep_bytes

@@ -10,6 +10,8 @@ with wh.reader() as con: ...       # read-only connection to the published snaps
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,11 +22,14 @@ from szcg.errors import SzcgError
 from szcg.settings import Settings
 from warehouse.audits import Audit
 from warehouse.duckdb_ext import load_spatial
+from warehouse.fingerprint import database_fingerprint
 from warehouse.landing import LandedFile, land_file
 from warehouse.lock import writer_lock
 from warehouse.mart_builders import MartBuilder, build_marts
 from warehouse.migrate import migrate
 from warehouse.snapshots import Snapshot, build_and_publish, current_target, list_snapshots
+
+log = logging.getLogger(__name__)
 
 
 class NothingPublished(SzcgError):
@@ -88,6 +93,27 @@ class Warehouse:
                 audits=audits,
                 before_switch=before_switch,
             )
+
+    def unpublished_tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The tables whose content in the work database (``con``, the writer's connection) differs from the
+        published snapshot's — every table before the first publish. Loaders publish when this is not empty: a
+        re-run finishes the publish a killed run left undone, and a re-run that changed nothing (the same rejected
+        file again) publishes no new snapshot that would push good ones out."""
+        started = time.perf_counter()
+        current = next((s for s in self.snapshots() if s.current), None)
+        published = {t: (int(v["rows"]), str(v["fingerprint"])) for t, v in current.tables.items()} if current else {}
+        work = database_fingerprint(con)
+        changed = sorted(t for t in work.keys() | published.keys() if work.get(t) != published.get(t))
+        log.info("work database against snapshot %s: %d of %d tables differ (%.2f s)",
+                 current.snapshot_id if current else "(none)", len(changed), len(work), time.perf_counter() - started)
+        return changed
+
+    def publish_if_changed(self, reason: str) -> Snapshot | None:
+        """Publish when the work database holds anything readers do not see (:meth:`unpublished_tables`), else
+        nothing: what loaders call after their loads, whether or not this run loaded anything itself."""
+        with self.writer() as con:
+            changed = self.unpublished_tables(con)
+        return self.publish(reason=reason) if changed else None
 
     def published_path(self) -> Path:
         target = current_target(self.settings.current_snapshot_link)

@@ -59,8 +59,10 @@ def baseline_in_duckdb(db: Path) -> dict[str, object]:
         for view in ("dash_headline", "dash_case_step"):
             con.execute(f"CREATE TEMP VIEW previous_{view} AS {_previous_view('0040_dashboard_views.sql', view)}")
         month = con.execute("SELECT max(period_month) FROM marts.dash_headline").fetchone()[0]  # type: ignore[index]
+        # the headline's 立案数/结案数/结案率/按期处置率 are the scorecard's since migration 0048: compare the counts
         headline = ("SELECT indicator, sum(this_num), sum(this_den), sum(last_month_num), sum(last_year_num)"
-                    " FROM {} WHERE period_month = ? GROUP BY ALL ORDER BY ALL")
+                    " FROM {} WHERE period_month = ? AND indicator IN ('上报数', '热线来电数')"
+                    " GROUP BY ALL ORDER BY ALL")
         on_time = "SELECT district_name, round({}, 6) FROM {} WHERE period_month = ? GROUP BY ALL ORDER BY ALL"
         queries = {
             "要情 (headline table)": (headline.format("previous_dash_headline"),

@@ -11,9 +11,10 @@ from casework import attachments as store
 from casework import workflow as wf
 from casework.api.deps import CurrentActor, FastJSON, Service, require_role
 from casework.api.schemas import AttachmentOut, ErrorOut
+from casework.api.strict import StrictJSONRoute
 from casework.service import NotFound
 
-router = APIRouter(tags=["attachments"])
+router = APIRouter(tags=["attachments"], route_class=StrictJSONRoute)
 UPLOAD_ROLES = tuple(r.value for r in wf.Role if r not in (wf.Role.evaluator, wf.Role.public))
 Digest = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="the SHA-256 of the file (hex)")]
 _BODY = {"requestBody": {"required": True, "content": {
@@ -46,11 +47,12 @@ async def upload(request: Request, actor: CurrentActor, service: Service,
 
 @router.get("/attachments/{sha256}", responses={200: {"content": {"application/octet-stream": {}}},
                                                  **{c: {"model": ErrorOut} for c in (401, 404, 422)}},
-            response_class=Response, summary="An attachment's bytes, with its content type")
+            response_class=Response,
+            summary="An attachment's bytes (its uploader, or who may see a case that references it)")
 def download(sha256: Digest, actor: CurrentActor, service: Service) -> Response:
     found = store.content(service.db, sha256)
-    if found is None:
-        raise NotFound(f"attachment sha256:{sha256} does not exist")
-    content_type, data = found
-    return Response(data, media_type=content_type, headers={"ETag": f'"{sha256}"',
-                                                             "Cache-Control": "private, max-age=31536000, immutable"})
+    with service.db.read() as conn:
+        allowed = found is not None and service.may_download(conn, actor, sha256, found.uploaded_by)
+    if found is None or not allowed:  # the same answer: whether a file exists is not told to those who may not see it
+        raise NotFound(f"attachment sha256:{sha256} does not exist or is outside your scope")
+    return Response(found.data, media_type=found.content_type, headers=store.download_headers(sha256, found))

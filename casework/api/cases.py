@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
+from pydantic import AfterValidator
 from sqlalchemy import func, select
 
 from casework import workflow as wf
@@ -20,11 +21,13 @@ from casework.api.schemas import (
     TransitionIn,
     TransitionOut,
 )
+from casework.api.strict import StrictJSONRoute
 from casework.feed import event_to_dict
 from casework.service import CASES, Invalid, ReportInput, TransitionInput, scope_clause
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_VERSION = 2**31 - 1
 CST = timezone(timedelta(hours=8))
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422, 428)
@@ -32,10 +35,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def to_cst(value: datetime | None) -> datetime | None:
-    """ISO instants with an offset become naive China Standard Time; naive ones are taken as CST."""
+    """ISO instants with an offset become naive China Standard Time; naive ones are taken as CST.
+    An instant that has no CST date (before year 1 or after 9999 there) is a ValueError: a 422 naming the field."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(CST).replace(tzinfo=None)
+    try:
+        return value.astimezone(CST).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("the instant lies outside the years 1-9999 in China Standard Time") from None
+
+
+InstantCST = Annotated[datetime, AfterValidator(to_cst)]  # query parameters: validated and converted at the door
 
 
 @router.post("/cases", status_code=201, response_model=ReportOut, responses=ERRORS,
@@ -57,8 +67,8 @@ def search_cases(
     district_code: Annotated[str | None, Query(max_length=12)] = None,
     department_code: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=16)] = None,
-    reported_from: datetime | None = None,
-    reported_to: datetime | None = None,
+    reported_from: InstantCST | None = None,
+    reported_to: InstantCST | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
@@ -74,7 +84,7 @@ def search_cases(
             conds.append(column == value)
     if area_code:
         conds.append(c.grid_code.like(f"{area_code}%"))
-    start, end = to_cst(reported_from), to_cst(reported_to)
+    start, end = reported_from, reported_to
     if start and end and end < start:
         raise Invalid("reported_to is before reported_from", field="reported_to")
     if start:
@@ -117,8 +127,8 @@ def _version_from(if_match: str | None) -> int | None:
     if not if_match:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise Invalid(f"If-Match {if_match!r}: expected the case's ETag such as \"3\"", field="If-Match")
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_VERSION):
+        raise Invalid("If-Match: expected the case's ETag such as \"3\"", field="If-Match")
     return int(raw)
 
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from casework import workflow as wf
 from casework.api.deps import CurrentActor, FastJSON, Service, require_role
 from casework.api.schemas import ErrorOut, FeedOut
+from casework.api.strict import StrictJSONRoute
 from casework.feed import read_events
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=StrictJSONRoute)
 FEED_ROLES = (wf.Role.admin, wf.Role.evaluator, wf.Role.shift_leader)
 
 

@@ -97,7 +97,8 @@ class ReportIn(BaseModel):
 
 class TransitionIn(BaseModel):
     action: Action
-    expected_version: int | None = Field(default=None, ge=1, description="or send If-Match: \"<version>\"")
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                         description="or send If-Match: \"<version>\"")
     comment: str = Field(default="", max_length=4000)
     attachments: list[str] = Field(default_factory=list, max_length=20)
     department_code: str | None = Field(default=None, max_length=64, description="dispatch: the 专业部门")

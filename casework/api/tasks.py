@@ -10,9 +10,10 @@ from sqlalchemy import select
 from casework import workflow as wf
 from casework.api.deps import CurrentActor, FastJSON, Service, case_out
 from casework.api.schemas import ErrorOut, TaskListOut
+from casework.api.strict import StrictJSONRoute
 from casework.service import CASES, scope_clause
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], route_class=StrictJSONRoute)
 
 
 @router.get("/tasks", response_model=TaskListOut, responses={401: {"model": ErrorOut}},

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from casework import workflow as wf
-from casework.accounts import create_api_client, create_user, login, revoke_token, revoke_user_tokens
+from casework.accounts import create_api_client, create_user, guarded_login, revoke_token, revoke_user_tokens
 from casework.api.deps import CurrentActor, Service, TokenCache, bearer, require_role, token_key
 from casework.api.schemas import (
     ApiClientIn,
@@ -22,20 +25,30 @@ from casework.api.schemas import (
     UserIn,
     UserOut,
 )
+from casework.api.strict import StrictJSONRoute
 from casework.models import User
 from casework.service import now_cst
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=StrictJSONRoute)
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorOut} for c in (401, 403, 409, 422)}
 
 
-@router.post("/auth/token", response_model=TokenOut, responses={401: {"model": ErrorOut}},
-             summary="Exchange username and password for a bearer token")
-def issue_token(body: TokenIn, service: Service) -> dict[str, Any]:
-    found = login(service.db, body.username, body.password, at=now_cst())
-    if found is None:
+@router.post("/auth/token", response_model=TokenOut, responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+             summary="Exchange username and password for a bearer token (failures are slowed, then locked out)")
+async def issue_token(body: TokenIn, request: Request, service: Service) -> dict[str, Any]:
+    policy = request.app.state.security.login
+    address = request.client.host if request.client else "unknown"  # behind a proxy: uvicorn --proxy-headers
+    outcome = await run_in_threadpool(guarded_login, service.db, body.username, body.password, address,
+                                      at=now_cst(), policy=policy)
+    if outcome.locked_for:
+        seconds = math.ceil(outcome.locked_for)
+        raise HTTPException(429, detail={"code": "locked_out", "message": f"too many failed logins for this user "
+                                         f"or address: try again in {seconds} s"},
+                            headers={"Retry-After": str(seconds)})
+    if outcome.token is None:
+        await anyio.sleep(outcome.delay)  # slows guessing without holding a handler thread
         raise HTTPException(401, detail={"code": "bad_credentials", "message": "unknown user or wrong password"})
-    token, expires, user = found
+    token, expires, user = outcome.token
     return {"access_token": token, "token_type": "bearer", "expires_at": expires, "role": user.role}
 
 

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from casework.accounts import create_api_client, create_user
 from casework.app import create_app
 from casework.deadlines import CaseStandards, load_standards
+from casework.security import SecurityConfig
 from szcg.settings import load_settings
 from tests.casework.pg import PgServer, pg_available, start_server
 
@@ -116,13 +117,14 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return server.create_database(f"casework_{next(_db_names)}")
 
 
-def make_env(url: str, standards: CaseStandards, tmp: Path, start: datetime) -> Env:
+def make_env(url: str, standards: CaseStandards, tmp: Path, start: datetime,
+             security: SecurityConfig | None = None) -> Env:
     settings = load_settings().with_data_dir(tmp)
     from dataclasses import replace
 
     settings = replace(settings, casework_db_url=url)
     clock = Clock(start)
-    app = create_app(settings, standards=standards, now=clock)
+    app = create_app(settings, standards=standards, now=clock, security=security)
     service = app.state.service
     for username, (role, extra) in USERS.items():
         create_user(service.db, username, PASSWORD, role, at=start, **extra)

@@ -10,7 +10,7 @@ from tests.casework.conftest import Env
 # state -> (user, action, extra body) steps from a fresh supervisor report
 PATH_TO: dict[wf.State, list[tuple[str, str, dict[str, Any]]]] = {}
 _S = wf.State
-_accept = [("operator", "accept", {})]
+_accept: list[tuple[str, str, dict[str, Any]]] = [("operator", "accept", {})]
 _registered = [*_accept, ("leader", "register", {})]
 _dispatched = [*_registered, ("dispatcher", "dispatch", {})]
 _handling = [*_dispatched, ("water", "handle", {})]

@@ -35,8 +35,39 @@ def test_an_upload_is_content_addressed_and_typed_from_its_bytes(env: Env) -> No
     assert meta["uploaded_by"] == "water" and meta["filename"] == "before.jpg"
     again, meta2 = upload(env, data, user="supervisor", filename="other-name.jpg")
     assert again == 200 and meta2 == meta  # same bytes: same id, stored once, first upload's metadata kept
-    r = env.client.get(f"/attachments/{digest}", headers=env.h("evaluator"))
+    r = env.client.get(f"/attachments/{digest}", headers=env.h("water"))
     assert r.status_code == 200 and r.content == data and r.headers["content-type"] == "image/jpeg"
+
+
+def test_an_attachment_is_seen_by_its_uploader_and_by_who_may_see_a_case_using_it(env: Env) -> None:
+    data = PNG + f"photo of a Shuocheng case ({env.backend})".encode()
+    digest = hashlib.sha256(data).hexdigest()
+    _, photo = upload(env, data, user="supervisor", filename="现场照片 1.png")
+
+    def status(user: str) -> int:
+        return env.client.get(f"/attachments/{digest}", headers=env.h(user)).status_code
+
+    assert status("supervisor") == 200  # its uploader
+    assert status("evaluator") == 404 and status("water") == 404  # referenced by no case yet: nobody else's
+    case = env.report(attachments=[photo["id"]])  # 朔城区
+    assert status("evaluator") == 200 and status("operator") == 200 and status("dispatcher_sc") == 200
+    assert status("dispatcher_pl") == 404 and status("supervisor2") == 404  # 平鲁区
+    assert status("water") == 404  # not (yet) sent to that department
+    case = env.act("operator", case, "accept")["case"]
+    case = env.act("leader", case, "register")["case"]
+    env.act("dispatcher", case, "dispatch")
+    assert status("water") == 200 and status("sanitation") == 404
+
+
+def test_a_download_is_never_sniffed_nor_rendered_as_a_page(env: Env) -> None:
+    data = PDF + b"<script>alert(1)</script>"
+    _, meta = upload(env, data, user="water", filename='report"\r\nSet-Cookie: x=1.pdf')
+    r = env.client.get(f"/attachments/{meta['sha256']}", headers=env.h("water"))
+    assert r.status_code == 200
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-disposition"].startswith(f'attachment; filename="{str(meta["sha256"])[:16]}.pdf"')
+    assert "\r" not in r.headers["content-disposition"] and "set-cookie" not in r.headers
+    assert "sandbox" in r.headers["content-security-policy"]
 
 
 def test_uploads_outside_the_limits_are_refused_with_the_reason(env: Env) -> None:
@@ -82,3 +113,51 @@ def test_the_limits_are_data(tmp_path: Path) -> None:
     assert sniff(PDF, only_pdf) == "application/pdf"
     with pytest.raises(Exception, match="none of the accepted types"):
         sniff(PNG, only_pdf)
+
+
+def downgrade_to_0003(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from casework.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.downgrade(cfg, "0003")
+
+
+def test_the_upgrade_lets_readers_of_existing_cases_download_their_attachments(tmp_path: Path) -> None:
+    """Migration 0004 fills attachment_uses from the events written before it."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from casework.db import Database, upgrade
+    from casework.deadlines import load_standards
+    from casework.service import Actor, CaseService, ReportInput
+    from szcg.settings import load_settings
+
+    url = f"sqlite:///{tmp_path / 'casework.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        service = CaseService(db, load_standards(load_settings()), lambda: datetime(2026, 11, 23, 9, 0))
+        data = PNG + b"written before 0004"
+        digest = hashlib.sha256(data).hexdigest()
+        from casework.attachments import store
+
+        store(db, data, filename="", uploaded_by="someone", at=datetime(2026, 11, 23, 9, 0))
+        case, _ = service.report(Actor("sup", "supervisor", "140602"), ReportInput(
+            "component", "01001", grid_code="140602001001001", attachments=[f"sha256:{digest}"]))
+        downgrade_to_0003(url)  # as if the events had been written by the old service
+        with db.read() as conn:
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'attachment_uses'")).first()
+        upgrade(url)
+        with db.read() as conn:
+            uses = conn.execute(text("SELECT sha256, case_id FROM attachment_uses")).fetchall()
+            assert uses == [(digest, case["id"])]
+            assert service.may_download(conn, Actor("eva", "evaluator"), digest, "someone")
+            assert not service.may_download(conn, Actor("pl", "dispatcher", "140603"), digest, "someone")
+    finally:
+        db.dispose()

@@ -58,3 +58,33 @@ def test_an_api_client_gets_a_key_once(data_dir: Path, capsys: pytest.CaptureFix
 def test_serve_is_offered_under_both_names() -> None:
     assert main(["serve", "casework", "--help"]) == 0
     assert main(["casework", "serve", "--help"]) == 0
+
+
+@pytest.mark.parametrize("command", [["casework", "migrate"], ["casework", "seed-demo-users"],
+                                     ["casework", "create-api-client", "x"]])
+def test_a_database_path_that_is_a_directory_is_a_clear_error(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: list[str]) -> None:
+    monkeypatch.setenv("SZCG_CASEWORK_DB_URL", f"sqlite:///{data_dir}")
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert f"{data_dir} is a directory" in err and "Traceback" not in err
+    (data_dir / "plain-file").write_text("x")
+    monkeypatch.setenv("SZCG_CASEWORK_DB_URL", f"sqlite:///{data_dir / 'plain-file' / 'casework.sqlite'}")
+    assert main(command) == 1
+    assert "plain-file is a file" in capsys.readouterr().err
+
+
+def test_cases_commands_name_a_missing_path_or_a_directory_given_for_a_file(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mapping = Path(__file__).parents[2] / "transforms" / "mappings" / "nyc_311_2019.yaml"
+    export = data_dir / "export.csv"
+    export.write_text("unique_key\n1\n", encoding="utf-8")
+    for args, said in ((["cases", "import", str(data_dir), "--mapping", str(mapping)], "is a directory"),
+                       (["cases", "import", str(export), "--mapping", str(data_dir)], "is a directory"),
+                       (["cases", "import", str(data_dir / "none.csv"), "--mapping", str(mapping)], "no such file"),
+                       (["cases", "import-parquet", str(export)], "not a directory"),
+                       (["cases", "import-parquet", str(data_dir / "none")], "no such file")):
+        assert main(args) == 1, args
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err, (args, err)

@@ -89,3 +89,45 @@ def test_search_by_grid_area_subclass_status_and_period(env: Env) -> None:
     assert case["id"] not in {c["id"] for c in none["items"]}
     backwards = {"reported_from": "2030-01-01T00:00:00", "reported_to": "2020-01-01T00:00:00"}
     assert env.client.get("/cases", params=backwards, headers=h).status_code == 422
+
+
+def test_a_district_dispatcher_cannot_send_a_case_to_another_districts_department(env: Env) -> None:
+    shuocheng = case_in(env, wf.State.registered)
+    r = env.act("dispatcher_sc", shuocheng, "dispatch", expect=422, department_code="14060301")  # 平鲁区城市管理局
+    assert r["code"] == "department_out_of_district"
+    env.act("dispatcher", shuocheng, "dispatch", expect=422, department_code="14060301")  # nor a city dispatcher
+    out = env.act("dispatcher_sc", shuocheng, "dispatch", department_code="14060201")  # 朔城区城市管理局
+    assert out["case"]["department_code"] == "14060201"
+
+
+def test_only_a_supervisor_files_a_supervisor_report(env: Env) -> None:
+    r = env.client.post("/cases", headers=env.h("operator"), json={
+        "kind": "component", "subclass_code": "01001", "grid_code": GRID_PINGLU, "source": "supervisor"})
+    assert r.status_code == 403 and r.json()["code"] == "source_not_allowed"
+    assert env.report("operator", source="leader")["source"] == "leader"
+    assert env.report("supervisor", source="hotline")["source"] == "supervisor"  # a 监督员's report is its own
+
+
+def test_a_named_verifier_must_be_an_active_supervisor_of_the_cases_district(env: Env) -> None:
+    case = env.report("operator", source="hotline")  # 朔城区
+    for name in ("nobody-at-all", "operator", "supervisor2"):  # no such user, not a 监督员, 平鲁区's 监督员
+        r = env.act("operator", case, "send_verify", expect=422, supervisor=name)
+        assert r["code"] == "not_a_supervisor_here" and name not in r["message"]
+    assert env.case(case["id"])["version"] == case["version"]
+    out = env.act("operator", case, "send_verify", supervisor="supervisor")
+    env.act("supervisor", out["case"], "verify")
+
+
+def test_a_supervisor_reads_its_own_district_and_its_own_reports_only(env: Env) -> None:
+    """Decision: a 监督员 of a district reads that district's cases and those it reported or was assigned;
+    another district's cases are not its business (patrol data of a district stays with that district)."""
+    pinglu = case_in(env, wf.State.reported, user="supervisor2", grid_code=GRID_PINGLU)
+    mine_elsewhere = case_in(env, wf.State.reported, grid_code=GRID_PINGLU)  # reported by 朔城区's supervisor
+    shuocheng = case_in(env, wf.State.reported)
+    assert env.client.get(f"/cases/{pinglu['id']}", headers=env.h("supervisor")).status_code == 404
+    assert env.client.get(f"/cases/{pinglu['id']}/events", headers=env.h("supervisor")).status_code == 404
+    assert env.client.get(f"/cases/{mine_elsewhere['id']}", headers=env.h("supervisor")).status_code == 200
+    listed = {c["id"] for c in env.client.get("/cases", params={"limit": 500}, headers=env.h("supervisor")).json()[
+        "items"]}
+    assert shuocheng["id"] in listed and mine_elsewhere["id"] in listed and pinglu["id"] not in listed
+    assert env.client.get(f"/cases/{shuocheng['id']}", headers=env.h("evaluator")).status_code == 200

@@ -356,3 +356,104 @@ def test_blank_lines_are_not_rows_and_both_csv_readers_number_rows_alike(census)
         assert result.encoding == encoding
         found[encoding] = (result.rows_in, result.rows_loaded, [(p.row_number, p.rule) for p in result.problems])
     assert found["utf-8"] == found["gbk"] == (5, 4, [(4, "state.vocabulary")])
+
+
+def test_a_refused_sparse_file_does_not_stay_whole_in_landing(census) -> None:
+    path = census.tmp / "huge.csv"
+    with path.open("wb") as handle:
+        handle.write(_lines(census_rows(3)).encode("utf-8"))
+        handle.truncate(256 << 20)  # sparse: the tail is NUL padding as left by a failed copy
+    result = census.ingest(path)
+    _rejected(result, "encoding.binary")
+    (kept,) = [p for p in (census.settings.landing_dir / "census").rglob("huge.csv")]
+    assert kept.stat().st_size <= 1 << 20 and kept.stat().st_blocks * 512 <= 2 << 20
+    assert census.query("SELECT size_bytes FROM landing.landed_file WHERE batch_id = ?", [result.batch_id]) == [
+        (256 << 20,)]
+
+
+@pytest.mark.parametrize("command", [["census", "ingest", "--district", "140602"], ["grids", "load"]])
+def test_a_missing_path_or_a_directory_gets_a_clear_error(settings, tmp_path: Path, capsys, command) -> None:
+    from szcg.cli import main
+
+    for path, words in [(tmp_path / "nope.csv", "does not exist"), (tmp_path, "is a directory")]:
+        assert main([*command[:2], str(path), *command[2:]]) == 1
+        err = capsys.readouterr().err
+        assert words in err and str(path) in err and "Traceback" not in err
+
+
+def test_a_csv_with_a_hundred_thousand_columns_is_refused_fast(census) -> None:
+    import time
+
+    path = census.tmp / "wide.csv"
+    path.write_text(",".join(f"C{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n",
+                    encoding="utf-8")
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = census.ingest(path)
+    assert time.perf_counter() - started < 10
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 200
+    _rejected(result, "file.too_many_columns")
+    assert "1000" in result.rejected_message
+
+
+def test_the_column_limit_is_the_census_rules_own(census) -> None:
+    import dataclasses
+
+    path = write_csv(census.tmp / "b.csv", census_rows(2))  # 15 columns
+    census.config = dataclasses.replace(census.config, max_columns=10)
+    _rejected(census.ingest(path), "file.too_many_columns")
+    with pytest.raises(InputRejected, match="15 columns, more than the 10"):
+        open_source(path, max_columns=10)
+
+
+def test_an_xlsx_whose_sheet_inflates_far_beyond_the_file_is_refused_before_reading(census) -> None:
+    import time
+
+    plain = census.tmp / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.save(plain)
+    bomb = census.tmp / "bomb.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":  # 64 MiB of empty rows, a few hundred KB zipped
+                data = data.replace(b"</sheetData>", b"<row/>" * ((64 << 20) // 6) + b"</sheetData>")
+            out.writestr(item, data, zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 1 << 20
+    started = time.perf_counter()
+    result = census.ingest(bomb)
+    assert time.perf_counter() - started < 10
+    _rejected(result, "zip.bomb")
+    assert "sheet1.xml" in result.rejected_message
+
+
+def test_a_multipoint_is_quarantined_not_loaded_as_one_of_its_points(census) -> None:
+    import geopandas as gpd
+    from shapely.geometry import MultiPoint
+
+    rows = census_rows(3)
+    frame = points_frame(rows)
+    p0, p1 = frame.geometry.iloc[0], frame.geometry.iloc[1]
+    frame["geometry"] = [MultiPoint([p0, p1, (p0.x + 1e-4, p0.y)]), MultiPoint([p1]), frame.geometry.iloc[2]]
+    gpd.GeoDataFrame(frame, crs="EPSG:4490").to_file(census.tmp / "multi.geojson", driver="GeoJSON")
+    result = census.ingest(census.tmp / "multi.geojson")
+    assert [(p.row_number, p.rule) for p in result.problems] == [(1, "geometry.multipoint")]
+    assert "3" in result.problems[0].message
+    assert result.rows_loaded == 2  # a MultiPoint of one point is that point
+    assert census.query("SELECT round(lon, 7), round(lat, 7) FROM core.component WHERE component_id = ?",
+                        [rows[1]["OBJCODE"]]) == [(round(p1.x, 7), round(p1.y, 7))]
+    (raw,) = census.query("SELECT raw_record->>'__wkt' FROM quarantine.rejected_row WHERE batch_id = ?",
+                          [result.batch_id])[0]
+    assert raw.startswith("MULTIPOINT") and raw.count(",") == 2, "every point of it kept in the quarantine"
+
+
+def test_output_paths_of_the_wrong_kind_get_a_clear_error(settings, tmp_path: Path, capsys) -> None:
+    from szcg.cli import main
+
+    batch = write_csv(tmp_path / "b.csv", census_rows(1))
+    assert main(["census", "ingest", str(batch), "--district", "140602", "--report-dir", str(batch)]) == 1
+    assert "--report-dir" in capsys.readouterr().err
+    assert main(["census", "inventory", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "--out" in err and "is a directory" in err and "Traceback" not in err

@@ -103,3 +103,59 @@ def test_a_changed_grid_needs_a_later_valid_from_and_then_becomes_a_new_version(
     versions = census.query("SELECT valid_from, valid_to FROM core.grid WHERE grid_code = ? ORDER BY valid_from",
                             [moved])
     assert versions == [(dt.date(2026, 1, 1), dt.date(2026, 6, 30)), (dt.date(2026, 7, 1), None)]
+
+
+def test_a_grid_overlapping_a_current_grid_of_another_file_is_quarantined_naming_it(census, tmp_path: Path) -> None:
+    # A second file (a neighbouring survey) whose grids are new codes: one lies across two grids already loaded.
+    extra = gpd.GeoDataFrame([
+        {"grid_code": "140602001005001", "community_name": "新社区",  # over the first two grids of the lattice
+         "geometry": box(LON0 + DLON / 2, LAT0, LON0 + 1.5 * DLON, LAT0 + DLAT)},
+        {"grid_code": "140602001005002", "community_name": "新社区",  # west of the lattice: touches only
+         "geometry": box(LON0 - DLON, LAT0, LON0, LAT0 + DLAT)},
+    ], crs="EPSG:4490")
+    path = tmp_path / "neighbour.geojson"
+    extra.to_file(path, driver="GeoJSON")
+    with census.wh.writer(spatial=True) as con:
+        result = load_grids(con, census.wh, path, census.config, census.ctx, dt.date(2026, 6, 1))
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    (problem,) = result.problems
+    assert (problem.row_number, problem.rule) == (1, "grid.overlap_existing")
+    first, second = grid_frame()["grid_code"].iloc[0], grid_frame()["grid_code"].iloc[6]  # (col 0, row 0), (1, 0)
+    assert first in problem.message and second in problem.message
+    assert census.query("SELECT count(*) FROM core.grid WHERE grid_code = '140602001005001'") == [(0,)]
+
+
+def test_a_mapping_without_state_is_refused_naming_the_mapping_and_the_key(census, capsys) -> None:
+    path = census.tmp / "b.csv"
+    import csv
+
+    rows = census_rows(2)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    mapping = census.tmp / "no_state.yaml"
+    mapping.write_text("name: 无状态\nfields:\n  component_id: OBJCODE\n  name: OBJNAME\n  initial_date: ORDATE\n"
+                       "  grid_code: BGCODE\n  x: X\n  y: Y\nrequired: [component_id, name, initial_date]\n",
+                       encoding="utf-8")
+    assert main(["census", "ingest", str(path), "--district", "140602", "--mapping", str(mapping)]) == 1
+    err = capsys.readouterr().err
+    assert str(mapping) in err and "state" in err and "Traceback" not in err and "NOT NULL" not in err
+    assert census.query("SELECT count(*) FROM core.component") == [(0,)]
+
+
+def test_a_mapping_that_maps_state_but_leaves_it_optional_quarantines_rows_without_one(census) -> None:
+    path = census.tmp / "b.csv"
+    import csv
+
+    rows = census_rows(2)
+    rows[1]["OBJSTATE"] = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    mapping = census.tmp / "optional_state.yaml"
+    mapping.write_text("fields:\n  component_id: OBJCODE\n  name: OBJNAME\n  state: OBJSTATE\n  initial_date: ORDATE\n"
+                       "  grid_code: BGCODE\n  x: X\n  y: Y\nrequired: [component_id]\n", encoding="utf-8")
+    result = census.ingest(path, mapping_path=mapping)
+    assert (result.rows_loaded, [(p.row_number, p.rule) for p in result.problems]) == (1, [(2, "state.required")])

@@ -29,3 +29,17 @@ def test_a_big_batch_report_pages_the_html_and_splits_the_workbook(census, monke
     rows = [list(book[name].iter_rows(values_only=True)) for name in parts]
     assert [len(r) - 1 for r in rows] == [8, 8, 4], "each sheet has its header and its share of the rows"
     assert sorted(r[-1] for sheet in rows for r in sheet[1:]) == list(range(1, 21)), "every row number once"
+
+
+def test_a_formula_in_a_survey_cell_reaches_the_workbook_as_text(census) -> None:
+    rows = census_rows(3)
+    rows[1]["OBJNAME"] = '=HYPERLINK("http://example.invalid/x","点击查看")'
+    rows[2]["OBJSTATE"] = "=1+1"  # not a state word: quoted back in the problem list
+    result = census.ingest(write_csv(census.tmp / "formula.csv", rows))
+    with census.wh.writer(spatial=True) as con:
+        paths = write_report(result, batch_grids(con, result), census.tmp / "reports")
+    book = openpyxl.load_workbook(paths["xlsx"])  # not data_only: a formula would show as one
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no live formula"
+    texts = {c.value for c in cells}
+    assert rows[1]["OBJNAME"] in texts

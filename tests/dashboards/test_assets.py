@@ -51,6 +51,20 @@ def test_every_chart_in_a_layout_carries_uuid_and_slice_name_of_an_existing_char
     assert all(c["dataset_uuid"] in datasets for c in charts.values())
 
 
+def test_every_chart_saves_a_query_context_on_its_own_dataset() -> None:
+    """Superset answers GET /api/v1/chart/<id>/data/ from the saved query_context only; the dataset is named by
+    uuid (ids differ between installations) and the form data is the chart's own params."""
+    import json
+
+    charts = [c for rel, c in _load_assets().items() if rel.startswith("charts/")]
+    for chart in charts:
+        context = json.loads(chart["query_context"])
+        assert context["datasource"] == {"id": chart["dataset_uuid"], "type": "table"}, chart["slice_name"]
+        assert context["form_data"]["viz_type"] == chart["viz_type"]
+        (query,) = context["queries"]
+        assert query["metrics"] or query["columns"], chart["slice_name"]
+
+
 def test_the_bundle_points_the_database_at_this_installations_snapshot() -> None:
     uri = "duckdb:////srv/szcg/var/warehouse/current/warehouse.duckdb"
     with zipfile.ZipFile(io.BytesIO(build_bundle(uri))) as zf:
@@ -88,15 +102,31 @@ def test_headline_figures_match_the_cases_behind_them(demo_con: duckdb.DuckDBPyC
     month = demo_con.execute("SELECT max(period_month) FROM marts.dash_headline").fetchone()[0]
     prev = demo_con.execute("SELECT strftime(CAST(? || '-01' AS DATE) - INTERVAL 1 MONTH, '%Y-%m')",
                             [month]).fetchone()[0]
-    registered, last_month = demo_con.execute(
+    reported, last_month = demo_con.execute(
         "SELECT sum(this_num), sum(last_month_num) FROM marts.dash_headline WHERE period_month = ?"
-        " AND indicator = '立案数'", [month]).fetchone()
+        " AND indicator = '上报数'", [month]).fetchone()
     direct = demo_con.execute(
         "SELECT count(*) FILTER (WHERE strftime(reported_at, '%Y-%m') = ?),"
-        " count(*) FILTER (WHERE strftime(reported_at, '%Y-%m') = ?) FROM core.\"case\""
-        " WHERE status NOT IN ('reported', 'verifying', 'accepted', 'rejected')", [month, prev]).fetchone()
-    assert (registered, last_month) == direct
+        " count(*) FILTER (WHERE strftime(reported_at, '%Y-%m') = ?) FROM core.\"case\"", [month, prev]).fetchone()
+    assert (reported, last_month) == direct
     assert demo_con.execute("SELECT max(months_ago) FROM marts.dash_headline").fetchone()[0] == 13
+
+
+def test_headline_evaluation_figures_are_the_scorecards_own(demo_con: duckdb.DuckDBPyConnection) -> None:
+    headline = demo_con.execute(
+        "SELECT period_month, district_code, indicator, this_num, this_den FROM marts.dash_headline"
+        " WHERE indicator IN ('立案数', '按期处置率(%)') ORDER BY ALL").fetchall()
+    scorecard = {(p, d, i): (n, den) for p, d, i, n, den in demo_con.execute(
+        "SELECT period, entity_code, CASE indicator WHEN 'registered' THEN '立案数' ELSE '按期处置率(%)' END,"
+        " CASE indicator WHEN 'registered' THEN numerator ELSE 100.0 * numerator END, denominator"
+        " FROM marts.indicator_value WHERE object = 'region' AND level = 'district'"
+        " AND indicator IN ('registered', 'on_time_handle_rate')").fetchall()}
+    assert len(headline) > 100
+    for month, district, indicator, num, den in headline:
+        # a district the month's scorecard does not list registered nothing: 0 cases, no rate
+        nothing = (0.0, None) if indicator == "立案数" else (None, None)
+        assert (num, den) == scorecard.get((month, district, indicator), nothing), (month, district, indicator)
+    assert {(p, d, i) for p, d, i, *_ in headline} >= set(scorecard)
 
 
 def test_grid_polygons_are_json_rings_of_lon_lat(demo_con: duckdb.DuckDBPyConnection) -> None:

@@ -77,6 +77,29 @@ def test_every_dashboard_renders_data_and_every_chart_answers_within_a_second(
     assert not slow, f"charts slower than {QUERY_BUDGET_S} s: {slow}"
 
 
+def test_every_saved_chart_answers_the_chart_data_api_with_its_rows(
+        superset_env: tuple[Settings, SupersetSite]) -> None:
+    """GET /api/v1/chart/<id>/data/ runs the chart's saved query_context (what reports, alerts and API users call):
+    every imported chart answers 200, from its own dataset, with the rows a query of its columns gives."""
+    _, site = superset_env
+    problems = []
+    with _admin(site) as client:
+        datasets = {int(d["id"]): d["uuid"] for d in client.list_all("dataset", ["id", "uuid"])}
+        charts = client.list_all("chart", ["id", "uuid", "slice_name", "datasource_id"])
+        assert len(charts) == 37
+        answered = 0
+        for chart in charts:
+            response = client.http.get(f"/api/v1/chart/{chart['id']}/data/")
+            if response.status_code != 200:
+                problems.append(f"{chart['slice_name']}: HTTP {response.status_code} {response.text[:200]}")
+                continue
+            (result,) = response.json()["result"][:1]
+            assert datasets[int(chart["datasource_id"])], chart["slice_name"]
+            answered += bool(result["rowcount"])
+    assert not problems, "\n".join(problems)
+    assert answered >= 30, "nearly every chart of the demo has rows"
+
+
 def test_reimporting_the_assets_changes_nothing(superset_env: tuple[Settings, SupersetSite]) -> None:
     _, site = superset_env
 

@@ -32,6 +32,20 @@ def test_show_unknown_code_exits_1(settings, capsys) -> None:
     assert rc == 1 and "no component or event subclass" in out
 
 
+def test_search_finds_a_subclass_by_name_in_every_edition(settings, capsys) -> None:
+    rc, out = run(capsys, "search", "路灯", "--json")
+    data = json.loads(out)
+    assert rc == 0
+    assert {"gbt47678.5-2026", "cjt214-2007"} <= {s["edition"] for s in data["subclasses"]}
+    assert any(s["code"] == "01037" and s["kind"] == "component" for s in data["subclasses"])
+    rc, out = run(capsys, "search", "路灯", "--edition", "GB/T 47678.5-2026", "--kind", "component")
+    assert rc == 0 and "01037" in out and "CJ/T" not in out
+    rc, out = run(capsys, "show", "路灯")
+    assert rc == 1 and "szcg standards search 路灯" in out
+    rc, out = run(capsys, "search", "火星人")
+    assert rc == 1 and "0 subclasses match" in out
+
+
 def test_check_codes(settings, capsys) -> None:
     assert run(capsys, "check", "component-id", "14060201001000123")[0] == 0
     rc, out = run(capsys, "check", "grid-code", "１４０６０２001003017")

@@ -107,3 +107,31 @@ def test_ledger_refuses_a_lost_row(settings: Settings) -> None:
     wh = Warehouse(settings)
     with wh.writer() as con, pytest.raises(AssertionError, match="a row was lost"):
         record_load(con, LoadCount("b", "core.x", 10, 8, 1))
+
+
+def test_a_missing_path_or_a_directory_is_refused_by_name(settings: Settings, tmp_path: Path) -> None:
+    from szcg.errors import InputRejected
+
+    wh = Warehouse(settings)
+    with wh.writer() as con:
+        with pytest.raises(InputRejected, match="does not exist") as missing:
+            wh.land(con, tmp_path / "没有这个文件.csv", "census")
+        with pytest.raises(InputRejected, match="is a directory"):
+            wh.land(con, tmp_path, "census")
+    assert missing.value.problems[0].file == "没有这个文件.csv"
+
+
+def test_a_refused_file_keeps_only_its_head_and_is_whole_again_when_landed_again(settings: Settings,
+                                                                                 tmp_path: Path) -> None:
+    from warehouse.landing import keep_head_only
+
+    source = tmp_path / "batch.csv"
+    source.write_bytes(b"OBJCODE\n" + b"1\n" * 1_000_000)
+    wh = Warehouse(settings)
+    with wh.writer() as con:
+        landed = wh.land(con, source, "census")
+    assert keep_head_only(landed, 1000) == 1000
+    assert landed.path.read_bytes() == source.read_bytes()[:1000] and not landed.path.stat().st_mode & 0o222
+    with wh.writer() as con:
+        again = wh.land(con, source, "census")
+    assert again.already_landed and again.path.read_bytes() == source.read_bytes()

@@ -6,6 +6,8 @@ time, a duplicate id) goes to quarantine with its reason; a case with a defect i
 core.case.flags (closed_before_opened, zero_coordinates, missing_coordinates, unknown_category, unknown_status,
 missing_deadline, closed_without_close_time, close_time_on_open_case, bad_closed_at, bad_due_at, no_grid_match,
 possible_duplicate).
+Free text (description, address) is scrubbed of phone numbers, ID-card numbers and self-introduced names
+(szcg.privacy), in core and in the quarantine's raw records alike.
 Events are synthesised only from the export's timestamps: ``report`` at the creation time and the terminal
 action (close / void / reject) at the close time.
 """
@@ -13,7 +15,10 @@ action (close / void / reject) at the close time.
 from __future__ import annotations
 
 import csv
+import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from szcg.errors import InputRejected, RowProblem
+from szcg.errors import ConfigError, InputRejected, RowProblem
 from transforms.cases.areas import resolve_areas
-from transforms.cases.mapping import LegacyMapping
+from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, replace_batch
+from transforms.cases.scrub import scrub_json, scrub_series
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
 
+LOG = logging.getLogger(__name__)
 TARGET = "core.case"
 EVENT_TARGET = "core.case_event"
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
@@ -47,6 +54,7 @@ class ImportResult:
     flags: dict[str, int] = field(default_factory=dict)
     quarantine_rules: dict[str, int] = field(default_factory=dict)
     already_landed: bool = False
+    verdict_agreement: dict[str, Any] | None = None  # source's on-time verdicts vs szcg's (export with one)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -55,9 +63,12 @@ class ImportResult:
 def read_export(path: Path, mapping: LegacyMapping) -> pd.DataFrame:
     """The export as text, exactly as written (no NA guessing); refuses an export missing a mapped column."""
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=mapping.encoding,
-                          sep=mapping.delimiter, quoting=csv.QUOTE_MINIMAL)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):  # the first sheet, every cell as text
+            raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=mapping.encoding,
+                              sep=mapping.delimiter, quoting=csv.QUOTE_MINIMAL)
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, KeyError) as exc:
         raise InputRejected(f"{path}: cannot be read as {mapping.encoding} CSV: {exc}",
                             [RowProblem(path.name, 0, "(file)", "readable_csv", str(exc))]) from None
     missing = [c for c in mapping.source_columns() if c not in raw.columns]
@@ -105,25 +116,29 @@ def _joined(raw: pd.DataFrame, columns: list[str] | None) -> pd.Series:
     return joined.where(joined != "", None)
 
 
-def _lookup_category(value: str | None, mapping: LegacyMapping) -> tuple[str | None, str | None, bool]:
-    """(kind, code, known): exact value first, then shorter ' / ' prefixes (type before type / descriptor)."""
-    if value is None:
-        return mapping.category_fallback.kind, mapping.category_fallback.code, False
-    parts = value.split(" / ")
-    for n in range(len(parts), 0, -1):
-        found = mapping.categories.get(" / ".join(parts[:n]))
-        if found is not None:
-            return found.kind, found.code, True
-    return mapping.category_fallback.kind, mapping.category_fallback.code, False
+def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
+    """The mapping's entry: exact value first, then shorter ' / ' prefixes (type before type / descriptor)."""
+    if value is not None:
+        parts = value.split(" / ")
+        for n in range(len(parts), 0, -1):
+            found = mapping.category_for(" / ".join(parts[:n]))
+            if found is not None:
+                return found
+    return mapping.fallback_category
 
 
 def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
     """lon/lat (WGS84) and defect masks: zero, missing, unreadable, out of range."""
     n = len(raw)
-    if not (mapping.x and mapping.y):
+    if mapping.coordinates.xy:
+        pair = raw[mapping.coordinates.xy].astype(str).str.strip().str.split(r"\s*[,，]\s*", n=1, regex=True)
+        xs, ys = pair.str[0].fillna(""), pair.str[1].fillna("")
+        ys = ys.where(xs != "", "")
+    elif not (mapping.x and mapping.y):
         nan = pd.Series(np.nan, index=raw.index)
         return nan, nan, {"missing_coordinates": pd.Series(True, index=raw.index)}
-    xs, ys = raw[mapping.x].astype(str).str.strip(), raw[mapping.y].astype(str).str.strip()
+    else:
+        xs, ys = raw[mapping.x].astype(str).str.strip(), raw[mapping.y].astype(str).str.strip()
     x = pd.to_numeric(xs, errors="coerce")
     y = pd.to_numeric(ys, errors="coerce")
     blank = (xs == "") | (ys == "")
@@ -146,12 +161,42 @@ def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, 
     out_of_range = usable & ~(lon.between(-180, 180) & lat.between(-90, 90))
     lon[out_of_range] = np.nan
     lat[out_of_range] = np.nan
+    placeholder = pd.Series(False, index=raw.index)
+    for point in mapping.coordinates.placeholders:
+        placeholder |= _metres_from(lon, lat, point.lon, point.lat) <= point.radius_m
+    lon[placeholder] = np.nan
+    lat[placeholder] = np.nan
     assert len(lon) == n
     return lon, lat, {
         "missing_coordinates": blank,
         "zero_coordinates": zero,
         "bad_coordinates": unreadable | out_of_range,
+        "placeholder_coordinates": placeholder,
     }
+
+
+def _metres_from(lon: pd.Series, lat: pd.Series, lon0: float, lat0: float) -> pd.Series:
+    """Great-circle distance in metres (haversine; NaN stays NaN, which compares False)."""
+    p1, p2 = np.radians(lat), np.radians(lat0)
+    dp, dl = p2 - p1, np.radians(lon0 - lon)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return pd.Series(2 * 6_371_008.8 * np.arcsin(np.sqrt(h)), index=lon.index)
+
+
+def refuse_failing_rule(values: pd.Series, bad: pd.Series, column: str, mapping: LegacyMapping,
+                        file_name: str) -> None:
+    """A parse rule failing on most rows is a wrong mapping, not bad rows: refuse the batch whole, naming the
+    column, the formats tried and three sample values (time values only: they carry no personal data)."""
+    given = int((values.astype(str).str.strip() != "").sum())
+    failed = int(bad.sum())
+    if not given or failed / given < mapping.refuse_unparsed_share:
+        return
+    samples = values[bad].astype(str).str.strip().drop_duplicates().head(3).tolist()
+    message = (f"{file_name}: column {column!r}: {failed} of {given} values do not parse with"
+               f" timestamp_formats {list(mapping.timestamp_formats)} of {Path(mapping.file).name}"
+               f" (≥ {mapping.refuse_unparsed_share:.0%}: the batch is refused, nothing loaded);"
+               f" samples: {samples}")
+    raise InputRejected(message, [RowProblem(file_name, 0, column, "timestamp_format", message)])
 
 
 @dataclass
@@ -162,12 +207,13 @@ class Conformed:
     quarantined_rows: set[int]
 
 
-def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, batch_id: str) -> Conformed:
+def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, batch_id: str,
+                   deadline_rule: DeadlineRule | None = None, as_of: pd.Timestamp | None = None) -> Conformed:
     """Map an export onto the case model; quarantine what cannot be a case, flag what is defective."""
     from quality.cases import legacy_case_suite
     from quality.gx import run_suite
 
-    col = mapping.columns
+    col = mapping.columns_map
     frame = pd.DataFrame(index=raw.index)
     frame["row_number"] = np.arange(1, len(raw) + 1)
     origin_id = raw[col["origin_case_id"][0]].astype(str).str.strip()
@@ -175,34 +221,47 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["origin_system"] = mapping.origin_system
     frame["case_id"] = mapping.origin_system + ":" + frame["origin_case_id"].fillna("")
     flags: dict[str, pd.Series] = {}
-    frame["reported_at"], bad_reported = parse_times(raw[col["reported_at"][0]], mapping)
-    closed_col = col.get("closed_at")
-    if closed_col:
-        frame["closed_at"], flags["bad_closed_at"] = parse_times(raw[closed_col[0]], mapping)
-    else:
-        frame["closed_at"] = pd.NaT
-    due_col = col.get("due_at")
-    if due_col:
-        frame["due_at"], flags["bad_due_at"] = parse_times(raw[due_col[0]], mapping)
-    else:
-        frame["due_at"] = pd.NaT
+    bad_reported = pd.Series(False, index=raw.index)
+    for name in TIME_FIELDS:
+        if name not in col:
+            frame[name] = pd.NaT
+            continue
+        frame[name], bad = parse_times(raw[col[name][0]], mapping)
+        refuse_failing_rule(raw[col[name][0]], bad, col[name][0], mapping, file_name)
+        if name == "reported_at":
+            bad_reported = bad
+        else:
+            flags[f"bad_{name}"] = bad
     frame["origin_timezone"] = mapping.timezone
     frame["origin_status"] = _joined(raw, col.get("status"))
     frame["status"] = frame["origin_status"].map(mapping.statuses).astype(object)
+    for rule in reversed(mapping.status_rules):  # the first matching rule wins: apply the last first
+        hit = pd.Series(True, index=raw.index)
+        for column, values in rule.when.items():
+            hit &= raw[column].astype(str).str.strip().isin(values)
+        frame.loc[hit, "status"] = rule.status
     flags["unknown_status"] = frame["status"].isna()
     frame["status"] = frame["status"].fillna(mapping.status_fallback)
     frame["origin_category"] = _joined(raw, col.get("category"))
     looked = [_lookup_category(v, mapping) for v in frame["origin_category"]]
-    frame["kind"] = [k for k, _, _ in looked]
-    frame["subclass_code"] = [c for _, c, _ in looked]
-    flags["unknown_category"] = pd.Series([not known for _, _, known in looked], index=raw.index)
+    frame["kind"] = [c.kind for c in looked]
+    frame["subclass_code"] = [c.code for c in looked]
+    # "not a 城管 matter" (declared out_of_scope) is not "not mapped yet" (no entry, or an entry of null)
+    flags["not_cityops"] = pd.Series([c.out_of_scope is not None for c in looked], index=raw.index)
+    flags["unknown_category"] = pd.Series([not c.mapped and c.out_of_scope is None for c in looked],
+                                          index=raw.index)
     frame["edition"] = mapping.edition
     frame["origin_source"] = _joined(raw, col.get("source"))
     frame["source"] = frame["origin_source"].map(mapping.sources).astype(object).fillna(mapping.source_fallback)
     frame["origin_department"] = _joined(raw, col.get("department"))
-    frame["department_code"] = frame["origin_department"].map(mapping.departments)
-    frame["address"] = _joined(raw, col.get("address"))
-    frame["description"] = _joined(raw, col.get("description"))
+    frame["department_code"] = frame["origin_department"].map(mapping.departments).astype(object)
+    if mapping.department_fallback == "origin":
+        own = (mapping.origin_system + ":" + frame["origin_department"]).astype(object)
+        frame["department_code"] = frame["department_code"].fillna(own.where(frame["origin_department"].notna()))
+    frame["address"] = scrub_series(_joined(raw, col.get("address")))  # free text: personal data masked
+    if "grid" in col:  # a recorded 所属网格 is looked up in core.grid before any point-in-polygon
+        frame["grid_code"] = _joined(raw, col["grid"])
+    frame["description"] = scrub_series(_joined(raw, col.get("description")))
     frame["lon"], frame["lat"], coord_flags = _coordinates(raw, mapping)
     flags.update(coord_flags)
     flags["closed_before_opened"] = frame["closed_at"].notna() & (frame["closed_at"] < frame["reported_at"])
@@ -211,6 +270,20 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     flags["closed_without_close_time"] = terminal & frame["closed_at"].isna()
     flags["close_time_on_open_case"] = ~terminal & frame["closed_at"].notna()
     flags["possible_duplicate"] = possible_duplicates(frame, mapping.duplicate_window_hours)
+    times = step_times(frame, mapping)
+    judged = judge_handling(frame, times, mapping, deadline_rule, as_of)
+    for name in ("registered", "dispatched", "handled"):
+        frame[f"step_{name}_at"] = times[name]
+    for name in ("deadline_at", "deadline_met", "deadline_basis"):
+        frame[f"handle_{name}"] = judged[name]
+    flags["overdue_at_export"] = judged["open_overdue"]
+    if mapping.verdict is not None and "on_time" in col:
+        said = raw[col["on_time"][0]].astype(str).str.strip()
+        frame["source_on_time"] = pd.Series(None, index=raw.index, dtype=object)
+        frame.loc[said.isin(mapping.verdict.on_time), "source_on_time"] = True
+        frame.loc[said.isin(mapping.verdict.overdue), "source_on_time"] = False
+        both = frame["source_on_time"].notna() & frame["handle_deadline_met"].notna()
+        flags["source_verdict_disagrees"] = both & (frame["source_on_time"] != frame["handle_deadline_met"])
     frame["batch_id"] = batch_id
 
     # Gate 1 (GX on the DataFrame): what cannot be a case at all.
@@ -248,43 +321,174 @@ def possible_duplicates(frame: pd.DataFrame, window_hours: float) -> pd.Series:
     return dup.reindex(frame.index).fillna(False).astype(bool)
 
 
+# How far a status shows the case went: a synthesised step is written only for cases that reached it.
+REGISTERED_OR_LATER = ("registered", "dispatched", "handling", "handled", "checked", "closed", "return_requested",
+                       "extension_requested", "shelve_requested", "shelved")
+DISPATCHED_OR_LATER = ("dispatched", "handling", "handled", "checked", "closed", "extension_requested",
+                       "shelve_requested", "shelved")
+HANDLED_OR_LATER = ("handled", "checked", "closed")
+# Order of steps recorded at the same instant (立案 and 派遣 "at the report time" share its time).
+STEP_ORDER = {"report": 0, "accept": 1, "register": 2, "dispatch": 3, "feedback": 4, "check": 5, "close": 6,
+              "void": 6, "reject": 6}
+DeadlineRule = Callable[[pd.DataFrame], pd.Series]
+
+
+def step_times(cases: pd.DataFrame, mapping: LegacyMapping) -> pd.DataFrame:
+    """When each step happened: the export's column, else what the mapping says a missing step means."""
+    status = cases["status"]
+    steps = mapping.steps
+    registered = cases["registered_at"]
+    if steps.registered == "at_report":
+        registered = registered.fillna(cases["reported_at"].where(status.isin(REGISTERED_OR_LATER)))
+    dispatched = cases["dispatched_at"]
+    if steps.dispatched == "at_registered":
+        dispatched = dispatched.fillna(registered.where(status.isin(DISPATCHED_OR_LATER)))
+    handled = cases["handled_at"]
+    if steps.handled == "at_closed":
+        handled = handled.fillna(cases["closed_at"].where(status.isin(HANDLED_OR_LATER)))
+    return pd.DataFrame({"registered": registered, "dispatched": dispatched, "handled": handled},
+                        index=cases.index).astype("datetime64[ns]")
+
+
+def judge_handling(cases: pd.DataFrame, times: pd.DataFrame, mapping: LegacyMapping,
+                   deadline_rule: DeadlineRule | None, as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """The 处置 deadline and verdict of each case: the export's due time, else the 指挥手册 limit from 派遣 (when the
+    mapping asks for it), else the mapping's convention. A case not handled is judged as of the export's time."""
+    deadline = cases["due_at"].astype("datetime64[ns]")
+    basis = pd.Series(None, index=cases.index, dtype=object)
+    basis[deadline.notna()] = "export"
+    if deadline_rule is not None:
+        limit = deadline_rule(cases.assign(_start=times["dispatched"]))
+        use = deadline.isna() & limit.notna()
+        deadline = deadline.where(~use, limit)
+        basis[use] = "handbook"
+    handled = times["handled"]
+    met = pd.Series(None, index=cases.index, dtype=object)
+    done = handled.notna() & deadline.notna()
+    met[done] = (handled[done] <= deadline[done]).to_numpy()
+    still_open = handled.isna() & ~cases["status"].isin(TERMINAL_STATUSES) & times["dispatched"].notna()
+    if as_of is not None:
+        late = still_open & deadline.notna() & (deadline < as_of)
+        met[late] = False
+    if mapping.deadline.otherwise == "on_time":
+        conv = deadline.isna() & (handled.notna() | (still_open & (as_of is not None)))
+        met[conv] = True
+        basis[conv] = "convention"
+    return pd.DataFrame({"deadline_at": deadline, "deadline_met": met, "deadline_basis": basis,
+                         "open_overdue": (met == False) & handled.isna()},  # noqa: E712 — object column
+                        index=cases.index)
+
+
 def _events(cases: pd.DataFrame, mapping: LegacyMapping) -> pd.DataFrame:
-    """report (+ the terminal action when the export gives its time); actors and steps are unknown → NULL."""
-    report = pd.DataFrame({
-        "case_id": cases["case_id"], "seq": 1, "event_id": cases["origin_case_id"] + ":report",
-        "action": "report", "from_state": None, "to_state": "reported", "occurred_at": cases["reported_at"],
-        "origin_action": "created", "department_code": None,
-    })
-    ends = cases[cases["status"].isin(TERMINAL_STATUSES) & cases["closed_at"].notna()]
-    met = (ends["closed_at"] <= ends["due_at"]).where(ends["due_at"].notna(), None)
-    close = pd.DataFrame({
-        "case_id": ends["case_id"], "seq": 2, "event_id": ends["origin_case_id"] + ":close",
-        "action": ends["status"].map(TERMINAL_ACTION), "from_state": None, "to_state": ends["status"],
-        "occurred_at": ends["closed_at"], "origin_action": "status:" + ends["origin_status"].fillna(""),
-        "department_code": ends["department_code"], "deadline_at": ends["due_at"], "deadline_met": met,
-    })
-    events = pd.concat([report, close], ignore_index=True)
+    """The steps the evaluation reads: 上报, 受理, 立案, 派遣 (to the mapped department), 处置反馈 with the 处置
+    deadline and verdict, 核查 and the terminal action (结案 / 作废 / 不予立案). A step comes from the export's
+    column or from what the mapping declares a missing step means; actors and roles are unknown → NULL."""
+    times = cases[["step_registered_at", "step_dispatched_at", "step_handled_at"]].set_axis(
+        ["registered", "dispatched", "handled"], axis=1)
+    judged = cases[["handle_deadline_at", "handle_deadline_met"]].set_axis(["deadline_at", "deadline_met"], axis=1)
+    terminal_at = cases["closed_at"].astype("datetime64[ns]")
+    terminal_at = terminal_at.where(cases["status"] != "voided", cases["voided_at"].fillna(terminal_at))
+    ends = cases["status"].isin(TERMINAL_STATUSES) & terminal_at.notna()
+    parts = []
+
+    def step(mask: pd.Series, action: str, to_state: str, at: pd.Series, origin: pd.Series | str,
+             **extra: Any) -> None:
+        sel = mask & at.notna()
+        if sel.any():
+            parts.append(pd.DataFrame({
+                "case_id": cases.loc[sel, "case_id"], "event_id": cases.loc[sel, "origin_case_id"] + ":" + action,
+                "action": action, "from_state": None, "to_state": to_state, "occurred_at": at[sel],
+                "origin_action": origin if isinstance(origin, str) else origin[sel],
+                **{k: (v[sel] if isinstance(v, pd.Series) else v) for k, v in extra.items()}}))
+
+    everyone = pd.Series(True, index=cases.index)
+    step(everyone, "report", "reported", cases["reported_at"], "created")
+    step(everyone, "accept", "accepted", cases["accepted_at"], "column:accepted_at")
+    step(everyone, "register", "registered", times["registered"],
+         pd.Series(np.where(cases["registered_at"].notna(), "column:registered_at", "steps.registered"),
+                   index=cases.index))
+    step(everyone, "dispatch", "dispatched", times["dispatched"],
+         pd.Series(np.where(cases["dispatched_at"].notna(), "column:dispatched_at", "steps.dispatched"),
+                   index=cases.index),
+         department_code=cases["department_code"], deadline_at=judged["deadline_at"])
+    step(everyone, "feedback", "handled", times["handled"],
+         pd.Series(np.where(cases["handled_at"].notna(), "column:handled_at", "steps.handled"), index=cases.index),
+         department_code=cases["department_code"], step="handle", deadline_at=judged["deadline_at"],
+         deadline_met=judged["deadline_met"])
+    step(everyone, "check", "checked", cases["checked_at"], "column:checked_at")
+    step(ends, "close", "closed", terminal_at, "status:" + cases["origin_status"].fillna(""),
+         department_code=cases["department_code"])
+    events = pd.concat(parts, ignore_index=True)
+    is_end = events["event_id"].str.endswith(":close")
+    status_of = cases.set_index("case_id")["status"]
+    end_status = events.loc[is_end, "case_id"].map(status_of)
+    events.loc[is_end, "to_state"] = end_status
+    events.loc[is_end, "action"] = end_status.map(TERMINAL_ACTION)
+    events["_order"] = events["action"].map(STEP_ORDER).fillna(9)
+    events = events.sort_values(["case_id", "occurred_at", "_order"], kind="stable").drop(columns="_order")
+    events["seq"] = events.groupby("case_id").cumcount() + 1
     events["origin_system"] = mapping.origin_system
     events["batch_id"] = cases["batch_id"].iloc[0] if len(cases) else None
-    events["deadline_at"] = events["deadline_at"].where(events["deadline_at"].notna(), None)
-    return events
+    for name in ("deadline_at", "deadline_met", "department_code", "step"):
+        if name not in events:
+            events[name] = None
+    events["deadline_at"] = events["deadline_at"].astype(object).where(events["deadline_at"].notna(), None)
+    events["deadline_met"] = events["deadline_met"].astype(object).where(events["deadline_met"].notna(), None)
+    return events.reset_index(drop=True)
 
 
-def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping) -> ImportResult:
-    """Land the export, conform it and replace this batch's cases, events, quarantine and ledger in one go."""
+def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRule | None:
+    """The 指挥手册 处置 limit of each case's mapped subclass, counted from its 派遣 on the city's working calendar
+    (None when the mapping does not ask for it, or its edition is not the city's)."""
+    if not mapping.deadline.handbook:
+        return None
+    from standards.calendar import load_calendar
+    from standards.city import load_city
+    from standards.handbook import load_handbook
+
+    city = load_city(wh.settings)
+    if city.edition != mapping.edition:
+        raise ConfigError(mapping.file, "deadline.handbook",
+                          f"the city's 指挥手册 is for {city.edition}, the mapping's codes are {mapping.edition}")
+    handbook, calendar = load_handbook(city), load_calendar(city)
+
+    def rule(cases: pd.DataFrame) -> pd.Series:
+        out = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
+        for idx, code, kind, start in zip(cases.index, cases["subclass_code"], cases["kind"], cases["_start"],
+                                          strict=True):
+            if code is None or pd.isna(start):
+                continue
+            try:
+                limit = handbook.rule_for(str(code), kind).limits["handle"]
+            except KeyError:
+                continue
+            out[idx] = calendar.deadline(pd.Timestamp(start).to_pydatetime(), limit)
+        return out
+
+    return rule
+
+
+def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
+                  as_of: pd.Timestamp | None = None) -> ImportResult:
+    """Land the export, conform it and replace this batch's cases, events, quarantine and ledger in one go.
+    Open cases are judged as of ``as_of`` (else the mapping's as_of: the export's time)."""
     path = Path(path)
+    started = time.monotonic()
+    if as_of is None and mapping.as_of is not None:
+        as_of = pd.Timestamp(mapping.as_of)
+    deadline_rule = handbook_deadline_rule(wh, mapping)
     if not path.is_file():
         raise InputRejected(f"{path}: no such file", [RowProblem(str(path), 0, "path", "file_exists", "文件不存在")])
     raw = read_export(path, mapping)
     with wh.writer(spatial=True) as con, transaction(con):
         landed = wh.land(con, path, "legacy_cases")
-        conformed = conform_export(raw, mapping, path.name, landed.batch_id)
+        conformed = conform_export(raw, mapping, path.name, landed.batch_id, deadline_rule, as_of)
         cases = conformed.cases
         taken = _loaded_elsewhere(con, cases, landed.batch_id)
         if taken:
             for idx in cases.index[cases["case_id"].isin(taken)]:
                 conformed.problems.append(RowProblem(
-                    path.name, int(cases.at[idx, "row_number"]), mapping.columns["origin_case_id"][0],
+                    path.name, int(cases.at[idx, "row_number"]), mapping.columns.origin_case_id[0],
                     "already_loaded", f"case {cases.at[idx, 'case_id']} already loaded from batch"
                     f" {taken[cases.at[idx, 'case_id']]}"))
             cases = cases[~cases["case_id"].isin(taken)]
@@ -293,18 +497,42 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping) -> ImportRe
                           for f, u in zip(cases["flags"], unmatched, strict=True)]
         events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
         replace_batch(con, landed.batch_id, cases, events)
-        raw_records = {int(p.row_number): raw.iloc[p.row_number - 1].to_dict() for p in conformed.problems}
+        raw_records = {int(p.row_number): scrub_json(raw.iloc[p.row_number - 1].to_dict())
+                       for p in conformed.problems}
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
         flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
         rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()
+        agreement = verdict_agreement(cases) if mapping.verdict is not None else None
         detail = {"mapping": Path(mapping.file).name, "origin_system": mapping.origin_system,
-                  "flags": flag_counts, "quarantine_rules": rule_counts}
+                  "flags": flag_counts, "quarantine_rules": rule_counts, "verdict_agreement": agreement}
         record_load(con, LoadCount(landed.batch_id, TARGET, len(raw), len(cases), quarantined), detail)
         record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, len(events), len(events), 0),
                     {"synthesised_from": "export timestamps"})
+    LOG.info("legacy import %s (%s): %d rows in, %d cases loaded, %d quarantined, %d events in %.1f s",
+             path.name, mapping.origin_system, len(raw), len(cases), quarantined, len(events),
+             time.monotonic() - started)
     return ImportResult(landed.batch_id, path.name, mapping.origin_system, len(raw), len(cases), quarantined,
                         len(events), {str(k): int(v) for k, v in flag_counts.items()},
-                        {str(k): int(v) for k, v in rule_counts.items()}, landed.already_landed)
+                        {str(k): int(v) for k, v in rule_counts.items()}, landed.already_landed, agreement)
+
+
+FIRST_IDS = 5
+
+
+def _agreement(group: pd.DataFrame) -> dict[str, Any]:
+    agree = group["source_on_time"] == group["handle_deadline_met"]
+    return {"cases": len(group), "agree": int(agree.sum()), "disagree": int((~agree).sum()),
+            "first_disagreeing": group.loc[~agree, "origin_case_id"].head(FIRST_IDS).tolist()}
+
+
+def verdict_agreement(cases: pd.DataFrame) -> dict[str, Any]:
+    """The source's own on-time verdicts against szcg's, over the cases both judged: overall and per department
+    (the export's own department name), with the first disagreeing case ids (in export order)."""
+    both = cases[cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()].sort_values("row_number")
+    departments = [{"department": str(name), **_agreement(group)}
+                   for name, group in both.groupby(both["origin_department"].fillna("(none)"), sort=True)]
+    return {**_agreement(both), "not_judged_by_source": int(cases["source_on_time"].isna().sum()),
+            "not_judged_by_szcg": int(cases["handle_deadline_met"].isna().sum()), "departments": departments}
 
 
 def _loaded_elsewhere(con: Any, cases: pd.DataFrame, batch_id: str) -> dict[str, str]:

@@ -1,86 +1,328 @@
 """A legacy export's mapping, declared in YAML (see transforms/mappings/README.md): columns, timestamp formats and
-zone, status vocabulary → our workflow states, categories → catalogue codes (with a fallback), channels → our
-sources, and the coordinates' CRS. Checked when loaded: a mapping that does not make sense is a ConfigError
-naming the file, the entry and the problem."""
+zone, status vocabulary (or rules over several columns) → our workflow states, categories → catalogue codes (or
+"not a 城管 matter"), channels → our sources, the coordinates' CRS and placeholder points, and what the steps the
+export does not record mean for the evaluation.
+
+The YAML is read into typed pydantic models: an unknown key, a wrong type or a key that does nothing for its
+entry is a ConfigError naming the file and the key (a ``categorys:`` typo is refused, not silently ignored)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from szcg.errors import ConfigError
 from transforms.cases.model import SOURCES, STATUSES
 
-FIELDS = ("origin_case_id", "reported_at", "closed_at", "due_at", "status", "category", "source", "department",
-          "address", "description")
-REQUIRED_FIELDS = ("origin_case_id", "reported_at", "status")
 KINDS = ("component", "event")
+# Fields whose value is a time: one column each (joining two time columns makes no time).
+TIME_FIELDS = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at",
+               "closed_at", "voided_at", "due_at")
+REQUIRED_FIELDS = ("origin_case_id", "reported_at", "status")
 
 
-@dataclass(frozen=True)
-class Category:
-    kind: str | None
-    code: str | None
+def _column_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [value]
+    return value
 
 
-@dataclass(frozen=True)
-class LegacyMapping:
-    file: str
+ColumnRef = Annotated[list[str], BeforeValidator(_column_list), Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Columns(_Strict):
+    """Our field → the export's column (a list is joined with " / "; time fields take one column)."""
+
+    origin_case_id: ColumnRef
+    reported_at: ColumnRef
+    status: ColumnRef
+    accepted_at: ColumnRef | None = None     # 受理
+    registered_at: ColumnRef | None = None   # 立案
+    dispatched_at: ColumnRef | None = None   # 派遣
+    handled_at: ColumnRef | None = None      # 处置完成 / 反馈
+    checked_at: ColumnRef | None = None      # 核查
+    closed_at: ColumnRef | None = None       # 结案 (or the terminal action of the mapped status)
+    voided_at: ColumnRef | None = None       # 作废
+    due_at: ColumnRef | None = None          # 处置时限 as a time
+    on_time: ColumnRef | None = None         # the source's own 是否按期 verdict
+    category: ColumnRef | None = None
+    source: ColumnRef | None = None
+    department: ColumnRef | None = None
+    grid: ColumnRef | None = None            # 所属网格 code
+    address: ColumnRef | None = None
+    description: ColumnRef | None = None
+
+    @model_validator(mode="after")
+    def _one_column_per_time(self) -> Columns:
+        for name in (*TIME_FIELDS, "origin_case_id", "on_time", "grid"):
+            value = getattr(self, name)
+            if value is not None and len(value) != 1:
+                raise ValueError(f"{name}: takes one column, got {value}")
+        return self
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class Placeholder(_Strict):
+    """A point the source uses when it has no location (e.g. the city hall): within radius_m it means missing."""
+
+    name: str = ""
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    radius_m: float = Field(gt=0, le=50_000)
+
+
+class Coordinates(_Strict):
+    x: str | None = None
+    y: str | None = None
+    xy: str | None = None  # one column holding "x,y" (e.g. 坐标 "112.43,39.33")
+    crs: str = "EPSG:4326"
+    zero_is_missing: bool = True
+    placeholders: list[Placeholder] = Field(default_factory=list)
+
+    @field_validator("crs")
+    @classmethod
+    def _epsg(cls, value: str) -> str:
+        if not value.upper().startswith("EPSG:"):
+            raise ValueError(f"{value!r}: expected EPSG:<code>")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Coordinates:
+        if bool(self.x) != bool(self.y):
+            raise ValueError("x and y: give both columns or neither")
+        if self.xy and self.x:
+            raise ValueError("xy: give either one xy column or x and y columns")
+        if not (self.x or self.xy) and self.placeholders:
+            raise ValueError("placeholders: do nothing without coordinate columns")
+        return self
+
+
+class Category(_Strict):
+    """A mapped category: a catalogue subclass, or ``out_of_scope`` (not a 城管 matter, with the reason)."""
+
+    kind: Literal["component", "event"] | None = None
+    code: str | None = None
+    out_of_scope: str | None = None
+
+    @model_validator(mode="after")
+    def _one_meaning(self) -> Category:
+        if self.out_of_scope is not None:
+            if self.kind or self.code:
+                raise ValueError("kind/code do nothing for a category declared out_of_scope")
+            if not self.out_of_scope.strip():
+                raise ValueError("out_of_scope: give the reason (e.g. 'health department matter')")
+        elif (self.kind is None) != (self.code is None):
+            raise ValueError("give both kind and code (or out_of_scope: reason)")
+        return self
+
+    @property
+    def mapped(self) -> bool:
+        return self.code is not None
+
+
+UNMAPPED = Category()
+
+
+class StatusRule(_Strict):
+    """A status (e.g. voided) decided by several columns: every ``when`` column must hold one of the values."""
+
+    when: dict[str, Annotated[list[str], BeforeValidator(_column_list), Field(min_length=1)]] = Field(min_length=1)
+    status: str
+
+    @field_validator("status")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in STATUSES:
+            raise ValueError(f"{value!r} is not a workflow state; known: {', '.join(STATUSES)}")
+        return value
+
+
+class Steps(_Strict):
+    """What a step the export does not record means (None: the step is not synthesised)."""
+
+    registered: Literal["at_report"] | None = None   # 立案 at the report time
+    dispatched: Literal["at_registered"] | None = None  # 派遣 to the mapped department at 立案
+    handled: Literal["at_closed"] | None = None     # 处置/反馈 at the close time
+
+
+class Deadline(_Strict):
+    """The 处置 deadline: the export's due time, else (handbook: true) the 指挥手册 limit of the mapped subclass
+    on the working calendar, else the convention of ``otherwise``."""
+
+    handbook: bool = False
+    otherwise: Literal["unjudged", "on_time"] = "unjudged"
+
+
+class Verdict(_Strict):
+    """How the export's on-time column reads: values meaning on time / overdue (anything else: no verdict)."""
+
+    on_time: list[str] = Field(min_length=1)
+    overdue: list[str] = Field(min_length=1)
+
+
+def _str_map(value: Any) -> Any:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    return value
+
+
+class MappingSpec(_Strict):
+    """The YAML as written."""
+
     origin_system: str
-    title: str
-    edition: str
-    encoding: str
-    delimiter: str
-    timezone: str  # IANA zone the export's wall-clock times are in
-    offsets: str  # "convert": strings with a UTC offset are converted into `timezone`; "ignore": offset is wrong
-    timestamp_formats: tuple[str, ...]
-    columns: dict[str, list[str]]  # our field -> export column(s) (several are joined, e.g. type / descriptor)
-    x: str | None
-    y: str | None
-    crs: str
-    zero_coordinates_missing: bool
-    statuses: dict[str, str]
-    status_fallback: str
-    categories: dict[str, Category]
-    category_fallback: Category
-    sources: dict[str, str]
-    source_fallback: str
-    departments: dict[str, str]
-    duplicate_window_hours: float = 24.0
+    title: str | None = None
     notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    edition: str = "gbt47678.5-2026"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    timezone: str
+    offsets: Literal["convert", "ignore"] = "convert"
+    timestamp_formats: list[str] = Field(min_length=1)
+    refuse_unparsed_share: float = Field(0.9, gt=0, le=1)
+    columns: Columns
+    coordinates: Coordinates = Field(default_factory=Coordinates)
+    statuses: Annotated[dict[str, str], BeforeValidator(_str_map)] = Field(default_factory=dict)
+    status_rules: list[StatusRule] = Field(default_factory=list)
+    status_fallback: str = "reported"
+    categories: Annotated[dict[str, Category | None], BeforeValidator(_str_map)] = Field(default_factory=dict)
+    category_fallback: Category | None = None
+    sources: Annotated[dict[str, str], BeforeValidator(_str_map)] = Field(default_factory=dict)
+    source_fallback: str = "other"
+    departments: Annotated[dict[str, str], BeforeValidator(_str_map)] = Field(default_factory=dict)
+    # an agency not in `departments`: none (department NULL) or origin (kept as its own department,
+    # "<origin_system>:<agency>", so a foreign city's agencies get department figures)
+    department_fallback: Literal["none", "origin"] = "none"
+    duplicate_window_hours: float = Field(24.0, ge=0)
+    steps: Steps = Field(default_factory=Steps)
+    deadline: Deadline = Field(default_factory=Deadline)
+    verdict: Verdict | None = None
+    as_of: datetime | None = None   # the export's time (wall clock of `timezone`): open cases are judged then
+
+    @field_validator("origin_system")
+    @classmethod
+    def _snake(cls, value: str) -> str:
+        if not value or not value.replace("_", "").isalnum() or value != value.lower():
+            raise ValueError(f"{value!r}: expected a lower_snake_case system name")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Los_Angeles)") from None
+        return value
+
+    @field_validator("timestamp_formats")
+    @classmethod
+    def _strptime(cls, value: list[str]) -> list[str]:
+        if not all("%" in f for f in value):
+            raise ValueError("expected strptime formats such as '%m/%d/%Y %H:%M'")
+        return value
+
+    @field_validator("statuses")
+    @classmethod
+    def _states(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, state in value.items():
+            if state not in STATUSES:
+                raise ValueError(f"{key}: {state!r} is not a workflow state; known: {', '.join(STATUSES)}")
+        return value
+
+    @field_validator("status_fallback")
+    @classmethod
+    def _state(cls, value: str) -> str:
+        if value not in STATUSES:
+            raise ValueError(f"{value!r} is not a workflow state; known: {', '.join(STATUSES)}")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, source in value.items():
+            if source not in SOURCES:
+                raise ValueError(f"{key}: {source!r}: expected one of {', '.join(SOURCES)}")
+        return value
+
+    @field_validator("source_fallback")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if value not in SOURCES:
+            raise ValueError(f"{value!r}: expected one of {', '.join(SOURCES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_that_do_something(self) -> MappingSpec:
+        c = self.columns
+        if self.verdict is not None and c.on_time is None:
+            raise ValueError("verdict: does nothing without columns.on_time")
+        if c.on_time is not None and self.verdict is None:
+            raise ValueError("columns.on_time: needs verdict: {on_time: [...], overdue: [...]} to be read")
+        if self.steps.dispatched and not (self.steps.registered or c.registered_at):
+            raise ValueError("steps.dispatched: at_registered needs a 立案 (columns.registered_at or steps.registered)")
+        if self.sources and c.source is None:
+            raise ValueError("sources: does nothing without columns.source")
+        if (self.departments or self.department_fallback != "none") and c.department is None:
+            raise ValueError("departments: does nothing without columns.department")
+        return self
+
+
+class LegacyMapping(MappingSpec):
+    """A checked mapping and the file it came from."""
+
+    file: str
+
+    @property
+    def columns_map(self) -> dict[str, list[str]]:
+        return self.columns.as_dict()
+
+    @property
+    def x(self) -> str | None:
+        return self.coordinates.x
+
+    @property
+    def y(self) -> str | None:
+        return self.coordinates.y
+
+    @property
+    def crs(self) -> str:
+        return self.coordinates.crs
+
+    @property
+    def zero_coordinates_missing(self) -> bool:
+        return self.coordinates.zero_is_missing
+
+    def category_for(self, value: str) -> Category | None:
+        """The entry for an origin value (None: no entry; an explicit ``null`` entry is "not mapped yet")."""
+        if value not in self.categories:
+            return None
+        return self.categories[value] or UNMAPPED
+
+    @property
+    def fallback_category(self) -> Category:
+        return self.category_fallback or UNMAPPED
 
     def source_columns(self) -> list[str]:
-        cols = [c for cols in self.columns.values() for c in cols]
-        return cols + [c for c in (self.x, self.y) if c]
+        cols = [c for cols in self.columns_map.values() for c in cols]
+        cols += [c for rule in self.status_rules for c in rule.when]
+        return cols + [c for c in (self.x, self.y, self.coordinates.xy) if c]
 
 
-def _str_map(data: Any, fname: str, entry: str) -> dict[str, str]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(fname, entry, "expected a mapping of origin value → our value")
-    return {str(k): str(v) for k, v in data.items()}
-
-
-def _category(value: Any, fname: str, entry: str, catalogue: Any) -> Category:
-    if value is None:
-        return Category(None, None)
-    if not isinstance(value, dict):
-        raise ConfigError(fname, entry, "expected {kind: component|event, code: <subclass code>} or null")
-    kind, code = value.get("kind"), value.get("code")
-    if kind is None and code is None:
-        return Category(None, None)
-    if kind not in KINDS:
-        raise ConfigError(fname, entry, f"kind {kind!r}: expected component or event")
-    code = str(code)
-    if catalogue is not None and catalogue.get(code, kind) is None:
-        raise ConfigError(fname, entry, f"{kind} subclass {code!r} is not in the {catalogue.edition} catalogue")
-    return Category(str(kind), code)
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(file)"
 
 
 def load_mapping(path: Path, *, check_catalogue: bool = True) -> LegacyMapping:
@@ -94,87 +336,32 @@ def load_mapping(path: Path, *, check_catalogue: bool = True) -> LegacyMapping:
         raise ConfigError(fname, "(file)", f"not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(fname, "(file)", "expected a mapping at the top level")
-    origin = str(data.get("origin_system") or "")
-    if not origin or not origin.replace("_", "").isalnum() or origin != origin.lower():
-        raise ConfigError(fname, "origin_system", f"{origin!r}: expected a lower_snake_case system name")
-    tz = str(data.get("timezone") or "")
+    if "file" in data:
+        raise ConfigError(fname, "file", "unknown key")
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(fname, "timezone", f"{tz!r} is not an IANA time zone (e.g. America/Los_Angeles)") from None
-    offsets = str(data.get("offsets", "convert"))
-    if offsets not in ("convert", "ignore"):
-        raise ConfigError(fname, "offsets", f"{offsets!r}: expected convert or ignore")
-    formats = data.get("timestamp_formats") or []
-    if not isinstance(formats, list) or not formats or not all(isinstance(f, str) and "%" in f for f in formats):
-        raise ConfigError(fname, "timestamp_formats", "expected a list of strptime formats such as '%m/%d/%Y %H:%M'")
-    raw_cols = data.get("columns")
-    if not isinstance(raw_cols, dict):
-        raise ConfigError(fname, "columns", "expected a mapping of our field → the export's column")
-    columns: dict[str, list[str]] = {}
-    for key, value in raw_cols.items():
-        if key not in FIELDS:
-            raise ConfigError(fname, f"columns.{key}", f"unknown field; known: {', '.join(FIELDS)}")
-        if value is None:
-            continue
-        columns[key] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    for key in REQUIRED_FIELDS:
-        if key not in columns:
-            raise ConfigError(fname, f"columns.{key}", "missing (required)")
-    coords = data.get("coordinates") or {}
-    if not isinstance(coords, dict):
-        raise ConfigError(fname, "coordinates", "expected {x: column, y: column, crs: EPSG:…}")
-    crs = str(coords.get("crs", "EPSG:4326"))
-    if not crs.upper().startswith("EPSG:"):
-        raise ConfigError(fname, "coordinates.crs", f"{crs!r}: expected EPSG:<code>")
-    statuses = _str_map(data.get("statuses"), fname, "statuses")
-    fallback = str(data.get("status_fallback", "reported"))
-    for key, value in {**statuses, "(status_fallback)": fallback}.items():
-        if value not in STATUSES:
-            raise ConfigError(fname, f"statuses.{key}",
-                              f"{value!r} is not a workflow state; known: {', '.join(STATUSES)}")
-    sources = _str_map(data.get("sources"), fname, "sources")
-    source_fallback = str(data.get("source_fallback", "other"))
-    for key, value in {**sources, "(source_fallback)": source_fallback}.items():
-        if value not in SOURCES:
-            raise ConfigError(fname, f"sources.{key}", f"{value!r}: expected one of {', '.join(SOURCES)}")
-    edition = str(data.get("edition") or "gbt47678.5-2026")
-    catalogue = None
+        mapping = LegacyMapping.model_validate({**data, "file": fname})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            problem = "missing (required)"
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(fname, _where(err["loc"]), problem + more) from None
     if check_catalogue:
-        from standards.catalogue import load_catalogue
+        _check_codes(mapping)
+    return mapping
 
-        try:
-            catalogue = load_catalogue(edition)
-        except ConfigError as exc:
-            raise ConfigError(fname, "edition", str(exc)) from None
-    raw_categories = data.get("categories") or {}
-    if not isinstance(raw_categories, dict):
-        raise ConfigError(fname, "categories", "expected a mapping of origin category → {kind, code}")
-    categories = {
-        str(k): _category(v, fname, f"categories.{k}", catalogue) for k, v in raw_categories.items()
-    }
-    return LegacyMapping(
-        file=fname,
-        origin_system=origin,
-        title=str(data.get("title") or origin),
-        edition=edition,
-        encoding=str(data.get("encoding", "utf-8")),
-        delimiter=str(data.get("delimiter", ",")),
-        timezone=tz,
-        offsets=offsets,
-        timestamp_formats=tuple(formats),
-        columns=columns,
-        x=str(coords["x"]) if coords.get("x") else None,
-        y=str(coords["y"]) if coords.get("y") else None,
-        crs=crs.upper(),
-        zero_coordinates_missing=bool(coords.get("zero_is_missing", True)),
-        statuses=statuses,
-        status_fallback=fallback,
-        categories=categories,
-        category_fallback=_category(data.get("category_fallback"), fname, "category_fallback", catalogue),
-        sources=sources,
-        source_fallback=source_fallback,
-        departments=_str_map(data.get("departments"), fname, "departments"),
-        duplicate_window_hours=float(data.get("duplicate_window_hours", 24)),
-        notes=str(data.get("notes") or ""),
-    )
+
+def _check_codes(mapping: LegacyMapping) -> None:
+    from standards.catalogue import load_catalogue
+
+    try:
+        catalogue = load_catalogue(mapping.edition)
+    except ConfigError as exc:
+        raise ConfigError(mapping.file, "edition", str(exc)) from None
+    entries = [(f"categories.{k}", v) for k, v in mapping.categories.items()]
+    entries.append(("category_fallback", mapping.category_fallback))
+    for entry, cat in entries:
+        if cat is not None and cat.code is not None and catalogue.get(cat.code, cat.kind) is None:
+            raise ConfigError(mapping.file, entry,
+                              f"{cat.kind} subclass {cat.code!r} is not in the {catalogue.edition} catalogue")

@@ -26,6 +26,7 @@ import yaml
 from szcg.errors import InputRejected, RowProblem
 from transforms.cases.feed_pull import VOCABULARY
 from transforms.cases.model import ACTIONS, CASE_COLUMNS, EVENT_COLUMNS
+from transforms.cases.scrub import register_scrub
 from warehouse.accounting import LoadCount, record_load
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -255,11 +256,12 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     unknown_grid = (f"{copt('grid_code')} IS NOT NULL AND {copt('grid_code')} NOT IN (SELECT grid_code FROM core.grid)"
                     if grids else "FALSE")
     closed_at = copt("closed_at", "TIMESTAMP")
+    scrub = register_scrub(con)  # reporters' free text: personal data masked (only rows that may hold any)
     # Flags in alphabetical order, so the list is sorted and distinct without sorting it.
     con.execute(f"""
         INSERT INTO core."case" ({", ".join(CASE_COLUMNS)})
         SELECT '{origin}:' || c.case_id, '{origin}', CAST(c.case_id AS VARCHAR), ?, {copt('kind')},
-               {copt('subclass_code')}, c.source, {copt('description')}, CAST(c.reported_at AS TIMESTAMP),
+               {copt('subclass_code')}, c.source, {scrub}({copt('description')}), CAST(c.reported_at AS TIMESTAMP),
                {copt('reporter_id')}, {copt('grid_code')}, {copt('community_code')}, {copt('street_code')},
                {copt('district_code')}, {copt('lon', 'DOUBLE')}, {copt('lat', 'DOUBLE')}, {copt('department_code')},
                {copt('handling_class')}, {_case_expr('c.status', states)},
@@ -400,7 +402,13 @@ def _place_by_coordinates(con: duckdb.DuckDBPyConnection, batch: str) -> None:
 
 def _quarantine(con: duckdb.DuckDBPyConnection, table: str, batch: str, file_name: str, target: str,
                 field: str) -> None:
-    """Set-based twin of warehouse.accounting.replace_quarantine (the batch's rows were deleted above)."""
+    """Set-based twin of warehouse.accounting.replace_quarantine (the batch's rows were deleted above); the raw
+    record's text columns are scrubbed of personal data like the loaded ones."""
+    texts = [n for n, t in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall()
+             if t == "VARCHAR" and n != "reject_rule"]
+    scrub = register_scrub(con)
+    quoted = ['"' + n.replace('"', '""') + '"' for n in texts]
+    replaced = f" REPLACE ({', '.join(f'{scrub}({q}) AS {q}' for q in quoted)})" if texts else ""
     con.execute(f"""
         INSERT INTO quarantine.rejected_row
         SELECT ?, ?, ?, file_row_number + 1, CASE reject_rule WHEN 'missing_reported_at' THEN 'reported_at'
@@ -409,5 +417,5 @@ def _quarantine(con: duckdb.DuckDBPyConnection, table: str, batch: str, file_nam
                ELSE ? END,
                reject_rule, 'rejected: ' || reject_rule,
                CAST(to_json(t) AS JSON)
-        FROM {table} t WHERE reject_rule IS NOT NULL ORDER BY file_row_number
+        FROM (SELECT *{replaced} FROM {table}) t WHERE reject_rule IS NOT NULL ORDER BY file_row_number
     """, [batch, target, file_name, field])

@@ -65,7 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     check.add_argument("scheme", type=Path, nargs="?")
     report = add_command(subparsers, "report", _report, help="monthly evaluation report (PDF or HTML, Chinese)")
     _period(report, required=False)  # default: the latest month with published scorecards
-    report.add_argument("--out", type=Path, required=True, help="report.pdf or report.html")
+    out = report.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", type=Path, help="report.pdf or report.html")
+    out.add_argument("--issue", action="store_true",
+                     help="issue it: archive and mail (SZCG_SMTP_*), plus a 更正版 of any re-issued month")
     report.add_argument("--version", type=int, help="default: latest published, else the draft")
 
 
@@ -208,13 +211,17 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
     lines = [f"{period.key} version {version} ({h['status']}, scheme {h['scheme_id']} {h['scheme_version']}, "
              f"reason: {h['reason']})"]
     for o, lv, code, name, total, grade, rank, ranked, n, tie in rows:
-        mark = f"#{rank}" if ranked else "样本不足"
-        lines.append(f"  {o:12s} {lv:12s} {code:16s} {name or '':12s} {total!s:>7s} {grade or '-'} {mark} "
-                     f"n={n}{'  ' + tie if tie else ''}")
+        # below the minimum sample: 样本不足, neither score nor grade (a "100.00 A" from 2 cases would mislead)
+        shown = f"{total!s:>7s} {grade or '-'} #{rank}" if ranked else "样本不足"
+        lines.append(f"  {o:12s} {lv:12s} {code:16s} {name or '':12s} {shown} n={n}{'  ' + tie if tie else ''}")
     keys = ("object", "level", "entity_code", "entity_name", "total_score", "grade", "rank", "ranked", "sample_size",
             "tie_break")
-    return Outcome({"period": period.key, "version": version, "status": h["status"],
-                    "scores": [dict(zip(keys, r, strict=True)) for r in rows]}, "\n".join(lines))
+    scores = [dict(zip(keys, r, strict=True)) for r in rows]
+    for s in scores:
+        if not s["ranked"]:
+            s["grade"] = None
+    return Outcome({"period": period.key, "version": version, "status": h["status"], "scores": scores},
+                   "\n".join(lines))
 
 
 def _appeal(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -276,5 +283,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.report.build import build_report
 
     period = parse_period(args.period or _latest_published_month(settings))
+    if args.issue:
+        from transforms.report.delivery import issue_reports
+
+        issued = issue_reports(settings, period.key)
+        lines = [f"issued {i['period']} v{i['version']}{' 更正版' if i['corrected'] else ''} → {i['pdf']} "
+                 f"(mailed to {i['sent_to']})" for i in issued["issued"]]
+        return Outcome(issued, "\n".join(lines) or f"{period.key}: already issued, nothing new")
     result = build_report(settings, period, args.out, version=args.version)
-    return Outcome(result, f"report {period.key} v{result['version']} → {result['out']} ({result['pages']} pages)")
+    return Outcome(result, f"report {period.key} v{result['version']} → {result['out']}"
+                   + (f" ({result['pages']} pages)" if result["pages"] else ""))

@@ -11,8 +11,20 @@ Period rules (the same for every indicator of an object):
   the period and before ``as_of``); what happened to the case afterwards (立案, 作废, 回退) is read up to ``as_of``.
 
 Timeliness is never re-derived: ``deadline_met`` and ``overdue_multiple`` are the judgement recorded on the event
-that completed a step (反馈 completes 处置, 核查/返工 complete 核查, …). A step without a recorded judgement
-(``deadline_met`` NULL) is not in the denominator of an on-time rate.
+that completed a step (核查/返工 complete 核查, …). A step without a recorded judgement (``deadline_met`` NULL) is not
+in the denominator of an on-time rate.
+
+处置 and its clock have one definition, the case service's (``casework.workflow.handle_clock_effects``):
+
+* **处置完成** is the 反馈 event (``action = 'feedback'``): it completes the 指挥手册 step ``handle`` and carries its
+  judgement (``deadline_met``, ``overdue_multiple``). 签收 (``handle``) only moves the case to 处置中; anything
+  recorded on it is not the 处置 judgement. "反馈按时" = that 反馈's ``deadline_met`` is not false.
+* **The 处置 clock** starts at 派遣 and restarts at 返工 (核查不通过) and 解除挂账, each time with the 指挥手册 处置
+  limit of the case's subclass from that instant; an approved 延期 sets the deadline to the one recorded on it; it
+  completes at 反馈 and stops at an approved 回退 (the case waits at 立案 for re-dispatch) or 挂账.
+* **超期未处置**: at the cut-off the clock runs (its latest start is later than its latest completion or stop), the
+  case is not 结案/作废/挂账, and the deadline has passed. 超时倍数 = elapsed ÷ limit − 1 (none when judged on a
+  延期's recorded deadline), not rounded per case; a mean (平均超时倍数) is rounded once, to 6 decimals, when stored.
 """
 
 from __future__ import annotations
@@ -67,16 +79,21 @@ CATALOGUE: tuple[Indicator, ...] = (
     _i("close_rate", "结案率", "region", "rate", "is_due AND is_closed", "is_due",
        "应结案中截至 as_of 已结案的案件 ÷ 应结案数；应结案 = 本期立案且截至 as_of 未作废、未处于挂账"),
     _i("on_time_close_rate", "按期结案率", "region", "rate", "is_due AND is_on_time_closed", "is_due",
-       "已结案且每次处置反馈均在处置时限内（反馈事件 deadline_met 不为 false）的案件 ÷ 应结案数"),
+       "已结案且每次处置反馈均在处置时限内（反馈 feedback 事件的 deadline_met 不为 false；"
+       "签收 handle 上的记录不算）的案件 ÷ 应结案数"),
     _i("handle_rate", "处置率", "region", "rate", "is_due AND is_dispatched AND is_handled",
        "is_due AND is_dispatched",
-       "应结案且已派遣的案件中已有处置反馈的 ÷ 应结案且已派遣的案件（应处置数）"),
+       "应结案且已派遣的案件中已有处置反馈（反馈 feedback 事件）的 ÷ 应结案且已派遣的案件（应处置数）"),
+    _i("on_time_handle_rate", "按期处置率", "region", "rate", "is_due AND is_dispatched AND is_on_time_handled",
+       "is_due AND is_dispatched",
+       "应结案且已派遣的案件中已反馈且每次反馈都在处置时限内的 ÷ 应处置数（同专业部门的 按期处置数 ÷ 应处置数）"),
     _i("rework_rate", "返工率", "region", "rate", "is_due AND is_reworked", "is_due",
        "应结案中至少返工一次（核查不通过）的案件 ÷ 应结案数"),
     _i("overdue_rate", "超期率", "region", "rate", "is_due AND is_overdue", "is_due",
-       "应结案中超期的案件 ÷ 应结案数；超期 = 至少一次处置反馈超出时限（deadline_met = false），或截至 as_of 已派遣、"
-       "最近一次派遣后未反馈、未结案且已超出处置时限（超期未处置：时限取该次派遣后获批延期记录的期限，"
-       "否则按指挥手册该小类的处置时限自派遣起算）"),
+       "应结案中超期的案件 ÷ 应结案数；超期 = 至少一次处置反馈超出时限（反馈的 deadline_met = false），或截至 as_of "
+       "超期未处置：处置计时在走（最近一次派遣/返工/解除挂账晚于最近一次反馈、获批回退、获批挂账；签收不停表），"
+       "未结案、未作废、未挂账，且已过处置期限（期限取该次起算后最近一次获批延期记录的期限，否则按指挥手册该小类的"
+       "处置时限自该次起算）；获批回退后待重新派遣的案件不计时"),
     _i("avg_handle_hours", "平均处置时长", "region", "mean", "handle_minutes / 60.0",
        "is_due AND handle_minutes IS NOT NULL",
        "已反馈案件从首次派遣到最后一次处置反馈的工作时长（按城市工作日历：工作日的上班时段）的平均值", "工作小时"),
@@ -84,7 +101,7 @@ CATALOGUE: tuple[Indicator, ...] = (
     _i("registered", "立案数", "department", "count", "TRUE", None,
        "本期立案且派遣给该部门的案件数（被回退的也计）", "件"),
     _i("due_count", "应处置数", "department", "count", "is_due", None,
-       "派遣给该部门、未被该部门回退（或回退后又派回该部门）、未作废、未在该部门挂账的案件", "件"),
+       "派遣给该部门、未被该部门回退（或回退后又派回该部门且不在待重新派遣中）、未作废、未在该部门挂账的案件", "件"),
     _i("handled_count", "处置数", "department", "count", "is_due AND is_handled", None,
        "应处置案件中该部门已反馈处置的", "件"),
     _i("on_time_count", "按期处置数", "department", "count", "is_due AND is_on_time", None,
@@ -103,7 +120,8 @@ CATALOGUE: tuple[Indicator, ...] = (
     _i("overdue_multiple", "超时倍数", "department", "mean", "overdue_multiple",
        "is_due AND is_overdue AND overdue_multiple IS NOT NULL",
        "超期处置案件的超时倍数的平均值：该部门反馈事件记录的 overdue_multiple 的最大值；超期未处置的案件取截至 "
-       "as_of 的 已用时长 ÷ 时限 − 1（按延期记录的期限判定的无倍数，不计入）", "倍"),
+       "as_of 的 已用时长 ÷ 时限 − 1，时长自处置计时最近一次起算（派遣/返工/解除挂账）（按延期记录的期限判定的无倍数，"
+       "不计入）；逐案不取舍，平均值存储时四舍五入到 6 位小数", "倍"),
     _i("shelved_count", "挂账数", "department", "count", "is_shelved", None,
        "该部门负责期间被批准挂账的案件数", "件"),
     _i("extended_count", "延期数", "department", "count", "is_extended", None,

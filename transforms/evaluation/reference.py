@@ -66,8 +66,7 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     ev["resp_dept"] = ev["department_code"].where(ev["act"] == "dispatch").groupby(ev["case_id"]).ffill()
     met = ev["deadline_met"]
     is_ = {name: ev["act"] == name for name in ("register", "void", "close", "dispatch", "feedback", "rework")}
-    handle_done = ev["act"].isin(["handle", "feedback"])
-    late = handle_done & (met == False)  # noqa: E712 - NULL must stay not-late
+    late = is_["feedback"] & (met == False)  # noqa: E712 - NULL must stay not-late; 反馈 carries the 处置 judgement
     g = ev.assign(
         any_register=is_["register"], voided=is_["void"], closed=is_["close"], dispatched=is_["dispatch"],
         handled=is_["feedback"], reworked=is_["rework"], overdue=late,
@@ -86,6 +85,8 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     s["shelved_dept"] = _last_where(ev, ev["act"] == "shelve", "resp_dept").reindex(s.index)
     s["last_dept"] = _last_where(ev, is_["dispatch"], "resp_dept").reindex(s.index)
     s["close_dept"] = _last_where(ev, is_["close"], "resp_dept").reindex(s.index)
+    dr_last = _last_where(ev, ev["act"].isin(["dispatch", "return"]), "act")
+    s["awaiting_redispatch"] = (dr_last == "return").reindex(s.index, fill_value=False)
     # --- region facts ---
     c = cases.set_index("case_id")
     f = s[(s["registered_at"] >= start) & (s["registered_at"] < window_end)].copy()
@@ -96,6 +97,7 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     f["is_closed"], f["is_dispatched"], f["is_handled"] = f["closed"], f["dispatched"], f["handled"]
     f["is_reworked"], f["is_overdue"] = f["reworked"], f["overdue"]
     f["is_on_time_closed"] = f["closed"] & ~f["overdue"]
+    f["is_on_time_handled"] = f["dispatched"] & f["handled"] & ~f["overdue"]
     days = pd.concat([f["first_dispatch_at"], f["last_feedback_at"]]).dropna().dt.normalize()
     lo = days.min() if len(days) else start
     hi = max(days.max() if len(days) else start, cutoff.normalize())  # open cases are judged at the cut-off
@@ -118,7 +120,7 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     # --- department facts ---
     de = ev[ev["resp_dept"].notna() & ev["case_id"].isin(f.index)]
     dg = de.assign(is_returned=de["act"] == "return", is_handled=de["act"] == "feedback",
-                   is_overdue=de["act"].isin(["handle", "feedback"]) & (de["deadline_met"] == False),  # noqa: E712
+                   is_overdue=(de["act"] == "feedback") & (de["deadline_met"] == False),  # noqa: E712
                    is_reworked=de["act"] == "rework", is_shelved=de["act"] == "shelve",
                    is_extended=de["act"] == "extend")
     dg["om"] = dg["overdue_multiple"].where(dg["is_overdue"])
@@ -129,7 +131,8 @@ def indicators(events: pd.DataFrame, cases: pd.DataFrame, period: Period, calend
     ff = f.reindex(d["case_id"])
     same = lambda col: (ff[col].to_numpy() == d["department_code"].to_numpy())  # noqa: E731
     d["is_due"] = (~ff["voided"].to_numpy() & ~(ff["shelved"].to_numpy() & same("shelved_dept"))
-                   & (~d["is_returned"].to_numpy() | same("last_dept")))
+                   & (~d["is_returned"].to_numpy()
+                      | (same("last_dept") & ~ff["awaiting_redispatch"].to_numpy(dtype=bool))))
     d["is_on_time"] = d["is_handled"] & ~d["is_overdue"]
     still = ff["open_overdue"].to_numpy() & same("last_dept")  # 超期未处置 while with this department
     d["is_overdue"] = d["is_overdue"].to_numpy() | still
@@ -184,16 +187,19 @@ def _open_overdue(f: pd.DataFrame, ev: pd.DataFrame, c: pd.DataFrame, cal: pd.Da
     if len(candidates) == 0:
         return
     sub = ev[ev["case_id"].isin(candidates)]  # ev is sorted by (case_id, seq)
-    disp = sub[sub["act"] == "dispatch"].groupby("case_id", sort=False)[["seq", "occurred_at"]].last()
-    after = sub["seq"] > sub["case_id"].map(disp["seq"])
-    done = sub[after & sub["act"].isin(["handle", "feedback"])]["case_id"].unique()
+    # the 处置 clock (casework.workflow.handle_clock_effects): the latest start, and whether a completion or stop
+    # follows it; an approved 延期 after the start sets the deadline recorded on the latest one
+    start = sub[sub["act"].isin(["dispatch", "rework", "unshelve"])].groupby("case_id", sort=False)[
+        ["seq", "occurred_at"]].last()
+    after = sub["seq"] > sub["case_id"].map(start["seq"])
+    done = sub[after & sub["act"].isin(["feedback", "return", "shelve"])]["case_id"].unique()
     ext = sub[after & (sub["act"] == "extend")]
-    ext_deadline = (ext.groupby("case_id")["deadline_at"].max() if "deadline_at" in ext
+    ext_deadline = (ext.groupby("case_id")["deadline_at"].last() if "deadline_at" in ext
                     else pd.Series(dtype="datetime64[ns]"))
-    o = f.loc[candidates[candidates.isin(disp.index) & ~candidates.isin(done)]]
+    o = f.loc[candidates[candidates.isin(start.index) & ~candidates.isin(done)]]
     if o.empty:
         return
-    at = disp["occurred_at"].reindex(o.index)
+    at = start["occurred_at"].reindex(o.index)
     extended = o.index.isin(ext["case_id"].unique())
     limits: dict[tuple[Any, Any], tuple[float, str]] = {}
     if handbook is not None:
@@ -212,7 +218,7 @@ def _open_overdue(f: pd.DataFrame, ev: pd.DataFrame, c: pd.DataFrame, cal: pd.Da
     late = elapsed > hours  # NaN limit: not judged
     by_deadline = (cutoff > ext_deadline.reindex(o.index)).to_numpy()
     f.loc[o.index, "open_overdue"] = np.where(extended, by_deadline, late)
-    f.loc[o.index, "open_multiple"] = np.where(~extended & late, np.round(elapsed / hours - 1, 4), np.nan)
+    f.loc[o.index, "open_multiple"] = np.where(~extended & late, elapsed / hours - 1, np.nan)
 
 
 def _aggregate(df: pd.DataFrame, key: str, inds: list[Indicator], obj: str, level: str) -> pd.DataFrame:

@@ -133,8 +133,9 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
         "INSERT INTO marts.indicator_value SELECT ?, ?, object, level, entity_code, indicator, label, numerator, "
         "denominator, round(value, 6), score, weight FROM eval_indicator_scored", [p, version]
     )
-    prev = period.previous_month()
-    last_year = period.same_month_last_year()
+    # 环比/同比 are not stored: marts.score_change derives them from the latest published versions when read, so a
+    # month published before its predecessor, or a re-issued predecessor, never leaves them stale (the columns
+    # mom_score/yoy_score stay NULL in new versions; published ones keep what they had, frozen)
     con.execute(
         """
         INSERT INTO marts.score
@@ -142,22 +143,13 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
             SELECT code, arg_max(name, valid_from) AS name FROM core.admin_area GROUP BY code
             UNION ALL SELECT code, name FROM core.department
             UNION ALL SELECT staff_id, name FROM core.staff
-        ),
-        ref AS (
-            SELECT s.period, s.object, s.level, s.entity_code, s.total_score
-            FROM marts.score s
-            JOIN (SELECT period, max(version) AS version FROM marts.scorecard WHERE status = 'published'
-                  GROUP BY period) v USING (period, version)
         )
         SELECT ?, ?, e.object, e.level, e.entity_code, n.name, e.sample_size, e.ranked, e.total_score, e.grade,
-               e.colour, e.rank, e.tie_break,
-               round(e.total_score - m.total_score, 2), round(e.total_score - y.total_score, 2), ?
+               e.colour, e.rank, e.tie_break, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), ?
         FROM eval_score e
         LEFT JOIN (SELECT code, any_value(name) AS name FROM names GROUP BY code) n ON n.code = e.entity_code
-        LEFT JOIN ref m ON m.period = ? AND m.object = e.object AND m.level = e.level AND m.entity_code = e.entity_code
-        LEFT JOIN ref y ON y.period = ? AND y.object = e.object AND y.level = e.level AND y.entity_code = e.entity_code
         """,
-        [p, version, _scheme_version_var(con), prev.key if prev else None, last_year.key if last_year else None],
+        [p, version, _scheme_version_var(con)],
     )
     con.execute(
         "INSERT INTO marts.score_lineage SELECT ?, ?, object, level, entity_code, indicator, case_id, role, event_seq "

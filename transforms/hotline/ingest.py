@@ -1,10 +1,12 @@
 """``szcg hotline ingest PATH``: a 12319 call log (CSV in GBK or UTF-8, or XLSX) into core.hotline_call.
 
-Order matters for privacy: the raw number is hashed (salted) and masked, names dropped and numbers in the notes
-masked right after reading — before validation, so neither core nor the quarantine's raw_record ever holds a
-number. Landing keeps the file byte-for-byte (the warehouse rule: it is the evidence of what was received and
-lets a load be re-run); the landed copy is made readable by its owner only and the landing area must be treated
-as restricted (docs: transforms/mappings/README.md).
+Order matters for privacy: the raw number is hashed (keyed, HMAC) and reduced to a display label (尾号5602·3fa1),
+names dropped and every text cell scrubbed of phone numbers, ID-card numbers and self-introduced names
+(szcg.privacy) right after reading — before validation, so neither core nor the quarantine's raw_record ever holds
+a number. A call naming a district the city does not have is quarantined (``unknown_district``). Landing keeps
+the file byte-for-byte (the warehouse rule: it is the evidence of what was received and lets a load be re-run);
+the landed copy is made readable by its owner only and the landing area must be treated as restricted (docs:
+transforms/mappings/README.md).
 
 Links: a case number written in the log links the call (``logged``); otherwise a case of the same grid about
 what the call is about — a subclass the call's category lists in ``categories.yaml`` (versioned config), or for
@@ -17,7 +19,9 @@ without a case, the same caller hash about the same grid and category within the
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +33,14 @@ import yaml
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.settings import Settings
 from transforms.cases.legacy_import import _joined
+from transforms.cases.scrub import scrub_series
 from transforms.hotline.categories import CategoryTable, load_categories
-from transforms.hotline.privacy import hash_identifier, hash_salt, mask_number, mask_text
+from transforms.hotline.privacy import display_number, hash_identifier, hash_key
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
 
+log = logging.getLogger(__name__)
 TARGET = "core.hotline_call"
 DEFAULT_MAPPING = Path(__file__).resolve().parents[1] / "mappings" / "hotline_default.yaml"
 PERSONAL = ("caller_number", "caller_name")
@@ -100,22 +106,33 @@ def _column(raw: pd.DataFrame, cols: dict[str, Any], key: str) -> pd.Series:
     return _joined(raw, [str(name)]) if present else pd.Series([None] * len(raw), index=raw.index, dtype=object)
 
 
-def protect(raw: pd.DataFrame, cols: dict[str, Any], salt: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(calls with hash/masked number, the raw rows with personal data replaced) — nothing else leaves here."""
+def protect(raw: pd.DataFrame, cols: dict[str, Any], key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(calls with hash/display of the number, the raw rows with personal data replaced) — nothing else leaves
+    here. Every text cell is scrubbed (not only the notes): a number typed into any column must not reach the
+    quarantine's raw_record either."""
     number = _column(raw, cols, "caller_number")
     masked_given = _column(raw, cols, "caller_masked")
     ident = number.where(number.notna(), masked_given)
     calls = pd.DataFrame(index=raw.index)
-    calls["caller_hash"] = [hash_identifier(v, salt) for v in ident]
-    calls["caller_masked"] = [mask_number(v) for v in ident]
+    calls["caller_hash"] = [hash_identifier(v, key) for v in ident]
+    calls["caller_masked"] = [display_number(v, h) for v, h in zip(ident, calls["caller_hash"], strict=True)]
     safe = raw.copy()
-    for key in PERSONAL:
-        name = cols.get(key)
-        if name and name in safe.columns:
-            safe[name] = calls["caller_masked"] if key == "caller_number" else "***"
     for name in safe.columns:
-        safe[name] = [mask_text(v) if isinstance(v, str) else v for v in safe[name]]
+        safe[name] = scrub_series(safe[name])
+    for field in ("caller_number", "caller_masked", "caller_name"):  # a given mask (139****1234) shows 7 digits
+        name = cols.get(field)
+        if name and name in safe.columns:
+            safe[name] = calls["caller_masked"] if field != "caller_name" else "***"
     return calls, safe
+
+
+def known_districts(settings: Settings) -> set[str]:
+    """Codes of the city's districts and management areas, every version (a call may name a former code)."""
+    from standards.areas import load_area_tree
+    from standards.city import load_city
+
+    tree = load_area_tree(load_city(settings))
+    return {a.code for a in tree.all_versions() if a.level in ("district", "management_area")}
 
 
 def _parse_times(values: pd.Series, formats: list[str]) -> pd.Series:
@@ -134,6 +151,8 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
     from quality.gx import run_suite
     from quality.hotline import hotline_suite
 
+    started = time.perf_counter()
+    key = hash_key(settings)  # before reading anything: no key, no ingest (outside the demo)
     path = Path(path)
     mapping = load_hotline_mapping(mapping_path)
     cols = mapping["columns"]
@@ -144,7 +163,7 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
     if missing:
         raise InputRejected(f"{path}: columns {missing} not in the log (has {list(raw.columns)})",
                             [RowProblem(path.name, 0, c, "column_present", "缺少字段") for c in missing])
-    calls, safe = protect(raw, cols, hash_salt(settings))
+    calls, safe = protect(raw, cols, key)
     raw = safe  # from here on only the protected copy exists
     calls["row_number"] = np.arange(1, len(raw) + 1)
     calls["origin_call_id"] = _column(raw, cols, "call_id")
@@ -161,6 +180,10 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
     calls["satisfaction"] = given_sat.map(mapping.get("satisfaction") or {}).astype(object)
     calls["satisfaction_ok"] = given_sat.isna() | calls["satisfaction"].notna()
     problems = run_suite(calls, hotline_suite(), file_name=path.name, name="hotline_call")
+    districts = known_districts(settings)
+    unknown = calls["district_code"].notna() & ~calls["district_code"].isin(districts)
+    problems += [RowProblem(path.name, int(calls.at[i, "row_number"]), str(cols["district_code"]), "unknown_district",
+                            "区县代码不是本市的区县或管理区") for i in calls.index[unknown]]
     dup = calls["call_id"].notna() & calls["call_id"].duplicated(keep="first")
     problems += [RowProblem(path.name, int(calls.at[i, "row_number"]), str(cols["call_id"]), "duplicate_id",
                             f"call {calls.at[i, 'call_id']} appears earlier in the log") for i in calls.index[dup]]
@@ -194,6 +217,8 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
         record_load(con, LoadCount(landed.batch_id, TARGET, len(calls), len(linked), quarantined),
                     {"encoding": encoding, "links": counts, "repeats": int(linked["is_repeat"].sum()),
                      "categories_version": categories.version})
+    log.info("hotline %s: %d calls in, %d loaded, %d quarantined in %.1f s", path.name, len(calls), len(linked),
+             quarantined, time.perf_counter() - started)
     return HotlineResult(landed.batch_id, path.name, encoding, len(calls), len(linked), quarantined,
                          int(counts.get("logged", 0)), int(counts.get("matched", 0)), int(linked["is_repeat"].sum()))
 

@@ -1,39 +1,135 @@
-"""Build the monthly report: PDF (matplotlib PdfPages, one figure per page) or HTML (tables + PNG charts)."""
+"""Build the monthly report (综合评价月报): one HTML template; the PDF is that HTML printed by Chromium on A4 with
+page numbers (no browser download: Debian's chromium through Playwright, as the dashboards' screenshots).
+
+The Chinese font is the one :mod:`transforms.report.fonts` finds; Chromium is given it through a private fontconfig
+file so the PDF embeds it (subset) whether or not the font is installed system-wide.
+"""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
+import logging
+import os
+import re
+import tempfile
+import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from szcg.errors import InputRejected, RowProblem
 from szcg.settings import Settings
 from transforms.evaluation.period import Period
-from transforms.report import charts
+from transforms.report import charts, content
 from transforms.report.data import ReportData, collect
 
-POST_KEYS = [("supervisor", "supervisor"), ("operator", "operator"), ("shift_leader", "shift_leader"),
-             ("dispatcher", "dispatcher")]
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPEAT_THRESHOLD = 3
+FOOTER = ("<div style=\"font-size:8pt;width:100%;text-align:center;color:#555;font-family:{font}\">"
+          "{title} · 第 <span class=\"pageNumber\"></span> 页 共 <span class=\"totalPages\"></span> 页</div>")
 
 
-def _pages(data: ReportData, city_name: str) -> list[tuple[str, Any]]:
-    return [
-        ("封面与主要指标", charts.cover_page(data, city_name)),
-        ("区域排名", charts.ranking_page(data, [("region", "district"), ("region", "street")],
-                                      "三、排名与等级（区域）")),
-        ("部门排名", charts.ranking_page(data, [("department", "department"), ("region", "community")],
-                                      "三、排名与等级（专业部门、社区）")),
-        ("岗位排名", charts.ranking_page(data, POST_KEYS, "三、排名与等级（岗位）", limit=8)),
-        ("趋势", charts.trend_page(data)),
-        ("热点网格", charts.hotspot_page(data)),
-        ("超期案件", charts.overdue_page(data)),
-    ]
+def report_title(city_name: str, period: Period) -> str:
+    return f"{city_name}数字化城市管理运行情况月报（{period.start.year}年{period.start.month}月）"
 
 
-def build_report(settings: Settings, period: Period, out: Path, *, version: int | None = None) -> dict[str, Any]:
+def centre_name(city_name: str) -> str:
+    return f"{city_name}数字化城市管理监督指挥中心"
+
+
+def render_html(data: ReportData, city_name: str, *, issued_on: date, font_family: str) -> str:
+    """The report as one HTML page: the document the PDF prints and the HTML file both come from."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    h = data.header
+    summary, headline = content.headline(data)
+    hotline_text, hotline_rows = content.hotline(data)
+    departments, departments_few = content.department_rows(data)
+    reason = str(h["reason"])
+    corrected = h["status"] == "published" and (h.get("supersedes") is not None or int(data.version) > 1)
+    return env.get_template("monthly.html.j2").render(
+        title=report_title(city_name, data.period),
+        centre=centre_name(city_name),
+        period_key=data.period.key,
+        period_label=f"统计期：{data.period.start:%Y年%m月%d日}至{data.period.end:%Y年%m月%d日}",
+        issued_on=f"{issued_on:%Y年%m月%d日}",
+        version=data.version,
+        supersedes=h.get("supersedes"),
+        status="正式发布" if h["status"] == "published" else "草稿",
+        draft=h["status"] != "published",
+        correction=reason if corrected else "",
+        scheme=f"{h['scheme_id']} {h['scheme_version']}",
+        as_of=str(h["as_of"])[:16],
+        font_css=", ".join(f"'{f}'" for f in dict.fromkeys(("Noto Sans CJK SC", font_family))) + ", sans-serif",
+        summary=summary,
+        headline=headline,
+        trend=charts.trend_svg(data),
+        trend_months=len(data.trend),
+        sources=content.sources(data),
+        majors=content.classes(data.majors),
+        subclasses=content.classes(data.top_subclasses),
+        regions=content.region_sections(data),
+        departments=departments,
+        departments_few=departments_few,
+        posts=content.post_sections(data),
+        hotline_text=hotline_text,
+        hotline=hotline_rows,
+        hot=content.hot_grid_tables(data),
+        repeat_threshold=REPEAT_THRESHOLD,
+        repeated=content.repeated_rows(data),
+        overdue_total=data.overdue_total,
+        overdue=content.overdue_rows(data),
+        attention=content.attention(data),
+    )
+
+
+def _fontconfig(font_file: str, workdir: Path) -> Path:
+    """A fontconfig file: the system's configuration plus the folder of the report's font."""
+    conf = workdir / "fonts.conf"
+    conf.write_text(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n"
+        "  <include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>\n"
+        f"  <dir>{Path(font_file).parent}</dir>\n  <cachedir>{workdir / 'cache'}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8")
+    return conf
+
+
+def print_pdf(html_text: str, out: Path, *, title: str, font_file: str, font_family: str) -> None:
+    """Print the HTML on A4 with Chromium: page numbers in the footer, rows never split (the template's CSS)."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboards.screenshot import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).is_file():
+        raise InputRejected(f"{CHROMIUM} not found: the PDF report is printed by Chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory(prefix="szcg-report-") as tmp:
+        work = Path(tmp)
+        page_file = work / "report.html"
+        page_file.write_text(html_text, encoding="utf-8")
+        env: dict[str, str | float | bool] = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig(font_file, work))}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=env)
+            try:
+                page = browser.new_page()
+                page.goto(page_file.as_uri(), wait_until="load")
+                footer = FOOTER.format(font=f"'Noto Sans CJK SC', '{font_family}', sans-serif", title=title)
+                page.pdf(path=str(out), format="A4", print_background=True, display_header_footer=True,
+                         header_template="<span></span>", footer_template=footer,
+                         margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+            finally:
+                browser.close()
+
+
+def build_report(settings: Settings, period: Period, out: Path, *, version: int | None = None,
+                 issued_on: date | None = None) -> dict[str, Any]:
+    """Render the month's report to ``out`` (.pdf or .html) from the published snapshot; returns what it did."""
+    from matplotlib import font_manager
+
+    from standards.calendar import load_calendar
     from standards.city import load_city
+    from standards.handbook import load_handbook
     from transforms.report.fonts import use_cjk
     from warehouse.store import Warehouse
 
@@ -41,57 +137,28 @@ def build_report(settings: Settings, period: Period, out: Path, *, version: int 
     if suffix not in (".pdf", ".html"):
         raise InputRejected(f"--out {out}: expected a .pdf or .html file",
                             [RowProblem("--out", 0, "out", "report_format", "expected .pdf or .html")])
+    started = time.perf_counter()
     family = use_cjk()
+    city = load_city(settings)
+    calendar, handbook = load_calendar(city), load_handbook(city)  # 超时倍数: working hours, 处置 limits
     with Warehouse(settings).reader() as con:
-        data = collect(con, period, version)
-    city_name = load_city(settings).name
-    pages = _pages(data, city_name)
+        data = collect(con, period, version, calendar=calendar, handbook=handbook, repeat_threshold=REPEAT_THRESHOLD)
+    city_name = city.name
+    collected = time.perf_counter()
+    page = render_html(data, city_name, issued_on=issued_on or date.today(), font_family=family)
+    rendered = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
-        from matplotlib.backends.backend_pdf import PdfPages
-
-        with PdfPages(out, metadata={"Title": f"{city_name}数字城管综合评价月报 {period.key}",
-                                     "Creator": "szcg"}) as pdf:
-            for _, fig in pages:
-                pdf.savefig(fig)
+        font_file = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        print_pdf(page, out, title=report_title(city_name, period), font_file=font_file, font_family=family)
     else:
-        out.write_text(_html(data, city_name, pages), encoding="utf-8")
-    return {"out": str(out), "version": data.version, "status": data.header["status"], "pages": len(pages),
-            "font": family}
-
-
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _html(data: ReportData, city_name: str, pages: list[tuple[str, Any]]) -> str:
-    e = html.escape
-    parts = [
-        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
-        f"<title>{e(city_name)}数字城管综合评价月报 {e(data.period.key)}</title>",
-        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:2em;}"
-        "table{border-collapse:collapse;margin:0.5em 0 1.5em;}td,th{border:1px solid #bbb;padding:2px 8px;}"
-        "img{max-width:100%;}</style></head><body>",
-        f"<h1>{e(city_name)}数字城管综合评价月报 {e(data.period.key)}</h1>",
-        f"<p>评分卡第 {data.version} 版（{e(str(data.header['status']))}），方案 {e(str(data.header['scheme_id']))} "
-        f"{e(str(data.header['scheme_version']))}，数据截至 {e(str(data.header['as_of']))}；"
-        f"原因：{e(str(data.header['reason']))}</p>",
-        "<h2>一、主要指标</h2>", _table(["指标", "本期"], [list(r) for r in charts.headline_rows(data)]),
-        "<h2>三、排名与等级</h2>",
-    ]
-    for key, rows in data.rankings.items():
-        parts.append(f"<h3>{e(charts.ranking_title(*key))}</h3>")
-        parts.append(_table(charts.RANK_HEADER, charts.ranking_rows(rows, 50)))
-    for title, fig in pages:
-        if title in ("封面与主要指标", "趋势", "热点网格", "超期案件"):
-            parts.append(f"<h2>{e(title)}</h2><img alt='{e(title)}' src='data:image/png;base64,{_png(fig)}'>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        out.write_text(page, encoding="utf-8")
+    done = time.perf_counter()
+    seconds = {"data": round(collected - started, 3), "html": round(rendered - collected, 3),
+               "print": round(done - rendered, 3)}
+    log.info("monthly report %s v%d → %s in %.2f s %s", period.key, data.version, out, done - started, seconds)
+    h = data.header
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", out.read_bytes())) if suffix == ".pdf" else None
+    return {"out": str(out), "period": period.key, "pages": pages, "version": data.version, "status": h["status"],
+            "reason": h["reason"], "corrected": h["status"] == "published" and int(data.version) > 1,
+            "font": family, "timings": seconds}

@@ -180,3 +180,25 @@ def test_an_event_reissued_under_a_new_id_is_quarantined_not_doubled(wh: Warehou
     with wh.writer() as con:
         rules = con.execute("SELECT rule, field, count(*) FROM quarantine.rejected_row GROUP BY ALL").fetchall()
     assert rules == [("duplicate_seq", "case_version", 26)]
+
+
+def test_an_approved_extension_reaches_the_warehouse_with_the_deadline_it_set(
+    wh: Warehouse, settings: Settings, tmp_path: Path
+) -> None:
+    """The evaluation judges a case still open after a 延期 on the deadline recorded on the approved 延期."""
+    svc = Service(settings, tmp_path)
+    case_id = svc.run_case(3)  # accepted, registered, dispatched to the water company
+    version = 4
+    for user, body in (("water", {"action": "handle"}), ("water", {"action": "request_extension", "hours": 8}),
+                       ("leader", {"action": "approve_extension"})):
+        svc.now += timedelta(hours=1)
+        r = svc.client.post(f"/cases/{case_id}/transitions", headers=svc._h(user),
+                            json={**body, "expected_version": version})
+        assert r.status_code == 200, r.text
+        version = r.json()["case"]["version"]
+        deadline = r.json()["case"]["deadline_at"]
+    pull_feed(wh, svc.feed(), page_size=50)
+    with wh.writer() as con:
+        row = con.execute("SELECT deadline_at, deadline_met FROM core.case_event WHERE case_id = ?"
+                          " AND action = 'extend' AND outcome = 'approved'", [f"casework:{case_id}"]).fetchone()
+    assert row == (datetime.fromisoformat(deadline), None)  # the deadline in force, no judgement (nothing completed)

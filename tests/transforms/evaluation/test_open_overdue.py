@@ -116,11 +116,11 @@ def test_open_cases_past_their_deadline_count_as_overdue(november: duckdb.DuckDB
     # 区域: 11 registered, 10 due (O9 挂账); 超期 O1, O4, O5, O11
     assert _ind(con, "region", D1, "overdue_rate") == (4, 10, 0.4)
     assert _cases(con, "region", D1, "overdue_rate") == ["t:O1", "t:O11", "t:O4", "t:O5"]
-    # 专业部门 A: due O1 O2 O5 O7 O10 (O8 returned); 超期 O1, O5; 超时倍数 (4.875 + 0.5833) / 2
+    # 专业部门 A: due O1 O2 O5 O7 O10 (O8 returned); 超期 O1, O5; 超时倍数 (4.875 + 0.58333…) / 2, unrounded
     assert _ind(con, "department", DA, "due_count")[0] == 5
     assert _ind(con, "department", DA, "overdue_count")[0] == 2
     assert _cases(con, "department", DA, "overdue_count") == ["t:O1", "t:O5"]
-    assert _ind(con, "department", DA, "overdue_multiple")[:2] == pytest.approx((4.875 + 0.5833, 2))
+    assert _ind(con, "department", DA, "overdue_multiple")[:2] == pytest.approx((4.875 + 38 / 24 - 1, 2), abs=1e-9)
     # B: due O3 O4 O6 O8 O11 (O9 挂账 with B); 超期 O4 (recorded 延期 deadline: no multiple), O11 (0.125)
     assert _ind(con, "department", DB, "due_count")[0] == 5
     assert _cases(con, "department", DB, "overdue_count") == ["t:O11", "t:O4"]

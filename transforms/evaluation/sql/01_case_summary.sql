@@ -15,14 +15,14 @@ END;
 -- eval_bit: the case-summary bit (see Bits below) of one event, straight from the raw columns — the same mapping as
 -- eval_act followed by a bit per act, without building the act string for every event (the costliest part of the
 -- pass at scale). A request or denial (outcome 'requested'/'denied') sets no bit; deadline_met = false on a 处置
--- completion adds 128.
+-- completion (反馈) adds 128. 签收 (handle) sets no bit: it moves the case to 处置中 and the 处置 clock keeps running
+-- (casework.workflow.handle_clock_effects; a judgement recorded on a handle is not the 处置 judgement).
 CREATE OR REPLACE TEMP MACRO eval_bit(action, outcome, actor_role, deadline_met) AS CASE action
     WHEN 'register' THEN 1
     WHEN 'void' THEN CASE WHEN outcome IN ('requested', 'denied') THEN 0 ELSE 2 END
     WHEN 'close' THEN 8
     WHEN 'dispatch' THEN 16
     WHEN 'feedback' THEN CASE WHEN deadline_met = false THEN 224 ELSE 96 END
-    WHEN 'handle' THEN CASE WHEN deadline_met = false THEN 192 ELSE 64 END
     WHEN 'rework' THEN 256
     WHEN 'check' THEN CASE WHEN outcome = 'failed' THEN 256 ELSE 0 END
     WHEN 'return' THEN CASE WHEN outcome IN ('requested', 'denied') THEN 0 ELSE 512 END
@@ -53,15 +53,22 @@ END;
 --                      结案): when it follows the only dispatch, every such event belongs to that department, so the
 --                      bit mask answers department attribution; other cases go through eval_slow_event (02)
 --   late_multiple      the largest 超时倍数 recorded on a 处置 completion judged late
---   extend_deadline_at the latest deadline recorded on an approved 延期
+--   the 处置 clock (casework.workflow.handle_clock_effects, in the conformed vocabulary):
+--     clock_running      the latest of the starts (派遣 16, 返工 256, 解除挂账 8192), completions (反馈 64) and stops
+--                        (approved 回退 512, approved 挂账 1024) is a start (2×seq + 1 for an end: even = running)
+--     clock_started_at   the latest start
+--     extended           an approved 延期 2048 follows the latest start (2×seq + 1 for a 延期: odd = extended)
+--     extend_deadline_at the deadline recorded on the latest approved 延期 (the one in force)
+--   awaiting_redispatch an approved 回退 follows the latest dispatch (2×seq + 1 for a 回退: odd): the case waits at
+--                      立案 for re-dispatch
 --   any_register, voided, rejected_at_register (不予立案), shelved (挂账 now), closed, dispatched, handled (反馈),
 --   reworked, overdue (a 处置 completion judged late): the bits decoded
 --   is_public          the case's source is a 公众举报 source (scheme rules.public_sources); bits | 32768
 -- Bits: 1 立案 register, 2 作废 void, 4 不予立案 (reject by a shift leader), 8 结案 close, 16 派遣 dispatch,
--- 32 反馈 feedback, 64 处置 completion (handle or feedback), 128 a 处置 completion judged late (deadline_met =
--- false: the 处置 step's judgement is recorded on the event that completes it — 'feedback' in the case service,
--- 'handle' in some sources), 256 返工 rework, 512 回退 return, 1024 挂账 shelve, 2048 延期 extend, (4096 in the
--- window, 8192 unshelve, 16384 核实: used inside this model only).
+-- 32 反馈 feedback, 64 处置 completion (反馈: the event that completes the 指挥手册 step 'handle' and records its
+-- judgement), 128 a 处置 completion judged late (deadline_met = false on the 反馈), 256 返工 rework, 512 回退
+-- return, 1024 挂账 shelve, 2048 延期 extend, (4096 in the window, 8192 unshelve, 16384 核实: used inside this model
+-- only).
 CREATE OR REPLACE TEMP TABLE eval_case_summary AS
 WITH flagged AS (
     SELECT
@@ -87,7 +94,14 @@ per_case AS (
         -- 回退 512, 处置 64, 返工 256, 挂账 1024, 延期 2048, 结案 8
         min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
         max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple,
-        max(deadline_at) FILTER (WHERE bit & 2048 <> 0) AS extend_deadline_at
+        -- packed as shelf above: one max per question instead of a max per kind of event
+        max(2 * seq + CASE WHEN bit & (64 | 512 | 1024) <> 0 THEN 1 ELSE 0 END)
+            FILTER (WHERE bit & (16 | 256 | 8192 | 64 | 512 | 1024) <> 0) AS clock_last,
+        arg_max(occurred_at, seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS clock_started_at,
+        max(2 * seq + CASE WHEN bit & 2048 <> 0 THEN 1 ELSE 0 END)
+            FILTER (WHERE bit & (16 | 256 | 8192 | 2048) <> 0) AS extend_last,
+        arg_max_null(deadline_at, seq) FILTER (WHERE bit & 2048 <> 0) AS extend_deadline_at,
+        max(2 * seq + CASE WHEN bit & 512 <> 0 THEN 1 ELSE 0 END) FILTER (WHERE bit & (16 | 512) <> 0) AS redispatch
     FROM flagged
     GROUP BY case_id
     /*HAVING*/
@@ -113,7 +127,11 @@ SELECT
     p.dispatch_dept,
     p.first_after_seq,
     p.late_multiple,
+    coalesce(p.clock_last % 2 = 0, false) AS clock_running,
+    p.clock_started_at,
+    coalesce(p.extend_last % 2 = 1, false) AS extended,
     p.extend_deadline_at,
+    coalesce(p.redispatch % 2 = 1, false) AS awaiting_redispatch,
     coalesce(list_contains(getvariable('eval_public_sources'), c.source), false) AS is_public,
     c.district_code,
     c.street_code,

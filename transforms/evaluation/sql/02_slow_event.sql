@@ -6,9 +6,8 @@
 -- resp_dept: the department responsible when the event happened = department_code of the latest dispatch up to and
 -- including this event (回退/延期/挂账/反馈/返工/结案 belong to the department that had the case then).
 -- next_dr: for a dispatch, the next dispatch or return of the case (a return = the dispatch was 派遣不当).
--- after_last_dispatch: the event follows the case's latest dispatch (to judge a case still open at the cut-off).
 CREATE OR REPLACE TEMP MACRO eval_slow_kind(action) AS CASE action
-    WHEN 'dispatch' THEN true WHEN 'return' THEN true WHEN 'feedback' THEN true WHEN 'handle' THEN true
+    WHEN 'dispatch' THEN true WHEN 'return' THEN true WHEN 'feedback' THEN true
     WHEN 'check' THEN true WHEN 'rework' THEN true WHEN 'shelve' THEN true WHEN 'extend' THEN true
     WHEN 'close' THEN true ELSE false
 END;
@@ -24,7 +23,7 @@ WITH slow_case AS (
 -- their events from the history bound on (see 01), and those before it of the cases reported before it
 ev AS (
     SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
-           e.deadline_met, e.overdue_multiple, e.deadline_at
+           e.deadline_met, e.overdue_multiple
     FROM core.case_event e
     SEMI JOIN slow_case USING (case_id)
     WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
@@ -33,7 +32,7 @@ ev AS (
       AND eval_slow_kind(e.action)
     UNION ALL
     SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
-           e.deadline_met, e.overdue_multiple, e.deadline_at
+           e.deadline_met, e.overdue_multiple
     FROM core.case_event e
     SEMI JOIN (SELECT case_id FROM slow_case SEMI JOIN eval_early_case USING (case_id)) early USING (case_id)
     WHERE e.occurred_at >= getvariable('eval_early_lower') AND e.occurred_at < getvariable('eval_lower')
@@ -46,8 +45,6 @@ SELECT
     occurred_at,
     deadline_met,
     overdue_multiple,
-    deadline_at,
-    seq > max(CASE WHEN act = 'dispatch' THEN seq END) OVER (PARTITION BY case_id) AS after_last_dispatch,
     last_value(CASE WHEN act = 'dispatch' THEN department_code END IGNORE NULLS) OVER (
         PARTITION BY case_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS resp_dept,

@@ -3,14 +3,19 @@
 -- mutable state (status, closed_at, department_code are not read).
 --   is_due (应结案)  not 作废 and not 挂账 at the cut-off
 --   is_on_time_closed 结案 and every 处置反馈 on time
---   is_overdue (超期) a 处置 completion was judged late, OR the case is still 超期未处置 at the cut-off: dispatched,
---                    no 处置 completion since its latest dispatch, not 结案/作废/挂账, and its 处置 deadline passed
---                    before as_of. That deadline: with an approved 延期 after the dispatch, the latest deadline
---                    recorded on those 延期 (deadline_at); without one, the 指挥手册 处置 limit of the case's subclass
---                    (eval_handle_limit) counted from the latest dispatch on the limit's basis — working time on the
+--   is_overdue (超期) a 处置 completion (反馈) was judged late, OR the case is still 超期未处置 at the cut-off: its
+--                    处置 clock runs (casework.workflow.handle_clock_effects: the latest 派遣/返工/解除挂账 is later
+--                    than the latest 反馈, approved 回退 and approved 挂账), it is not 结案/作废/挂账, and its 处置
+--                    deadline passed before as_of. That deadline: with an approved 延期 after that start, the deadline
+--                    recorded on the latest such 延期 (deadline_at); without one, the 指挥手册 处置 limit of the case's
+--                    subclass (eval_handle_limit) counted from that start on the limit's basis — working time on the
 --                    city's calendar or natural hours — as the case service starts the clock. A 延期 with no
---                    recorded deadline, or a subclass without a limit, leaves the open case unjudged.
---   open_multiple    超时倍数 of such an open case at as_of: elapsed / limit − 1 (as the case service judges it)
+--                    recorded deadline, or a subclass without a limit, leaves the open case unjudged. 签收 (handle)
+--                    changes nothing; a case whose 回退 was approved waits at 立案 for re-dispatch with no 处置 clock.
+--   open_multiple    超时倍数 of such an open case at as_of: elapsed / limit − 1, not rounded (the indicator value,
+--                    a mean, is rounded once when stored)
+--   is_on_time_handled dispatched, 反馈 given and no 反馈 judged late (按期处置)
+--   awaiting_redispatch an approved 回退 follows the latest dispatch (the department that returned it is not charged)
 --   handle_minutes   working minutes from the first 派遣 to the last 处置反馈, on the city's working calendar
 --                    (eval_calendar: cumulative working minutes before each day + eval_day_minutes within the day)
 --   excluded         indicators removed by accepted appeals ('*' = all)
@@ -19,22 +24,14 @@ WITH cohort AS (
     -- department attribution: a case with a single dispatch whose department events all follow it ("fast") has
     -- every such event with that department; the cases of eval_slow_case use their ordered events
     SELECT
-        s.* EXCLUDE (extend_deadline_at),
+        s.*,
         sl.case_id IS NOT NULL AS slow,
         CASE WHEN sl.case_id IS NOT NULL THEN sl.last_dept WHEN s.n_dispatch = 1 THEN s.dispatch_dept END
             AS last_dept,
         CASE WHEN sl.case_id IS NOT NULL THEN sl.shelved_dept WHEN s.n_dispatch = 1 AND s.bits & 1024 <> 0
             THEN s.dispatch_dept END AS shelved_dept,
         CASE WHEN sl.case_id IS NOT NULL THEN sl.close_dept WHEN s.n_dispatch = 1 AND s.bits & 8 <> 0
-            THEN s.dispatch_dept END AS close_dept,
-        CASE WHEN sl.case_id IS NOT NULL THEN sl.last_dispatch_at WHEN s.n_dispatch = 1 THEN s.first_dispatch_at
-        END AS last_dispatch_at,
-        CASE WHEN sl.case_id IS NOT NULL THEN sl.done_since_dispatch ELSE s.bits & 64 <> 0 END
-            AS done_since_dispatch,
-        CASE WHEN sl.case_id IS NOT NULL THEN sl.extended_since_dispatch ELSE s.bits & 2048 <> 0 END
-            AS extended_since_dispatch,
-        CASE WHEN sl.case_id IS NOT NULL THEN sl.extend_deadline_at ELSE s.extend_deadline_at END
-            AS extend_deadline_at
+            THEN s.dispatch_dept END AS close_dept
     FROM eval_case_summary s
     LEFT JOIN eval_slow_case sl USING (case_id)
     WHERE s.registered_at >= getvariable('eval_start') AND s.registered_at < getvariable('eval_window_end')
@@ -42,26 +39,25 @@ WITH cohort AS (
 open_clock AS (
     SELECT
         o.case_id,
-        o.extended_since_dispatch AS extended,
+        o.extended,
         o.extend_deadline_at,
         l.hours AS limit_hours,
-        CASE WHEN l.basis = 'natural' THEN epoch(getvariable('eval_as_of') - o.last_dispatch_at) / 3600.0
+        CASE WHEN l.basis = 'natural' THEN epoch(getvariable('eval_as_of') - o.clock_started_at) / 3600.0
              ELSE (eval_wm(getvariable('eval_as_of'), a.cum_before, a.working)
-                   - eval_wm(o.last_dispatch_at, d.cum_before, d.working)) / 60.0
+                   - eval_wm(o.clock_started_at, d.cum_before, d.working)) / 60.0
         END AS elapsed_hours
     FROM cohort o
     LEFT JOIN eval_handle_limit l ON l.subclass_code = o.subclass_code AND l.kind IS NOT DISTINCT FROM o.kind
-    LEFT JOIN eval_calendar d ON d.day = CAST(o.last_dispatch_at AS DATE)
+    LEFT JOIN eval_calendar d ON d.day = CAST(o.clock_started_at AS DATE)
     LEFT JOIN eval_calendar a ON a.day = CAST(getvariable('eval_as_of') AS DATE)
-    WHERE o.last_dispatch_at IS NOT NULL AND NOT o.closed AND NOT o.voided AND NOT o.shelved
-      AND NOT o.done_since_dispatch
+    WHERE o.clock_running AND NOT o.closed AND NOT o.voided AND NOT o.shelved
 ),
 open_overdue AS (
     SELECT
         case_id,
         CASE WHEN extended THEN getvariable('eval_as_of') > extend_deadline_at
              ELSE elapsed_hours > limit_hours END AS open_overdue,
-        CASE WHEN NOT extended AND elapsed_hours > limit_hours THEN round(elapsed_hours / limit_hours - 1, 4)
+        CASE WHEN NOT extended AND elapsed_hours > limit_hours THEN elapsed_hours / limit_hours - 1
         END AS open_multiple
     FROM open_clock
 )
@@ -82,6 +78,8 @@ SELECT
     s.closed AND NOT s.overdue AS is_on_time_closed,
     s.dispatched AS is_dispatched,
     s.handled AS is_handled,
+    s.dispatched AND s.handled AND NOT s.overdue AS is_on_time_handled,
+    s.awaiting_redispatch,
     s.reworked AS is_reworked,
     s.overdue OR coalesce(oo.open_overdue, false) AS is_overdue,
     coalesce(oo.open_overdue, false) AS is_open_overdue,

@@ -3,9 +3,10 @@
 -- department events all follow it has one row, read from its bit mask (01: 32 反馈, 128 late 处置, 256 返工,
 -- 512 回退, 1024 挂账, 2048 延期); cases of eval_slow_event are grouped by their events' resp_dept.
 --   is_returned  the department's 回退 was approved
---   is_due (应处置) not 作废; not 挂账 while with this department; not returned by it unless it is the last
---                department the case was dispatched to
---   is_on_time   handled (反馈) and none of this department's 处置 completions (handle/feedback) judged late
+--   is_due (应处置) not 作废; not 挂账 while with this department; not returned by it — unless the case was
+--                dispatched to it again afterwards and is not waiting for re-dispatch after a 回退 (an approved
+--                回退 right after its latest dispatch: the department rightly gave it back)
+--   is_on_time   handled (反馈) and none of this department's 处置 completions (反馈) judged late
 --   is_overdue   at least one of its 反馈 judged late, or the case is 超期未处置 at the cut-off while with this
 --                department (its last dispatch; see eval_case_fact.is_open_overdue)
 --   overdue_multiple the largest 超时倍数 recorded on its late 反馈 or, when open and overdue, reached at as_of
@@ -22,21 +23,22 @@ WITH pair AS (
         bits & 256 <> 0 AS is_reworked,
         bits & 1024 <> 0 AS is_shelved,
         bits & 2048 <> 0 AS is_extended,
-        voided, shelved, shelved_dept, last_dept, is_closed, close_dept, is_open_overdue, open_multiple
+        voided, shelved, shelved_dept, last_dept, awaiting_redispatch, is_closed, close_dept, is_open_overdue,
+        open_multiple
     FROM eval_case_fact
     WHERE fast_dept IS NOT NULL
     UNION ALL
     SELECT
-        p.*, f.voided, f.shelved, f.shelved_dept, f.last_dept, f.is_closed, f.close_dept, f.is_open_overdue,
-        f.open_multiple
+        p.*, f.voided, f.shelved, f.shelved_dept, f.last_dept, f.awaiting_redispatch, f.is_closed, f.close_dept,
+        f.is_open_overdue, f.open_multiple
     FROM (
         SELECT
             e.case_id,
             e.resp_dept AS department_code,
             bool_or(e.act = 'return') AS is_returned,
             bool_or(e.act = 'feedback') AS is_handled,
-            bool_or(e.act IN ('handle', 'feedback') AND e.deadline_met = false) AS is_late,
-            max(e.overdue_multiple) FILTER (WHERE e.act IN ('handle', 'feedback') AND e.deadline_met = false)
+            bool_or(e.act = 'feedback' AND e.deadline_met = false) AS is_late,
+            max(e.overdue_multiple) FILTER (WHERE e.act = 'feedback' AND e.deadline_met = false)
                 AS late_multiple,
             bool_or(e.act = 'rework') AS is_reworked,
             bool_or(e.act = 'shelve') AS is_shelved,
@@ -52,7 +54,7 @@ SELECT
     p.department_code,
     NOT p.voided
         AND NOT (p.shelved AND p.shelved_dept = p.department_code)
-        AND (NOT p.is_returned OR p.last_dept = p.department_code) AS is_due,
+        AND (NOT p.is_returned OR (p.last_dept = p.department_code AND NOT p.awaiting_redispatch)) AS is_due,
     p.is_handled,
     p.is_handled AND NOT p.is_late AS is_on_time,
     p.is_late OR (p.is_open_overdue AND p.last_dept = p.department_code) AS is_overdue,
