@@ -3,8 +3,10 @@
 The wheel ``noto-cjk-sans-otc`` (SIL OFL 1.1) ships Noto Sans CJK as one OpenType collection holding the Japanese,
 Korean, Simplified and Traditional Chinese faces. matplotlib opens the first face of a collection, which is the
 Japanese one (a Chinese government report would print Japanese glyph forms), so the SC face is copied out of the
-collection once, into a cache folder, as a standalone OpenType file; charts and PDF pages use that file, and the
-PDF embeds it (its PostScript name ``NotoSansCJKsc-Regular`` is what ``pdffonts`` lists).
+collection once, into a cache folder, as a standalone font file; charts and PDF pages use that file, and the
+PDF embeds it (its PostScript name ``NotoSansCJKsc-Regular`` is what ``pdffonts`` lists). The face's CFF outlines
+are converted to TrueType ones on the way out: Chromium, which prints the monthly report, embeds a CFF font as
+nameless Type 3 glyphs but a TrueType font as a named, subset CID font.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import os
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from szcg.errors import SzcgError
 
 log = logging.getLogger(__name__)
 
 SC_FAMILY = "Noto Sans CJK SC"
-SC_FILE = "NotoSansCJKsc-Regular.otf"
+SC_FILE = "NotoSansCJKsc-Regular.ttf"
 FONT_PACKAGE = "noto_cjk_sans_otc"
 COLLECTION = "NotoSansCJK-Regular.ttc"
 
@@ -64,12 +67,45 @@ def extract_face(collection: Path, family: str, out: Path) -> Path:
             raise MissingCJKFont(f"{collection}: no face named {family!r} in the collection (it has {names})")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        if "CFF " in face:
+            _to_truetype_outlines(face)
         face.save(str(partial))
         partial.replace(out)
     finally:
         fonts.close()
     log.info("extracted %s from %s into %s in %.1fs", family, collection.name, out, time.perf_counter() - started)
     return out
+
+
+def _to_truetype_outlines(font: Any) -> None:
+    """Replace a font's cubic CFF outlines by quadratic TrueType ones (fontTools' cu2qu, within 1 font unit)."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    outlines = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        outlines[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:  # vertical origins belong to CFF fonts
+        del font["VORG"]
+    maxp = font["maxp"]  # TrueType's maxp (version 1.0); its glyph statistics are recomputed on save
+    maxp.tableVersion = 0x00010000
+    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements", "maxPoints", "maxContours",
+                  "maxCompositePoints", "maxCompositeContours", "maxComponentDepth"):
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    font["post"].formatType = 3.0  # no glyph names: the collection's CID-keyed face has none worth keeping
+    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 @functools.lru_cache(maxsize=1)
