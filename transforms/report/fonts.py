@@ -112,7 +112,9 @@ def _to_truetype_outlines(font: Any) -> None:
 def sc_font_file() -> Path:
     """The standalone Noto Sans CJK SC file (extracted from the packaged collection on first use)."""
     collection = _collection()
-    out = font_cache_dir() / SC_FILE
+    # Alone in a folder of its own: Chromium is pointed at the folder, and an older extraction left beside it
+    # (the CFF .otf of earlier versions) could be the file it picks for the family.
+    out = font_cache_dir() / "noto-sans-cjk-sc" / SC_FILE
     # A newer collection (package upgrade) makes the cached copy stale.
     if not out.is_file() or out.stat().st_mtime < collection.stat().st_mtime:
         extract_face(collection, SC_FAMILY, out)

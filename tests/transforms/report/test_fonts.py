@@ -15,9 +15,10 @@ from transforms.report import fonts
 DIFFERING = ("骨", "直")
 
 
-def _glyphs(font: object, chars: tuple[str, ...]) -> list[str]:
+def _glyphs(font: object, chars: tuple[str, ...]) -> list[int]:
+    """The glyph ids the characters map to (names may change with the outline format; ids do not)."""
     cmap = font["cmap"].getBestCmap()  # type: ignore[index]
-    return [cmap[ord(c)] for c in chars]
+    return [font.getGlyphID(cmap[ord(c)]) for c in chars]  # type: ignore[attr-defined]
 
 
 def test_the_report_font_is_the_simplified_chinese_face(tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_charts_and_pdf_need_no_system_font(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "Noto Sans CJK SC"
-    assert (tmp_path / "cache" / fonts.SC_FILE).is_file()
+    assert (tmp_path / "cache" / "noto-sans-cjk-sc" / fonts.SC_FILE).is_file()
     assert (tmp_path / "chart.png").stat().st_size > 0
     listed = subprocess.run(["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, text=True,
                             check=True).stdout
