@@ -69,7 +69,11 @@ debian-packages:
 
 test: env superset-env debian-packages lint typecheck pytest
 
+# The monthly report's PDF is printed by Chromium: the demo installs it too when it is missing.
+DEMO_DEBIAN_PACKAGES := /usr/bin/chromium=chromium
+
 demo: env
+	@bash scripts/debian-packages.sh "make demo" $(DEMO_DEBIAN_PACKAGES)
 	$(BIN)/python -m szcg.demo
 
 clean-data:
