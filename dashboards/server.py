@@ -15,6 +15,7 @@ import httpx
 
 from dashboards.site import SupersetSite
 from szcg.errors import SzcgError
+from szcg.pidfile import running_pid as pid_from_file
 
 TEMPLATE = Path(__file__).resolve().parent / "superset_config.py.tmpl"
 
@@ -81,17 +82,7 @@ def initialize(site: SupersetSite) -> bool:
 
 
 def running_pid(site: SupersetSite) -> int | None:
-    try:
-        pid = int(site.pid_file.read_text(encoding="utf-8").strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+    return pid_from_file(site.pid_file)
 
 
 def healthy(site: SupersetSite, timeout: float = 2.0) -> bool:

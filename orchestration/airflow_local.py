@@ -24,6 +24,7 @@ import httpx
 
 from orchestration import airflow_env
 from szcg.errors import SzcgError
+from szcg.pidfile import running_pid as pid_from_file
 
 log = logging.getLogger(__name__)
 
@@ -118,17 +119,7 @@ def _installed_airflow_version() -> str:
 
 
 def running_pid(site: LocalAirflow, component: str) -> int | None:
-    try:
-        pid = int(site.pid_file(component).read_text(encoding="utf-8").strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+    return pid_from_file(site.pid_file(component))
 
 
 def health(site: LocalAirflow, timeout: float = 2.0) -> dict[str, Any] | None:
