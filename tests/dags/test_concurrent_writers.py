@@ -96,4 +96,7 @@ def test_two_writing_runs_at_once_queue_and_readers_never_see_a_partial_state(
         batches = con.execute("SELECT count(*) FROM landing.load WHERE target = 'core.hotline_call'").fetchone()[0]
     assert batches == 2  # both runs loaded; neither lost the other's work
     reasons = [s.reason for s in wh.snapshots()]
-    assert sum(r.startswith("hotline file") for r in reasons) == 2, reasons  # two publishes, in sequence
+    # One publish per run, in sequence — or one for both, when the second load committed before the first run's
+    # publish: a publish takes whatever the work database holds that readers do not have yet (the rule that
+    # finishes a killed run's publish), and the second run then has nothing new to publish.
+    assert 1 <= sum(r.startswith("hotline file") for r in reasons) <= 2, reasons

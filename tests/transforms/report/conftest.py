@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def thirteen_months(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, lis
     data_dir = root / "var"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SZCG_DATA_DIR", str(data_dir))
-        months = build_evaluated_city(Settings(data_dir=data_dir).with_data_dir(data_dir), root / "city")
+        settings = Settings(data_dir=data_dir, hash_key=os.environ["SZCG_HASH_KEY"]).with_data_dir(data_dir)
+        months = build_evaluated_city(settings, root / "city")
     return data_dir, months
 
 

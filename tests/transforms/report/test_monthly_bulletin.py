@@ -124,7 +124,8 @@ def test_the_latest_month_reads_as_a_bulletin_whose_figures_are_the_warehouses(
     assert re.search(rf"1\s+{best_department[0]}\s+{best_department[1]:.2f}", _section(text, "四、专业部门评价"))
     # its 环比 is the change against last month's published score, whatever order the months were published in
     assert best_change is not None
-    assert re.search(rf"1\s+{best_department[0]}\s+{best_department[1]:.2f}\s[^\n]*{float(best_change):+.2f}",
+    assert re.search(rf"1\s+{best_department[0]}\s+{best_department[1]:.2f}\s[^\n]*"
+                     + re.escape(f"{float(best_change):+.2f}"),
                      _section(text, "四、专业部门评价"))
     # 六、12319
     assert f"来电{calls}个" in _flat(_section(text, "六、12319 热线"))
