@@ -577,6 +577,8 @@ def finish(settings: Settings, started: float) -> int:
     say(f"  case service data    {settings.casework_db_url}")
     say("dashboards: `make superset-env` once, then `szcg dashboards up` (Superset on loopback; it prints the URL,"
         " user and dashboards); `szcg dashboards down` stops it.")
+    say("Airflow UI: `szcg airflow up` (scheduler and API server on loopback, with the demo's runs; it prints the URL"
+        " and login); `szcg airflow down` stops it.")
     say(f"demo finished in {time.perf_counter() - started:.0f}s")
     return verdict
 
