@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, or_, select, true
@@ -26,10 +26,10 @@ from casework.deadlines import CaseStandards, Clock, Judgement
 from casework.feed import next_event_id
 from casework.grids import GridLocator, Placement
 from casework.models import AttachmentUse, Case, Event, User
+from szcg.clock import now as now_cst  # the service's default clock (tests inject their own)
 
 CaseRow = Mapping[str, Any] | RowMapping  # a ``cases`` row by column name
 
-CST = timezone(timedelta(hours=8))
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_WINDOW = timedelta(hours=24)
 KINDS = ("component", "event")
@@ -58,10 +58,6 @@ _DUPLICATES = select(_C.id, _C.lat, _C.lon, _C.status, _C.reported_at).where(
 _SUPERVISORS = (select(USERS.c.username, USERS.c.district_code, USERS.c.grid_codes)  # type: ignore[attr-defined]
                 .where(USERS.c.role == wf.Role.supervisor.value, USERS.c.active.is_(True))  # type: ignore[attr-defined]
                 .order_by(USERS.c.id))  # type: ignore[attr-defined]
-
-
-def now_cst() -> datetime:
-    return datetime.now(CST).replace(tzinfo=None)
 
 
 class ServiceError(Exception):

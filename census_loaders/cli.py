@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from szcg import clock
 from szcg.cliutil import Outcome, add_command, add_group
 from szcg.settings import Settings
 
@@ -41,7 +42,7 @@ def grids_load(args: argparse.Namespace, settings: Settings) -> Outcome:
     wh = Warehouse(settings)
     config, ctx = load_census_config(settings), city_context(settings)
     with wh.writer(spatial=True) as con:
-        result = load_grids(con, wh, args.path, config, ctx, args.valid_from or dt.date.today())
+        result = load_grids(con, wh, args.path, config, ctx, args.valid_from or clock.today())
         unpublished = not args.no_publish and bool(wh.unpublished_tables(con))
     published = None
     if unpublished:  # this run's load, or one a killed run left unpublished
@@ -127,7 +128,7 @@ def census_inventory(args: argparse.Namespace, settings: Settings) -> Outcome:
     from warehouse.store import Warehouse
 
     _output_path(args.out, "--out", directory=False)
-    on = args.on or dt.date.today()
+    on = args.on or clock.today()
     with Warehouse(settings).reader() as con:
         frame = inventory_on(con, on, args.district)
     if args.out is not None:

@@ -221,11 +221,9 @@ def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: I
                           catalogue.code_digits, ctx.city_bounds, mapping.crs or source.crs, source.spatial,
                           ctx.department_codes)
     labels = {target: column for target, column in columns.items()}
-    import datetime as dt
-
     rules = CensusRules(ctx.edition, pctx.id_digits, frozenset(s.code for s in catalogue.components()),
                         options.district_code, tuple(mapping.required), frozenset(config.state_values),
-                        config.earliest_date, dt.date.today(), ctx.department_codes)
+                        config.earliest_date, clock.today(), ctx.department_codes)
     runner = SuiteRunner("census", census_expectations(rules, labels))
     # The batch as delivered into DuckDB (UTF-8/GBK CSV read by DuckDB itself; other formats in bounded chunks),
     # then mapped and normalised in one statement: no row passes through pandas.

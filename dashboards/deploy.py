@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import duckdb
@@ -14,6 +13,7 @@ from dashboards.client import SupersetClient
 from dashboards.scoping import scope_filters
 from dashboards.security import District, ensure_district_security
 from dashboards.site import SupersetSite
+from szcg import clock
 
 
 @dataclass
@@ -27,7 +27,6 @@ class ImportResult:
                 "district_roles": self.district_roles}
 
 
-CST = timezone(timedelta(hours=8))
 
 
 def latest_complete_month(con: duckdb.DuckDBPyConnection, view: str, current_month: str) -> str | None:
@@ -46,7 +45,7 @@ def published_facts(site: SupersetSite) -> tuple[dict[str, str | None], list[Dis
     con = duckdb.connect(str(site.published_db), read_only=True)
     try:
         periods: dict[str, str | None] = {}
-        current = f"{datetime.now(CST):%Y-%m}"
+        current = f"{clock.today():%Y-%m}"
         for board, dataset in PERIOD_DATASET.items():
             periods[board] = latest_complete_month(con, str(DATASETS[dataset]["view"]), current)
         districts = [District(str(c), str(n)) for c, n in con.execute(

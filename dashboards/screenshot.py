@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboards.server import SupersetError
+from szcg.clock import ZONE_NAME
 
 CHROMIUM = os.environ.get("SZCG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -69,7 +70,7 @@ def browser_page(base_url: str, username: str, password: str, *, width: int = 16
         browser = launch_chromium(pw)
         try:
             context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                          timezone_id="Asia/Shanghai")
+                                          timezone_id=ZONE_NAME)
             page = context.new_page()
             _log_in(page, base_url, username, password)
             yield page

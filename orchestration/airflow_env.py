@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.names import WAREHOUSE_WRITER_POOL
+from orchestration.names import CST, WAREHOUSE_WRITER_POOL
 
 REPO = Path(__file__).resolve().parents[1]
 DAGS_FOLDER = REPO / "dags"
@@ -43,7 +43,7 @@ def airflow_env(data_dir: Path) -> dict[str, str]:
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(home),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": CST,
         "SZCG_DATA_DIR": str(data_dir),
     }
 
@@ -57,7 +57,7 @@ def platform_settings(data_dir: Path, api_port: int) -> dict[str, dict[str, str]
             "dags_folder": str(DAGS_FOLDER),
             "executor": "LocalExecutor",
             "load_examples": "False",
-            "default_timezone": "Asia/Shanghai",
+            "default_timezone": CST,
             # two cores: a handful of task processes at once; the warehouse pool still admits one writer
             "parallelism": "4",
             "execution_api_server_url": f"{base_url}/execution/",

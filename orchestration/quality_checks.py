@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import yaml
 
+from szcg import clock
 from szcg.errors import ConfigError, SzcgError
 from szcg.settings import Settings, load_settings
 
 CONFIG = Path(__file__).with_name("quality.yaml")
-CST = timezone(timedelta(hours=8))
 
 
 class QualityProblems(SzcgError):
@@ -167,10 +167,7 @@ def inspect(con: duckdb.DuckDBPyConnection, as_of: datetime, t: Thresholds | Non
 
 def _as_of_cst(logical_date: datetime | None) -> datetime:
     """Naive CST wall clock (the warehouse's time), as a plain datetime even when Airflow hands us pendulum."""
-    if logical_date is None:
-        local = datetime.now(CST)
-    else:
-        local = logical_date.astimezone(CST) if logical_date.tzinfo else logical_date
+    local = clock.now() if logical_date is None else clock.to_cst(logical_date)
     return datetime(local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 

@@ -12,18 +12,18 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from szcg.clock import to_cst as to_cst  # re-exported: the calendar reads instants in CST
 from szcg.errors import ConfigError
 
 if TYPE_CHECKING:
     from standards.city import CityConfig
     from standards.handbook import TimeLimit
 
-CST = timezone(timedelta(hours=8), "CST")
 _MAX_SCAN_DAYS = 3660  # a deadline further than ten years away means the calendar has no working days
 
 
@@ -162,15 +162,6 @@ class WorkingCalendar:
         if limit.hours <= 0:
             raise ValueError("a time limit must be positive")
         return max(0.0, self.elapsed(start, end, limit) / limit.hours - 1.0)
-
-
-def to_cst(value: datetime | str) -> datetime:
-    """A naive China Standard Time datetime from a datetime or ISO string; an offset is converted to UTC+8 and
-    dropped (szcg keeps all instants naive in CST)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(CST).replace(tzinfo=None)
-    return moment
 
 
 def _chinese_calendar_workday(d: date) -> bool | None:

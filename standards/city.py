@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from standards._files import PACKAGE_DIR, file_stamp, read_yaml_mapping
+from szcg.clock import ZONE_NAME, ZONE_NAMES
 from szcg.errors import ConfigError
 from szcg.settings import DEFAULT_CITY, Settings
 
@@ -71,8 +72,8 @@ def _load_city_dir(config_dir: Path, stamp: int) -> CityConfig:
     edition = _required_str(data, "edition", fname)
     if edition not in EDITIONS:
         raise ConfigError(fname, "edition", f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
-    timezone = str(data.get("timezone") or "Asia/Shanghai")
-    if timezone not in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC"):
+    timezone = str(data.get("timezone") or ZONE_NAME)
+    if timezone not in ZONE_NAMES:
         raise ConfigError(fname, "timezone", f"{timezone!r}: szcg keeps all instants in China Standard Time")
     files = data.get("files")
     if not isinstance(files, dict):

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from szcg import clock
 from szcg.cliutil import EXIT_REJECTED, Outcome, add_command, add_group
 from szcg.settings import Settings
 
@@ -179,9 +180,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> Outcome:
     departments = load_departments(city)
     handbook = load_handbook(city)
     geometry_missing = [d.code for d in tree.districts() if tree.district_geometry(d.code) is None]
-    from datetime import date
 
-    this_year = date.today().year
+    this_year = clock.today().year
     holidays_missing = [y for y in (this_year, this_year + 1) if not calendar.knows_holidays_for(y)]
     summary = {
         "city": city.key, "name": city.name, "config_dir": str(city.config_dir), "edition": city.edition,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import airflow_env
+from szcg import clock
 from szcg.settings import Settings, load_settings
 
 SEED = 1
@@ -50,9 +51,7 @@ def history(today: date, months: int = HISTORY_MONTHS) -> tuple[date, list[str]]
 
 
 def today_in_city() -> date:
-    from orchestration.periods import CST
-
-    return datetime.now(CST).date()
+    return clock.today()
 
 
 class StepFailed(RuntimeError):
@@ -452,11 +451,9 @@ def replay(url: str, city: Path) -> None:
 
 def end_of_data(city: Path) -> datetime:
     """The synthetic city's "now": quality checks for late data are judged as of the day after its last day."""
-    from orchestration.periods import CST
-
     meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
     end = date.fromisoformat(meta["period"][1]) + timedelta(days=1)
-    return datetime(end.year, end.month, end.day, tzinfo=CST)
+    return datetime(end.year, end.month, end.day, tzinfo=clock.CST)
 
 
 def published_fingerprint(settings: Settings) -> dict[str, list[Any]]:

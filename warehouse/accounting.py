@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from szcg import clock
 from szcg.errors import RowProblem
 
 
@@ -81,7 +81,7 @@ def record_load(con: duckdb.DuckDBPyConnection, count: LoadCount, detail: Mappin
         count.rows_loaded,
         count.rows_quarantined,
     )
-    loaded_at = previous[0] if unchanged and previous is not None else datetime.now().replace(microsecond=0)
+    loaded_at = previous[0] if unchanged and previous is not None else clock.now().replace(microsecond=0)
     con.execute("DELETE FROM landing.load WHERE batch_id = ? AND target = ?", [count.batch_id, count.target])
     con.execute(
         "INSERT INTO landing.load VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -12,11 +12,11 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from szcg import clock
 from szcg.errors import InputRejected, RowProblem
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -91,7 +91,7 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
         incoming.unlink(missing_ok=True)
     con.execute(
         "INSERT INTO landing.landed_file VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, kind, source.name, sha, size, str(relative), datetime.now().replace(microsecond=0)],
+        [batch_id, kind, source.name, sha, size, str(relative), clock.now().replace(microsecond=0)],
     )
     return LandedFile(batch_id, kind, source.name, sha, size, target, False)
 

@@ -13,12 +13,12 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from szcg import clock
 from szcg.errors import SzcgError
 from warehouse.audits import Audit, registered_audits
 from warehouse.fingerprint import database_fingerprint
@@ -143,7 +143,7 @@ def build_and_publish(
         shutil.rmtree(leftover, ignore_errors=True)
     existing = list_snapshots(snapshots_dir, current_link)
     sequence = (existing[-1].sequence + 1) if existing else 1
-    created = datetime.now().replace(microsecond=0)
+    created = clock.now().replace(microsecond=0)
     snapshot_id = f"{sequence:06d}-{created:%Y%m%dT%H%M%S}"
     building = snapshots_dir / f"{BUILDING_PREFIX}{snapshot_id}"
     building.mkdir()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
@@ -24,11 +24,11 @@ from casework.api.schemas import (
 from casework.api.strict import StrictJSONRoute
 from casework.feed import event_to_dict
 from casework.service import CASES, Invalid, ReportInput, TransitionInput, scope_clause
+from szcg import clock
 
 router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_VERSION = 2**31 - 1
-CST = timezone(timedelta(hours=8))
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422, 428)
 }
@@ -40,7 +40,7 @@ def to_cst(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     try:
-        return value.astimezone(CST).replace(tzinfo=None)
+        return clock.to_cst(value)
     except OverflowError:
         raise ValueError("the instant lies outside the years 1-9999 in China Standard Time") from None
 

@@ -19,7 +19,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -36,11 +36,11 @@ from casework.api.open311_discovery import discovery, jurisdictions
 from casework.api.open311_documents import FORMATS, MEDIA_TYPES, Format, error_document, is_text, render
 from casework.models import Case
 from casework.service import CaseService, ReportInput, ServiceError
+from szcg.clock import CST, to_cst
 from szcg.privacy import scrub_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/open311", tags=["open311"])
-CST = timezone(timedelta(hours=8))
 KIND_PREFIX = {"component": "C", "event": "E"}
 _PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
 _CODE = re.compile(r"^(?:(?P<prefix>[CEce])|(?P<legacy>component|event):)?(?P<sub>[0-9]{1,12})$")
@@ -230,7 +230,7 @@ def _instant(name: str, value: str) -> datetime:
     if parsed.tzinfo is None:
         return parsed
     try:
-        return parsed.astimezone(CST).replace(tzinfo=None)
+        return to_cst(parsed)
     except OverflowError:  # 9999-12-31T23:59:59-12:00 is in year 10000 in Beijing
         raise Open311Failure(400, f"{name}: out of range (years 0001 to 9999 in 北京时间)") from None
 

@@ -25,6 +25,8 @@ import duckdb
 import pandas as pd
 import yaml
 
+from szcg import clock
+from szcg.clock import CST
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.privacy import scrub_text
 from transforms.cases.areas import resolve_areas
@@ -118,7 +120,7 @@ def _cst(value: Any) -> datetime | None:
         return None
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
-        ts = ts.tz_convert("Asia/Shanghai").tz_localize(None)
+        ts = ts.tz_convert(CST).tz_localize(None)
     return ts.to_pydatetime()
 
 
@@ -298,7 +300,7 @@ def _move_cursor(con: duckdb.DuckDBPyConnection, feed: str, cursor: int) -> None
     if row is not None and int(row[0]) == cursor:
         return  # unchanged: keep updated_at, so a re-pull leaves the warehouse identical
     con.execute("INSERT OR REPLACE INTO landing.feed_cursor VALUES (?, ?, ?)",
-                [feed, str(cursor), datetime.now().replace(microsecond=0)])
+                [feed, str(cursor), clock.now().replace(microsecond=0)])
 
 
 def _stage_extra(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]], new: pd.DataFrame) -> None:

@@ -129,17 +129,16 @@ def _compute(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _parse_as_of(text: str) -> Any:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime
 
+    from szcg.clock import to_cst
     from transforms.evaluation.store import EvaluationRefused
 
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise EvaluationRefused("as_of", "iso_datetime", f"--as-of {text!r}: expected an ISO date-time") from exc
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
-    return value
+    return to_cst(value)
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> Outcome:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
+from szcg import clock
 from szcg.errors import InputRejected, RowProblem
 from transforms.evaluation import engine
 from transforms.evaluation.engine import Exclusion
@@ -25,7 +26,6 @@ from transforms.evaluation.scheme import Scheme
 from warehouse.transaction import transaction
 
 DRAFT = 0
-_CST = timezone(timedelta(hours=8))
 
 _IV_COLS = ("object", "level", "entity_code", "indicator", "label", "numerator", "denominator", "value", "score",
             "weight")
@@ -36,7 +36,8 @@ TABLES = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage": _L
 
 
 def now_cst() -> datetime:
-    return datetime.now(_CST).replace(tzinfo=None, microsecond=0)
+    """Naive CST to the second: the time a scorecard action is recorded with."""
+    return clock.now().replace(microsecond=0)
 
 
 class EvaluationRefused(InputRejected):

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from szcg import clock
 from szcg.errors import InputRejected, RowProblem
 from szcg.settings import Settings
 from transforms.evaluation.period import Period
@@ -145,7 +146,7 @@ def build_report(settings: Settings, period: Period, out: Path, *, version: int 
         data = collect(con, period, version, calendar=calendar, handbook=handbook, repeat_threshold=REPEAT_THRESHOLD)
     city_name = city.name
     collected = time.perf_counter()
-    page = render_html(data, city_name, issued_on=issued_on or date.today(), font_family=family)
+    page = render_html(data, city_name, issued_on=issued_on or clock.today(), font_family=family)
     rendered = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":

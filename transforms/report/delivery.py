@@ -13,10 +13,11 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from szcg import clock
 from szcg.settings import Settings
 from transforms.evaluation.period import Period, parse_period
 
@@ -105,7 +106,7 @@ def issue_report(settings: Settings, period: Period, *, issued_on: date | None =
             attachment.unlink()
         sent = len(smtp.recipients)
     entry = IssuedReport(period.key, version, bool(result["corrected"]), str(result["reason"]),
-                         (issued_on or date.today()).isoformat(), str(pdf),
+                         (issued_on or clock.today()).isoformat(), str(pdf),
                          hashlib.sha256(pdf.read_bytes()).hexdigest(), result["pages"], sent)
     tmp = meta.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(entry.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -128,4 +129,4 @@ def issue_reports(settings: Settings, period: str, *, issued_on: date | None = N
         entry = issue_report(settings, parse_period(month), issued_on=issued_on)
         if entry is not None:
             issued.append(entry.to_dict())
-    return {"period": period, "issued": issued, "at": datetime.now().isoformat(timespec="seconds")}
+    return {"period": period, "issued": issued, "at": clock.now().isoformat(timespec="seconds")}
