@@ -28,6 +28,7 @@ from census_loaders.mapping import choose_mapping
 from census_loaders.prepare import PrepareContext, checks_view_sql, define_macros, finish_coordinates, stage_sql
 from census_loaders.readers import SourceFile, open_source, stage_raw
 from szcg.cliutil import Progress
+from szcg.clock import today as today_in_china
 from szcg.errors import InputRejected, RowProblem
 from warehouse.transaction import transaction
 
@@ -223,7 +224,7 @@ def _ingest_source(con: Any, source: SourceFile, result: BatchResult, options: I
     labels = {target: column for target, column in columns.items()}
     rules = CensusRules(ctx.edition, pctx.id_digits, frozenset(s.code for s in catalogue.components()),
                         options.district_code, tuple(mapping.required), frozenset(config.state_values),
-                        config.earliest_date, clock.today(), ctx.department_codes)
+                        config.earliest_date, today_in_china(), ctx.department_codes)
     runner = SuiteRunner("census", census_expectations(rules, labels))
     # The batch as delivered into DuckDB (UTF-8/GBK CSV read by DuckDB itself; other formats in bounded chunks),
     # then mapped and normalised in one statement: no row passes through pandas.

@@ -26,7 +26,6 @@ import pandas as pd
 import yaml
 
 from szcg import clock
-from szcg.clock import CST
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.privacy import scrub_text
 from transforms.cases.areas import resolve_areas
@@ -120,7 +119,7 @@ def _cst(value: Any) -> datetime | None:
         return None
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
-        ts = ts.tz_convert(CST).tz_localize(None)
+        ts = ts.tz_convert(clock.CST).tz_localize(None)
     return ts.to_pydatetime()
 
 
