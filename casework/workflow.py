@@ -13,71 +13,16 @@ and what happens to the clock: start the next step's limit, keep the running one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from szcg.vocabulary import INTAKE_SOURCES, TERMINAL_STATES, CaseAction, CaseState, Role
 
-class State(StrEnum):
-    reported = "reported"  # 上报, waiting for 受理
-    verifying = "verifying"  # sent to the grid's 监督员 for 核实
-    accepted = "accepted"  # 受理 (and 核实) done, waiting for 立案
-    registered = "registered"  # 立案, waiting for 派遣
-    dispatched = "dispatched"  # 派遣 to a 专业部门, not yet signed for
-    handling = "handling"  # 处置 under way
-    handled = "handled"  # 反馈 given, waiting for 核查
-    checked = "checked"  # 核查 passed, waiting for 结案
-    closed = "closed"  # 结案
-    rejected = "rejected"  # 不予立案 / 核实不属实
-    return_requested = "return_requested"  # 回退 asked by the department
-    extension_requested = "extension_requested"  # 延期 asked
-    shelve_requested = "shelve_requested"  # 挂账 asked
-    shelved = "shelved"  # 挂账
-    void_requested = "void_requested"  # 作废 asked
-    voided = "voided"  # 作废
-
-
-class Action(StrEnum):
-    report = "report"
-    accept = "accept"
-    send_verify = "send_verify"
-    verify = "verify"
-    reject = "reject"
-    register = "register"
-    dispatch = "dispatch"
-    handle = "handle"
-    feedback = "feedback"
-    check = "check"
-    rework = "rework"
-    close = "close"
-    request_return = "request_return"
-    approve_return = "approve_return"
-    deny_return = "deny_return"
-    request_extension = "request_extension"
-    approve_extension = "approve_extension"
-    deny_extension = "deny_extension"
-    request_shelve = "request_shelve"
-    approve_shelve = "approve_shelve"
-    deny_shelve = "deny_shelve"
-    unshelve = "unshelve"
-    request_void = "request_void"
-    approve_void = "approve_void"
-    deny_void = "deny_void"
-
-
-class Role(StrEnum):
-    supervisor = "supervisor"  # 监督员
-    operator = "operator"  # 受理员
-    shift_leader = "shift_leader"  # 值班长
-    dispatcher = "dispatcher"  # 派遣员 (city-wide, or one district)
-    department = "department"  # 专业部门 user
-    evaluator = "evaluator"  # read-only
-    admin = "admin"
-    public = "public"  # Open311 intake (hotline system, public app) through an API key
-
-
+# The words are the shared vocabulary's (szcg.vocabulary); this module owns only what the table says about them.
+State = CaseState
+Action = CaseAction
 # Sources of a report (上报渠道). Supervisor reports come from the field and are verified on the spot.
-SOURCES: tuple[str, ...] = ("supervisor", "public", "hotline", "video", "leader")
+SOURCES: tuple[str, ...] = tuple(INTAKE_SOURCES)
 
-TERMINAL: frozenset[State] = frozenset({State.closed, State.rejected, State.voided})
+TERMINAL: frozenset[State] = frozenset(TERMINAL_STATES)
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import duckdb
 
+from szcg.vocabulary import UNREGISTERED_STATES, CaseState, sql_list
 from warehouse.audits import register_audit
 from warehouse.mart_builders import register_mart_builder
 
 # Statuses before 立案 (as marts.dash_case.is_registered).
-NOT_REGISTERED = "('reported', 'verifying', 'accepted', 'rejected')"
+NOT_REGISTERED = sql_list(UNREGISTERED_STATES)
+CLOSED = CaseState.closed
 
 SUMMARY_SQL: dict[str, str] = {
     "marts.summary_case_month": f"""
         SELECT CAST(date_trunc('month', c.reported_at) AS DATE), c.district_code, c.source, c.kind,
                coalesce(sc.major_name, '未分类'), count(*),
-               count(*) FILTER (WHERE c.status NOT IN {NOT_REGISTERED}), count(*) FILTER (WHERE c.status = 'closed')
+               count(*) FILTER (WHERE c.status NOT IN {NOT_REGISTERED}), count(*) FILTER (WHERE c.status = '{CLOSED}')
         FROM core."case" c
         LEFT JOIN core.subclass sc ON sc.edition = c.edition AND sc.kind = c.kind AND sc.code = c.subclass_code
         GROUP BY ALL""",
@@ -71,7 +73,7 @@ def summaries_match_core(con: duckdb.DuckDBPyConnection) -> list[str]:
         ("marts.summary_case_month", "reported, registered, closed",
          "SELECT sum(reported), sum(registered), sum(closed) FROM marts.summary_case_month",
          f"SELECT count(*), count(*) FILTER (WHERE status NOT IN {NOT_REGISTERED}),"
-         " count(*) FILTER (WHERE status = 'closed') FROM core.\"case\""),
+         f" count(*) FILTER (WHERE status = '{CLOSED}') FROM core.\"case\""),
         ("marts.summary_step_month", "on time, with deadline",
          "SELECT sum(on_time), sum(with_deadline) FROM marts.summary_step_month",
          "SELECT count(*) FILTER (WHERE deadline_met), count(deadline_met) FROM core.case_event"),
@@ -92,7 +94,7 @@ def summaries_match_core(con: duckdb.DuckDBPyConnection) -> list[str]:
             " WHERE period_start = ? GROUP BY ALL ORDER BY 1 NULLS FIRST", [latest[0]]).fetchall()
         core_rows = con.execute(
             f"SELECT district_code, count(*), count(*) FILTER (WHERE status NOT IN {NOT_REGISTERED}),"
-            " count(*) FILTER (WHERE status = 'closed') FROM core.\"case\""
+            f" count(*) FILTER (WHERE status = '{CLOSED}') FROM core.\"case\""
             " WHERE reported_at >= ? AND reported_at < CAST(? AS DATE) + INTERVAL 1 MONTH"
             " GROUP BY ALL ORDER BY 1 NULLS FIRST", [latest[0], latest[0]]).fetchall()
         if [tuple(r) for r in summary_rows] != [tuple(r) for r in core_rows]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from quality.gx import Expectation
+from szcg.vocabulary import TERMINAL_STATES, sql_list
 from transforms.cases.model import ACTIONS, SOURCES, STATUSES
 from warehouse.audits import register_audit
 
@@ -40,7 +41,7 @@ def cases_conformed(con: duckdb.DuckDBPyConnection) -> list[str]:
         "cases without a report event": "SELECT count(*) FROM core.\"case\" c ANTI JOIN"
         " (SELECT case_id FROM core.case_event WHERE action = 'report') r USING (case_id)",
         "terminal cases without closed_at and without a flag saying so": 'SELECT count(*) FROM core."case"'
-        " WHERE status IN ('closed','rejected','voided') AND closed_at IS NULL"
+        f" WHERE status IN {sql_list(TERMINAL_STATES)} AND closed_at IS NULL"
         " AND NOT list_contains(coalesce(flags, []), 'closed_without_close_time')",
         "closed before reported without the closed_before_opened flag": 'SELECT count(*) FROM core."case"'
         " WHERE closed_at < reported_at AND NOT list_contains(coalesce(flags, []), 'closed_before_opened')",

@@ -19,6 +19,7 @@ import shapely
 from synth.geography import CityGeography
 from synth.organisation import Organisation
 from synth.workcal import VectorCalendar, to_seconds
+from szcg.vocabulary import SOURCE_LABELS
 
 # Action → (from_state, to_state); the glossary identifiers shared with the case service.
 TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str]] = {
@@ -38,9 +39,7 @@ TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str]] = {
     "void": (("accepted", "verified", "registered"), "voided"),
 }
 TERMINAL_STATES = ("closed", "voided", "shelved")
-SOURCES = ("supervisor", "hotline", "public", "video", "leader")
-SOURCE_ZH = {"supervisor": "监督员上报", "hotline": "12319热线", "public": "公众举报", "video": "视频监控",
-             "leader": "领导交办"}
+SOURCE_ZH = {str(source): label for source, label in SOURCE_LABELS.items()}
 # The 指挥手册 step each action completes (its event records the deadline and whether it was met). 处置 (step handle)
 # is complete at 反馈, as in the case service (casework.workflow.handle_clock_effects); handle judges nothing.
 STEP_OF_ACTION = {"accept": "accept", "verify": "verify", "register": "register", "dispatch": "dispatch",

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from szcg.errors import ConfigError
+from szcg.vocabulary import INTAKE_SOURCES
 
 PARAMS_DIR = Path(__file__).parent / "params"
 _REQUIRED = ("geography_seed", "grid_size_m", "built_up", "census", "organisation", "cases", "hotline", "dirty")
@@ -36,7 +37,7 @@ def load_params(city_key: str = "shuozhou", path: Path | None = None) -> dict[st
         if not area["streets"]:
             raise ConfigError(str(file), f"built_up[{i}].streets", "at least one street is needed")
     src = data["cases"].get("sources", {})
-    if set(src) - {"supervisor", "hotline", "public", "video", "leader"}:
+    if set(src) - set(INTAKE_SOURCES):
         raise ConfigError(str(file), "cases.sources", f"unknown source in {sorted(src)}")
     for key in ("on_time_rate", "rework_rate", "return_rate", "extend_rate", "shelve_rate", "void_unverified"):
         value = data["cases"].get(key)

@@ -22,8 +22,9 @@ COPY = re.compile(r"timedelta\(hours=8\)|[\"']Asia/Shanghai[\"']|\bdatetime\.now
                   r"|\bdatetime\.utcnow\(|\bdatetime\.today\(\)")
 
 
-def _production_sources() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"], cwd=REPO,
+def _production_sources(patterns: tuple[str, ...] = ("*.py",)) -> list[str]:
+    """The repository's files matching ``patterns`` outside tests and benchmarks, this module's own excepted."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", *patterns], cwd=REPO,
                             capture_output=True, text=True, check=True).stdout.split()
     return [p for p in listed if not p.startswith(("tests/", "bench/")) and p != "szcg/clock.py"
             and (REPO / p).is_file()]

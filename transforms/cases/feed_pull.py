@@ -28,6 +28,7 @@ import yaml
 from szcg import clock
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.privacy import scrub_text
+from szcg.vocabulary import TERMINAL_STATES, sql_list
 from transforms.cases.areas import resolve_areas
 from transforms.cases.model import insert_cases, insert_events
 from transforms.cases.scrub import scrub_json
@@ -177,7 +178,7 @@ def rebuild_cases(con: duckdb.DuckDBPyConnection, case_ids: list[str]) -> int:
     touched = pd.DataFrame({"case_id": case_ids})  # noqa: F841 — read by DuckDB's replacement scan
     con.execute('DELETE FROM core."case" WHERE case_id IN (SELECT case_id FROM touched)')
     cases = con.execute(
-        """
+        f"""
         WITH e AS (SELECT e.* FROM core.case_event e JOIN touched USING (case_id)),
         ev AS (SELECT e.*, x.kind, x.subclass_code, x.edition, x.source, x.grid_code AS x_grid, x.data
                FROM e LEFT JOIN staging.casework_event_extra x USING (event_id))
@@ -195,7 +196,7 @@ def rebuild_cases(con: duckdb.DuckDBPyConnection, case_ids: list[str]) -> int:
                arg_max(district_code, seq) FILTER (WHERE district_code IS NOT NULL) AS district_code,
                arg_max(department_code, seq) AS department_code,
                arg_max(to_state, seq) AS status,
-               max(occurred_at) FILTER (WHERE to_state IN ('closed', 'rejected', 'voided')) AS closed_at,
+               max(occurred_at) FILTER (WHERE to_state IN {sql_list(TERMINAL_STATES)}) AS closed_at,
                arg_max(batch_id, seq) AS batch_id,
                arg_min(data, seq) FILTER (WHERE action = 'report') AS report_data
         FROM ev GROUP BY case_id ORDER BY case_id

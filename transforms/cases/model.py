@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from szcg.vocabulary import TERMINAL_STATES, CaseState, EventAction, Source
+
 CASE_COLUMNS: tuple[str, ...] = (
     "case_id", "origin_system", "origin_case_id", "edition", "kind", "subclass_code", "source", "description",
     "reported_at", "reporter_id", "grid_code", "community_code", "street_code", "district_code", "lon", "lat",
@@ -24,17 +26,11 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "limit_hours", "limit_basis", "handbook_version", "comment", "origin_system", "batch_id",
     "origin_action", "step",
 )
-# The workflow's states (casework.workflow.State) are the case statuses of the conformed model.
-STATUSES: tuple[str, ...] = (
-    "reported", "verifying", "accepted", "registered", "dispatched", "handling", "handled", "checked", "closed",
-    "rejected", "return_requested", "extension_requested", "shelve_requested", "shelved", "void_requested", "voided",
-)
-TERMINAL_STATUSES: tuple[str, ...] = ("closed", "rejected", "voided")
-ACTIONS: tuple[str, ...] = (
-    "report", "accept", "verify", "register", "dispatch", "handle", "feedback", "check", "close", "rework",
-    "return", "extend", "shelve", "unshelve", "void", "reject",
-)
-SOURCES: tuple[str, ...] = ("supervisor", "hotline", "public", "video", "leader", "other")
+# The conformed model's words are the shared vocabulary's: the workflow's states are the case statuses.
+STATUSES: tuple[str, ...] = tuple(CaseState)
+TERMINAL_STATUSES: tuple[str, ...] = TERMINAL_STATES
+ACTIONS: tuple[str, ...] = tuple(EventAction)
+SOURCES: tuple[str, ...] = tuple(Source)
 
 
 def conform(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
