@@ -3,7 +3,7 @@
 Accepted: CGCS2000 (4490) / WGS84 (4326) lon/lat, CGCS2000 3-degree Gauss–Krüger zones with or without the zone
 number in the easting (EPSG:4513–4533 / 4534–4554), and any CRS a file declares. Detected and reported rather
 than silently fixed: swapped lat/lon, rows in another CRS than the rest of the file (mixed CRS), and GCJ-02
-offsets (web-map coordinates; converted only on request).
+offsets (web-map coordinates; converted only on request, by :mod:`standards.gcj02`).
 """
 
 from __future__ import annotations
@@ -124,42 +124,3 @@ def to_cgcs2000(x: np.ndarray, y: np.ndarray, declared_crs: str | None,
             used.append(f"EPSG:{epsg} Gauss–Krüger (zone in easting)")
     return lon, lat, kind, "; ".join(used) or "none"
 
-
-# --- GCJ-02 -------------------------------------------------------------------------------------------------------
-# The published GCJ-02 forward formula (Krasovsky ellipsoid parameters); the inverse is found by fixed-point
-# iteration, accurate to well under a metre after a few rounds.
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = lon - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
-    rad = lat / 180.0 * np.pi
-    magic = 1 - _EE * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * np.pi)
-    dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
-    return dlon, dlat
-
-
-def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    dlon, dlat = _delta(np.asarray(lon, float), np.asarray(lat, float))
-    return lon + dlon, lat + dlat
-
-
-def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lon = np.asarray(lon, float)
-    lat = np.asarray(lat, float)
-    wlon, wlat = lon.copy(), lat.copy()
-    for _ in range(3):  # the offset varies slowly: 3 rounds are far below a centimetre
-        glon, glat = wgs84_to_gcj02(wlon, wlat)
-        wlon, wlat = wlon - (glon - lon), wlat - (glat - lat)
-    return wlon, wlat

@@ -318,7 +318,7 @@ def _raw_records(con: Any, source: SourceFile, rows: set[int]) -> dict[int, dict
 def _fill_gcj02(con: Any, rows_sql: str) -> None:
     """Add to temp table ``gcj`` the position each row of ``rows_sql`` (row_number, lon, lat) would have if the
     delivered one were GCJ-02 — for the rows not there yet."""
-    from census_loaders.crs import gcj02_to_wgs84
+    from standards.gcj02 import gcj02_to_wgs84
 
     rows = con.execute(f"SELECT r.row_number, r.lon, r.lat FROM ({rows_sql}) r ANTI JOIN gcj USING (row_number)"
                        ).fetchnumpy()

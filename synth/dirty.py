@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.gcj02 import wgs84_to_gcj02
+from standards.gcj02 import wgs84_to_gcj02
 
 DEFECT_KINDS = ("wrong_code", "duplicate_id", "swapped_lat_lon", "gcj02_coordinates", "outside_city",
                 "missing_field", "mixed_date_format", "closed_before_opened", "event_out_of_order", "bom",

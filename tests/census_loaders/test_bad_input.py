@@ -15,9 +15,9 @@ import pytest
 from cityfiles import HEADER, cell_centre, census_rows, points_frame, write_csv
 
 from census_loaders.config import ZipLimits
-from census_loaders.crs import wgs84_to_gcj02
 from census_loaders.encoding import detect_encoding
 from census_loaders.readers import open_source
+from standards.gcj02 import wgs84_to_gcj02
 from szcg.errors import InputRejected
 
 

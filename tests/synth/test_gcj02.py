@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from synth.gcj02 import wgs84_to_gcj02
+from standards.gcj02 import wgs84_to_gcj02
 
 # ../shared beside the repository (as in CI)
 BOUNDARIES = str(Path(__file__).resolve().parents[3] / "shared" / "data" / "boundaries") + "/"
