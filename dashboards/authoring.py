@@ -10,6 +10,7 @@ idempotent), and dataset columns match the marts.dash_* views. Regenerate after 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import duckdb
 import yaml
 
 from dashboards.site import ASSETS_DIR
+from transforms.evaluation.scheme import Grade, Scheme, load_scheme
 
 NAMESPACE = uuid.UUID("6f1c2d8e-5b7a-4c1e-9a54-3c0f6d1e2a10")
 DATABASE_NAME = "szcg_warehouse"
@@ -24,11 +26,11 @@ DATABASE_FILE = "databases/szcg_warehouse.yaml"
 PLACEHOLDER_URI = "duckdb:////var/lib/szcg/warehouse/current/warehouse.duckdb"
 VERSION = "1.0.0"
 
-# Grade bands and colours of 综合评价 (shared/standards/evaluation_indicators.csv, 评价等级).
-GRADE_COLOURS = {"A": "#2E9E44", "B": "#1F6FD1", "C": "#F2C200", "D": "#D62728", "E": "#333333"}
 # The cockpit map opens on the city's main built-up area (here 朔城区); 100 m grids are invisible at city scale.
 MAP_VIEWPORT = {"longitude": 112.43, "latitude": 39.345, "zoom": 11.4, "bearing": 0, "pitch": 0}
-GRADE_BANDS = [("A", 90, 100), ("B", 75, 90), ("C", 60, 75), ("D", 40, 60), ("E", 0, 40)]
+# Grade bands and colours of 综合评价 are the evaluation scheme's (its `grades:`), never restated here: the assets
+# are written from the packaged default scheme, so changing a band there means regenerating them (a test checks).
+TOP_SCORE = 100
 
 
 def uid(kind: str, key: str) -> str:
@@ -311,14 +313,25 @@ def table(*, groupby: list[str] | None = None, metrics: list[str] | None = None,
     return params
 
 
-def grade_formatting(column: str) -> list[dict[str, Any]]:
+def grade_formatting(column: str, grades: Sequence[Grade]) -> list[dict[str, Any]]:
+    """Table cell colours by grade band: each grade from its lower bound (inclusive) up to the next grade's, the
+    top one up to and including 100 (grades come highest first, as the scheme lists them)."""
     rules = []
-    for grade, low, high in GRADE_BANDS:
-        op, target = ("≤ x ≤", None) if high == 100 else ("≤ x <", None)
-        del target
-        rules.append({"column": column, "operator": op, "targetValueLeft": str(low), "targetValueRight": str(high),
-                      "colorScheme": GRADE_COLOURS[grade]})
+    high = float(TOP_SCORE)
+    for grade in grades:
+        rules.append({"column": column, "operator": "≤ x ≤" if high == TOP_SCORE else "≤ x <",
+                      "targetValueLeft": _bound(grade.min), "targetValueRight": _bound(high),
+                      "colorScheme": grade.hex})
+        high = grade.min
     return rules
+
+
+def grade_colours(grades: Sequence[Grade]) -> dict[str, str]:
+    return {g.grade: g.hex for g in grades}
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
 
 
 def grid_map() -> dict[str, Any]:
@@ -394,7 +407,7 @@ def query_context(params: dict[str, Any], dataset_uuid: str) -> str:
                        "result_format": "json", "result_type": "full"}, ensure_ascii=False, sort_keys=True)
 
 
-def _charts() -> dict[str, list[dict[str, Any]]]:
+def _charts(grades: Sequence[Grade]) -> dict[str, list[dict[str, Any]]]:
     """Per dashboard: rows of charts (key, title, dataset, params, width, height, options)."""
     region_district = [_filter("object", "==", "region"), _filter("level", "==", "district")]
     return {
@@ -442,24 +455,24 @@ def _charts() -> dict[str, list[dict[str, Any]]]:
                 ("score_district", "区县综合评价排名", "score",
                  table(groupby=["entity_name", "grade"], metrics=["score", "best_rank", "score_change"],
                        order="best_rank", desc=False, filters=region_district,
-                       formatting=grade_formatting("score")), 6, 50, {"drill_source": True}),
+                       formatting=grade_formatting("score", grades)), 6, 50, {"drill_source": True}),
                 ("score_grade_mix", "评价等级分布", "score", pie("grade", "entity_count"), 3, 50, {}),
                 ("score_department", "专业部门评价排名", "score",
                  table(groupby=["entity_name", "grade"], metrics=["score", "best_rank"], order="best_rank",
                        desc=False, filters=[_filter("object", "==", "department")],
-                       formatting=grade_formatting("score")), 3, 50, {"drill_source": True}),
+                       formatting=grade_formatting("score", grades)), 3, 50, {"drill_source": True}),
             ]},
             {"row": [
                 ("score_street", "街道综合评价排名", "score",
                  table(groupby=["district_name", "entity_name", "grade"], metrics=["score", "best_rank"],
                        order="best_rank", desc=False,
                        filters=[_filter("object", "==", "region"), _filter("level", "==", "street")],
-                       formatting=grade_formatting("score")), 6, 50, {"drill_source": True}),
+                       formatting=grade_formatting("score", grades)), 6, 50, {"drill_source": True}),
                 ("score_post", "岗位评价（监督员等）", "score",
                  table(groupby=["object_name", "entity_name", "grade"], metrics=["score", "best_rank"],
                        order="score", desc=True,
                        filters=[_filter("object", "NOT IN", ["region", "department"])],
-                       formatting=grade_formatting("score")), 6, 50, {"drill_source": True}),
+                       formatting=grade_formatting("score", grades)), 6, 50, {"drill_source": True}),
             ]},
             {"row": [
                 ("score_trend", "区县综合得分近12个月趋势", "score",
@@ -558,8 +571,10 @@ def _drill_configuration(charts: list[int], sources: list[int], targets: list[in
         for source in sources}
 
 
-def build_assets() -> dict[str, dict[str, Any]]:
-    """Every file of the bundle, relative path → YAML content."""
+def build_assets(scheme: Scheme | None = None) -> dict[str, dict[str, Any]]:
+    """Every file of the bundle, relative path → YAML content; grades from ``scheme`` (default: the packaged
+    default evaluation scheme)."""
+    grades = (scheme or load_scheme()).grades
     files: dict[str, dict[str, Any]] = {
         "metadata.yaml": {"version": VERSION, "type": "assets", "timestamp": "2026-11-23T00:00:00+00:00"},
     }
@@ -568,7 +583,7 @@ def build_assets() -> dict[str, dict[str, Any]]:
     for key, spec in DATASETS.items():
         files[f"datasets/{DATABASE_NAME}/{key}.yaml"] = dataset_yaml(key, spec, db["uuid"])
     chart_number = 0
-    for board, rows in _charts().items():
+    for board, rows in _charts(grades).items():
         position: dict[str, Any] = {
             "DASHBOARD_VERSION_KEY": "v2",
             "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
@@ -621,7 +636,7 @@ def build_assets() -> dict[str, dict[str, Any]]:
                 "chart_configuration": _drill_configuration(board_charts, drill_sources, drill_targets),
                 "global_chart_configuration": {
                     "scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "chartsInScope": []},
-                "color_scheme": "supersetColors", "label_colors": dict(GRADE_COLOURS),
+                "color_scheme": "supersetColors", "label_colors": grade_colours(grades),
                 "shared_label_colors": [], "color_scheme_domain": [], "cross_filters_enabled": True,
                 "refresh_frequency": 0, "expanded_slices": {}, "timed_refresh_immune_slices": [],
                 "default_filters": "{}",
