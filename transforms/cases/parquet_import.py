@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected, RowProblem
 from transforms.cases.feed_pull import VOCABULARY
 from transforms.cases.model import ACTIONS, CASE_COLUMNS, EVENT_COLUMNS
@@ -316,10 +317,11 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     return ParquetResult(cb, eb, ci, ci - cq, cq, ei, ei - eq, eq, 0.0, stages)
 
 
-# An event this long before its case's reported_at is flagged event_before_report (over any of the case's events,
-# rejected ones included: a flag too many only costs the evaluation a second look). The evaluation reads a period's
+# An event more than the clock slack (szcg.clock, which the evaluation reads too) before its case's reported_at is
+# flagged event_before_report (over any of the case's events, rejected ones included: a flag too many only costs
+# the evaluation a second look). The evaluation reads a period's
 # history from shortly before it and trusts reported_at to bound a case's events unless the case carries such a flag.
-EARLY_EVENT_SLACK = "INTERVAL 1 DAY"
+EARLY_EVENT_SLACK = f"INTERVAL {int(REPORT_CLOCK_SLACK.total_seconds())} SECOND"
 
 # Whether an event continues its case's run in file order: the row before it (lag over the scan, checked to be the
 # previous file row) is of the same case, with a smaller seq and a time not later. A case whose events have exactly

@@ -19,6 +19,7 @@ import duckdb
 
 from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
+from szcg.clock import REPORT_CLOCK_SLACK  # reported_at vs its events' times; the Parquet import flags beyond
 from transforms.evaluation.indicators import CATALOGUE, REGION_LEVELS, Indicator, indicators_of
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
@@ -39,8 +40,6 @@ AGGREGATE_ALL_SHARE = 0.5
 # reported earlier are recomputed from their own earliest report. A cost knob only — any value gives the same rows:
 # longer reads more events of every case, shorter sends more long-lived cases (挂账, 延期) to the second pass.
 HISTORY_LOOKBACK = timedelta(days=7)
-# Slack between a case's reported_at and its events' times (systems whose clocks or time zones disagree a little).
-REPORT_CLOCK_SLACK = timedelta(days=1)
 # reported_at bounds a case's events except where a loader flagged that it does not: a close before the report
 # (legacy exports), an event earlier than the report by more than the slack (Parquet import). The change feed's
 # reported_at is its first event. Flagged cases in scope are recomputed from all their events.
