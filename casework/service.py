@@ -27,12 +27,13 @@ from casework.feed import next_event_id
 from casework.grids import GridLocator, Placement
 from casework.models import AttachmentUse, Case, Event, User
 from szcg.clock import now as now_cst  # the service's default clock (tests inject their own)
+from szcg.vocabulary import CASE_KINDS
 
 CaseRow = Mapping[str, Any] | RowMapping  # a ``cases`` row by column name
 
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_WINDOW = timedelta(hours=24)
-KINDS = ("component", "event")
+KINDS = CASE_KINDS
 
 
 # Core statements with parameters supplied at execution: compiled once and cached, unlike ORM-level

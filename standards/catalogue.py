@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 from standards._files import PACKAGE_DIR, file_stamp, read_csv_rows, read_yaml_mapping
 from szcg.errors import ConfigError
+from szcg.vocabulary import CASE_KINDS
 
 CATALOGUE_DIR = PACKAGE_DIR / "catalogues"
 EDITIONS_FILE = CATALOGUE_DIR / "editions.yaml"
 CROSSWALK_FILE = CATALOGUE_DIR / "crosswalk.csv"
 PROVENANCES = ("VERIFIED", "TRANSCRIBED", "RECONSTRUCTED", "CITY")
-KINDS = ("component", "event")
+KINDS = CASE_KINDS
 Kind = Literal["component", "event"]
 
 

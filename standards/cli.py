@@ -9,6 +9,7 @@ from typing import Any
 from szcg import clock
 from szcg.cliutil import EXIT_REJECTED, Outcome, add_command, add_group
 from szcg.settings import Settings
+from szcg.vocabulary import CASE_KINDS as KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,12 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = add_command(group, "show", _show, help="show a subclass (name, provenance, 指挥手册 rule, crosswalk)")
     p.add_argument("code", help="subclass code, e.g. 0101 (CJ/T 214-2007) or 01001 (GB/T 47678.5-2026)")
     p.add_argument("--edition", help="edition key or title (default: the city's edition)")
-    p.add_argument("--kind", choices=("component", "event"), help="component or event (default: both)")
+    p.add_argument("--kind", choices=KINDS, help="component or event (default: both)")
 
     p = add_command(group, "search", _search, help="find subclasses by name (any edition, or --edition)")
     p.add_argument("text", help="part of a subclass or major class name, e.g. 路灯 or 井盖")
     p.add_argument("--edition", help="only this edition (key or title)")
-    p.add_argument("--kind", choices=("component", "event"), help="component or event (default: both)")
+    p.add_argument("--kind", choices=KINDS, help="component or event (default: both)")
 
     p = add_command(group, "check", _check, help="check a component id, grid code or event code (exit 1 if invalid)")
     p.add_argument("what", choices=("component-id", "grid-code", "event-code"))
@@ -63,7 +64,7 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
     from szcg.errors import InputRejected
 
     catalogue = _catalogue(args, settings)
-    kinds = (args.kind,) if args.kind else ("component", "event")
+    kinds = (args.kind,) if args.kind else KINDS
     found = [s for k in kinds if (s := catalogue.get(args.code, k)) is not None]
     if not found:
         hint = "" if args.code.isdigit() else f"; to find a code by name: szcg standards search {args.code}"

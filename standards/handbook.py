@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
 from szcg.errors import ConfigError
+from szcg.vocabulary import CASE_KINDS as KINDS
 
 if TYPE_CHECKING:
     from standards.calendar import WorkingCalendar
@@ -86,7 +87,7 @@ class Handbook:
         """The rule of a subclass; without ``kind`` a component rule wins over an event rule with the same code.
         Raises KeyError for a code the handbook does not know."""
         rules = self._rules or {}
-        for k in ((kind,) if kind else ("component", "event")):
+        for k in ((kind,) if kind else KINDS):
             rule = rules.get((k, subclass_code))
             if rule is not None:
                 return rule
@@ -162,7 +163,7 @@ def _parse_handbook(handbook_file: Path, edition: str, calendar: WorkingCalendar
     for n, row in enumerate(read_csv_rows(rules_file, required), 1):
         entry = f"row {n} ({row['kind']} {row['subclass_code']})"
         kind, code = row["kind"], row["subclass_code"]
-        if kind not in ("component", "event"):
+        if kind not in KINDS:
             raise ConfigError(rfile, entry, f"kind {kind!r}: expected component or event")
         subclass = catalogue.get(code, kind)
         if subclass is None:

@@ -1,5 +1,5 @@
-"""The domain's shared words: case states, the case service's actions, the warehouse's event actions, roles and
-report sources (上报渠道), with the Chinese a page shows for them.
+"""The domain's shared words: case states, the case service's actions, the warehouse's event actions, case kinds
+(部件/事件), roles and report sources (上报渠道), with the Chinese a page shows for them.
 
 Part of the bottom core: imports nothing of the project, so the case service (casework.workflow, whose transition
 table is the one definition of which action leads where), the conformed case model (transforms.cases.model), the
@@ -88,6 +88,13 @@ class EventAction(StrEnum):
     reject = "reject"
 
 
+class CaseKind(StrEnum):
+    """部件 (a component: a thing the city owns, found by its id) or 事件 (an event: something that happened)."""
+
+    component = "component"
+    event = "event"
+
+
 class Role(StrEnum):
     """Who acts on cases (the case service's users and API clients)."""
 
@@ -112,6 +119,7 @@ class Source(StrEnum):
     other = "other"  # only in the warehouse: a legacy export's channel that maps to none of the above
 
 
+CASE_KINDS: tuple[str, ...] = tuple(CaseKind)
 # The sources a new report may give (the case service, the synthetic city); ``other`` is a legacy import's only.
 INTAKE_SOURCES: tuple[Source, ...] = tuple(s for s in Source if s is not Source.other)
 # States a case does not leave.
@@ -121,6 +129,7 @@ UNREGISTERED_STATES: tuple[CaseState, ...] = (CaseState.reported, CaseState.veri
                                               CaseState.rejected)
 
 # The words a page shows (marts.dash_label, in this order: its sort_key is the position).
+KIND_LABELS: dict[CaseKind, str] = {CaseKind.component: "部件", CaseKind.event: "事件"}
 STATE_LABELS: dict[CaseState, str] = {
     CaseState.reported: "待受理", CaseState.verifying: "核实中", CaseState.accepted: "待立案",
     CaseState.registered: "待派遣", CaseState.dispatched: "已派遣", CaseState.handling: "处置中",
@@ -151,6 +160,7 @@ def as_template_context() -> dict[str, Any]:
         "terminal_states": [str(s) for s in TERMINAL_STATES],
         "unregistered_states": [str(s) for s in UNREGISTERED_STATES],
         "event_actions": [str(a) for a in EventAction],
+        "kinds": [str(k) for k in CaseKind],
         "sources": [str(s) for s in Source],
         "intake_sources": [str(s) for s in INTAKE_SOURCES],
         "roles": [str(r) for r in Role],
@@ -158,6 +168,7 @@ def as_template_context() -> dict[str, Any]:
     context: dict[str, Any] = dict(lists)
     context.update({f"{name}_sql": sql_list(words) for name, words in lists.items()})
     context["labels"] = {
+        "kind": [(str(k), label, n) for n, (k, label) in enumerate(KIND_LABELS.items(), start=1)],
         "status": [(str(s), label, n) for n, (s, label) in enumerate(STATE_LABELS.items(), start=1)],
         "source": [(str(s), label, n) for n, (s, label) in enumerate(SOURCE_LABELS.items(), start=1)],
     }

@@ -38,6 +38,7 @@ from casework.models import Case
 from casework.service import CaseService, ReportInput, ServiceError
 from szcg.clock import CST, to_cst
 from szcg.privacy import scrub_text
+from szcg.vocabulary import KIND_LABELS, CaseKind
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/open311", tags=["open311"])
@@ -343,7 +344,7 @@ def _services(fmt: Format) -> Callable[..., Response]:
             out.append({
                 "service_code": code_of(sub.kind, sub.code), "service_name": sub.name,
                 "description": rule.register_condition if rule is not None else "", "metadata": bool(ATTRIBUTES),
-                "type": "realtime", "keywords": f"{'部件' if sub.kind == 'component' else '事件'},{sub.major_name}",
+                "type": "realtime", "keywords": f"{KIND_LABELS[CaseKind(sub.kind)]},{sub.major_name}",
                 "group": sub.major_name,
             })
         return render(fmt, "services", out)

@@ -58,8 +58,9 @@ def test_the_feed_maps_every_service_action_onto_an_event_action() -> None:
 def labels() -> dict[str, list[tuple[str, str, int]]]:
     con = duckdb.connect()
     migrate(con)
-    rows = con.execute("SELECT domain, code, label, sort_key FROM marts.dash_label"
-                       " WHERE domain IN ('status', 'source') ORDER BY domain, sort_key").fetchall()
+    domains = list(v.as_template_context()["labels"])
+    rows = con.execute("SELECT domain, code, label, sort_key FROM marts.dash_label WHERE list_contains(?, domain)"
+                       " ORDER BY domain, sort_key", [domains]).fetchall()
     out: dict[str, list[tuple[str, str, int]]] = {}
     for domain, code, label, sort_key in rows:
         out.setdefault(domain, []).append((code, label, sort_key))
@@ -87,10 +88,11 @@ def test_sql_lists_quote_their_words() -> None:
     assert context["unregistered_states_sql"] == "('reported', 'verifying', 'accepted', 'rejected')"
 
 
-# A run of quoted words (over line breaks); a run that is one of the vocabulary's state lists is a copy of it.
-QUOTED_RUN = re.compile(r"""(?:["'][a-z_]+["']\s*,\s*)+["'][a-z_]+["']""")
+# A run of quoted words (over line breaks); a run that is one of the vocabulary's lists is a copy of it. A typing
+# Literal has to spell its values (a test below ties the catalogue's Kind to the vocabulary).
+QUOTED_RUN = re.compile(r"""(?<!Literal\[)(?:["'][a-z_]+["']\s*,\s*)+["'][a-z_]+["']""")
 STATE_LISTS = {frozenset(v.CaseState): "CaseState", frozenset(v.TERMINAL_STATES): "TERMINAL_STATES",
-               frozenset(v.UNREGISTERED_STATES): "UNREGISTERED_STATES"}
+               frozenset(v.UNREGISTERED_STATES): "UNREGISTERED_STATES", frozenset(v.CASE_KINDS): "CASE_KINDS"}
 
 
 def _copied_state_lists(text: str) -> list[str]:
@@ -98,8 +100,17 @@ def _copied_state_lists(text: str) -> list[str]:
     return [STATE_LISTS[words] for words in runs if words in STATE_LISTS]
 
 
+def test_the_catalogues_kind_type_is_the_vocabularys() -> None:
+    from typing import get_args
+
+    from standards.catalogue import Kind
+
+    assert get_args(Kind) == v.CASE_KINDS
+
+
 def test_the_copy_finder_finds_a_copy() -> None:
     assert _copied_state_lists("x = ('closed',\n 'voided', 'rejected')  # 'closed', 'voided'") == ["TERMINAL_STATES"]
+    assert _copied_state_lists('Kind = Literal["component", "event"]; k in ("event", "component")') == ["CASE_KINDS"]
 
 
 def test_no_module_or_model_spells_out_a_state_list() -> None:

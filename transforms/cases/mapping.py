@@ -17,9 +17,10 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from szcg.errors import ConfigError
+from szcg.vocabulary import CASE_KINDS
 from transforms.cases.model import SOURCES, STATUSES
 
-KINDS = ("component", "event")
+KINDS = CASE_KINDS
 # Fields whose value is a time: one column each (joining two time columns makes no time).
 TIME_FIELDS = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at",
                "closed_at", "voided_at", "due_at")

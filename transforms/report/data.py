@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from szcg import vocabulary
 from transforms.evaluation.period import Period
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满�
                        "unreached": "未回访成功"}
 SOURCE_LABELS = {"supervisor": "监督员巡查上报", "hotline": "12319 热线", "public": "公众举报", "video": "视频监控",
                  "leader": "领导交办", "other": "其他"}
-KIND_LABELS = {"event": "事件", "component": "部件"}
+KIND_LABELS: dict[str, str] = {str(kind): label for kind, label in vocabulary.KIND_LABELS.items()}
 POST_OBJECTS = ("supervisor", "operator", "shift_leader", "dispatcher")
 # the four district-level figures of 一、综述, as (indicator, numerator or denominator or value)
 COHORT_SQL = """
