@@ -1,5 +1,5 @@
 """The domain's shared words: case states, the case service's actions, the warehouse's event actions, case kinds
-(部件/事件), roles and report sources (上报渠道), with the Chinese a page shows for them.
+(部件/事件), roles, report sources (上报渠道) and the hotline's 回访满意度, with the Chinese a page shows for them.
 
 Part of the bottom core: imports nothing of the project, so the case service (casework.workflow, whose transition
 table is the one definition of which action leads where), the conformed case model (transforms.cases.model), the
@@ -119,6 +119,15 @@ class Source(StrEnum):
     other = "other"  # only in the warehouse: a legacy export's channel that maps to none of the above
 
 
+class Satisfaction(StrEnum):
+    """What a 12319 caller said when called back about their case (回访满意度)."""
+
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    dissatisfied = "dissatisfied"
+    unreached = "unreached"  # the call-back reached no one
+
+
 CASE_KINDS: tuple[str, ...] = tuple(CaseKind)
 # The sources a new report may give (the case service, the synthetic city); ``other`` is a legacy import's only.
 INTAKE_SOURCES: tuple[Source, ...] = tuple(s for s in Source if s is not Source.other)
@@ -127,6 +136,9 @@ TERMINAL_STATES: tuple[CaseState, ...] = (CaseState.closed, CaseState.rejected, 
 # States of a case that has not been 立案 (and, rejected, never will be): what "registered" counts leave out.
 UNREGISTERED_STATES: tuple[CaseState, ...] = (CaseState.reported, CaseState.verifying, CaseState.accepted,
                                               CaseState.rejected)
+# 满意率 = satisfied ÷ reached: 基本满意 counts as satisfied, a caller not reached counts in neither.
+SATISFIED: tuple[Satisfaction, ...] = (Satisfaction.satisfied, Satisfaction.basically_satisfied)
+REACHED: tuple[Satisfaction, ...] = (*SATISFIED, Satisfaction.dissatisfied)
 
 # The words a page shows (marts.dash_label, in this order: its sort_key is the position).
 KIND_LABELS: dict[CaseKind, str] = {CaseKind.component: "部件", CaseKind.event: "事件"}
@@ -137,6 +149,10 @@ STATE_LABELS: dict[CaseState, str] = {
     CaseState.rejected: "不予立案", CaseState.return_requested: "申请回退", CaseState.extension_requested: "申请延期",
     CaseState.shelve_requested: "申请挂账", CaseState.shelved: "已挂账", CaseState.void_requested: "申请作废",
     CaseState.voided: "已作废",
+}
+SATISFACTION_LABELS: dict[Satisfaction, str] = {
+    Satisfaction.satisfied: "满意", Satisfaction.basically_satisfied: "基本满意", Satisfaction.dissatisfied: "不满意",
+    Satisfaction.unreached: "未回访",
 }
 SOURCE_LABELS: dict[Source, str] = {
     Source.supervisor: "监督员上报", Source.hotline: "12319热线", Source.public: "公众举报", Source.video: "视频监控",
@@ -164,6 +180,8 @@ def as_template_context() -> dict[str, Any]:
         "sources": [str(s) for s in Source],
         "intake_sources": [str(s) for s in INTAKE_SOURCES],
         "roles": [str(r) for r in Role],
+        "satisfied": [str(s) for s in SATISFIED],
+        "reached": [str(s) for s in REACHED],
     }
     context: dict[str, Any] = dict(lists)
     context.update({f"{name}_sql": sql_list(words) for name, words in lists.items()})
@@ -171,5 +189,6 @@ def as_template_context() -> dict[str, Any]:
         "kind": [(str(k), label, n) for n, (k, label) in enumerate(KIND_LABELS.items(), start=1)],
         "status": [(str(s), label, n) for n, (s, label) in enumerate(STATE_LABELS.items(), start=1)],
         "source": [(str(s), label, n) for n, (s, label) in enumerate(SOURCE_LABELS.items(), start=1)],
+        "satisfaction": [(str(s), label, n) for n, (s, label) in enumerate(SATISFACTION_LABELS.items(), start=1)],
     }
     return context

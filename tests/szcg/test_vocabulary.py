@@ -91,13 +91,14 @@ def test_sql_lists_quote_their_words() -> None:
 # A run of quoted words (over line breaks); a run that is one of the vocabulary's lists is a copy of it. A typing
 # Literal has to spell its values (a test below ties the catalogue's Kind to the vocabulary).
 QUOTED_RUN = re.compile(r"""(?<!Literal\[)(?:["'][a-z_]+["']\s*,\s*)+["'][a-z_]+["']""")
-STATE_LISTS = {frozenset(v.CaseState): "CaseState", frozenset(v.TERMINAL_STATES): "TERMINAL_STATES",
-               frozenset(v.UNREGISTERED_STATES): "UNREGISTERED_STATES", frozenset(v.CASE_KINDS): "CASE_KINDS"}
+VOCABULARY_LISTS = {frozenset(v.CaseState): "CaseState", frozenset(v.TERMINAL_STATES): "TERMINAL_STATES",
+               frozenset(v.UNREGISTERED_STATES): "UNREGISTERED_STATES", frozenset(v.CASE_KINDS): "CASE_KINDS",
+               frozenset(v.SATISFIED): "SATISFIED", frozenset(v.REACHED): "REACHED"}
 
 
-def _copied_state_lists(text: str) -> list[str]:
+def _copied_lists(text: str) -> list[str]:
     runs = (frozenset(re.findall(r"[a-z_]+", run)) for run in QUOTED_RUN.findall(text))
-    return [STATE_LISTS[words] for words in runs if words in STATE_LISTS]
+    return [VOCABULARY_LISTS[words] for words in runs if words in VOCABULARY_LISTS]
 
 
 def test_the_catalogues_kind_type_is_the_vocabularys() -> None:
@@ -109,14 +110,23 @@ def test_the_catalogues_kind_type_is_the_vocabularys() -> None:
 
 
 def test_the_copy_finder_finds_a_copy() -> None:
-    assert _copied_state_lists("x = ('closed',\n 'voided', 'rejected')  # 'closed', 'voided'") == ["TERMINAL_STATES"]
-    assert _copied_state_lists('Kind = Literal["component", "event"]; k in ("event", "component")') == ["CASE_KINDS"]
+    assert _copied_lists("x = ('closed',\n 'voided', 'rejected')  # 'closed', 'voided'") == ["TERMINAL_STATES"]
+    assert _copied_lists('Kind = Literal["component", "event"]; k in ("event", "component")') == ["CASE_KINDS"]
 
 
-def test_no_module_or_model_spells_out_a_state_list() -> None:
+def test_no_module_or_model_spells_out_a_vocabulary_list() -> None:
     """Python and SQL models outside the migrations (which record history and are never edited) import or render
     the lists from szcg.vocabulary."""
     found = [f"{path}: {name}" for path in _production_sources(("*.py", "*.sql"))
              if path != "szcg/vocabulary.py" and not path.startswith("warehouse/migrations/")
-             for name in _copied_state_lists((REPO / path).read_text(encoding="utf-8"))]
+             for name in _copied_lists((REPO / path).read_text(encoding="utf-8"))]
     assert not found, "import or render these from szcg.vocabulary instead of spelling them out:\n" + "\n".join(found)
+
+
+def test_the_default_hotline_mapping_maps_onto_the_satisfaction_words() -> None:
+    from transforms.hotline.ingest import DEFAULT_MAPPING
+
+    data = yaml.safe_load(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    assert set(data["satisfaction"].values()) == set(v.Satisfaction)
+    assert {v.SATISFACTION_LABELS[v.Satisfaction(code)] for code in data["satisfaction"].values()} == set(
+        data["satisfaction"])

@@ -20,8 +20,6 @@ from transforms.evaluation.period import Period
 
 log = logging.getLogger(__name__)
 
-SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
-                       "unreached": "未回访成功"}
 SOURCE_LABELS = {"supervisor": "监督员巡查上报", "hotline": "12319 热线", "public": "公众举报", "video": "视频监控",
                  "leader": "领导交办", "other": "其他"}
 KIND_LABELS: dict[str, str] = {str(kind): label for kind, label in vocabulary.KIND_LABELS.items()}
@@ -138,11 +136,12 @@ def _hotline(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any]:
         SELECT count(*) AS calls,
                count(*) FILTER (WHERE case_id IS NOT NULL) AS to_cases,
                count(*) FILTER (WHERE is_repeat) AS repeats,
-               count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied,
-               count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied')) AS reached,
+               count(*) FILTER (WHERE list_contains(?, satisfaction)) AS satisfied,
+               count(*) FILTER (WHERE list_contains(?, satisfaction)) AS reached,
                count(DISTINCT caller_hash) FILTER (WHERE caller_hash IS NOT NULL) AS callers
         FROM core.hotline_call WHERE called_at >= ? AND called_at < ?
-    """, [period.start_at, period.end_at])[0]
+    """, [[str(s) for s in vocabulary.SATISFIED], [str(s) for s in vocabulary.REACHED], period.start_at,
+          period.end_at])[0]
     repeat_callers = con.execute("""
         SELECT count(*) FROM (SELECT caller_hash FROM core.hotline_call WHERE called_at >= ? AND called_at < ?
                               AND caller_hash IS NOT NULL GROUP BY 1 HAVING count(*) > 1)
