@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from standards.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from tests.szcg.test_clock import REPO, _production_sources
+from tests.szcg.sources import production_sources, read
 
 # (WGS84) → (GCJ-02) as census_loaders/crs.py and synth/gcj02.py both computed them before they became one module.
 BEFORE = [
@@ -43,6 +43,5 @@ def test_the_shift_is_hundreds_of_metres_not_more(point: tuple[float, float]) ->
 
 
 def test_the_formula_is_written_once() -> None:
-    holders = [path for path in _production_sources()
-               if "6378245.0" in (REPO / path).read_text(encoding="utf-8")]
+    holders = [path for path in production_sources() if "6378245.0" in read(path)]
     assert holders == ["standards/gcj02.py"]

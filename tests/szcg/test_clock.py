@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,24 +14,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from szcg import clock
-from tests.conftest import REPO
+from tests.szcg.sources import production_sources, read
 
 # A second definition of CST, a zone name spelled out, or a clock that reads the machine's local time zone.
 COPY = re.compile(r"timedelta\(hours=8\)|[\"']Asia/Shanghai[\"']|\bdatetime\.now\(\)|\bdate\.today\(\)"
                   r"|\bdatetime\.utcnow\(|\bdatetime\.today\(\)")
 
 
-def _production_sources(patterns: tuple[str, ...] = ("*.py",)) -> list[str]:
-    """The repository's files matching ``patterns`` outside tests and benchmarks, this module's own excepted."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", *patterns], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout.split()
-    return [p for p in listed if not p.startswith(("tests/", "bench/")) and p != "szcg/clock.py"
-            and (REPO / p).is_file()]
-
-
 def test_china_standard_time_is_defined_only_in_the_clock() -> None:
-    found = [f"{path}:{n}: {line.strip()}" for path in _production_sources()
-             for n, line in enumerate((REPO / path).read_text(encoding="utf-8").splitlines(), start=1)
+    found = [f"{path}:{n}: {line.strip()}" for path in production_sources() if path != "szcg/clock.py"
+             for n, line in enumerate(read(path).splitlines(), start=1)
              if COPY.search(line.split("#", 1)[0])]
     assert not found, "use szcg.clock (CST, ZONE_NAME, now(), today()) instead of:\n" + "\n".join(found)
 

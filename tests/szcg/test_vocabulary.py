@@ -11,7 +11,7 @@ import yaml
 
 from casework import workflow as wf
 from szcg import vocabulary as v
-from tests.szcg.test_clock import REPO, _production_sources
+from tests.szcg.sources import production_sources, read
 from transforms.cases import model
 from transforms.cases.feed_pull import VOCABULARY
 from warehouse.migrate import migrate
@@ -117,9 +117,9 @@ def test_the_copy_finder_finds_a_copy() -> None:
 def test_no_module_or_model_spells_out_a_vocabulary_list() -> None:
     """Python and SQL models outside the migrations (which record history and are never edited) import or render
     the lists from szcg.vocabulary."""
-    found = [f"{path}: {name}" for path in _production_sources(("*.py", "*.sql"))
+    found = [f"{path}: {name}" for path in production_sources(("*.py", "*.sql"))
              if path != "szcg/vocabulary.py" and not path.startswith("warehouse/migrations/")
-             for name in _copied_lists((REPO / path).read_text(encoding="utf-8"))]
+             for name in _copied_lists(read(path))]
     assert not found, "import or render these from szcg.vocabulary instead of spelling them out:\n" + "\n".join(found)
 
 
