@@ -15,6 +15,7 @@ from casework.db import Database
 from casework.models import ApiClient, LoginFailure, Token, TokenEpoch, User
 from casework.security import LoginPolicy
 from casework.service import Actor, Conflict, Invalid, NotFound
+from szcg.vocabulary import CLIENT_SOURCES
 
 TOKEN_LIFETIME = timedelta(hours=12)
 STAFF_ROLES = tuple(r.value for r in wf.Role if r != wf.Role.public)
@@ -156,8 +157,8 @@ def revoke_user_tokens(db: Database, username: str, *, at: datetime) -> tuple[in
 
 def create_api_client(db: Database, name: str, source: str, *, at: datetime) -> str:
     """Register an Open311 client; returns its API key (shown once, stored hashed)."""
-    if source not in ("public", "hotline", "video", "leader"):
-        raise Invalid(f"source {source!r}: expected public, hotline, video or leader", field="source")
+    if source not in CLIENT_SOURCES:
+        raise Invalid(f"source {source!r}: expected one of {', '.join(CLIENT_SOURCES)}", field="source")
     key = new_secret()
     try:
         with db.writing() as s:

@@ -12,6 +12,7 @@ from typing import Any
 
 from szcg.cliutil import Outcome, add_command, add_group
 from szcg.settings import Settings
+from szcg.vocabulary import CLIENT_SOURCES
 
 ROLES = ("supervisor", "operator", "shift_leader", "dispatcher", "department", "evaluator", "admin")
 DEMO_PASSWORD = "szcg-demo-2026"
@@ -184,7 +185,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = add_command(group, "create-api-client", _create_api_client,
                     help="register an Open311 client (hotline system, public app) and print its api_key")
     p.add_argument("name")
-    p.add_argument("--source", default="public", choices=("public", "hotline", "video", "leader"))
+    p.add_argument("--source", default="public", choices=CLIENT_SOURCES)
     _add_serve_args(add_command(group, "serve", _serve, help="serve the case API with uvicorn", json_flag=False))
     _add_serve_args(add_command(_serve_group(subparsers), "casework", _serve, help="serve the case API",
                                 json_flag=False))

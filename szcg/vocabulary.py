@@ -131,6 +131,9 @@ class Satisfaction(StrEnum):
 CASE_KINDS: tuple[str, ...] = tuple(CaseKind)
 # The sources a new report may give (the case service, the synthetic city); ``other`` is a legacy import's only.
 INTAKE_SOURCES: tuple[Source, ...] = tuple(s for s in Source if s is not Source.other)
+# The sources an intake system reports under through the case service's API (Open311 clients): every intake source
+# but the supervisors', who report as users.
+CLIENT_SOURCES: tuple[Source, ...] = tuple(s for s in INTAKE_SOURCES if s is not Source.supervisor)
 # States a case does not leave.
 TERMINAL_STATES: tuple[CaseState, ...] = (CaseState.closed, CaseState.rejected, CaseState.voided)
 # States of a case that has not been 立案 (and, rejected, never will be): what "registered" counts leave out.
@@ -179,6 +182,7 @@ def as_template_context() -> dict[str, Any]:
         "kinds": [str(k) for k in CaseKind],
         "sources": [str(s) for s in Source],
         "intake_sources": [str(s) for s in INTAKE_SOURCES],
+        "client_sources": [str(s) for s in CLIENT_SOURCES],
         "roles": [str(r) for r in Role],
         "satisfied": [str(s) for s in SATISFIED],
         "reached": [str(s) for s in REACHED],

@@ -88,17 +88,26 @@ def test_sql_lists_quote_their_words() -> None:
     assert context["unregistered_states_sql"] == "('reported', 'verifying', 'accepted', 'rejected')"
 
 
-# A run of quoted words (over line breaks); a run that is one of the vocabulary's lists is a copy of it. A typing
-# Literal has to spell its values (a test below ties the catalogue's Kind to the vocabulary).
-QUOTED_RUN = re.compile(r"""(?<!Literal\[)(?:["'][a-z_]+["']\s*,\s*)+["'][a-z_]+["']""")
+# A run of quoted words (over line breaks); a run that is one of the vocabulary's lists is a copy of it. Not counted:
+# a typing Literal, which has to spell its values (tests below tie those to the vocabulary), and a run with repeated
+# words, which is a weighted sample (synthetic data), not a list of the words.
+QUOTED_RUN = re.compile(r"""(?:["'][a-z_]+["']\s*,\s*)+["'][a-z_]+["']""")
 VOCABULARY_LISTS = {frozenset(v.CaseState): "CaseState", frozenset(v.TERMINAL_STATES): "TERMINAL_STATES",
-               frozenset(v.UNREGISTERED_STATES): "UNREGISTERED_STATES", frozenset(v.CASE_KINDS): "CASE_KINDS",
-               frozenset(v.SATISFIED): "SATISFIED", frozenset(v.REACHED): "REACHED"}
+                    frozenset(v.UNREGISTERED_STATES): "UNREGISTERED_STATES", frozenset(v.CASE_KINDS): "CASE_KINDS",
+                    frozenset(v.SATISFIED): "SATISFIED", frozenset(v.REACHED): "REACHED",
+                    frozenset(v.Source): "Source", frozenset(v.INTAKE_SOURCES): "INTAKE_SOURCES",
+                    frozenset(v.CLIENT_SOURCES): "CLIENT_SOURCES"}
 
 
 def _copied_lists(text: str) -> list[str]:
-    runs = (frozenset(re.findall(r"[a-z_]+", run)) for run in QUOTED_RUN.findall(text))
-    return [VOCABULARY_LISTS[words] for words in runs if words in VOCABULARY_LISTS]
+    found = []
+    for run in QUOTED_RUN.finditer(text):
+        words = re.findall(r"[a-z_]+", run.group())
+        if text[:run.start()].endswith("Literal[") or len(set(words)) < len(words):
+            continue
+        if frozenset(words) in VOCABULARY_LISTS:
+            found.append(VOCABULARY_LISTS[frozenset(words)])
+    return found
 
 
 def test_the_catalogues_kind_type_is_the_vocabularys() -> None:
@@ -112,6 +121,8 @@ def test_the_catalogues_kind_type_is_the_vocabularys() -> None:
 def test_the_copy_finder_finds_a_copy() -> None:
     assert _copied_lists("x = ('closed',\n 'voided', 'rejected')  # 'closed', 'voided'") == ["TERMINAL_STATES"]
     assert _copied_lists('Kind = Literal["component", "event"]; k in ("event", "component")') == ["CASE_KINDS"]
+    assert _copied_lists('Literal["supervisor", "public", "hotline", "video", "leader"]') == []
+    assert _copied_lists("['public', 'hotline', 'public', 'video', 'leader']") == []
 
 
 def test_no_module_or_model_spells_out_a_vocabulary_list() -> None:
@@ -130,3 +141,14 @@ def test_the_default_hotline_mapping_maps_onto_the_satisfaction_words() -> None:
     assert set(data["satisfaction"].values()) == set(v.Satisfaction)
     assert {v.SATISFACTION_LABELS[v.Satisfaction(code)] for code in data["satisfaction"].values()} == set(
         data["satisfaction"])
+
+
+def test_the_case_apis_literal_types_are_the_vocabularys() -> None:
+    """Pydantic needs Literal types for the API schema; they must say what the vocabulary says."""
+    from typing import get_args
+
+    from casework.api import schemas
+
+    assert get_args(schemas.Kind) == v.CASE_KINDS
+    assert set(get_args(schemas.Source)) == set(v.INTAKE_SOURCES)
+    assert set(get_args(schemas.ApiClientIn.model_fields["source"].annotation)) == set(v.CLIENT_SOURCES)
