@@ -4,7 +4,7 @@ undoes it everywhere in China."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standards.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
@@ -29,6 +29,7 @@ def test_forward_agrees_with_the_copies_it_replaced() -> None:
     assert (float(one_lon), float(one_lat)) == BEFORE[0][1]
 
 
+@settings(deadline=None)  # a loaded 2-core machine: no per-example time limit
 @given(st.lists(IN_CHINA, min_size=1, max_size=50))
 def test_the_inverse_undoes_the_shift_to_a_millimetre(points: list[tuple[float, float]]) -> None:
     wgs = np.array(points)
@@ -36,6 +37,7 @@ def test_the_inverse_undoes_the_shift_to_a_millimetre(points: list[tuple[float, 
     np.testing.assert_allclose(np.c_[lon, lat], wgs, rtol=0, atol=1e-8)  # 1e-8° ≈ 1 mm
 
 
+@settings(deadline=None)  # a loaded 2-core machine: no per-example time limit
 @given(IN_CHINA)
 def test_the_shift_is_hundreds_of_metres_not_more(point: tuple[float, float]) -> None:
     lon, lat = wgs84_to_gcj02(*point)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from szcg import clock
@@ -75,6 +75,7 @@ def test_to_cst_converts_offsets_and_keeps_naive_values() -> None:
         clock.to_cst(datetime(9999, 12, 31, 23, tzinfo=UTC))
 
 
+@settings(deadline=None)  # a loaded 2-core machine: no per-example time limit
 @given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(9999, 12, 30)),
        st.integers(min_value=-14 * 60, max_value=14 * 60))
 def test_aware_and_to_cst_are_inverse(moment: datetime, offset_minutes: int) -> None:

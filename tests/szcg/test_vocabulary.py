@@ -152,3 +152,8 @@ def test_the_case_apis_literal_types_are_the_vocabularys() -> None:
     assert get_args(schemas.Kind) == v.CASE_KINDS
     assert set(get_args(schemas.Source)) == set(v.INTAKE_SOURCES)
     assert set(get_args(schemas.ApiClientIn.model_fields["source"].annotation)) == set(v.CLIENT_SOURCES)
+
+
+def test_every_word_has_its_label() -> None:
+    assert list(v.STATE_LABELS) == list(v.CaseState) and list(v.SOURCE_LABELS) == list(v.Source)
+    assert list(v.KIND_LABELS) == list(v.CaseKind) and list(v.SATISFACTION_LABELS) == list(v.Satisfaction)
