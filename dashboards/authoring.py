@@ -407,8 +407,10 @@ def query_context(params: dict[str, Any], dataset_uuid: str) -> str:
                        "result_format": "json", "result_type": "full"}, ensure_ascii=False, sort_keys=True)
 
 
-def _charts(grades: Sequence[Grade]) -> dict[str, list[dict[str, Any]]]:
-    """Per dashboard: rows of charts (key, title, dataset, params, width, height, options)."""
+def _charts(grades: Sequence[Grade] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Per dashboard: rows of charts (key, title, dataset, params, width, height, options); score tables coloured
+    by ``grades`` (default: the packaged default scheme's)."""
+    grades = load_scheme().grades if grades is None else grades
     region_district = [_filter("object", "==", "region"), _filter("level", "==", "district")]
     return {
         "cockpit": [
