@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from szcg.configmodel import ConfigModel, load_yaml
 from szcg.errors import ConfigError
 from transforms.cases.model import SOURCES, STATUSES
 
@@ -35,8 +35,8 @@ def _column_list(value: Any) -> Any:
 ColumnRef = Annotated[list[str], BeforeValidator(_column_list), Field(min_length=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(ConfigModel):
+    pass
 
 
 class Columns(_Strict):
@@ -321,32 +321,9 @@ class LegacyMapping(MappingSpec):
         return cols + [c for c in (self.x, self.y, self.coordinates.xy) if c]
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(file)"
-
-
 def load_mapping(path: Path, *, check_catalogue: bool = True) -> LegacyMapping:
     """Read and check a mapping YAML; category codes are checked against the catalogue of its edition."""
-    fname = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(fname, "(file)", "file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(fname, "(file)", f"not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(fname, "(file)", "expected a mapping at the top level")
-    if "file" in data:
-        raise ConfigError(fname, "file", "unknown key")
-    try:
-        mapping = LegacyMapping.model_validate({**data, "file": fname})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            problem = "missing (required)"
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(fname, _where(err["loc"]), problem + more) from None
+    mapping = load_yaml(LegacyMapping, path, top={"file": str(path)})
     if check_catalogue:
         _check_codes(mapping)
     return mapping

@@ -1,0 +1,221 @@
+"""Configuration files read through typed models: one way to load YAML and one way to report what is wrong.
+
+Every configuration file (census rules, mappings, evaluation schemes, the city's standards, service limits…) is
+described by a pydantic model built on :class:`ConfigModel`: unknown keys are refused (``extra="forbid"``), types are
+strict (a quoted ``"5"`` is not the number 5, ``yes`` is not a name), and rules across fields are
+``model_validator``\\ s. :func:`load_yaml` reads a file and validates it; a problem becomes a
+:class:`~szcg.errors.ConfigError` naming the file, the key path (``categories.路灯.code``) and the line, and saying
+what was expected — so a typo such as ``categorys:`` stops the job instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from szcg.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[int | str, ...]
+
+
+class ConfigModel(BaseModel):
+    """Base of every configuration model: unknown keys and loose types are errors; loaded models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """The file's data and the (1-based) line of every key and list item, by key path.
+
+    A missing or unreadable file, or text that is not YAML, is a ConfigError naming the file.
+    """
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(file, "(file)", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "(file)", f"cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, "(file)", f"not valid YAML: {exc}") from None
+    lines: dict[tuple[str, ...], int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = (*path, str(key.value))
+            lines.setdefault(here, key.start_mark.line + 1)
+            _index_lines(value, here, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            here = (*path, str(i))
+            lines.setdefault(here, item.start_mark.line + 1)
+            _index_lines(item, here, lines)
+
+
+def load_yaml(model: type[M], path: Path, *, context: dict[str, Any] | None = None,
+              top: dict[str, Any] | None = None) -> M:
+    """Read ``path`` and validate it as ``model``; ``top`` adds keys the loader supplies (e.g. the file name).
+
+    An empty file is an empty mapping (a model whose keys all have defaults accepts it).
+    """
+    data, lines = read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "(file)", f"expected a mapping of keys at the top level, got {_kind(data)}")
+    if top:
+        clash = sorted(set(top) & set(data))
+        if clash:
+            raise ConfigError(str(path), clash[0], "unknown key" + _expected_keys(model, (), exclude=set(top)))
+        data = {**data, **top}
+    return validate(model, data, str(path), lines=lines, context=context, hidden=set(top or ()))
+
+
+def validate(model: type[M], data: Any, file: str, *, lines: dict[tuple[str, ...], int] | None = None,
+             context: dict[str, Any] | None = None, prefix: Loc = (), hidden: set[str] | None = None) -> M:
+    """``model`` validated from ``data``; the first problem is a ConfigError naming ``file`` and the key path.
+
+    ``prefix`` is where ``data`` sits in the file; ``hidden`` are top-level keys the loader supplies, never listed
+    as keys the file may use.
+    """
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise config_error(exc, model, file, lines=lines, prefix=prefix, hidden=hidden) from None
+
+
+def config_error(exc: ValidationError, model: type[BaseModel], file: str, *,
+                 lines: dict[tuple[str, ...], int] | None = None, prefix: Loc = (),
+                 hidden: set[str] | None = None) -> ConfigError:
+    """The ConfigError for the first of ``exc``'s problems (with how many more there are)."""
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    loc = tuple(p for p in err["loc"] if not _is_internal(p))
+    problem = _problem(err, model, loc, hidden if len(loc) == 1 else None)
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    full = (*prefix, *loc)
+    line = _line(lines or {}, full)
+    return ConfigError(file, ".".join(str(p) for p in full) or "(file)", problem, line=line)
+
+
+def _is_internal(part: int | str) -> bool:
+    # pydantic names the branch of a union or a validator in the location ("function-after[…]", "str", "list[str]");
+    # those are not keys of the file.
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool", "none", "dict", "list"))
+
+
+def _line(lines: dict[tuple[str, ...], int], loc: Loc) -> int | None:
+    path = tuple(str(p) for p in loc)
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a whole number",
+             float: "a number", type(None): "nothing (null)"}
+    return next((n for t, n in names.items() if type(value) is t), type(value).__name__)
+
+
+_EXPECTED = {
+    "string_type": "expected text", "int_type": "expected a whole number", "float_type": "expected a number",
+    "bool_type": "expected true or false", "list_type": "expected a list", "dict_type": "expected a mapping",
+    "model_type": "expected a mapping of keys", "date_type": "expected a date YYYY-MM-DD",
+    "datetime_type": "expected a date-time YYYY-MM-DD HH:MM:SS", "int_from_float": "expected a whole number",
+}
+
+
+def _problem(err: Any, model: type[BaseModel], loc: Loc, hidden: set[str] | None) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key" + _expected_keys(model, loc[:-1], exclude=hidden)
+    if kind == "missing":
+        return "missing (required)"
+    if kind in _EXPECTED:
+        return f"{_EXPECTED[kind]}, got {_kind(err['input'])} {_short(err['input'])}".rstrip()
+    message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in ("value_error", "assertion_error"):
+        return message
+    return f"{message}, got {_short(err['input'])}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return ""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expected_keys(model: type[BaseModel], loc: Loc, exclude: set[str] | None = None) -> str:
+    """"; expected one of: a, b, c" — the keys the model accepts where the unknown one was found."""
+    target = _model_at(model, loc)
+    if target is None:
+        return ""
+    names = [n for n in target.model_fields if n not in (exclude or set())]
+    return f"; expected one of: {', '.join(names)}" if names else ""
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``loc`` (dict keys and list indexes are stepped over)."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return None
+    return _unwrap_model(current)
+
+
+def _step(annotation: Any, part: int | str) -> Any:
+    found = _unwrap_model(annotation)
+    if found is not None:
+        field = found.model_fields.get(str(part))
+        return None if field is None else field.annotation
+    for arg in _container_args(annotation):
+        return arg
+    return None
+
+
+def _container_args(annotation: Any) -> list[Any]:
+    """The element type of a list/tuple or the value type of a dict (through Optional and Annotated)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _container_args(args[0])
+    if origin in (list, tuple, set, frozenset) and args:
+        return [args[0]]
+    if origin is dict and len(args) == 2:
+        return [args[1]]
+    for arg in args:  # a union: the first branch that is a container
+        inner = _container_args(arg)
+        if inner:
+            return inner
+    return []
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _unwrap_model(args[0])
+    for arg in args:  # Optional[Model] and other unions
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
