@@ -10,6 +10,7 @@ what was expected — so a typo such as ``categorys:`` stops the job instead of 
 
 from __future__ import annotations
 
+import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,19 @@ from szcg.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]
+
+
+class KeyProblem(ValueError):
+    """Raised by a model's validator for a rule across keys: names the key the problem is reported at.
+
+    ``key`` is relative to the model that raises it: ``"fields.state"`` or, when a key holds a dot itself,
+    a tuple of parts (``("geometry_types", "gbt47678.5-2026")``).
+    """
+
+    def __init__(self, key: str | tuple[str | int, ...], problem: str) -> None:
+        self.parts: Loc = tuple(key.split(".")) if isinstance(key, str) else key
+        self.problem = problem
+        super().__init__(f"{'.'.join(map(str, self.parts))}: {problem}")
 
 
 class ConfigModel(BaseModel):
@@ -101,10 +115,15 @@ def config_error(exc: ValidationError, model: type[BaseModel], file: str, *,
                  lines: dict[tuple[str, ...], int] | None = None, prefix: Loc = (),
                  hidden: set[str] | None = None) -> ConfigError:
     """The ConfigError for the first of ``exc``'s problems (with how many more there are)."""
-    errors = exc.errors(include_url=False)
+    # An unknown key first: it is usually the typo behind a "missing" one (``hour:`` for ``hours:``).
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
     loc = tuple(p for p in err["loc"] if not _is_internal(p))
-    problem = _problem(err, model, loc, hidden if len(loc) == 1 else None)
+    raised = (err.get("ctx") or {}).get("error")
+    if isinstance(raised, KeyProblem):
+        loc, problem = (*loc, *raised.parts), raised.problem
+    else:
+        problem = _problem(err, model, loc, hidden if len(loc) == 1 else None)
     if len(errors) > 1:
         problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     full = (*prefix, *loc)
@@ -149,6 +168,8 @@ def _problem(err: Any, model: type[BaseModel], loc: Loc, hidden: set[str] | None
         return "missing (required)"
     if kind in _EXPECTED:
         return f"{_EXPECTED[kind]}, got {_kind(err['input'])} {_short(err['input'])}".rstrip()
+    if kind == "literal_error":
+        return f"expected {err['ctx']['expected']}, got {_short(err['input'])}"
     message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in ("value_error", "assertion_error"):
         return message
@@ -201,10 +222,8 @@ def _container_args(annotation: Any) -> list[Any]:
         return [args[0]]
     if origin is dict and len(args) == 2:
         return [args[1]]
-    for arg in args:  # a union: the first branch that is a container
-        inner = _container_args(arg)
-        if inner:
-            return inner
+    if origin in (typing.Union, types.UnionType):  # the first branch that is a container
+        return next((inner for inner in map(_container_args, args) if inner), [])
     return []
 
 
@@ -215,7 +234,6 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return _unwrap_model(args[0])
-    for arg in args:  # Optional[Model] and other unions
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
+    if origin in (typing.Union, types.UnionType):  # Optional[Model] and other unions
+        return next((m for m in map(_unwrap_model, args) if m is not None), None)
     return None
