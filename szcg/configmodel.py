@@ -4,7 +4,8 @@ Every configuration file (census rules, mappings, evaluation schemes, the city's
 described by a pydantic model built on :class:`ConfigModel`: unknown keys are refused (``extra="forbid"``), types are
 strict (a quoted ``"5"`` is not the number 5, ``yes`` is not a name), and rules across fields are
 ``model_validator``\\ s. :func:`load_yaml` reads a file and validates it; a problem becomes a
-:class:`~szcg.errors.ConfigError` naming the file, the key path (``categories.路灯.code``) and the line, and saying
+:class:`~szcg.errors.ConfigError` naming the file, the key path (``objects.region.indicators[2].weight``, list items
+counted from 1) and the line, and saying
 what was expected — so a typo such as ``categorys:`` stops the job instead of being silently ignored.
 """
 
@@ -27,8 +28,8 @@ Loc = tuple[int | str, ...]
 class KeyProblem(ValueError):
     """Raised by a model's validator for a rule across keys: names the key the problem is reported at.
 
-    ``key`` is relative to the model that raises it: ``"fields.state"`` or, when a key holds a dot itself,
-    a tuple of parts (``("geometry_types", "gbt47678.5-2026")``).
+    ``key`` is relative to the model that raises it: ``"fields.state"`` or, when a key holds a dot itself or a list
+    index (from 0) is part of it, a tuple of parts (``("geometry_types", "gbt47678.5-2026")``, ``("grades", 1)``).
     """
 
     def __init__(self, key: str | tuple[str | int, ...], problem: str) -> None:
@@ -128,7 +129,15 @@ def config_error(exc: ValidationError, model: type[BaseModel], file: str, *,
         problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     full = (*prefix, *loc)
     line = _line(lines or {}, full)
-    return ConfigError(file, ".".join(str(p) for p in full) or "(file)", problem, line=line)
+    return ConfigError(file, key_path(full), problem, line=line)
+
+
+def key_path(loc: Loc) -> str:
+    """``objects.region.indicators[2].weight``: keys joined by dots, list items counted from 1 as people do."""
+    text = ""
+    for part in loc:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(file)"
 
 
 def _is_internal(part: int | str) -> bool:

@@ -35,7 +35,7 @@ def test_the_shipped_rules_and_presets_load(settings: Settings) -> None:
     ("earliest_date: 1990-01-01", "earliest_date: 1990", "earliest_date", "expected a date"),
     ("  min_points: 5", "  min_points: 0", "gcj02.min_points", "Input should be greater than or equal to 1"),
     ("  damaged:  [破损,", "  damaged:  [完好,", "states.damaged", "word '完好' already means intact"),
-    ('  occupied: [占用, occupied, "4"]', "  occupied: [占用, occupied, 4]", "states.occupied.2", "expected text"),
+    ('  occupied: [占用, occupied, "4"]', "  occupied: [占用, occupied, 4]", "states.occupied[3]", "expected text"),
     ('    polygon: ["04013"]', '    polygon: ["99999"]', "geometry_types.gbt47678.5-2026.polygon",
      "not component subclasses"),
 ])
@@ -60,7 +60,7 @@ def test_a_city_census_file_is_read_instead(settings: Settings, tmp_path: Path) 
 @pytest.mark.parametrize(("add", "entry", "problem"), [
     ("values: {name: {a: b}}", "values.name", "expected 'state'"),
     ("value: {state: {好: intact}}", "value", "unknown key; expected one of: name, fields, required, values"),
-    ("required: [component_id, colour]", "required.1", "expected 'component_id'"),
+    ("required: [component_id, colour]", "required[2]", "expected 'component_id'"),
     ("date_formats: '%Y%m%d'", "date_formats", "expected a list"),
     ("date_formats: [YYYYMMDD]", "date_formats", "strftime formats"),
     ("crs: EPSG:999999", "crs", "not a CRS pyproj knows"),

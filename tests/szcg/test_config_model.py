@@ -41,7 +41,7 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "entry", "line", "problem"), [
     ("name: x\nlimits:\n  hotline:\n    hour: 48\n", "limits.hotline.hour", 4, "unknown key; expected one of: hours"),
     ("name: x\nlimits:\n  hotline: {hours: '48'}\n", "limits.hotline.hours", 3, "expected a number, got text '48'"),
-    ("name: x\nlimits:\n  a: {hours: 1, sources: [x, 2]}\n", "limits.a.sources.1", 3, "expected text"),
+    ("name: x\nlimits:\n  a: {hours: 1, sources: [x, 2]}\n", "limits.a.sources[2]", 3, "expected text"),
     ("limits: {}\n", "name", None, "missing (required)"),
     ("name: [x]\n", "name", 1, "expected text, got a list"),
     ("name: x\nlimits:\n  all: {hours: 1}\n  b: {hours: 2}\n", "limits.all", 3, "give either 'all'"),
