@@ -125,11 +125,16 @@ def config_error(exc: ValidationError, model: type[BaseModel], file: str, *,
         loc, problem = (*loc, *raised.parts), raised.problem
     else:
         problem = _problem(err, model, loc, hidden if len(loc) == 1 else None)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     full = (*prefix, *loc)
-    line = _line(lines or {}, full)
-    return ConfigError(file, key_path(full), problem, line=line)
+    if len(errors) > 1:  # the others too, briefly: one round of corrections instead of one per mistake
+        others = [f"{key_path((*prefix, *_loc(e)))}: {_problem(e, model, _loc(e), hidden)}" for e in errors[1:6]]
+        more = "; …" if len(errors) > 6 else ""
+        problem += f" (and {len(errors) - 1} more: {'; '.join(others)}{more})"
+    return ConfigError(file, key_path(full), problem, line=_line(lines or {}, full))
+
+
+def _loc(err: Any) -> Loc:
+    return tuple(p for p in err["loc"] if not _is_internal(p))
 
 
 def key_path(loc: Loc) -> str:

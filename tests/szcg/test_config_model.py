@@ -56,8 +56,11 @@ def test_problems_name_file_line_and_key(tmp_path: Path, text: str, entry: str, 
 
 
 def test_several_problems_are_counted(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"\(and 2 more problems\)"):
+    with pytest.raises(ConfigError) as err:
         _load(tmp_path, "nam: x\nlimit: {}\n")
+    assert err.value.entry == "nam" and err.value.problem.startswith("unknown key; expected one of: name, limits")
+    assert err.value.problem.endswith("(and 2 more: limit: unknown key; expected one of: name, limits;"
+                                      " name: missing (required))")
 
 
 @pytest.mark.parametrize(("text", "problem"), [
