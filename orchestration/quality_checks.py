@@ -18,7 +18,7 @@ from pydantic import Field
 
 from szcg.configmodel import ConfigModel, load_yaml
 from szcg.errors import SzcgError
-from szcg.settings import Settings, load_settings
+from szcg.settings import Settings
 
 CONFIG = Path(__file__).with_name("quality.yaml")
 CST = timezone(timedelta(hours=8))
@@ -174,13 +174,10 @@ def _as_of_cst(logical_date: datetime | None) -> datetime:
     return datetime(local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 
-def inspect_published(
-    run_id: str, logical_date: datetime | None = None, settings: Settings | None = None
-) -> dict[str, Any]:
+def inspect_published(run_id: str, logical_date: datetime | None = None, *, settings: Settings) -> dict[str, Any]:
     """Check the published snapshot as of ``logical_date`` (CST) and write the quality report."""
     from warehouse.store import Warehouse
 
-    settings = settings or load_settings()
     as_of = _as_of_cst(logical_date)
     wh = Warehouse(settings)
     with wh.reader() as con:

@@ -104,15 +104,20 @@ def _load_city_dir(config_dir: Path, stamp: int) -> CityConfig:
     )
 
 
-def city_dir(settings: Settings | None = None, key: str | None = None) -> Path:
+def city_dir(settings: Settings, key: str | None = None) -> Path:
     """The folder holding the city's configuration."""
-    if settings is not None and settings.city_config_dir is not None and key is None:
+    if settings.city_config_dir is not None and key is None:
         return Path(settings.city_config_dir).resolve()
-    city_key = key or (settings.city if settings is not None else DEFAULT_CITY)
-    return (CITIES_DIR / city_key).resolve()
+    return (CITIES_DIR / (key or settings.city)).resolve()
 
 
-def load_city(settings: Settings | None = None, key: str | None = None) -> CityConfig:
+def packaged_city(key: str = DEFAULT_CITY) -> CityConfig:
+    """A city packaged with szcg (``standards/cities/<key>/``), whatever the settings say: for tests and benchmarks
+    that need a known city; jobs read the installation's city with :func:`load_city`."""
+    return load_city_dir(CITIES_DIR / key)
+
+
+def load_city(settings: Settings, key: str | None = None) -> CityConfig:
     """The city's configuration: packaged ``standards/cities/<key>/`` unless ``settings.city_config_dir`` is set."""
     directory = city_dir(settings, key)
     file = directory / "city.yaml"

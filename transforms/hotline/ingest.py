@@ -239,7 +239,7 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
         good = good[~good["call_id"].isin({t[0] for t in taken})].copy()
         good["batch_id"] = landed.batch_id
         categories = load_categories(category_path)
-        linked = link_calls(con, good, mapping, categories)
+        linked = link_calls(con, good, mapping, categories, settings=settings)
         earlier = con.execute(
             "SELECT case_id, arg_min(call_id, called_at) AS call_id, min(called_at) AS called_at"
             " FROM core.hotline_call WHERE case_id IN (SELECT case_id FROM linked) AND batch_id <> ?"
@@ -261,7 +261,7 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
 
 
 def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any],
-               categories: CategoryTable | None = None) -> pd.DataFrame:
+               categories: CategoryTable | None = None, *, settings: Settings) -> pd.DataFrame:
     """Case number written in the log → ``logged``; else a case in the same grid (or within ``match.distance_m``)
     reported from 1 h before to ``match.window_hours`` after the call, about what the call is about → ``matched``
     (nearest in time). What it is about: a subclass listed for the call's category in ``categories.yaml``; for a
@@ -288,7 +288,7 @@ def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any],
         from standards.catalogue import load_catalogue
         from standards.city import load_city
 
-        catalogue = load_catalogue(load_city().edition)
+        catalogue = load_catalogue(load_city(settings).edition)
         names = pd.DataFrame([{"kind": s.kind, "code": s.code, "name": s.name}  # noqa: F841
                               for s in catalogue.subclasses])
         window = float(mapping.get("match", {}).get("window_hours", 48))
