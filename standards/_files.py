@@ -9,11 +9,14 @@ from __future__ import annotations
 import csv
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
+from szcg.configmodel import ConfigModel, load_yaml
 from szcg.errors import ConfigError
+
+M = TypeVar("M", bound=ConfigModel)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -51,6 +54,20 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(str(path), "(file)", "expected a mapping at the top level")
     return data
+
+
+@functools.lru_cache(maxsize=128)
+def _read_model(model: type[ConfigModel], path: Path, stamp: int) -> ConfigModel:
+    return load_yaml(model, path)
+
+
+def read_yaml_model(model: type[M], path: Path) -> M:
+    """A YAML file read through its typed model (cached per modification time): a mistake is a ConfigError naming
+    the file, the line and the key."""
+    path = Path(path).resolve()
+    found = _read_model(model, path, _stamp(path))
+    assert isinstance(found, model)
+    return found
 
 
 def read_csv_rows(path: Path, required: tuple[str, ...] = ()) -> tuple[dict[str, str], ...]:

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from pydantic import Field
+
+from standards._files import file_stamp, read_csv_rows, read_yaml_model
+from szcg.configmodel import ConfigModel
 from szcg.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -96,28 +99,40 @@ class Handbook:
         return list((self._rules or {}).values())
 
 
-def _step_limits(fname: str, data: dict, hours_per_day: float) -> dict[str, dict[str, TimeLimit]]:
-    raw = data.get("step_limits")
-    if not isinstance(raw, dict):
-        raise ConfigError(fname, "step_limits", "missing: limits of the steps per handling class")
+class _StepLimits(ConfigModel):
+    """The limit of every step but 处置 (handle), which each rule of the rules CSV sets: "10工作分钟", "1自然日"…"""
+
+    accept: str = Field(description="the limit of step accept (受理)")
+    verify: str = Field(description="the limit of step verify (核实)")
+    # "register" is also a method of every class (ABCMeta.register): the field is named register_ in Python
+    register_: str = Field(alias="register", description="the limit of step register (立案)")
+    dispatch: str = Field(description="the limit of step dispatch (派遣)")
+    check: str = Field(description="the limit of step check (核查)")
+    close: str = Field(description="the limit of step close (结案)")
+
+
+class _StepLimitsByClass(ConfigModel):
+    urgent: _StepLimits       # 紧急 (natural time)
+    normal: _StepLimits       # 一般性
+    engineering: _StepLimits  # 工程性
+
+
+class HandbookFile(ConfigModel):
+    """``handbook.yaml`` as written; the rules themselves are the CSV named by ``rules``."""
+
+    edition: str
+    version: str = Field(min_length=1)
+    rules: str = Field(min_length=1)  # the rules CSV, relative to this file
+    step_limits: _StepLimitsByClass
+
+
+def _step_limits(fname: str, data: HandbookFile, hours_per_day: float) -> dict[str, dict[str, TimeLimit]]:
     out: dict[str, dict[str, TimeLimit]] = {}
     for cls in HANDLING_CLASSES:
-        limits = raw.get(cls)
-        if not isinstance(limits, dict):
-            raise ConfigError(fname, f"step_limits.{cls}", "missing handling class")
-        unknown = set(limits) - set(STEPS)
-        if unknown:
-            raise ConfigError(fname, f"step_limits.{cls}", f"unknown step(s) {sorted(unknown)}; steps: {STEPS}")
-        out[cls] = {}
-        for step in STEPS:
-            if step == "handle":
-                continue  # 处置 is per subclass (rules file)
-            if step not in limits:
-                raise ConfigError(fname, f"step_limits.{cls}.{step}", f"missing step {step} ({STEP_NAMES_ZH[step]})")
-            out[cls][step] = _limit(fname, f"step_limits.{cls}.{step}", str(limits[step]), hours_per_day, cls)
-    extra = set(raw) - set(HANDLING_CLASSES)
-    if extra:
-        raise ConfigError(fname, "step_limits", f"unknown handling class(es) {sorted(extra)}")
+        limits = getattr(data.step_limits, cls)
+        given = limits.model_dump(by_alias=True)
+        out[cls] = {step: _limit(fname, f"step_limits.{cls}.{step}", given[step], hours_per_day, cls)
+                    for step in STEPS if step != "handle"}
     return out
 
 
@@ -138,19 +153,13 @@ def _parse_handbook(handbook_file: Path, edition: str, calendar: WorkingCalendar
     from standards.departments import load_departments_file
 
     fname = str(handbook_file)
-    data = read_yaml_mapping(handbook_file)
-    hb_edition = str(data.get("edition", ""))
-    if hb_edition != edition:
-        raise ConfigError(fname, "edition", f"{hb_edition!r} but the city uses edition {edition!r}")
-    version = str(data.get("version") or "")
-    if not version:
-        raise ConfigError(fname, "version", "missing (required)")
+    data = read_yaml_model(HandbookFile, handbook_file)
+    if data.edition != edition:
+        raise ConfigError(fname, "edition", f"{data.edition!r} but the city uses edition {edition!r}")
+    version = data.version
     hours_per_day = calendar.hours_per_day
     step_limits = _step_limits(fname, data, hours_per_day)
-    rules_rel = data.get("rules")
-    if not rules_rel:
-        raise ConfigError(fname, "rules", "missing: the rules CSV file")
-    rules_file = (handbook_file.parent / str(rules_rel)).resolve()
+    rules_file = (handbook_file.parent / data.rules).resolve()
     if not rules_file.is_file():
         raise ConfigError(fname, "rules", f"file {rules_file} does not exist")
     rfile = str(rules_file)
@@ -213,8 +222,7 @@ def _load_handbook_cached(handbook_file: Path, edition: str, calendar_file: Path
 def load_handbook(city: CityConfig) -> Handbook:
     """The city's 指挥手册, validated against its catalogue edition, departments and calendar (cached)."""
     hb = Path(city.handbook_file).resolve()
-    data = read_yaml_mapping(hb)
-    rules_file = (hb.parent / str(data.get("rules") or "")).resolve()
+    rules_file = (hb.parent / read_yaml_model(HandbookFile, hb).rules).resolve()
     paths = [hb, city.calendar_file, city.departments_file] + ([rules_file] if rules_file.is_file() else [])
     stamps = tuple(file_stamp(p) for p in paths)
     return _load_handbook_cached(hb, city.edition, Path(city.calendar_file).resolve(), city.catalogue_table,

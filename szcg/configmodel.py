@@ -179,7 +179,8 @@ def _problem(err: Any, model: type[BaseModel], loc: Loc, hidden: set[str] | None
     if kind == "extra_forbidden":
         return "unknown key" + _expected_keys(model, loc[:-1], exclude=hidden)
     if kind == "missing":
-        return "missing (required)"
+        described = _description(model, loc)
+        return f"missing (required): {described}" if described else "missing (required)"
     if kind in _EXPECTED:
         return f"{_EXPECTED[kind]}, got {_kind(err['input'])} {_short(err['input'])}".rstrip()
     if kind == "literal_error":
@@ -202,8 +203,18 @@ def _expected_keys(model: type[BaseModel], loc: Loc, exclude: set[str] | None = 
     target = _model_at(model, loc)
     if target is None:
         return ""
-    names = [n for n in target.model_fields if n not in (exclude or set())]
+    names = [f.alias or n for n, f in target.model_fields.items() if n not in (exclude or set())]
     return f"; expected one of: {', '.join(names)}" if names else ""
+
+
+def _description(model: type[BaseModel], loc: Loc) -> str | None:
+    """The ``description`` of the field at ``loc`` (says what a missing key should hold)."""
+    target = _model_at(model, loc[:-1])
+    if target is None or not loc:
+        return None
+    field = target.model_fields.get(str(loc[-1])) or next(
+        (f for f in target.model_fields.values() if f.alias == loc[-1]), None)
+    return field.description if field is not None else None
 
 
 def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
@@ -219,7 +230,8 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
 def _step(annotation: Any, part: int | str) -> Any:
     found = _unwrap_model(annotation)
     if found is not None:
-        field = found.model_fields.get(str(part))
+        field = found.model_fields.get(str(part)) or next(
+            (f for f in found.model_fields.values() if f.alias == part), None)
         return None if field is None else field.annotation
     for arg in _container_args(annotation):
         return arg
