@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
+from typing import TypeVar
 
 from szcg.configmodel import ConfigModel, load_yaml
 from szcg.errors import ConfigError
@@ -29,15 +27,6 @@ def _stamp(path: Path) -> int:
 
 
 @functools.lru_cache(maxsize=128)
-def _read_yaml(path: Path, stamp: int) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "(file)", f"not valid YAML: {exc}") from exc
-
-
-@functools.lru_cache(maxsize=128)
 def _read_csv(path: Path, stamp: int) -> tuple[tuple[str, ...], tuple[dict[str, str], ...]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         # Lines starting with '#' are comments (used to say where values come from).
@@ -45,15 +34,6 @@ def _read_csv(path: Path, stamp: int) -> tuple[tuple[str, ...], tuple[dict[str, 
     reader = csv.DictReader(lines)
     rows = tuple({k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader)
     return tuple(reader.fieldnames or ()), rows
-
-
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """A YAML file whose top level must be a mapping."""
-    path = Path(path).resolve()
-    data = _read_yaml(path, _stamp(path))
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), "(file)", "expected a mapping at the top level")
-    return data
 
 
 @functools.lru_cache(maxsize=128)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from standards._files import PACKAGE_DIR, file_stamp, read_csv_rows, read_yaml_mapping
+from pydantic import Field
+
+from standards._files import PACKAGE_DIR, file_stamp, read_csv_rows, read_yaml_model
+from szcg.configmodel import ConfigModel
 from szcg.errors import ConfigError
 
 CATALOGUE_DIR = PACKAGE_DIR / "catalogues"
@@ -23,11 +27,23 @@ KINDS = ("component", "event")
 Kind = Literal["component", "event"]
 
 
+class EditionSpec(ConfigModel):
+    """One catalogue edition in ``editions.yaml``."""
+
+    title: str = Field(min_length=1)          # "GB/T 47678.5-2026"
+    full_title: str = ""                      # for people: the standard's full name
+    minor_digits: int = Field(ge=1, le=4)     # subclass code = 2-digit major + this many minor digits
+    complete: bool = True                     # False: only fragments are public (a city table completes it)
+    in_force: date | None = None              # for people: since when the edition applies
+    majors: dict[Kind, dict[str, str]] = Field(default_factory=dict)  # kind → major code → name
+
+
+class EditionsFile(ConfigModel):
+    editions: dict[str, EditionSpec] = Field(min_length=1)
+
+
 def _edition_specs() -> dict[str, dict[str, Any]]:
-    specs = read_yaml_mapping(EDITIONS_FILE).get("editions")
-    if not isinstance(specs, dict) or not specs:
-        raise ConfigError(str(EDITIONS_FILE), "editions", "missing mapping of editions")
-    return specs
+    return {key: spec.model_dump() for key, spec in read_yaml_model(EditionsFile, EDITIONS_FILE).editions.items()}
 
 
 EDITIONS: dict[str, str] = {key: str(spec["title"]) for key, spec in _edition_specs().items()}

@@ -57,14 +57,38 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(file, "(file)", f"cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(file, "(file)", f"not valid YAML: {exc}") from None
     lines: dict[tuple[str, ...], int] = {}
     if node is not None:
         _index_lines(node, (), lines)
+    try:
+        data = yaml.safe_load(text)
+    except ValueError as exc:  # a value YAML recognises but cannot build, such as the date 2018-08-32
+        where, line = _unbuildable(node, ())
+        raise ConfigError(file, where, f"{exc} (expected a valid date YYYY-MM-DD)", line=line) from None
     return data, lines
+
+
+def _unbuildable(node: yaml.Node | None, path: Loc) -> tuple[str, int | None]:
+    """The key path and line of the first timestamp YAML cannot build (what makes safe_load raise ValueError)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            yaml.safe_load(node.value)
+        except ValueError:
+            return key_path(path), node.start_mark.line + 1
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            found = _unbuildable(value, (*path, str(key.value)))
+            if found[1] is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _unbuildable(item, (*path, i))
+            if found[1] is not None:
+                return found
+    return "(file)", None
 
 
 def _index_lines(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
