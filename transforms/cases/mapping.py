@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from szcg.configmodel import ConfigModel, load_yaml
+from szcg.configmodel import ConfigModel, KeyProblem, load_yaml
 from szcg.errors import ConfigError
 from transforms.cases.model import SOURCES, STATUSES
 
@@ -66,7 +66,7 @@ class Columns(_Strict):
         for name in (*TIME_FIELDS, "origin_case_id", "on_time", "grid"):
             value = getattr(self, name)
             if value is not None and len(value) != 1:
-                raise ValueError(f"{name}: takes one column, got {value}")
+                raise KeyProblem(name, f"takes one column, got {value}")
         return self
 
     def as_dict(self) -> dict[str, list[str]]:
@@ -100,11 +100,11 @@ class Coordinates(_Strict):
     @model_validator(mode="after")
     def _both_or_neither(self) -> Coordinates:
         if bool(self.x) != bool(self.y):
-            raise ValueError("x and y: give both columns or neither")
+            raise KeyProblem("y" if self.x else "x", "give both columns x and y, or neither")
         if self.xy and self.x:
-            raise ValueError("xy: give either one xy column or x and y columns")
+            raise KeyProblem("xy", "give either one xy column or x and y columns")
         if not (self.x or self.xy) and self.placeholders:
-            raise ValueError("placeholders: do nothing without coordinate columns")
+            raise KeyProblem("placeholders", "do nothing without coordinate columns")
         return self
 
 
@@ -268,15 +268,18 @@ class MappingSpec(_Strict):
     def _keys_that_do_something(self) -> MappingSpec:
         c = self.columns
         if self.verdict is not None and c.on_time is None:
-            raise ValueError("verdict: does nothing without columns.on_time")
+            raise KeyProblem("verdict", "does nothing without columns.on_time")
         if c.on_time is not None and self.verdict is None:
-            raise ValueError("columns.on_time: needs verdict: {on_time: [...], overdue: [...]} to be read")
+            raise KeyProblem("columns.on_time", "needs verdict: {on_time: [...], overdue: [...]} to be read")
         if self.steps.dispatched and not (self.steps.registered or c.registered_at):
-            raise ValueError("steps.dispatched: at_registered needs a 立案 (columns.registered_at or steps.registered)")
+            raise KeyProblem("steps.dispatched", "at_registered needs a 立案 (columns.registered_at or"
+                             " steps.registered)")
         if self.sources and c.source is None:
-            raise ValueError("sources: does nothing without columns.source")
-        if (self.departments or self.department_fallback != "none") and c.department is None:
-            raise ValueError("departments: does nothing without columns.department")
+            raise KeyProblem("sources", "does nothing without columns.source")
+        if self.departments and c.department is None:
+            raise KeyProblem("departments", "does nothing without columns.department")
+        if self.department_fallback != "none" and c.department is None:
+            raise KeyProblem("department_fallback", "does nothing without columns.department")
         return self
 
 

@@ -57,3 +57,22 @@ def test_the_categorys_typo_fails_the_import_command(settings: Settings, tmp_pat
     assert not settings.landing_dir.exists() or not any(settings.landing_dir.rglob("*.*"))
     assert main(["cases", "import", str(EXPORTS / "nyc_311_2018_dohmh_155.csv"), "--mapping", str(path)]) == 1
     assert f"{path}:" in capsys.readouterr().err
+
+
+def test_the_vocabulary_loads_and_refuses_words_outside_the_model(tmp_path: Path) -> None:
+    from transforms.cases.vocabulary import VOCABULARY, load_vocabulary
+
+    assert load_vocabulary().casework_actions["approve_void"].outcome == "approved"
+    text = VOCABULARY.read_text(encoding="utf-8")
+    for old, new, entry, problem in (
+        ("  close: {action: close}", "  close: {action: finish}", "casework_actions.close.action",
+         "'finish' is not an action of the conformed model"),
+        ("  close: {action: close}", "  close: {action: close, outcom: x}", "casework_actions.close.outcom",
+         "unknown key; expected one of: action, outcome"),
+        ("  fed_back: handled", "  fed_back: done", "synth_states", "fed_back: 'done' is not a workflow state"),
+    ):
+        path = tmp_path / f"{len(entry)}-vocabulary.yaml"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            load_vocabulary(path)
+        assert (err.value.entry, err.value.file) == (entry, str(path)) and err.value.problem.startswith(problem)
