@@ -136,6 +136,20 @@ def validate(model: type[M], data: Any, file: str, *, lines: dict[tuple[str, ...
         raise config_error(exc, model, file, lines=lines, prefix=prefix, hidden=hidden) from None
 
 
+def validate_row(model: type[M], row: dict[str, str], file: str, entry: str) -> M:
+    """One CSV row (``{column: text}``) validated as ``model``; an empty cell counts as not given.
+
+    A problem is a ConfigError whose entry is ``entry`` (e.g. ``row 3 (14060201)``) and the column; a column the
+    model does not know is refused like an unknown key (a misspelt header is not silently ignored).
+    """
+    try:
+        return model.model_validate({k: v for k, v in row.items() if v != ""})
+    except ValidationError as exc:
+        found = config_error(exc, model, file)
+        column = "" if found.entry == "(file)" else f" {found.entry}"
+        raise ConfigError(file, f"{entry}{column}", found.problem) from None
+
+
 def config_error(exc: ValidationError, model: type[BaseModel], file: str, *,
                  lines: dict[tuple[str, ...], int] | None = None, prefix: Loc = (),
                  hidden: set[str] | None = None) -> ConfigError:

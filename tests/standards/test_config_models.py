@@ -79,3 +79,22 @@ def test_an_edition_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_yaml(EditionsFile, path)
     assert err.value.entry == "editions.gbt47678.5-2026.minor_digit" and err.value.problem.startswith("unknown key")
+
+
+@pytest.mark.parametrize(("old", "new", "entry", "problem"), [
+    ("code,name,level,district_code,kind,handles_kinds", "code,name,level,district_code,kind,handle_kinds",
+     "handle_kinds", "unknown key; expected one of: code, name, level, district_code, kind, handles_kinds"),
+    ("14060001,朔州市城市管理局,city,,", "14060001,朔州市城市管理局,town,,", "row 1 (14060001) level",
+     "expected 'city' or 'district', got 'town'"),
+    ("14060001,朔州市城市管理局,city,,", "14060001,朔州市城市管理局,city,140602,", "row 1 (14060001) district_code",
+     "a city department has no district_code"),
+    ("14060001,朔州市城市管理局,city,,", "14060001,,city,,", "row 1 (14060001) name", "missing (required)"),
+])
+def test_department_rows_are_checked_column_by_column(city_dir: Path, old: str, new: str, entry: str,
+                                                      problem: str) -> None:
+    from standards.departments import load_departments
+
+    edit(city_dir / "departments.csv", old, new)
+    err = _refused(city_dir, load_departments)
+    assert err.file == str(city_dir / "departments.csv") and err.entry.endswith(entry)
+    assert err.problem.startswith(problem)
