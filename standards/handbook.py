@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from standards._files import file_stamp, read_csv_rows, read_yaml_model
-from szcg.configmodel import ConfigModel
+from szcg.configmodel import ConfigModel, validate_row
 from szcg.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -126,6 +126,22 @@ class HandbookFile(ConfigModel):
     step_limits: _StepLimitsByClass
 
 
+class RuleRow(ConfigModel):
+    """A row of the 指挥手册 rules CSV; its columns are these fields (an unknown column is refused)."""
+
+    kind: Literal["component", "event"]
+    subclass_code: str
+    subclass_name: str = ""  # default: the catalogue's name
+    handling_class: HandlingClass
+    department_code: str
+    handle_limit: str = Field(description="the 处置 limit, e.g. 4工作时")
+    step_overrides: str = ""  # "dispatch=1工作时; check=2工作时": this subclass's own limits of other steps
+    register_condition: str = Field(description="the 立案 condition (立案条件)")
+    close_condition: str = Field(description="the 结案 condition (结案条件)")
+    value_origin: str = ""  # EXAMPLE (from a documented local example) or DEFAULT (plausible default)
+    source: str = ""
+
+
 def _step_limits(fname: str, data: HandbookFile, hours_per_day: float) -> dict[str, dict[str, TimeLimit]]:
     out: dict[str, dict[str, TimeLimit]] = {}
     for cls in HANDLING_CLASSES:
@@ -168,39 +184,32 @@ def _parse_handbook(handbook_file: Path, edition: str, calendar: WorkingCalendar
     rules: dict[tuple[str, str], HandbookRule] = {}
     required = ("kind", "subclass_code", "handling_class", "department_code", "handle_limit",
                 "register_condition", "close_condition")
-    for n, row in enumerate(read_csv_rows(rules_file, required), 1):
-        entry = f"row {n} ({row['kind']} {row['subclass_code']})"
-        kind, code = row["kind"], row["subclass_code"]
-        if kind not in ("component", "event"):
-            raise ConfigError(rfile, entry, f"kind {kind!r}: expected component or event")
+    for n, cells in enumerate(read_csv_rows(rules_file, required), 1):
+        entry = f"row {n} ({cells.get('kind')} {cells.get('subclass_code')})"
+        row = validate_row(RuleRow, cells, rfile, entry)
+        kind, code = row.kind, row.subclass_code
         subclass = catalogue.get(code, kind)
         if subclass is None:
             raise ConfigError(rfile, entry, f"unknown subclass code {code!r} in {catalogue.title} ({kind})")
         if (kind, code) in rules:
             raise ConfigError(rfile, entry, "subclass listed twice")
-        cls = row["handling_class"]
-        if cls not in HANDLING_CLASSES:
-            raise ConfigError(rfile, entry, f"handling_class {cls!r}: expected one of {', '.join(HANDLING_CLASSES)}")
-        dept = row["department_code"]
+        cls = row.handling_class
+        dept = row.department_code
         if dept not in departments:
             raise ConfigError(rfile, entry, f"unknown department {dept!r} (not in {departments_file.name})")
-        for col in ("register_condition", "close_condition"):
-            if not row[col]:
-                raise ConfigError(rfile, entry, f"{col} is empty")
         limits = dict(step_limits[cls])
-        limits["handle"] = _limit(rfile, f"{entry} handle_limit", row["handle_limit"], hours_per_day, cls)
-        for part in filter(None, (p.strip() for p in row.get("step_overrides", "").split(";"))):
+        limits["handle"] = _limit(rfile, f"{entry} handle_limit", row.handle_limit, hours_per_day, cls)
+        for part in filter(None, (p.strip() for p in row.step_overrides.split(";"))):
             step, _, text = part.partition("=")
             step = step.strip()
             if step not in STEPS:
                 raise ConfigError(rfile, f"{entry} step_overrides", f"unknown step {step!r}; steps: {STEPS}")
             limits[step] = _limit(rfile, f"{entry} step_overrides {step}", text, hours_per_day, cls)
         rules[(kind, code)] = HandbookRule(
-            subclass_code=code, kind=kind, register_condition=row["register_condition"],
-            close_condition=row["close_condition"], department_code=dept,
-            handling_class=cls,  # type: ignore[arg-type]
-            limits={s: limits[s] for s in STEPS}, subclass_name=row.get("subclass_name") or subclass.name,
-            value_origin=row.get("value_origin", ""), source=row.get("source", ""))
+            subclass_code=code, kind=kind, register_condition=row.register_condition,
+            close_condition=row.close_condition, department_code=dept, handling_class=cls,
+            limits={s: limits[s] for s in STEPS}, subclass_name=row.subclass_name or subclass.name,
+            value_origin=row.value_origin, source=row.source)
     missing = [s for s in catalogue.subclasses if (s.kind, s.code) not in rules]
     if missing:
         shown = ", ".join(f"{s.kind} {s.code} {s.name}" for s in missing[:5])

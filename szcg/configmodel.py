@@ -142,6 +142,10 @@ def validate_row(model: type[M], row: dict[str, str], file: str, entry: str) -> 
     A problem is a ConfigError whose entry is ``entry`` (e.g. ``row 3 (14060201)``) and the column; a column the
     model does not know is refused like an unknown key (a misspelt header is not silently ignored).
     """
+    known = [f.alias or n for n, f in model.model_fields.items()]
+    unknown = [c for c in row if c not in known]
+    if unknown:  # checked on the header, not the cells: a misspelt column is wrong even where its cells are empty
+        raise ConfigError(file, f"(header) {unknown[0]}", f"unknown column; expected one of: {', '.join(known)}")
     try:
         return model.model_validate({k: v for k, v in row.items() if v != ""})
     except ValidationError as exc:

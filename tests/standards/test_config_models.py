@@ -83,7 +83,7 @@ def test_an_edition_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "entry", "problem"), [
     ("code,name,level,district_code,kind,handles_kinds", "code,name,level,district_code,kind,handle_kinds",
-     "handle_kinds", "unknown key; expected one of: code, name, level, district_code, kind, handles_kinds"),
+     "(header) handle_kinds", "unknown column; expected one of: code, name, level, district_code, kind,"),
     ("14060001,朔州市城市管理局,city,,", "14060001,朔州市城市管理局,town,,", "row 1 (14060001) level",
      "expected 'city' or 'district', got 'town'"),
     ("14060001,朔州市城市管理局,city,,", "14060001,朔州市城市管理局,city,140602,", "row 1 (14060001) district_code",
@@ -98,3 +98,14 @@ def test_department_rows_are_checked_column_by_column(city_dir: Path, old: str, 
     err = _refused(city_dir, load_departments)
     assert err.file == str(city_dir / "departments.csv") and err.entry.endswith(entry)
     assert err.problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("old", "new", "entry", "problem"), [
+    ("handle_limit,step_overrides,", "handle_limit,step_override,", "(header) step_override", "unknown column"),
+    ("event,06010,暴露垃圾,normal,", "event,06010,暴露垃圾,routine,", "row", "expected 'urgent', 'normal' or"),
+])
+def test_handbook_rule_rows_are_checked_column_by_column(city_dir: Path, old: str, new: str, entry: str,
+                                                         problem: str) -> None:
+    edit(city_dir / "handbook.csv", old, new)
+    err = _refused(city_dir, load_handbook)
+    assert err.file == str(city_dir / "handbook.csv") and entry in err.entry and err.problem.startswith(problem)
