@@ -109,3 +109,14 @@ def test_handbook_rule_rows_are_checked_column_by_column(city_dir: Path, old: st
     edit(city_dir / "handbook.csv", old, new)
     err = _refused(city_dir, load_handbook)
     assert err.file == str(city_dir / "handbook.csv") and entry in err.entry and err.problem.startswith(problem)
+
+
+def test_a_city_catalogue_table_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
+    from standards.catalogue import load_catalogue
+
+    table = tmp_path / "t.csv"
+    table.write_text("kind,code,name,remark\ncomponent,0101,上水井盖,x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_catalogue("gbt30428.2-2013", city_table=table)
+    assert err.value.file == str(table) and err.value.entry == "(header) remark"
+    assert err.value.problem.startswith("unknown column; expected one of: kind, major_code, major_name, code, name")
