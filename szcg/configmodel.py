@@ -3,10 +3,11 @@
 Every configuration file (census rules, mappings, evaluation schemes, the city's standards, service limits…) is
 described by a pydantic model built on :class:`ConfigModel`: unknown keys are refused (``extra="forbid"``), types are
 strict (a quoted ``"5"`` is not the number 5, ``yes`` is not a name), and rules across fields are
-``model_validator``\\ s. :func:`load_yaml` reads a file and validates it; a problem becomes a
-:class:`~szcg.errors.ConfigError` naming the file, the key path (``objects.region.indicators[2].weight``, list items
-counted from 1) and the line, and saying
-what was expected — so a typo such as ``categorys:`` stops the job instead of being silently ignored.
+``model_validator``\\ s raising :class:`KeyProblem`. :func:`load_yaml` reads a file and validates it; a problem
+becomes a :class:`~szcg.errors.ConfigError` naming the file, the line, the key path
+(``objects.region.indicators[2].weight``, list items counted from 1) and what was expected — so a typo such as
+``categorys:`` stops the job instead of being silently ignored. :func:`validate_row` does the same for one row of a
+CSV table (an unknown column is refused on the header).
 """
 
 from __future__ import annotations
