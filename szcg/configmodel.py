@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from szcg.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Loc = tuple[int | str, ...]
 
 
@@ -57,15 +58,23 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
         raise ConfigError(file, "(file)", "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(file, "(file)", f"cannot read: {exc}") from None
+    # Parsed once: the node tree gives the lines, the same tree is then built into data (libyaml when installed).
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
         raise ConfigError(file, "(file)", f"not valid YAML: {exc}") from None
     lines: dict[tuple[str, ...], int] = {}
-    if node is not None:
-        _index_lines(node, (), lines)
+    if node is None:
+        return None, lines
+    twice = _index_lines(node, (), lines)
+    if twice is not None:  # YAML keeps the last silently: the first would do nothing
+        raise ConfigError(file, key_path(twice[0]), f"given twice (also on line {twice[1]}); keep one",
+                          line=lines[tuple(map(str, twice[0]))])
     try:
-        data = yaml.safe_load(text)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, "(file)", f"not valid YAML: {exc}") from None
     except ValueError as exc:  # a value YAML recognises but cannot build, such as the date 2018-08-32
         where, line = _unbuildable(node, ())
         raise ConfigError(file, where, f"{exc} (expected a valid date YYYY-MM-DD)", line=line) from None
@@ -92,17 +101,25 @@ def _unbuildable(node: yaml.Node | None, path: Loc) -> tuple[str, int | None]:
     return "(file)", None
 
 
-def _index_lines(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
+def _index_lines(node: yaml.Node, path: Loc, lines: dict[tuple[str, ...], int]) -> tuple[Loc, int] | None:
+    """Record the line of every key and item under ``node``; the first key given twice in one mapping (its path
+    and the line of its second occurrence), if any."""
+    twice: tuple[Loc, int] | None = None
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key, value in node.value:
             here = (*path, str(key.value))
-            lines.setdefault(here, key.start_mark.line + 1)
-            _index_lines(value, here, lines)
+            if str(key.value) in seen and twice is None:
+                twice = (here, key.start_mark.line + 1)
+            seen.add(str(key.value))
+            lines.setdefault(tuple(map(str, here)), key.start_mark.line + 1)
+            twice = twice or _index_lines(value, here, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            here = (*path, str(i))
-            lines.setdefault(here, item.start_mark.line + 1)
-            _index_lines(item, here, lines)
+            here = (*path, i)
+            lines.setdefault(tuple(map(str, here)), item.start_mark.line + 1)
+            twice = twice or _index_lines(item, here, lines)
+    return twice
 
 
 def load_yaml(model: type[M], path: Path, *, context: dict[str, Any] | None = None,

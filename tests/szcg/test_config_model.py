@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,22 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path, text: str, prob
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nowhere.yaml: \(file\): file not found"):
         load_yaml(Rules, tmp_path / "nowhere.yaml")
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    # YAML itself keeps the last one silently: the first would do nothing.
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, "name: a\nlimits:\n  hotline: {hours: 1}\n  hotline: {hours: 2}\n")
+    assert (err.value.entry, err.value.line) == ("limits.hotline", 3)
+    assert err.value.problem == "given twice (also on line 4); keep one"
+
+
+def test_an_impossible_date_names_its_key(tmp_path: Path) -> None:
+    class Dated(ConfigModel):
+        days: list[dt.date]
+
+    path = tmp_path / "d.yaml"
+    path.write_text("days:\n  - 2026-02-28\n  - 2026-02-30\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(Dated, path)
+    assert (err.value.entry, err.value.line) == ("days[2]", 3) and "expected a valid date" in err.value.problem
