@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
-import yaml
+from pydantic import Field
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from casework.db import Database
 from casework.models import Attachment
 from casework.service import Invalid
+from szcg.configmodel import ConfigModel, load_yaml
 
 CONFIG = Path(__file__).with_name("attachments.yaml")
 PREFIX = "sha256:"
@@ -57,18 +58,18 @@ class Limits:
     types: dict[str, str]  # content type → sniffer name
 
 
+class LimitsFile(ConfigModel):
+    """``attachments.yaml`` as written: the size limit and content type → the kind of its first bytes."""
+
+    max_bytes: int = Field(gt=0)
+    types: dict[str, Literal["jpeg", "png", "webp", "mp4", "pdf"]] = Field(min_length=1)
+
+
 @cache
 def load_limits(path: Path = CONFIG) -> Limits:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    max_bytes = raw.get("max_bytes")
-    if not isinstance(max_bytes, int) or max_bytes <= 0:
-        raise ValueError(f"{path}: max_bytes: expected a positive whole number of bytes, got {max_bytes!r}")
-    types = raw.get("types") or {}
-    for content_type, sniffer in types.items():
-        if sniffer not in _SNIFFERS:
-            raise ValueError(f"{path}: types.{content_type}: unknown kind {sniffer!r}; expected one of "
-                             f"{', '.join(sorted(_SNIFFERS))}")
-    return Limits(max_bytes, dict(types))
+    """Read and check ``path``; a wrong or unknown key is a ConfigError naming the file, line and key."""
+    data = load_yaml(LimitsFile, path)
+    return Limits(data.max_bytes, dict(data.types))
 
 
 class TooLarge(Invalid):

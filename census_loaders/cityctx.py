@@ -32,13 +32,13 @@ class CityContext:
 
 
 @functools.lru_cache(maxsize=4)
-def _context(key: tuple[str, str | None]) -> CityContext:
+def _context(config_dir: Path) -> CityContext:
     from standards.areas import load_area_tree
     from standards.catalogue import load_catalogue
-    from standards.city import load_city
+    from standards.city import load_city_dir
     from standards.departments import load_departments
 
-    city = load_city(Settings(data_dir=Path("."), city=key[0], city_config_dir=Path(key[1]) if key[1] else None))
+    city = load_city_dir(config_dir)
     areas = load_area_tree(city)
     catalogue = load_catalogue(city.edition, city.catalogue_table)
     departments = frozenset(d.code for d in load_departments(city))
@@ -55,4 +55,6 @@ def _bounds(b: tuple[float, ...]) -> tuple[float, float, float, float]:
 
 
 def city_context(settings: Settings) -> CityContext:
-    return _context((settings.city, str(settings.city_config_dir) if settings.city_config_dir else None))
+    from standards.city import load_city
+
+    return _context(load_city(settings).config_dir)  # load_city: a missing city is named with the packaged ones

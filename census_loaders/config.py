@@ -1,14 +1,17 @@
-"""The census rules file (``census_loaders/census.yaml``, or the city's own ``census.yaml``), validated at start."""
+"""The census rules file (``census_loaders/census.yaml``, or the city's own ``census.yaml``), validated at start.
+
+Read through a typed model (:class:`CensusFile`): an unknown key, a wrong type or a word given to two states is a
+ConfigError naming the file, the line and the key."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
+from pydantic import Field, model_validator
 
+from szcg.configmodel import ConfigModel, KeyProblem, load_yaml
 from szcg.errors import ConfigError
 from szcg.settings import Settings
 
@@ -42,70 +45,79 @@ class CensusConfig:
         return sorted(set(self.states.values()))
 
 
-def _number(data: dict[str, Any], key: str, file: str, minimum: float = 0) -> float:
-    value = data.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(file, key, f"{value!r}: expected a number ≥ {minimum}")
-    return float(value)
+class _GeometryKinds(ConfigModel):
+    line: list[str] = Field(default_factory=list)
+    polygon: list[str] = Field(default_factory=list)
 
 
-def load_census_config(settings: Settings | None = None, path: Path | None = None) -> CensusConfig:
+class _Gcj02(ConfigModel):
+    min_points: int = Field(ge=1)
+    min_improvement: float = Field(ge=0)
+
+
+class _Zip(ConfigModel):
+    max_members: int = Field(ge=1)
+    max_total_uncompressed_bytes: int = Field(ge=1)
+    max_ratio: float = Field(ge=1)
+
+
+class CensusFile(ConfigModel):
+    """``census.yaml`` as written (see the packaged file for what each key means)."""
+
+    states: dict[str, list[str]] = Field(min_length=1)  # state -> the words survey teams write for it
+    geometry_types: dict[str, _GeometryKinds] = Field(default_factory=dict)  # edition -> line/polygon codes
+    earliest_date: dt.date
+    duplicate_distance_m: float = Field(ge=0)
+    same_component_max_move_m: float = Field(ge=0)
+    gcj02: _Gcj02
+    zip: _Zip
+    chunk_rows: int = Field(ge=1)
+    max_columns: int = Field(default=CensusConfig.max_columns, ge=1)
+
+    @model_validator(mode="after")
+    def _one_meaning_per_word(self) -> CensusFile:
+        meaning: dict[str, str] = {}
+        for state, words in self.states.items():
+            for word in words:
+                key = word.strip().lower()
+                if meaning.setdefault(key, state) != state:
+                    raise KeyProblem(("states", state), f"word {word!r} already means {meaning[key]}")
+        return self
+
+
+def load_census_config(settings: Settings, path: Path | None = None) -> CensusConfig:
     """The packaged rules, or ``census.yaml`` in the city's configuration folder when it has one."""
-    if path is None and settings is not None and settings.city_config_dir is not None:
+    if path is None and settings.city_config_dir is not None:
         candidate = Path(settings.city_config_dir) / "census.yaml"
         path = candidate if candidate.is_file() else None
     path = path or DEFAULT_FILE
     file = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(file, "(file)", f"cannot read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(file, "(file)", "expected a mapping")
-    states: dict[str, str] = {}
-    raw_states = data.get("states")
-    if not isinstance(raw_states, dict) or not raw_states:
-        raise ConfigError(file, "states", "missing mapping state -> words")
-    for state, words in raw_states.items():
-        if not isinstance(words, list):
-            raise ConfigError(file, f"states.{state}", "expected a list of words")
-        for word in words:
-            key = str(word).strip().lower()
-            if key in states and states[key] != state:
-                raise ConfigError(file, f"states.{state}", f"word {word!r} already means {states[key]}")
-            states[key] = str(state)
-    geometry: dict[str, dict[str, frozenset[str]]] = {}
+    data = load_yaml(CensusFile, path)
     from standards.catalogue import load_catalogue
 
-    for edition, kinds in (data.get("geometry_types") or {}).items():
-        catalogue = load_catalogue(str(edition))
-        geometry[str(edition)] = {}
+    geometry: dict[str, dict[str, frozenset[str]]] = {}
+    for edition, kinds in data.geometry_types.items():
+        catalogue = load_catalogue(edition)
+        geometry[edition] = {}
         for kind in ("line", "polygon"):
-            codes = frozenset(str(c) for c in (kinds or {}).get(kind) or [])
+            codes = frozenset(getattr(kinds, kind))
             unknown = [c for c in codes if catalogue.get(c, "component") is None]
             if unknown:
                 raise ConfigError(file, f"geometry_types.{edition}.{kind}",
                                   f"not component subclasses of {edition}: {', '.join(sorted(unknown))}")
-            geometry[str(edition)][kind] = codes
-    earliest = data.get("earliest_date")
-    if not isinstance(earliest, dt.date):
-        raise ConfigError(file, "earliest_date", f"{earliest!r}: expected a date YYYY-MM-DD")
-    gcj = data.get("gcj02") or {}
-    z = data.get("zip") or {}
+            geometry[edition][kind] = codes
     return CensusConfig(
         file=file,
-        states=states,
+        states={word.strip().lower(): state for state, words in data.states.items() for word in words},
         geometry_types=geometry,
-        earliest_date=earliest,
-        duplicate_distance_m=_number(data, "duplicate_distance_m", file),
-        same_component_max_move_m=_number(data, "same_component_max_move_m", file),
-        gcj02_min_points=int(_number(gcj, "min_points", f"{file} gcj02", 1)),
-        gcj02_min_improvement=_number(gcj, "min_improvement", f"{file} gcj02"),
-        zip=ZipLimits(
-            max_members=int(_number(z, "max_members", f"{file} zip", 1)),
-            max_total_uncompressed_bytes=int(_number(z, "max_total_uncompressed_bytes", f"{file} zip", 1)),
-            max_ratio=_number(z, "max_ratio", f"{file} zip", 1),
-        ),
-        chunk_rows=int(_number(data, "chunk_rows", file, 1)),
-        max_columns=int(_number(data, "max_columns", file, 1)) if "max_columns" in data else CensusConfig.max_columns,
+        earliest_date=data.earliest_date,
+        duplicate_distance_m=data.duplicate_distance_m,
+        same_component_max_move_m=data.same_component_max_move_m,
+        gcj02_min_points=data.gcj02.min_points,
+        gcj02_min_improvement=data.gcj02.min_improvement,
+        zip=ZipLimits(max_members=data.zip.max_members,
+                      max_total_uncompressed_bytes=data.zip.max_total_uncompressed_bytes,
+                      max_ratio=data.zip.max_ratio),
+        chunk_rows=data.chunk_rows,
+        max_columns=data.max_columns,
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from szcg.settings import Settings
+
 COLUMNS = ("component_id, edition, subclass_code, name, grid_code, district_code, owner_department_code,"
            " property_department_code, maintenance_department_code, state, lon, lat, geometry_wkt, surveyed_on,"
            " photo, valid_from, valid_to, change_source")
@@ -22,14 +24,15 @@ def inventory_on(con: Any, on: dt.date | dt.datetime, district_code: str | None 
     return con.execute(sql, params).df()
 
 
-def apply_case_state_change(con: Any, component_id: str, new_state: str, at: dt.datetime, case_id: str) -> bool:
+def apply_case_state_change(con: Any, component_id: str, new_state: str, at: dt.datetime, case_id: str, *,
+                            settings: Settings) -> bool:
     """Record that case ``case_id`` changed the component's state at ``at`` (CST, naive): closes the current
     version and opens a new one. Returns False when nothing changed (same state already, or this case's change
     is already recorded — so replaying the case feed is harmless). Raises ValueError for an unknown component,
     an unknown state or a change dated before the current version."""
     from census_loaders.config import load_census_config
 
-    states = set(load_census_config().states.values())
+    states = set(load_census_config(settings).states.values())
     if new_state not in states:
         raise ValueError(f"state {new_state!r}: expected one of {', '.join(sorted(states))}")
     if con.execute("SELECT count(*) FROM core.component WHERE component_id = ? AND change_source = ?",

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
 
-import yaml
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
-from szcg.errors import ConfigError, InputRejected, RowProblem
+from szcg.configmodel import ConfigModel, KeyProblem, load_yaml
+from szcg.errors import InputRejected, RowProblem
 
 PRESET_DIR = Path(__file__).resolve().parent / "mappings"
-TARGET_FIELDS = (
+TargetField = Literal[
     "component_id", "name",
     "owner_department_code", "owner_department_name",
     "property_department_code", "property_department_name",
     "maintenance_department_code", "maintenance_department_name",
     "grid_code", "state", "initial_date", "change_date", "photo", "x", "y",
-)
+]
+TARGET_FIELDS: tuple[str, ...] = get_args(TargetField)
 
 # Target fields every component in the inventory has (core.component NOT NULL): a mapping must map them.
 INVENTORY_NEEDS = {
@@ -70,52 +73,71 @@ class Mapping:
         return sum(1 for t in self.required if any(c.upper() in upper for c in self.fields[t]))
 
 
-def load_mapping(path: Path) -> Mapping:
-    file = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(file, "(file)", f"cannot read: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
-        raise ConfigError(file, "fields", "expected a mapping target field -> source column(s)")
-    fields: dict[str, tuple[str, ...]] = {}
-    for target, source in data["fields"].items():
-        if target not in TARGET_FIELDS:
-            raise ConfigError(file, f"fields.{target}", f"unknown target field; known: {', '.join(TARGET_FIELDS)}")
-        sources = source if isinstance(source, list) else [source]
-        if not sources or not all(isinstance(s, str) and s.strip() for s in sources):
-            raise ConfigError(file, f"fields.{target}", "expected a column name or a list of column names")
-        fields[target] = tuple(s.strip() for s in sources)
-    name = str(data.get("name") or Path(path).stem)
-    for target, why in INVENTORY_NEEDS.items():
-        if target not in fields:
-            raise ConfigError(file, f"fields.{target}", f"mapping {name!r} has no source column for {target}: {why}; "
-                              f"add `{target}: <column>` under fields")
-    # The inventory cannot hold a row without them: required whatever the file says (an empty one is quarantined).
-    required = tuple(dict.fromkeys([*(data.get("required") or ("component_id", "name", "state", "initial_date")),
-                                    *INVENTORY_NEEDS]))
-    for target in required:
-        if target not in fields:
-            raise ConfigError(file, "required", f"{target} is required but has no source column in fields")
-    values: dict[str, dict[str, str]] = {}
-    for target, words in (data.get("values") or {}).items():
-        if not isinstance(words, dict):
-            raise ConfigError(file, f"values.{target}", "expected a mapping source word -> value")
-        values[str(target)] = {str(k).strip().lower(): str(v) for k, v in words.items()}
-    formats = data.get("date_formats") or ["%Y%m%d", "%Y-%m-%d", "%Y/%m/%d"]
-    if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
-        raise ConfigError(file, "date_formats", "expected a list of strftime formats such as '%Y%m%d'")
-    crs = data.get("crs")
-    if crs is not None:
-        from pyproj import CRS
-        from pyproj.exceptions import CRSError
+DEFAULT_DATE_FORMATS = ["%Y%m%d", "%Y-%m-%d", "%Y/%m/%d"]
 
-        try:
-            CRS.from_user_input(crs)
-        except CRSError as exc:
-            raise ConfigError(file, "crs", f"{crs!r} is not a CRS pyproj knows: {exc}") from exc
-    return Mapping(name, file, fields, required, tuple(formats),
-                   str(crs) if crs is not None else None, values)
+
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+ColumnNames = Annotated[list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]],
+                        BeforeValidator(_one_or_more), Field(min_length=1)]
+
+
+class MappingFile(ConfigModel):
+    """A census mapping as written: target field ← source column(s), value words, date formats, CRS."""
+
+    name: str | None = None
+    fields: dict[TargetField, ColumnNames]
+    required: list[TargetField] | None = None
+    # Extra words for a target's vocabulary: only the state has one (census.yaml's states) — words for any other
+    # field would do nothing, so they are refused.
+    values: dict[Literal["state"], dict[str, str]] = Field(default_factory=dict)
+    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS), min_length=1)
+    crs: str | None = None
+
+    @field_validator("date_formats")
+    @classmethod
+    def _strftime(cls, value: list[str]) -> list[str]:
+        if not all("%" in f for f in value):
+            raise ValueError("expected a list of strftime formats such as '%Y%m%d'")
+        return value
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str | None) -> str | None:
+        if value is not None:
+            from pyproj import CRS
+            from pyproj.exceptions import CRSError
+
+            try:
+                CRS.from_user_input(value)
+            except CRSError as exc:
+                raise ValueError(f"{value!r} is not a CRS pyproj knows: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _inventory_columns(self) -> MappingFile:
+        name = self.name or "this mapping"
+        for target, why in INVENTORY_NEEDS.items():
+            if target not in self.fields:
+                raise KeyProblem(f"fields.{target}", f"mapping {name!r} has no source column for {target}: {why};"
+                                 f" add `{target}: <column>` under fields")
+        for target in self.required or ():
+            if target not in self.fields:
+                raise KeyProblem("required", f"{target} is required but has no source column in fields")
+        return self
+
+
+def load_mapping(path: Path) -> Mapping:
+    data = load_yaml(MappingFile, path)
+    # The inventory cannot hold a row without them: required whatever the file says (an empty one is quarantined).
+    required = tuple(dict.fromkeys([*(data.required or ("component_id", "name", "state", "initial_date")),
+                                    *INVENTORY_NEEDS]))
+    values: dict[str, dict[str, str]] = {target: {k.strip().lower(): v for k, v in words.items()}
+                                         for target, words in data.values.items()}
+    return Mapping(data.name or Path(path).stem, str(path), {t: tuple(c) for t, c in data.fields.items()},
+                   required, tuple(data.date_formats), data.crs, values)
 
 
 def presets() -> list[Mapping]:

@@ -43,8 +43,9 @@ def warehouse_quality() -> None:
     def inspect(**context: Any) -> dict[str, Any]:
         from orchestration import quality_checks
         from orchestration.periods import run_instant
+        from szcg.settings import load_settings
 
-        return quality_checks.inspect_published(context["run_id"], run_instant(context))
+        return quality_checks.inspect_published(context["run_id"], run_instant(context), settings=load_settings())
 
     @task(retries=0)
     def check(found: dict[str, Any]) -> None:

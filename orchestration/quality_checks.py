@@ -11,14 +11,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import duckdb
-import yaml
+from pydantic import Field
 
 from szcg import clock
-from szcg.errors import ConfigError, SzcgError
-from szcg.settings import Settings, load_settings
+from szcg.configmodel import ConfigModel, load_yaml
+from szcg.errors import SzcgError
+from szcg.settings import Settings
 
 CONFIG = Path(__file__).with_name("quality.yaml")
 
@@ -34,18 +35,20 @@ class Thresholds:
     examples_per_check: int
 
 
+class ThresholdsFile(ConfigModel):
+    """``quality.yaml`` as written."""
+
+    # source → positive hours; only the sources the check knows (LATEST): another would be checked by nothing
+    late_data_hours: dict[Literal["case_event", "hotline_call", "component"], Annotated[float, Field(gt=0)]] = Field(
+        min_length=1)
+    min_case_grid_share: float = Field(ge=0, le=1)
+    examples_per_check: int = Field(default=10, ge=0)
+
+
 def load_thresholds(path: Path = CONFIG) -> Thresholds:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    late = raw.get("late_data_hours")
-    if not isinstance(late, dict) or not all(isinstance(v, int | float) and v > 0 for v in late.values()):
-        raise ConfigError(str(path), "late_data_hours", "expected a mapping of source → positive hours")
-    share = raw.get("min_case_grid_share")
-    if not isinstance(share, int | float) or not 0 <= share <= 1:
-        raise ConfigError(str(path), "min_case_grid_share", "expected a number between 0 and 1")
-    examples = raw.get("examples_per_check", 10)
-    if not isinstance(examples, int) or examples < 0:
-        raise ConfigError(str(path), "examples_per_check", "expected a whole number ≥ 0")
-    return Thresholds({str(k): float(v) for k, v in late.items()}, float(share), examples)
+    data = load_yaml(ThresholdsFile, path)
+    return Thresholds({str(k): v for k, v in data.late_data_hours.items()}, data.min_case_grid_share,
+                      data.examples_per_check)
 
 
 # (check name, SQL returning offending keys, what it means). Each query's first column identifies the offender.
@@ -141,10 +144,7 @@ def check_grid_coverage(con: duckdb.DuckDBPyConnection, t: Thresholds) -> list[s
 def check_late_data(con: duckdb.DuckDBPyConnection, t: Thresholds, as_of: datetime) -> list[str]:
     problems = []
     for source, hours in t.late_data_hours.items():
-        sql = LATEST.get(source)
-        if sql is None:
-            raise ConfigError(str(CONFIG), f"late_data_hours.{source}", f"unknown source; known: {sorted(LATEST)}")
-        latest = _rows(con, sql)[0][0]
+        latest = _rows(con, LATEST[source])[0][0]
         if latest is None:
             continue  # a source this installation doesn't load yet is not late, it's absent (see row counts)
         age = as_of - latest
@@ -171,13 +171,10 @@ def _as_of_cst(logical_date: datetime | None) -> datetime:
     return datetime(local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 
-def inspect_published(
-    run_id: str, logical_date: datetime | None = None, settings: Settings | None = None
-) -> dict[str, Any]:
+def inspect_published(run_id: str, logical_date: datetime | None = None, *, settings: Settings) -> dict[str, Any]:
     """Check the published snapshot as of ``logical_date`` (CST) and write the quality report."""
     from warehouse.store import Warehouse
 
-    settings = settings or load_settings()
     as_of = _as_of_cst(logical_date)
     wh = Warehouse(settings)
     with wh.reader() as con:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-import yaml
-
+from szcg.configmodel import ConfigModel, load_yaml
 from szcg.errors import ConfigError
+
+M = TypeVar("M", bound=ConfigModel)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,15 +27,6 @@ def _stamp(path: Path) -> int:
 
 
 @functools.lru_cache(maxsize=128)
-def _read_yaml(path: Path, stamp: int) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "(file)", f"not valid YAML: {exc}") from exc
-
-
-@functools.lru_cache(maxsize=128)
 def _read_csv(path: Path, stamp: int) -> tuple[tuple[str, ...], tuple[dict[str, str], ...]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         # Lines starting with '#' are comments (used to say where values come from).
@@ -44,13 +36,18 @@ def _read_csv(path: Path, stamp: int) -> tuple[tuple[str, ...], tuple[dict[str, 
     return tuple(reader.fieldnames or ()), rows
 
 
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """A YAML file whose top level must be a mapping."""
+@functools.lru_cache(maxsize=128)
+def _read_model(model: type[ConfigModel], path: Path, stamp: int) -> ConfigModel:
+    return load_yaml(model, path)
+
+
+def read_yaml_model(model: type[M], path: Path) -> M:
+    """A YAML file read through its typed model (cached per modification time): a mistake is a ConfigError naming
+    the file, the line and the key."""
     path = Path(path).resolve()
-    data = _read_yaml(path, _stamp(path))
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), "(file)", "expected a mapping at the top level")
-    return data
+    found = _read_model(model, path, _stamp(path))
+    assert isinstance(found, model)
+    return found
 
 
 def read_csv_rows(path: Path, required: tuple[str, ...] = ()) -> tuple[dict[str, str], ...]:

@@ -15,7 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from pydantic import Field
+
+from standards._files import file_stamp, read_csv_rows, read_yaml_model
+from szcg.configmodel import ConfigModel
 from szcg.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -214,19 +217,30 @@ def _geometries(path: Path, stamp: int) -> dict[str, Any]:
 
 
 # --- loading ------------------------------------------------------------------------------------------------------
-def _date(value: Any, file: str, entry: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(file, entry, f"{value!r} is not a date (YYYY-MM-DD)") from exc
+class AreaEntry(ConfigModel):
+    """An area of ``areas.yaml``: a new one (with a name), or an existing one re-dated (code and dates only)."""
+
+    code: str = Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
+    name: str | None = Field(default=None, min_length=1)
+    level: Level | None = None
+    parent_code: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor: str | None = None
+
+
+class AreasFile(ConfigModel):
+    """``areas.yaml`` as written: history of the admin units and the areas the admin-unit table lacks."""
+
+    default_valid_from: date = date(2000, 1, 1)
+    history: list[AreaEntry] = Field(default_factory=list)
+    management_areas: list[AreaEntry] = Field(default_factory=list)
 
 
 def _build(city_code: str, city_name: str, units_file: Path, areas_file: Path, geometry_file: Path) -> AreaTree:
     afile, ufile = str(areas_file), str(units_file)
-    cfg = read_yaml_mapping(areas_file)
-    default_from = _date(cfg.get("default_valid_from", "2000-01-01"), afile, "default_valid_from")
+    cfg = read_yaml_model(AreasFile, areas_file)
+    default_from = cfg.default_valid_from
     tree = AreaTree(city_code=city_code, geometry_file=geometry_file)
     rows = read_csv_rows(units_file, ("id", "pid", "deep", "name", "ext_id", "ext_name"))
     deep_level = {"1": "city", "2": "district", "3": "street"}
@@ -255,38 +269,35 @@ def _build(city_code: str, city_name: str, units_file: Path, areas_file: Path, g
         except ValueError as exc:
             raise ConfigError(ufile, f"row {n} ({area.code})", str(exc)) from exc
     for section, level in (("management_areas", "management_area"), ("history", None)):
-        items = cfg.get(section) or []
-        if not isinstance(items, list):
-            raise ConfigError(afile, section, "expected a list")
-        for i, item in enumerate(items, 1):
-            entry = f"{section}[{i}] ({item.get('code') if isinstance(item, dict) else item})"
-            if not isinstance(item, dict) or not item.get("code"):
-                raise ConfigError(afile, entry, "expected a mapping with at least a code")
-            code = str(item["code"])
-            existing = tree.get(code)
+        for i, item in enumerate(getattr(cfg, section), 1):
+            entry = f"{section}[{i}] ({item.code})"
+            existing = tree.get(item.code)
             try:
-                if existing is not None and "name" not in item:
+                if existing is not None and item.name is None:
                     # re-date an existing area (e.g. 怀仁市 exists only since 2018-08-08)
-                    updated = replace(existing, valid_from=_date(item.get("valid_from", existing.valid_from),
-                                                                 afile, entry),
-                                      valid_to=_date(item["valid_to"], afile, entry) if item.get("valid_to")
-                                      else existing.valid_to)
-                    tree._versions[code] = [v for v in tree._versions[code] if v is not existing]
+                    idle = [k for k in ("level", "parent_code", "successor") if getattr(item, k) is not None]
+                    if idle:
+                        raise ConfigError(afile, entry, f"{', '.join(idle)}: do nothing when re-dating an existing"
+                                          " area (give a name to define a new one)")
+                    updated = replace(existing, valid_from=item.valid_from or existing.valid_from,
+                                      valid_to=item.valid_to or existing.valid_to)
+                    tree._versions[item.code] = [v for v in tree._versions[item.code] if v is not existing]
                     tree.add(updated)
-                    for child in tree.children(code):  # children cannot predate their parent
+                    for child in tree.children(item.code):  # children cannot predate their parent
                         if child.valid_from < updated.valid_from:
                             tree._versions[child.code] = [v for v in tree._versions[child.code] if v is not child]
                             tree.add(replace(child, valid_from=updated.valid_from))
+                elif item.name is None:
+                    raise ConfigError(afile, entry, f"name is empty: {item.code} is not an area yet, so this entry"
+                                      " defines one")
+                elif (item.level or level) is None:
+                    raise ConfigError(afile, entry, f"level: missing (required for a new area; one of {LEVELS})")
                 else:
-                    tree.add(Area(code, str(item.get("name", "")), str(item.get("level", level)),  # type: ignore[arg-type]
-                                  str(item.get("parent_code", city_code)),
-                                  _date(item.get("valid_from", default_from), afile, entry),
-                                  _date(item["valid_to"], afile, entry) if item.get("valid_to") else None,
-                                  str(item["successor"]) if item.get("successor") else None))
+                    tree.add(Area(item.code, item.name, item.level or level,  # type: ignore[arg-type]
+                                  item.parent_code or city_code, item.valid_from or default_from, item.valid_to,
+                                  item.successor))
             except ValueError as exc:
                 raise ConfigError(afile, entry, str(exc)) from exc
-            if not (tree.get(code) and tree.get(code).name):  # type: ignore[union-attr]
-                raise ConfigError(afile, entry, "name is empty")
     return tree
 
 

@@ -14,10 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from pydantic import Field, field_validator
+
+from standards._files import file_stamp, read_csv_rows, read_yaml_model
 from szcg.clock import to_cst as to_cst  # re-exported: the calendar reads instants in CST
+from szcg.configmodel import ConfigModel, KeyProblem
 from szcg.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -180,37 +183,51 @@ def _cc_lookup(d: date) -> bool | None:
 
 
 # --- loading ----------------------------------------------------------------------------------------------------
+Period = Annotated[list[str], Field(min_length=2, max_length=2)]
+
+
+class CalendarFile(ConfigModel):
+    """``calendar.yaml`` as written."""
+
+    working_periods: list[Period] = Field(min_length=1)  # [["08:00", "12:00"], …] in order, not overlapping
+    rest_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(default_factory=lambda: [6, 7])  # ISO numbers
+    public_holidays: Literal["chinese_calendar", "none"] = "chinese_calendar"
+    overrides: str | None = None  # the city's own days (CSV), relative to this file
+
+    @field_validator("working_periods")
+    @classmethod
+    def _ordered_periods(cls, value: list[list[str]]) -> list[list[str]]:
+        end_before = -1
+        for i, (first, last) in enumerate(value):
+            try:
+                start, end = _minutes(first), _minutes(last)
+            except ValueError as exc:
+                raise KeyProblem((i,), str(exc)) from None
+            if end <= start:
+                raise KeyProblem((i,), f"{first}–{last}: the period ends before it starts")
+            if start < end_before:
+                raise KeyProblem((i,), f"{first}–{last}: overlaps or precedes the previous period")
+            end_before = end
+        return value
+
+    @field_validator("rest_weekdays")
+    @classmethod
+    def _some_working_day(cls, value: list[int]) -> list[int]:
+        if len(set(value)) == 7:
+            raise ValueError("every weekday is a rest day: no working time at all")
+        return value
+
+    @property
+    def minutes(self) -> tuple[tuple[int, int], ...]:
+        return tuple((_minutes(a), _minutes(b)) for a, b in self.working_periods)
+
+
 def _parse_calendar(path: Path) -> WorkingCalendar:
     fname = str(path)
-    data = read_yaml_mapping(path)
-    raw_periods = data.get("working_periods")
-    if not isinstance(raw_periods, list) or not raw_periods:
-        raise ConfigError(fname, "working_periods", "missing: list of [start, end] pairs such as ['08:00', '12:00']")
-    periods: list[tuple[int, int]] = []
-    for i, item in enumerate(raw_periods, 1):
-        entry = f"working_periods[{i}]"
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise ConfigError(fname, entry, f"{item!r}: expected [start, end] such as ['08:00', '12:00']")
-        try:
-            start, end = _minutes(str(item[0])), _minutes(str(item[1]))
-        except ValueError as exc:
-            raise ConfigError(fname, entry, str(exc)) from exc
-        if end <= start:
-            raise ConfigError(fname, entry, f"{item[0]}–{item[1]}: the period ends before it starts")
-        if periods and start < periods[-1][1]:
-            raise ConfigError(fname, entry, f"{item[0]}–{item[1]}: overlaps or precedes the previous period")
-        periods.append((start, end))
-    rest = data.get("rest_weekdays", [6, 7])
-    if not isinstance(rest, list) or any(not isinstance(x, int) or not 1 <= x <= 7 for x in rest):
-        raise ConfigError(fname, "rest_weekdays", f"{rest!r}: expected ISO weekday numbers 1 (Mon) … 7 (Sun)")
-    if len(set(rest)) == 7:
-        raise ConfigError(fname, "rest_weekdays", "every weekday is a rest day: no working time at all")
-    holidays = data.get("public_holidays", "chinese_calendar")
-    if holidays not in ("chinese_calendar", "none"):
-        raise ConfigError(fname, "public_holidays", f"{holidays!r}: expected 'chinese_calendar' or 'none'")
+    data = read_yaml_model(CalendarFile, path)
     overrides: dict[date, DayOverride] = {}
-    if data.get("overrides"):
-        opath = (path.parent / str(data["overrides"])).resolve()
+    if data.overrides:
+        opath = (path.parent / data.overrides).resolve()
         if not opath.is_file():
             raise ConfigError(fname, "overrides", f"file {opath} does not exist")
         for n, row in enumerate(read_csv_rows(opath, ("date", "day_type", "name", "source")), 1):
@@ -225,9 +242,9 @@ def _parse_calendar(path: Path) -> WorkingCalendar:
                 raise ConfigError(str(opath), entry, "date listed twice")
             overrides[day] = DayOverride(day, row["day_type"] == "workday", row["name"], row["source"])
     return WorkingCalendar(
-        periods=tuple(periods),
-        rest_weekdays=frozenset(rest),
-        use_chinese_calendar=holidays == "chinese_calendar",
+        periods=data.minutes,
+        rest_weekdays=frozenset(data.rest_weekdays),
+        use_chinese_calendar=data.public_holidays == "chinese_calendar",
         overrides=overrides,
         source=fname,
     )
@@ -240,8 +257,8 @@ def _load_calendar_cached(path: Path, stamps: tuple[int, int]) -> WorkingCalenda
 
 def load_calendar_file(path: Path) -> WorkingCalendar:
     path = Path(path).resolve()
-    overrides = read_yaml_mapping(path).get("overrides")
-    opath = (path.parent / str(overrides)).resolve() if overrides else None
+    overrides = read_yaml_model(CalendarFile, path).overrides
+    opath = (path.parent / overrides).resolve() if overrides else None
     stamps = (file_stamp(path), file_stamp(opath) if opath is not None and opath.is_file() else 0)
     return _load_calendar_cached(path, stamps)
 

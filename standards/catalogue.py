@@ -7,12 +7,15 @@ GB/T 30428.2-2013 edition is fragmentary: a city completes it with its own table
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from standards._files import PACKAGE_DIR, file_stamp, read_csv_rows, read_yaml_mapping
+from pydantic import Field
+
+from standards._files import PACKAGE_DIR, file_stamp, read_csv_rows, read_yaml_model
+from szcg.configmodel import ConfigModel, validate_row
 from szcg.errors import ConfigError
 from szcg.vocabulary import CASE_KINDS
 
@@ -24,11 +27,23 @@ KINDS = CASE_KINDS
 Kind = Literal["component", "event"]
 
 
+class EditionSpec(ConfigModel):
+    """One catalogue edition in ``editions.yaml``."""
+
+    title: str = Field(min_length=1)          # "GB/T 47678.5-2026"
+    full_title: str = ""                      # for people: the standard's full name
+    minor_digits: int = Field(ge=1, le=4)     # subclass code = 2-digit major + this many minor digits
+    complete: bool = True                     # False: only fragments are public (a city table completes it)
+    in_force: date | None = None              # for people: since when the edition applies
+    majors: dict[Kind, dict[str, str]] = Field(default_factory=dict)  # kind → major code → name
+
+
+class EditionsFile(ConfigModel):
+    editions: dict[str, EditionSpec] = Field(min_length=1)
+
+
 def _edition_specs() -> dict[str, dict[str, Any]]:
-    specs = read_yaml_mapping(EDITIONS_FILE).get("editions")
-    if not isinstance(specs, dict) or not specs:
-        raise ConfigError(str(EDITIONS_FILE), "editions", "missing mapping of editions")
-    return specs
+    return {key: spec.model_dump() for key, spec in read_yaml_model(EditionsFile, EDITIONS_FILE).editions.items()}
 
 
 EDITIONS: dict[str, str] = {key: str(spec["title"]) for key, spec in _edition_specs().items()}
@@ -99,27 +114,36 @@ class Catalogue:
         return self.majors.get(kind, {}).get(major_code)
 
 
-def _row_to_subclass(edition: str, row: dict[str, str], file: str, n: int, spec: dict[str, Any],
+class SubclassRow(ConfigModel):
+    """A row of a catalogue CSV (packaged edition or a city's own table); an unknown column is refused."""
+
+    kind: Kind
+    major_code: str | None = None   # default: the code's first two digits
+    major_name: str | None = None   # default: editions.yaml's name of the major class
+    code: str = Field(pattern=r"^[0-9]+$")
+    name: str
+    provenance: Literal["VERIFIED", "TRANSCRIBED", "RECONSTRUCTED", "CITY"] | None = None
+    derived_from: str = ""
+    source_note: str = ""
+
+
+def _row_to_subclass(edition: str, cells: dict[str, str], file: str, n: int, spec: dict[str, Any],
                      default_provenance: str | None = None) -> Subclass:
-    entry = f"row {n} ({row.get('kind')} {row.get('code')})"
-    kind = row.get("kind", "")
-    if kind not in KINDS:
-        raise ConfigError(file, entry, f"kind {kind!r}: expected component or event")
-    code = row.get("code", "")
+    entry = f"row {n} ({cells.get('kind')} {cells.get('code')})"
+    row = validate_row(SubclassRow, cells, file, entry)
+    code = row.code
     digits = 2 + int(spec["minor_digits"])
-    if not re.fullmatch(rf"[0-9]{{{digits}}}", code):
+    if len(code) != digits:
         raise ConfigError(file, entry, f"code {code!r}: expected {digits} digits (2 major + {digits - 2} minor)")
-    major = row.get("major_code") or code[:2]
+    major = row.major_code or code[:2]
     if major != code[:2]:
         raise ConfigError(file, entry, f"major_code {major!r} does not match the code's first two digits")
-    if not row.get("name"):
-        raise ConfigError(file, entry, "name is empty")
-    provenance = row.get("provenance") or default_provenance or ""
+    provenance = row.provenance or default_provenance or ""
     if provenance not in PROVENANCES:
-        raise ConfigError(file, entry, f"provenance {provenance!r}: expected one of {', '.join(PROVENANCES)}")
-    major_name = row.get("major_name") or spec.get("majors", {}).get(kind, {}).get(major, "")
-    return Subclass(edition, kind, major, str(major_name), code, row["name"], provenance,  # type: ignore[arg-type]
-                    row.get("derived_from", ""), row.get("source_note", ""))
+        raise ConfigError(file, entry, f"provenance: missing (required: one of {', '.join(PROVENANCES)})")
+    major_name = row.major_name or spec.get("majors", {}).get(row.kind, {}).get(major, "")
+    return Subclass(edition, row.kind, major, str(major_name), code, row.name, provenance,  # type: ignore[arg-type]
+                    row.derived_from, row.source_note)
 
 
 @functools.lru_cache(maxsize=16)

@@ -7,13 +7,14 @@ other files (paths relative to the folder), so another city adopts szcg by writi
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from standards._files import PACKAGE_DIR, file_stamp, read_yaml_mapping
-from szcg.clock import ZONE_NAME, ZONE_NAMES
+from pydantic import Field
+
+from standards._files import PACKAGE_DIR, file_stamp, read_yaml_model
+from szcg.clock import ZONE_NAMES
+from szcg.configmodel import ConfigModel
 from szcg.errors import ConfigError
 from szcg.settings import DEFAULT_CITY, Settings
 
@@ -51,11 +52,27 @@ class CityConfig:
         return self.config_dir / "city.yaml"
 
 
-def _required_str(data: dict[str, Any], key: str, file: str) -> str:
-    value = data.get(key)
-    if value is None or str(value).strip() == "":
-        raise ConfigError(file, key, "missing (required)")
-    return str(value).strip()
+class _CityFiles(ConfigModel):
+    """The city's configuration files, relative to its folder."""
+
+    calendar: str = Field(description="the working calendar (calendar.yaml)")
+    departments: str = Field(description="the departments table (departments.csv)")
+    handbook: str = Field(description="the 指挥手册 (handbook.yaml)")
+    areas: str = Field(description="the areas file (areas.yaml)")
+    admin_units: str = Field(description="the GB/T 2260 admin-unit table (CSV)")
+    district_geometry: str = Field(description="the districts' boundaries (GeoJSON, CGCS2000)")
+    catalogue_table: str | None = None  # the city's own subclass table (completes a fragmentary edition)
+
+
+class CityFile(ConfigModel):
+    """``city.yaml`` as written."""
+
+    key: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    admin_code: str = Field(pattern=r"^\d{6}$", description="the city's 6-digit GB/T 2260 code, quoted")
+    edition: str = Field(description="the catalogue edition, e.g. gbt47678.5-2026")
+    timezone: str = "Asia/Shanghai"
+    files: _CityFiles
 
 
 @functools.lru_cache(maxsize=16)
@@ -64,39 +81,28 @@ def _load_city_dir(config_dir: Path, stamp: int) -> CityConfig:
 
     file = config_dir / "city.yaml"
     fname = str(file)
-    data = read_yaml_mapping(file)
-    key = _required_str(data, "key", fname)
-    admin_code = _required_str(data, "admin_code", fname)
-    if not re.fullmatch(r"\d{6}", admin_code):
-        raise ConfigError(fname, "admin_code", f"{admin_code!r} is not a 6-digit GB/T 2260 code")
-    edition = _required_str(data, "edition", fname)
+    data = read_yaml_model(CityFile, file)
+    edition = data.edition
     if edition not in EDITIONS:
         raise ConfigError(fname, "edition", f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
-    timezone = str(data.get("timezone") or ZONE_NAME)
+    timezone = data.timezone
     if timezone not in ZONE_NAMES:
         raise ConfigError(fname, "timezone", f"{timezone!r}: szcg keeps all instants in China Standard Time")
-    files = data.get("files")
-    if not isinstance(files, dict):
-        raise ConfigError(fname, "files", "missing mapping of the city's configuration files")
     paths: dict[str, Path] = {}
     for yaml_key, attr in _FILE_KEYS.items():
-        rel = files.get(yaml_key)
-        if not rel:
-            raise ConfigError(fname, f"files.{yaml_key}", "missing (required)")
-        path = (config_dir / str(rel)).resolve()
+        path = (config_dir / getattr(data.files, yaml_key)).resolve()
         if not path.is_file():
             raise ConfigError(fname, f"files.{yaml_key}", f"file {path} does not exist")
         paths[attr] = path
-    table = files.get("catalogue_table")
     catalogue_table = None
-    if table:
-        catalogue_table = (config_dir / str(table)).resolve()
+    if data.files.catalogue_table:
+        catalogue_table = (config_dir / data.files.catalogue_table).resolve()
         if not catalogue_table.is_file():
             raise ConfigError(fname, "files.catalogue_table", f"file {catalogue_table} does not exist")
     return CityConfig(
-        key=key,
-        name=_required_str(data, "name", fname),
-        admin_code=admin_code,
+        key=data.key,
+        name=data.name,
+        admin_code=data.admin_code,
         edition=edition,
         timezone=timezone,
         config_dir=config_dir,
@@ -105,15 +111,20 @@ def _load_city_dir(config_dir: Path, stamp: int) -> CityConfig:
     )
 
 
-def city_dir(settings: Settings | None = None, key: str | None = None) -> Path:
+def city_dir(settings: Settings, key: str | None = None) -> Path:
     """The folder holding the city's configuration."""
-    if settings is not None and settings.city_config_dir is not None and key is None:
+    if settings.city_config_dir is not None and key is None:
         return Path(settings.city_config_dir).resolve()
-    city_key = key or (settings.city if settings is not None else DEFAULT_CITY)
-    return (CITIES_DIR / city_key).resolve()
+    return (CITIES_DIR / (key or settings.city)).resolve()
 
 
-def load_city(settings: Settings | None = None, key: str | None = None) -> CityConfig:
+def packaged_city(key: str = DEFAULT_CITY) -> CityConfig:
+    """A city packaged with szcg (``standards/cities/<key>/``), whatever the settings say: for tests and benchmarks
+    that need a known city; jobs read the installation's city with :func:`load_city`."""
+    return load_city_dir(CITIES_DIR / key)
+
+
+def load_city(settings: Settings, key: str | None = None) -> CityConfig:
     """The city's configuration: packaged ``standards/cities/<key>/`` unless ``settings.city_config_dir`` is set."""
     directory = city_dir(settings, key)
     file = directory / "city.yaml"

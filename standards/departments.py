@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import Field, model_validator
+
 from standards._files import file_stamp, read_csv_rows
+from szcg.configmodel import ConfigModel, KeyProblem, validate_row
 from szcg.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,31 +30,35 @@ class Department:
         return kind == self.kind or kind in self.handles_kinds
 
 
+class DepartmentRow(ConfigModel):
+    """A row of the departments CSV; its columns are these fields (an unknown column is refused)."""
+
+    code: str = Field(pattern=r"^[0-9A-Za-z_-]{2,32}$", description="2–32 letters, digits, '-' or '_'")
+    name: str
+    level: Literal["city", "district"]
+    district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    kind: str  # what it looks after: sanitation, landscaping, municipal, enforcement, power, …
+    handles_kinds: str = ""  # ';'-separated kinds a district department takes over in its district
+
+    @model_validator(mode="after")
+    def _district_only_for_districts(self) -> DepartmentRow:
+        if self.level == "district" and self.district_code is None:
+            raise KeyProblem("district_code", "a district department needs a 6-digit district_code")
+        if self.level == "city" and self.district_code is not None:
+            raise KeyProblem("district_code", "a city department has no district_code")
+        return self
+
+
 @functools.lru_cache(maxsize=16)
 def _load(path: Path, stamp: int) -> tuple[Department, ...]:
     fname = str(path)
     out: dict[str, Department] = {}
-    for n, row in enumerate(read_csv_rows(path, ("code", "name", "level", "district_code", "kind")), 1):
-        entry = f"row {n} ({row['code'] or row['name']})"
-        if not re.fullmatch(r"[0-9A-Za-z_-]{2,32}", row["code"]):
-            raise ConfigError(fname, entry, f"code {row['code']!r}: expected 2–32 letters, digits, '-' or '_'")
-        if row["code"] in out:
-            raise ConfigError(fname, entry, "department code listed twice")
-        if not row["name"]:
-            raise ConfigError(fname, entry, "name is empty")
-        level = row["level"]
-        if level not in ("city", "district"):
-            raise ConfigError(fname, entry, f"level {level!r}: expected city or district")
-        district = row["district_code"] or None
-        if level == "district" and (district is None or not re.fullmatch(r"\d{6}", district)):
-            raise ConfigError(fname, entry, "a district department needs a 6-digit district_code")
-        if level == "city" and district is not None:
-            raise ConfigError(fname, entry, "a city department has no district_code")
-        if not row["kind"]:
-            raise ConfigError(fname, entry, "kind is empty")
-        handles = tuple(k.strip() for k in row.get("handles_kinds", "").split(";") if k.strip())
-        out[row["code"]] = Department(row["code"], row["name"], level, district, row["kind"],  # type: ignore[arg-type]
-                                      handles)
+    for n, cells in enumerate(read_csv_rows(path, ("code", "name", "level", "district_code", "kind")), 1):
+        row = validate_row(DepartmentRow, cells, fname, f"row {n} ({cells.get('code') or cells.get('name')})")
+        if row.code in out:
+            raise ConfigError(fname, f"row {n} ({row.code})", "department code listed twice")
+        handles = tuple(k.strip() for k in row.handles_kinds.split(";") if k.strip())
+        out[row.code] = Department(row.code, row.name, row.level, row.district_code, row.kind, handles)
     if not out:
         raise ConfigError(fname, "(file)", "no departments")
     return tuple(out.values())

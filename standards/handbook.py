@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from standards._files import file_stamp, read_csv_rows, read_yaml_mapping
+from pydantic import Field
+
+from standards._files import file_stamp, read_csv_rows, read_yaml_model
+from szcg.configmodel import ConfigModel, validate_row
 from szcg.errors import ConfigError
 from szcg.vocabulary import CASE_KINDS as KINDS
 
@@ -97,28 +100,56 @@ class Handbook:
         return list((self._rules or {}).values())
 
 
-def _step_limits(fname: str, data: dict, hours_per_day: float) -> dict[str, dict[str, TimeLimit]]:
-    raw = data.get("step_limits")
-    if not isinstance(raw, dict):
-        raise ConfigError(fname, "step_limits", "missing: limits of the steps per handling class")
+class _StepLimits(ConfigModel):
+    """The limit of every step but 处置 (handle), which each rule of the rules CSV sets: "10工作分钟", "1自然日"…"""
+
+    accept: str = Field(description="the limit of step accept (受理)")
+    verify: str = Field(description="the limit of step verify (核实)")
+    # "register" is also a method of every class (ABCMeta.register): the field is named register_ in Python
+    register_: str = Field(alias="register", description="the limit of step register (立案)")
+    dispatch: str = Field(description="the limit of step dispatch (派遣)")
+    check: str = Field(description="the limit of step check (核查)")
+    close: str = Field(description="the limit of step close (结案)")
+
+
+class _StepLimitsByClass(ConfigModel):
+    urgent: _StepLimits       # 紧急 (natural time)
+    normal: _StepLimits       # 一般性
+    engineering: _StepLimits  # 工程性
+
+
+class HandbookFile(ConfigModel):
+    """``handbook.yaml`` as written; the rules themselves are the CSV named by ``rules``."""
+
+    edition: str
+    version: str = Field(min_length=1)
+    rules: str = Field(min_length=1)  # the rules CSV, relative to this file
+    step_limits: _StepLimitsByClass
+
+
+class RuleRow(ConfigModel):
+    """A row of the 指挥手册 rules CSV; its columns are these fields (an unknown column is refused)."""
+
+    kind: Literal["component", "event"]
+    subclass_code: str
+    subclass_name: str = ""  # default: the catalogue's name
+    handling_class: HandlingClass
+    department_code: str
+    handle_limit: str = Field(description="the 处置 limit, e.g. 4工作时")
+    step_overrides: str = ""  # "dispatch=1工作时; check=2工作时": this subclass's own limits of other steps
+    register_condition: str = Field(description="the 立案 condition (立案条件)")
+    close_condition: str = Field(description="the 结案 condition (结案条件)")
+    value_origin: str = ""  # EXAMPLE (from a documented local example) or DEFAULT (plausible default)
+    source: str = ""
+
+
+def _step_limits(fname: str, data: HandbookFile, hours_per_day: float) -> dict[str, dict[str, TimeLimit]]:
     out: dict[str, dict[str, TimeLimit]] = {}
     for cls in HANDLING_CLASSES:
-        limits = raw.get(cls)
-        if not isinstance(limits, dict):
-            raise ConfigError(fname, f"step_limits.{cls}", "missing handling class")
-        unknown = set(limits) - set(STEPS)
-        if unknown:
-            raise ConfigError(fname, f"step_limits.{cls}", f"unknown step(s) {sorted(unknown)}; steps: {STEPS}")
-        out[cls] = {}
-        for step in STEPS:
-            if step == "handle":
-                continue  # 处置 is per subclass (rules file)
-            if step not in limits:
-                raise ConfigError(fname, f"step_limits.{cls}.{step}", f"missing step {step} ({STEP_NAMES_ZH[step]})")
-            out[cls][step] = _limit(fname, f"step_limits.{cls}.{step}", str(limits[step]), hours_per_day, cls)
-    extra = set(raw) - set(HANDLING_CLASSES)
-    if extra:
-        raise ConfigError(fname, "step_limits", f"unknown handling class(es) {sorted(extra)}")
+        limits = getattr(data.step_limits, cls)
+        given = limits.model_dump(by_alias=True)
+        out[cls] = {step: _limit(fname, f"step_limits.{cls}.{step}", given[step], hours_per_day, cls)
+                    for step in STEPS if step != "handle"}
     return out
 
 
@@ -139,19 +170,13 @@ def _parse_handbook(handbook_file: Path, edition: str, calendar: WorkingCalendar
     from standards.departments import load_departments_file
 
     fname = str(handbook_file)
-    data = read_yaml_mapping(handbook_file)
-    hb_edition = str(data.get("edition", ""))
-    if hb_edition != edition:
-        raise ConfigError(fname, "edition", f"{hb_edition!r} but the city uses edition {edition!r}")
-    version = str(data.get("version") or "")
-    if not version:
-        raise ConfigError(fname, "version", "missing (required)")
+    data = read_yaml_model(HandbookFile, handbook_file)
+    if data.edition != edition:
+        raise ConfigError(fname, "edition", f"{data.edition!r} but the city uses edition {edition!r}")
+    version = data.version
     hours_per_day = calendar.hours_per_day
     step_limits = _step_limits(fname, data, hours_per_day)
-    rules_rel = data.get("rules")
-    if not rules_rel:
-        raise ConfigError(fname, "rules", "missing: the rules CSV file")
-    rules_file = (handbook_file.parent / str(rules_rel)).resolve()
+    rules_file = (handbook_file.parent / data.rules).resolve()
     if not rules_file.is_file():
         raise ConfigError(fname, "rules", f"file {rules_file} does not exist")
     rfile = str(rules_file)
@@ -160,39 +185,32 @@ def _parse_handbook(handbook_file: Path, edition: str, calendar: WorkingCalendar
     rules: dict[tuple[str, str], HandbookRule] = {}
     required = ("kind", "subclass_code", "handling_class", "department_code", "handle_limit",
                 "register_condition", "close_condition")
-    for n, row in enumerate(read_csv_rows(rules_file, required), 1):
-        entry = f"row {n} ({row['kind']} {row['subclass_code']})"
-        kind, code = row["kind"], row["subclass_code"]
-        if kind not in KINDS:
-            raise ConfigError(rfile, entry, f"kind {kind!r}: expected component or event")
+    for n, cells in enumerate(read_csv_rows(rules_file, required), 1):
+        entry = f"row {n} ({cells.get('kind')} {cells.get('subclass_code')})"
+        row = validate_row(RuleRow, cells, rfile, entry)
+        kind, code = row.kind, row.subclass_code
         subclass = catalogue.get(code, kind)
         if subclass is None:
             raise ConfigError(rfile, entry, f"unknown subclass code {code!r} in {catalogue.title} ({kind})")
         if (kind, code) in rules:
             raise ConfigError(rfile, entry, "subclass listed twice")
-        cls = row["handling_class"]
-        if cls not in HANDLING_CLASSES:
-            raise ConfigError(rfile, entry, f"handling_class {cls!r}: expected one of {', '.join(HANDLING_CLASSES)}")
-        dept = row["department_code"]
+        cls = row.handling_class
+        dept = row.department_code
         if dept not in departments:
             raise ConfigError(rfile, entry, f"unknown department {dept!r} (not in {departments_file.name})")
-        for col in ("register_condition", "close_condition"):
-            if not row[col]:
-                raise ConfigError(rfile, entry, f"{col} is empty")
         limits = dict(step_limits[cls])
-        limits["handle"] = _limit(rfile, f"{entry} handle_limit", row["handle_limit"], hours_per_day, cls)
-        for part in filter(None, (p.strip() for p in row.get("step_overrides", "").split(";"))):
+        limits["handle"] = _limit(rfile, f"{entry} handle_limit", row.handle_limit, hours_per_day, cls)
+        for part in filter(None, (p.strip() for p in row.step_overrides.split(";"))):
             step, _, text = part.partition("=")
             step = step.strip()
             if step not in STEPS:
                 raise ConfigError(rfile, f"{entry} step_overrides", f"unknown step {step!r}; steps: {STEPS}")
             limits[step] = _limit(rfile, f"{entry} step_overrides {step}", text, hours_per_day, cls)
         rules[(kind, code)] = HandbookRule(
-            subclass_code=code, kind=kind, register_condition=row["register_condition"],
-            close_condition=row["close_condition"], department_code=dept,
-            handling_class=cls,  # type: ignore[arg-type]
-            limits={s: limits[s] for s in STEPS}, subclass_name=row.get("subclass_name") or subclass.name,
-            value_origin=row.get("value_origin", ""), source=row.get("source", ""))
+            subclass_code=code, kind=kind, register_condition=row.register_condition,
+            close_condition=row.close_condition, department_code=dept, handling_class=cls,
+            limits={s: limits[s] for s in STEPS}, subclass_name=row.subclass_name or subclass.name,
+            value_origin=row.value_origin, source=row.source)
     missing = [s for s in catalogue.subclasses if (s.kind, s.code) not in rules]
     if missing:
         shown = ", ".join(f"{s.kind} {s.code} {s.name}" for s in missing[:5])
@@ -214,8 +232,7 @@ def _load_handbook_cached(handbook_file: Path, edition: str, calendar_file: Path
 def load_handbook(city: CityConfig) -> Handbook:
     """The city's 指挥手册, validated against its catalogue edition, departments and calendar (cached)."""
     hb = Path(city.handbook_file).resolve()
-    data = read_yaml_mapping(hb)
-    rules_file = (hb.parent / str(data.get("rules") or "")).resolve()
+    rules_file = (hb.parent / read_yaml_model(HandbookFile, hb).rules).resolve()
     paths = [hb, city.calendar_file, city.departments_file] + ([rules_file] if rules_file.is_file() else [])
     stamps = tuple(file_stamp(p) for p in paths)
     return _load_handbook_cached(hb, city.edition, Path(city.calendar_file).resolve(), city.catalogue_table,

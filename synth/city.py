@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from synth.params import load_params
+from szcg.settings import Settings
 
 CENSUS_EXT = {"csv_utf8": ("csv", "utf-8"), "csv_gbk": ("csv", "gbk"), "xlsx": ("xlsx", ""),
               "gpkg": ("gpkg", "utf-8"), "shp_zip": ("zip", "utf-8")}
@@ -52,16 +53,17 @@ def starting_on(params: dict[str, Any], start: date) -> dict[str, Any]:
     return moved
 
 
-def load_city_inputs(settings: Any = None) -> dict[str, Any]:
-    """The city's standards: configuration, area tree, catalogue, handbook, departments, calendar."""
+def load_city_inputs(settings: Settings | None = None) -> dict[str, Any]:
+    """The city's standards: configuration, area tree, catalogue, handbook, departments, calendar — of the
+    installation's city, or without settings of the packaged synthetic city (Shuozhou) the generator was built for."""
     from standards.areas import load_area_tree
     from standards.calendar import load_calendar
     from standards.catalogue import load_catalogue
-    from standards.city import load_city
+    from standards.city import load_city, packaged_city
     from standards.departments import load_departments, responsible_department
     from standards.handbook import load_handbook
 
-    city = load_city(settings)
+    city = load_city(settings) if settings is not None else packaged_city()
     return {"city": city, "tree": load_area_tree(city), "catalogue": load_catalogue(city.edition, city.catalogue_table),
             "handbook": load_handbook(city), "departments": load_departments(city), "calendar": load_calendar(city),
             "responsible": responsible_department}
@@ -91,7 +93,7 @@ def _points(df: pd.DataFrame) -> Any:
     return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=gpd.points_from_xy(x, y), crs="EPSG:4490")
 
 
-def generate_city(opts: Options, settings: Any = None) -> dict[str, Any]:
+def generate_city(opts: Options, settings: Settings | None = None) -> dict[str, Any]:
     """Write the synthetic city into ``opts.out``; returns the summary (counts and outputs)."""
     import pyarrow as pa
     import pyarrow.parquet as pq

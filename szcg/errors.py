@@ -18,15 +18,18 @@ class SzcgError(Exception):
 class ConfigError(SzcgError):
     """A configuration file (catalogue, 指挥手册, evaluation scheme, mapping) does not make sense.
 
-    The message names the file, the entry and the problem.
+    The message names the file (and the line, when known), the entry (a key path such as ``categories.路灯.code``)
+    and the problem.
     """
 
-    def __init__(self, file: str, entry: str, problem: str) -> None:
-        self.file, self.entry, self.problem = file, entry, problem
-        super().__init__(f"{file}: {entry}: {problem}")
+    def __init__(self, file: str, entry: str, problem: str, *, line: int | None = None) -> None:
+        self.file, self.entry, self.problem, self.line = file, entry, problem, line
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {entry}: {problem}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "file": self.file, "entry": self.entry, "problem": self.problem}
+        return {**super().to_dict(), "file": self.file, "line": self.line, "entry": self.entry,
+                "problem": self.problem}
 
 
 @dataclass(frozen=True)

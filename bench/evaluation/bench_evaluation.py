@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from szcg.settings import load_settings
 from transforms.evaluation import engine, reference
 from transforms.evaluation.period import Period, parse_period
@@ -208,7 +208,7 @@ def main() -> None:
     print(json.dumps(results), flush=True)
     if args.generate_only:
         return
-    scheme, calendar = load_scheme(), load_calendar(load_city())
+    scheme, calendar = load_scheme(), load_calendar(packaged_city())
     month, year = parse_period(args.month), parse_period("2026-01-01..2026-12-31")
     con.execute("CREATE TEMP TABLE eval_exclusion (object VARCHAR, entity_code VARCHAR, case_id VARCHAR, "
                 "indicator VARCHAR)")

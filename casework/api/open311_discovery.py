@@ -6,34 +6,29 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, Field
 
 from casework.deadlines import CaseStandards
+from szcg.configmodel import ConfigModel, load_yaml
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CONFIG_FILE = "open311.yaml"
 
 
-class Open311Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Open311Config(ConfigModel):
     jurisdiction_id: str | None = Field(default=None, min_length=1, max_length=200)
     contact: str | None = Field(default=None, min_length=1)
     key_service: str | None = Field(default=None, min_length=1)
-    changeset: AwareDatetime | None = None
+    # written as text ("2026-12-07T00:00:00+08:00") or as a YAML timestamp; it must carry its offset
+    changeset: Annotated[AwareDatetime, Field(strict=False)] | None = None
     type: Literal["production", "test"] = "production"
 
 
 @cache
 def _load(path: Path, stamp: float) -> Open311Config:
-    try:
-        return Open311Config.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(f"{path}: {fields}") from None
+    return load_yaml(Open311Config, path)
 
 
 def load_config(standards: CaseStandards) -> Open311Config:

@@ -11,6 +11,7 @@ import pytest
 
 from casework import workflow as wf
 from casework.attachments import Limits, load_limits, sniff
+from szcg.errors import ConfigError
 from tests.casework.conftest import Env
 from tests.casework.paths import case_in
 
@@ -104,10 +105,10 @@ def test_events_reference_uploads_and_unknown_references_write_nothing(env: Env)
 def test_the_limits_are_data(tmp_path: Path) -> None:
     config = tmp_path / "attachments.yaml"
     config.write_text("max_bytes: 100\ntypes:\n  image/gif: gif\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"types\.image/gif: unknown kind 'gif'"):
+    with pytest.raises(ConfigError, match=r"types\.image/gif: expected 'jpeg', .* or 'pdf', got 'gif'"):
         load_limits(config)
     config.write_text("max_bytes: many\ntypes: {}\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="max_bytes"):
+    with pytest.raises(ConfigError, match="max_bytes: expected a whole number, got text 'many'"):
         load_limits(config)
     only_pdf = Limits(100, {"application/pdf": "pdf"})
     assert sniff(PDF, only_pdf) == "application/pdf"

@@ -314,9 +314,10 @@ def test_no_report_form_makes_a_server_error(env: Env, fmt: str) -> None:
 
 def test_a_city_open311_file_with_a_mistake_is_refused_naming_file_and_field(tmp_path: Any) -> None:
     from casework.api.open311_discovery import _load
+    from szcg.errors import ConfigError
 
     path = tmp_path / "open311.yaml"
     path.write_text("contact: 12319\nchangeset: 2026-12-07\njurisdiction: shuozhou.gov.cn\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"open311\.yaml") as refused:
+    with pytest.raises(ConfigError, match=r"open311\.yaml") as refused:
         _load(path, 0.0)
     assert "changeset" in str(refused.value) and "jurisdiction" in str(refused.value)

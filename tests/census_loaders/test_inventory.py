@@ -13,18 +13,20 @@ from census_loaders.inventory import apply_case_state_change, inventory_on
 def test_history_from_surveys_and_cases(census) -> None:
     rows = census_rows(4, date="20260801")
     census.ingest(write_csv(census.tmp / "first.csv", rows))
-    cid = rows[0]["OBJCODE"]
+    cid, s = rows[0]["OBJCODE"], census.wh.settings
     with census.wh.writer() as con:
-        assert apply_case_state_change(con, cid, "damaged", dt.datetime(2026, 8, 20, 9, 30), "casework:C-1")
+        assert apply_case_state_change(con, cid, "damaged", dt.datetime(2026, 8, 20, 9, 30), "casework:C-1", settings=s)
         # Replaying the same case change is harmless.
-        assert not apply_case_state_change(con, cid, "damaged", dt.datetime(2026, 8, 20, 9, 30), "casework:C-1")
-        assert apply_case_state_change(con, cid, "intact", dt.datetime(2026, 8, 25, 16, 0), "casework:C-2")
+        assert not apply_case_state_change(con, cid, "damaged", dt.datetime(2026, 8, 20, 9, 30), "casework:C-1",
+                                           settings=s)
+        assert apply_case_state_change(con, cid, "intact", dt.datetime(2026, 8, 25, 16, 0), "casework:C-2", settings=s)
         with pytest.raises(ValueError, match="state"):
-            apply_case_state_change(con, cid, "kaputt", dt.datetime(2026, 8, 26), "casework:C-3")
+            apply_case_state_change(con, cid, "kaputt", dt.datetime(2026, 8, 26), "casework:C-3", settings=s)
         with pytest.raises(ValueError, match="not after"):
-            apply_case_state_change(con, cid, "missing", dt.datetime(2026, 8, 1), "casework:C-4")
+            apply_case_state_change(con, cid, "missing", dt.datetime(2026, 8, 1), "casework:C-4", settings=s)
         with pytest.raises(ValueError, match="not in the inventory"):
-            apply_case_state_change(con, "14060201001999999", "missing", dt.datetime(2026, 9, 1), "casework:C-5")
+            apply_case_state_change(con, "14060201001999999", "missing", dt.datetime(2026, 9, 1), "casework:C-5",
+                                    settings=s)
 
         def state_on(day: dt.date | dt.datetime) -> str | None:
             frame = inventory_on(con, day, "140602")

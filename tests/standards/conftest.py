@@ -9,12 +9,12 @@ import pytest
 
 from standards.areas import AreaTree, load_area_tree
 from standards.calendar import WorkingCalendar, load_calendar
-from standards.city import CITIES_DIR, CityConfig, load_city
+from standards.city import CITIES_DIR, CityConfig, packaged_city
 
 
 @pytest.fixture(scope="session")
 def city() -> CityConfig:
-    return load_city(key="shuozhou")
+    return packaged_city("shuozhou")
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,7 @@ def test_missing_step_is_rejected(city_dir: Path) -> None:
     edit(city_dir / "handbook.yaml", "    verify: 1工作时         # 核实\n", "")
     err = _rejected(city_dir)
     assert err.file.endswith("handbook.yaml") and err.entry == "step_limits.normal.verify"
-    assert "missing step verify" in err.problem
+    assert "missing (required): the limit of step verify (核实)" in err.problem
 
 
 def test_missing_rule_for_a_subclass_is_rejected(city_dir: Path) -> None:

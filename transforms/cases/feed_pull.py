@@ -23,22 +23,21 @@ from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
-import yaml
 
 from szcg import clock
-from szcg.errors import ConfigError, InputRejected, RowProblem
+from szcg.errors import InputRejected, RowProblem
 from szcg.privacy import scrub_text
 from szcg.vocabulary import TERMINAL_STATES, sql_list
 from transforms.cases.areas import resolve_areas
 from transforms.cases.model import insert_cases, insert_events
 from transforms.cases.scrub import scrub_json
+from transforms.cases.vocabulary import load_vocabulary
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
 
 ORIGIN = "casework"
 TARGET = "core.case_event"
-VOCABULARY = Path(__file__).with_name("vocabulary.yaml")
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,7 @@ class PullResult:
 
 @lru_cache(maxsize=1)
 def casework_actions() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(VOCABULARY.read_text(encoding="utf-8")) or {}
-    actions = data.get("casework_actions")
-    if not isinstance(actions, dict):
-        raise ConfigError(str(VOCABULARY), "casework_actions", "missing mapping of action → {action, outcome}")
-    return {str(k): dict(v) for k, v in actions.items()}
+    return {k: v.model_dump(exclude_none=True) for k, v in load_vocabulary().casework_actions.items()}
 
 
 def read_cursor(con: duckdb.DuckDBPyConnection, feed: str) -> int:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from szcg.configmodel import ConfigModel, KeyProblem, load_yaml
 from szcg.errors import ConfigError
 from szcg.vocabulary import CASE_KINDS
 from transforms.cases.model import SOURCES, STATUSES
@@ -36,8 +36,8 @@ def _column_list(value: Any) -> Any:
 ColumnRef = Annotated[list[str], BeforeValidator(_column_list), Field(min_length=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(ConfigModel):
+    pass
 
 
 class Columns(_Strict):
@@ -67,7 +67,7 @@ class Columns(_Strict):
         for name in (*TIME_FIELDS, "origin_case_id", "on_time", "grid"):
             value = getattr(self, name)
             if value is not None and len(value) != 1:
-                raise ValueError(f"{name}: takes one column, got {value}")
+                raise KeyProblem(name, f"takes one column, got {value}")
         return self
 
     def as_dict(self) -> dict[str, list[str]]:
@@ -101,11 +101,11 @@ class Coordinates(_Strict):
     @model_validator(mode="after")
     def _both_or_neither(self) -> Coordinates:
         if bool(self.x) != bool(self.y):
-            raise ValueError("x and y: give both columns or neither")
+            raise KeyProblem("y" if self.x else "x", "give both columns x and y, or neither")
         if self.xy and self.x:
-            raise ValueError("xy: give either one xy column or x and y columns")
+            raise KeyProblem("xy", "give either one xy column or x and y columns")
         if not (self.x or self.xy) and self.placeholders:
-            raise ValueError("placeholders: do nothing without coordinate columns")
+            raise KeyProblem("placeholders", "do nothing without coordinate columns")
         return self
 
 
@@ -269,15 +269,18 @@ class MappingSpec(_Strict):
     def _keys_that_do_something(self) -> MappingSpec:
         c = self.columns
         if self.verdict is not None and c.on_time is None:
-            raise ValueError("verdict: does nothing without columns.on_time")
+            raise KeyProblem("verdict", "does nothing without columns.on_time")
         if c.on_time is not None and self.verdict is None:
-            raise ValueError("columns.on_time: needs verdict: {on_time: [...], overdue: [...]} to be read")
+            raise KeyProblem("columns.on_time", "needs verdict: {on_time: [...], overdue: [...]} to be read")
         if self.steps.dispatched and not (self.steps.registered or c.registered_at):
-            raise ValueError("steps.dispatched: at_registered needs a 立案 (columns.registered_at or steps.registered)")
+            raise KeyProblem("steps.dispatched", "at_registered needs a 立案 (columns.registered_at or"
+                             " steps.registered)")
         if self.sources and c.source is None:
-            raise ValueError("sources: does nothing without columns.source")
-        if (self.departments or self.department_fallback != "none") and c.department is None:
-            raise ValueError("departments: does nothing without columns.department")
+            raise KeyProblem("sources", "does nothing without columns.source")
+        if self.departments and c.department is None:
+            raise KeyProblem("departments", "does nothing without columns.department")
+        if self.department_fallback != "none" and c.department is None:
+            raise KeyProblem("department_fallback", "does nothing without columns.department")
         return self
 
 
@@ -322,32 +325,9 @@ class LegacyMapping(MappingSpec):
         return cols + [c for c in (self.x, self.y, self.coordinates.xy) if c]
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(file)"
-
-
 def load_mapping(path: Path, *, check_catalogue: bool = True) -> LegacyMapping:
     """Read and check a mapping YAML; category codes are checked against the catalogue of its edition."""
-    fname = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(fname, "(file)", "file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(fname, "(file)", f"not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(fname, "(file)", "expected a mapping at the top level")
-    if "file" in data:
-        raise ConfigError(fname, "file", "unknown key")
-    try:
-        mapping = LegacyMapping.model_validate({**data, "file": fname})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            problem = "missing (required)"
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(fname, _where(err["loc"]), problem + more) from None
+    mapping = load_yaml(LegacyMapping, path, top={"file": str(path)})
     if check_catalogue:
         _check_codes(mapping)
     return mapping

@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected, RowProblem
-from transforms.cases.feed_pull import VOCABULARY
 from transforms.cases.model import ACTIONS, CASE_COLUMNS, EVENT_COLUMNS
 from transforms.cases.scrub import register_scrub
+from transforms.cases.vocabulary import load_vocabulary
 from warehouse.accounting import LoadCount, record_load
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -73,7 +72,7 @@ def import_parquet(wh: Warehouse, directory: Path, *, origin_system: str = "synt
         from standards.city import load_city
 
         edition = load_city(wh.settings).edition
-    states = (yaml.safe_load(VOCABULARY.read_text(encoding="utf-8")) or {}).get("synth_states", {})
+    states = load_vocabulary().synth_states
     started = time.perf_counter()
     with wh.writer(spatial=True) as con:
         for path, required in ((cases_path, CASE_REQUIRED), (events_path, EVENT_REQUIRED)):

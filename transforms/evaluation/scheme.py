@@ -1,22 +1,22 @@
 """Evaluation schemes (评价方案): versioned YAML saying which indicators are scored, how, with which weights, grade
-bands and minimum sample sizes. Validated at load; a bad scheme raises ConfigError naming file, entry, problem."""
+bands and minimum sample sizes. Read through a typed model (:class:`SchemeFile`) at load: a bad scheme — an unknown
+key, a wrong type, weights not summing to 100 — raises ConfigError naming file, line, key path and problem."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import Field, field_validator, model_validator
 
-from szcg.errors import ConfigError
+from szcg.configmodel import ConfigModel, KeyProblem, load_yaml
 from szcg.settings import Settings
 from transforms.evaluation.indicators import BY_KEY, OBJECTS, REGION_LEVELS
 
 SCHEMES_DIR = Path(__file__).resolve().parent / "schemes"
 DEFAULT_SCHEME = SCHEMES_DIR / "default.yaml"
-METHODS = ("rate", "inverse_rate", "bands")
 _WEIGHT_TOLERANCE = 1e-6
 
 
@@ -68,166 +68,167 @@ class Scheme:
         return next((g for g in self.grades if score >= g.min), None)
 
 
-def resolve_scheme_path(settings: Settings | None, explicit: Path | None = None) -> Path:
+def resolve_scheme_path(settings: Settings, explicit: Path | None = None) -> Path:
     """--scheme FILE, else the city's own ``<city dir>/evaluation/scheme.yaml``, else the packaged default."""
     if explicit is not None:
         return Path(explicit)
-    if settings is not None:
-        from standards.city import city_dir
+    from standards.city import city_dir
 
-        own = city_dir(settings) / "evaluation" / "scheme.yaml"
-        if own.is_file():
-            return own
-    return DEFAULT_SCHEME
+    own = city_dir(settings) / "evaluation" / "scheme.yaml"
+    return own if own.is_file() else DEFAULT_SCHEME
+
+
+# --- the file as written -------------------------------------------------------------------------------------------
+
+TIE_BREAK = ["total_desc", "sample_desc", "code_asc"]  # what the engine does (transforms/evaluation/sql)
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class _Rules(ConfigModel):
+    # Only what the engine implements is accepted: another value would be silently ignored.
+    cutoff: Literal["period_end"] = "period_end"
+    no_sample: Literal["redistribute"] = "redistribute"
+    public_sources: list[str] = Field(default_factory=lambda: ["public", "hotline"])
+    tie_break: list[str] = Field(default_factory=lambda: list(TIE_BREAK))
+
+    @field_validator("tie_break")
+    @classmethod
+    def _implemented(cls, value: list[str]) -> list[str]:
+        if value != TIE_BREAK:
+            raise ValueError(f"only {TIE_BREAK} is implemented (higher total, then larger sample, then code)")
+        return value
+
+
+class _GradeRow(ConfigModel):
+    grade: str = Field(min_length=1)
+    min: Percent
+    colour: str = ""
+    hex: str = Field("#888888", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class _BandRow(ConfigModel):
+    max: float | None  # required: null is the unbounded last band
+    score: Percent
+
+
+class _IndicatorRow(ConfigModel):
+    indicator: str
+    score: Literal["rate", "inverse_rate", "bands"]
+    weight: float = Field(gt=0)  # leave unscored indicators out
+    bands: str | None = None
+
+    @model_validator(mode="after")
+    def _bands_only_for_bands(self) -> _IndicatorRow:
+        if self.score == "bands" and self.bands is None:
+            raise KeyProblem("bands", "missing: score: bands needs the name of a band table under bands:")
+        if self.score != "bands" and self.bands is not None:
+            raise KeyProblem("bands", f"does nothing for score: {self.score} (only score: bands reads a table)")
+        return self
+
+
+class _ObjectSpec(ConfigModel):
+    sample: str  # the count indicator whose value is the sample size
+    min_sample: Annotated[int, Field(ge=0)] | dict[str, Annotated[int, Field(ge=0)]] = 0  # one, or per level
+    indicators: list[_IndicatorRow] = Field(min_length=1)
+
+
+class SchemeFile(ConfigModel):
+    """A scheme YAML as written; rules across entries (weights sum to 100, grades descending…) are checked here."""
+
+    scheme_id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    title: str | None = None
+    rules: _Rules = Field(default_factory=_Rules)
+    grades: list[_GradeRow] = Field(min_length=1)
+    bands: dict[str, list[_BandRow]] = Field(default_factory=dict)
+    objects: dict[str, _ObjectSpec] = Field(min_length=1)
+
+    @field_validator("objects", mode="before")
+    @classmethod
+    def _known_objects(cls, value: object) -> object:
+        for obj in value if isinstance(value, dict) else ():
+            if obj not in OBJECTS:
+                raise KeyProblem((obj,), f"unknown evaluation object; known: {', '.join(OBJECTS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _grades_descend_to_zero(self) -> SchemeFile:
+        for n, row in enumerate(self.grades[1:], 1):
+            if row.min >= self.grades[n - 1].min:
+                raise KeyProblem(("grades", n, "min"), f"{row.min:g}: grades must be listed from the highest bound"
+                                 " down")
+        if self.grades[-1].min != 0:
+            raise KeyProblem(("grades", len(self.grades) - 1, "min"),
+                             "the lowest grade must start at 0 so every score gets one")
+        return self
+
+    @model_validator(mode="after")
+    def _bands_increase_to_unbounded(self) -> SchemeFile:
+        for name, rows in self.bands.items():
+            if not rows:
+                raise KeyProblem(("bands", name), "expected a non-empty list of {max, score}")
+            for n, row in enumerate(rows[1:], 1):
+                before = rows[n - 1].max
+                if before is None or (row.max is not None and row.max <= before):
+                    raise KeyProblem(("bands", name, n, "max"), "bands must be listed with increasing max, unbounded"
+                                     " last")
+            if rows[-1].max is not None:
+                raise KeyProblem(("bands", name), "the last band must have max: null so every count gets a score")
+        return self
+
+    @model_validator(mode="after")
+    def _objects_score_known_indicators(self) -> SchemeFile:
+        for obj, spec in self.objects.items():
+            at: tuple[str | int, ...] = ("objects", obj)
+            sample = BY_KEY.get((obj, spec.sample))
+            if sample is None or sample.kind != "count":
+                raise KeyProblem((*at, "sample"), f"{spec.sample!r} is not a count indicator of {obj}")
+            levels = REGION_LEVELS if obj == "region" else (obj,)
+            if isinstance(spec.min_sample, dict):
+                unknown = sorted(set(spec.min_sample) - set(levels))
+                if unknown:
+                    raise KeyProblem((*at, "min_sample"), f"unknown level(s) {unknown}; expected {', '.join(levels)}")
+            seen: set[str] = set()
+            for n, item in enumerate(spec.indicators):
+                here = (*at, "indicators", n)
+                ind = BY_KEY.get((obj, item.indicator))
+                if ind is None:
+                    known = ", ".join(k for (o, k) in BY_KEY if o == obj)
+                    raise KeyProblem(here, f"unknown indicator {item.indicator!r} for {obj}; known: {known}")
+                if item.indicator in seen:
+                    raise KeyProblem(here, f"indicator {item.indicator!r} listed twice")
+                seen.add(item.indicator)
+                if item.score in ("rate", "inverse_rate") and ind.kind != "rate":
+                    raise KeyProblem((*here, "score"), f"{item.score} needs a rate; {item.indicator} is a {ind.kind}")
+                if item.bands is not None and item.bands not in self.bands:
+                    raise KeyProblem((*here, "bands"), f"{item.bands!r}: no such band table under bands:")
+            total = sum(i.weight for i in spec.indicators)
+            if abs(total - 100) > _WEIGHT_TOLERANCE:
+                listing = " + ".join(f"{i.indicator} {i.weight:g}" for i in spec.indicators)
+                raise KeyProblem((*at, "indicators"), f"weights sum to {total:g} %, expected 100 % ({listing})")
+        return self
 
 
 def load_scheme(path: Path | None = None) -> Scheme:
+    """Read and check a scheme (default: the packaged one); a mistake is a ConfigError naming file, line and key."""
     file = Path(path) if path is not None else DEFAULT_SCHEME
-    fname = str(file)
-    if not file.is_file():
-        raise ConfigError(fname, "(file)", "file not found")
-    raw = file.read_bytes()
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(fname, "(file)", f"not valid UTF-8 YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(fname, "(file)", "expected a mapping at the top level")
-    for key in ("scheme_id", "version", "grades", "objects"):
-        if key not in data or data[key] in (None, ""):
-            raise ConfigError(fname, key, "missing (required)")
-    rules = data.get("rules") or {}
-    if not isinstance(rules, dict):
-        raise ConfigError(fname, "rules", "expected a mapping")
-    if rules.get("cutoff", "period_end") != "period_end":
-        raise ConfigError(fname, "rules.cutoff", f"{rules.get('cutoff')!r}: only 'period_end' is supported")
-    if rules.get("no_sample", "redistribute") != "redistribute":
-        raise ConfigError(fname, "rules.no_sample", f"{rules.get('no_sample')!r}: only 'redistribute' is supported")
-    sources = rules.get("public_sources", ["public", "hotline"])
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-        raise ConfigError(fname, "rules.public_sources", "expected a list of case sources")
-    grades = _grades(fname, data["grades"])
-    bands = _bands(fname, data.get("bands") or {})
-    objects = _objects(fname, data["objects"], bands)
+    data = load_yaml(SchemeFile, file)
+    objects: dict[str, ObjectScheme] = {}
+    for obj, spec in data.objects.items():
+        levels = REGION_LEVELS if obj == "region" else (obj,)
+        given = spec.min_sample
+        min_sample = {lv: given.get(lv, 0) for lv in levels} if isinstance(given, dict) else dict.fromkeys(levels,
+                                                                                                           given)
+        scored = tuple(ScoredIndicator(i.indicator, i.score, i.weight, i.bands) for i in spec.indicators)
+        objects[obj] = ObjectScheme(obj, spec.sample, min_sample, scored)
     return Scheme(
-        scheme_id=str(data["scheme_id"]),
-        version=str(data["version"]),
-        title=str(data.get("title") or data["scheme_id"]),
-        file=fname,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        public_sources=tuple(sources),
-        grades=grades,
-        bands=bands,
+        scheme_id=data.scheme_id,
+        version=data.version,
+        title=data.title or data.scheme_id,
+        file=str(file),
+        sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
+        public_sources=tuple(data.rules.public_sources),
+        grades=tuple(Grade(g.grade, g.min, g.colour, g.hex) for g in data.grades),
+        bands={name: tuple(Band(r.max, r.score) for r in rows) for name, rows in data.bands.items()},
         objects=objects,
     )
-
-
-def _number(fname: str, entry: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(fname, entry, f"{value!r}: expected a number")
-    return float(value)
-
-
-def _grades(fname: str, raw: Any) -> tuple[Grade, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(fname, "grades", "expected a list of {grade, min, colour, hex}")
-    out: list[Grade] = []
-    for n, item in enumerate(raw, 1):
-        entry = f"grades[{n}]"
-        if not isinstance(item, dict) or not item.get("grade") or "min" not in item:
-            raise ConfigError(fname, entry, "expected {grade, min, colour, hex}")
-        low = _number(fname, f"{entry}.min", item["min"])
-        if not 0 <= low <= 100:
-            raise ConfigError(fname, f"{entry}.min", f"{low}: expected 0…100")
-        if out and low >= out[-1].min:
-            raise ConfigError(fname, f"{entry}.min", f"{low}: grades must be listed from the highest bound down")
-        out.append(Grade(str(item["grade"]), low, str(item.get("colour", "")), str(item.get("hex", "#888888"))))
-    if out[-1].min != 0:
-        raise ConfigError(fname, f"grades[{len(out)}].min", "the lowest grade must start at 0 so every score gets one")
-    return tuple(out)
-
-
-def _bands(fname: str, raw: Any) -> dict[str, tuple[Band, ...]]:
-    if not isinstance(raw, dict):
-        raise ConfigError(fname, "bands", "expected a mapping of name → list of {max, score}")
-    out: dict[str, tuple[Band, ...]] = {}
-    for name, rows in raw.items():
-        entry = f"bands.{name}"
-        if not isinstance(rows, list) or not rows:
-            raise ConfigError(fname, entry, "expected a non-empty list of {max, score}")
-        bands: list[Band] = []
-        for n, row in enumerate(rows, 1):
-            e = f"{entry}[{n}]"
-            if not isinstance(row, dict) or "max" not in row or "score" not in row:
-                raise ConfigError(fname, e, "expected {max, score}")
-            score = _number(fname, f"{e}.score", row["score"])
-            if not 0 <= score <= 100:
-                raise ConfigError(fname, f"{e}.score", f"{score}: expected 0…100")
-            top = None if row["max"] is None else _number(fname, f"{e}.max", row["max"])
-            if bands and (bands[-1].max is None or (top is not None and top <= bands[-1].max)):
-                raise ConfigError(fname, f"{e}.max", "bands must be listed with increasing max, unbounded last")
-            bands.append(Band(top, score))
-        if bands[-1].max is not None:
-            raise ConfigError(fname, entry, "the last band must have max: null so every count gets a score")
-        out[str(name)] = tuple(bands)
-    return out
-
-
-def _objects(fname: str, raw: Any, bands: dict[str, tuple[Band, ...]]) -> dict[str, ObjectScheme]:
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError(fname, "objects", "expected a mapping of evaluation object → settings")
-    out: dict[str, ObjectScheme] = {}
-    for obj, spec in raw.items():
-        entry = f"objects.{obj}"
-        if obj not in OBJECTS:
-            raise ConfigError(fname, entry, f"unknown evaluation object; known: {', '.join(OBJECTS)}")
-        if not isinstance(spec, dict):
-            raise ConfigError(fname, entry, "expected a mapping")
-        sample = str(spec.get("sample"))
-        if (obj, sample) not in BY_KEY or BY_KEY[(obj, sample)].kind != "count":
-            raise ConfigError(fname, f"{entry}.sample", f"{sample!r} is not a count indicator of {obj}")
-        levels = REGION_LEVELS if obj == "region" else (obj,)
-        raw_min = spec.get("min_sample", 0)
-        if isinstance(raw_min, dict):
-            unknown = set(raw_min) - set(levels)
-            if unknown:
-                raise ConfigError(fname, f"{entry}.min_sample", f"unknown level(s) {sorted(unknown)}")
-            min_sample = {lv: int(_number(fname, f"{entry}.min_sample.{lv}", raw_min.get(lv, 0))) for lv in levels}
-        else:
-            value = int(_number(fname, f"{entry}.min_sample", raw_min))
-            min_sample = {lv: value for lv in levels}
-        if any(v < 0 for v in min_sample.values()):
-            raise ConfigError(fname, f"{entry}.min_sample", "must not be negative")
-        items = spec.get("indicators")
-        if not isinstance(items, list) or not items:
-            raise ConfigError(fname, f"{entry}.indicators", "expected a non-empty list")
-        scored: list[ScoredIndicator] = []
-        for n, item in enumerate(items, 1):
-            e = f"{entry}.indicators[{n}]"
-            if not isinstance(item, dict):
-                raise ConfigError(fname, e, "expected {indicator, score, weight}")
-            key = item.get("indicator")
-            ind = BY_KEY.get((obj, str(key)))
-            if ind is None:
-                known = ", ".join(k for (o, k) in BY_KEY if o == obj)
-                raise ConfigError(fname, e, f"unknown indicator {key!r} for {obj}; known: {known}")
-            if any(s.indicator == key for s in scored):
-                raise ConfigError(fname, e, f"indicator {key!r} listed twice")
-            method = item.get("score")
-            if method not in METHODS:
-                raise ConfigError(fname, f"{e}.score", f"{method!r}: expected one of {', '.join(METHODS)}")
-            if method in ("rate", "inverse_rate") and ind.kind != "rate":
-                raise ConfigError(fname, f"{e}.score", f"{method} needs a rate; {key} is a {ind.kind}")
-            band_name = item.get("bands")
-            if method == "bands" and band_name not in bands:
-                raise ConfigError(fname, f"{e}.bands", f"{band_name!r}: no such band table under bands:")
-            weight = _number(fname, f"{e}.weight", item.get("weight"))
-            if weight <= 0:
-                raise ConfigError(fname, f"{e}.weight", f"{weight}: must be positive (leave unscored ones out)")
-            scored.append(ScoredIndicator(str(key), str(method), weight, band_name if method == "bands" else None))
-        total = sum(s.weight for s in scored)
-        if abs(total - 100) > _WEIGHT_TOLERANCE:
-            listing = " + ".join(f"{s.indicator} {s.weight:g}" for s in scored)
-            raise ConfigError(fname, f"{entry}.indicators", f"weights sum to {total:g} %, expected 100 % ({listing})")
-        out[obj] = ObjectScheme(obj, str(sample), min_sample, tuple(scored))
-    return out

@@ -24,13 +24,14 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
+from pydantic import Field, field_validator
 
-from szcg.errors import ConfigError, InputRejected, RowProblem
+from szcg.configmodel import ConfigModel, load_yaml
+from szcg.errors import InputRejected, RowProblem
 from szcg.settings import Settings
 from transforms.cases.legacy_import import _joined
 from transforms.cases.scrub import scrub_series
@@ -65,20 +66,56 @@ class HotlineResult:
         return dict(self.__dict__)
 
 
+class _HotlineColumns(ConfigModel):
+    """Our field → the log's column (null: the log has no such column)."""
+
+    call_id: str = Field(min_length=1)
+    called_at: str = Field(min_length=1)
+    caller_number: str | None = None   # raw number: hashed and masked, never stored
+    caller_masked: str | None = None   # the number as the system already masked it
+    caller_name: str | None = None     # dropped, never stored
+    content: str | None = None
+    category: str | None = None
+    district_code: str | None = None
+    grid_code: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    case_ref: str | None = None
+    satisfaction: str | None = None
+
+
+class _Match(ConfigModel):
+    window_hours: float = Field(default=48, gt=0)
+    distance_m: float = Field(default=300, gt=0)
+
+
+class _Repeat(ConfigModel):
+    window_days: float = Field(default=30, gt=0)
+
+
+class HotlineMapping(ConfigModel):
+    """A hotline log's mapping as written (``transforms/mappings/hotline_default.yaml``)."""
+
+    columns: _HotlineColumns
+    case_origin_system: str = Field(default="synth", min_length=1)
+    timestamp_formats: list[str] = Field(min_length=1)
+    satisfaction: dict[str, Literal["satisfied", "basically_satisfied", "dissatisfied", "unreached"]] = Field(
+        default_factory=dict)
+    no_case_categories: list[str] = Field(default_factory=list)
+    match: _Match = Field(default_factory=_Match)
+    repeat: _Repeat = Field(default_factory=_Repeat)
+
+    @field_validator("timestamp_formats")
+    @classmethod
+    def _strptime(cls, value: list[str]) -> list[str]:
+        if not all("%" in f for f in value):
+            raise ValueError("expected strptime formats such as '%Y-%m-%d %H:%M:%S'")
+        return value
+
+
 def load_hotline_mapping(path: Path | None = None) -> dict[str, Any]:
-    path = path or DEFAULT_MAPPING
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), "(file)", "file not found") from None
-    if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
-        raise ConfigError(str(path), "columns", "expected a mapping of our field → the log's column")
-    for key in ("call_id", "called_at"):
-        if not data["columns"].get(key):
-            raise ConfigError(str(path), f"columns.{key}", "missing (required)")
-    if not data.get("timestamp_formats"):
-        raise ConfigError(str(path), "timestamp_formats", "missing (required)")
-    return data
+    """The mapping, checked (unknown keys, loose types refused naming file, line and key), as plain data."""
+    return load_yaml(HotlineMapping, Path(path or DEFAULT_MAPPING)).model_dump()
 
 
 def read_log(path: Path) -> tuple[pd.DataFrame, str]:
@@ -202,7 +239,7 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
         good = good[~good["call_id"].isin({t[0] for t in taken})].copy()
         good["batch_id"] = landed.batch_id
         categories = load_categories(category_path)
-        linked = link_calls(con, good, mapping, categories)
+        linked = link_calls(con, good, mapping, categories, settings=settings)
         earlier = con.execute(
             "SELECT case_id, arg_min(call_id, called_at) AS call_id, min(called_at) AS called_at"
             " FROM core.hotline_call WHERE case_id IN (SELECT case_id FROM linked) AND batch_id <> ?"
@@ -224,7 +261,7 @@ def ingest_hotline(wh: Warehouse, path: Path, settings: Settings, *, mapping_pat
 
 
 def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any],
-               categories: CategoryTable | None = None) -> pd.DataFrame:
+               categories: CategoryTable | None = None, *, settings: Settings) -> pd.DataFrame:
     """Case number written in the log → ``logged``; else a case in the same grid (or within ``match.distance_m``)
     reported from 1 h before to ``match.window_hours`` after the call, about what the call is about → ``matched``
     (nearest in time). What it is about: a subclass listed for the call's category in ``categories.yaml``; for a
@@ -251,7 +288,7 @@ def link_calls(con: Any, calls: pd.DataFrame, mapping: dict[str, Any],
         from standards.catalogue import load_catalogue
         from standards.city import load_city
 
-        catalogue = load_catalogue(load_city().edition)
+        catalogue = load_catalogue(load_city(settings).edition)
         names = pd.DataFrame([{"kind": s.kind, "code": s.code, "name": s.name}  # noqa: F841
                               for s in catalogue.subclasses])
         window = float(mapping.get("match", {}).get("window_hours", 48))

@@ -59,11 +59,11 @@ def _write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
 @pytest.mark.parametrize(("edit", "key", "problem"), [
     (("categories:", "categorys:"), "categorys", "unknown key"),
     (("  status: status\n", "  status: status\n  staus: x\n"), "columns.staus", "unknown key"),
-    (("radius_m: 50", "radius_m: fifty"), "coordinates.placeholders.0.radius_m", "number"),
+    (("radius_m: 50", "radius_m: fifty"), "coordinates.placeholders[1].radius_m", "number"),
     (("Rodent: {out_of_scope: health department matter}",
       'Rodent: {kind: event, code: "06004", out_of_scope: health}'), "categories.Rodent", "do nothing"),
     (("timezone: America/Los_Angeles", "timezone: Mars/Olympus"), "timezone", "IANA"),
-    (("    status: voided", "    status: gone"), "status_rules.0.status", "not a workflow state"),
+    (("    status: voided", "    status: gone"), "status_rules[1].status", "not a workflow state"),
 ])
 def test_a_mistake_in_a_mapping_is_refused_naming_the_file_and_the_key(
     tmp_path: Path, edit: tuple[str, str], key: str, problem: str

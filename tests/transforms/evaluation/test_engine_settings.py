@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from tests.transforms.evaluation.city import build_october
 from transforms.evaluation import engine
 from transforms.evaluation.period import parse_period
@@ -24,7 +24,7 @@ def test_a_run_leaves_insertion_order_as_it_was() -> None:
     con = duckdb.connect()
     migrate(con)
     build_october().load(con)
-    engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(load_city()), lineage=False)
+    engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(packaged_city()), lineage=False)
     assert _order(con) is True
     con.close()
 
@@ -32,6 +32,6 @@ def test_a_run_leaves_insertion_order_as_it_was() -> None:
 def test_a_failing_run_leaves_insertion_order_as_it_was() -> None:
     con = duckdb.connect()  # no warehouse schema: the run fails at its first read of core
     with pytest.raises(duckdb.Error):
-        engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(load_city()), lineage=False)
+        engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(packaged_city()), lineage=False)
     assert _order(con) is True
     con.close()

@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from standards.handbook import STEPS, Handbook, HandbookRule, TimeLimit
 from tests.transforms.evaluation.agreement import assert_same_indicators
 from tests.transforms.evaluation.city import D1, DA, DB, City
@@ -99,7 +99,7 @@ def _cases(con: duckdb.DuckDBPyConnection, obj: str, entity: str, key: str, role
 
 
 def _run(con: duckdb.DuckDBPyConnection) -> None:
-    engine.run(con, parse_period("2026-03"), load_scheme(), load_calendar(load_city()), handbook=HANDBOOK)
+    engine.run(con, parse_period("2026-03"), load_scheme(), load_calendar(packaged_city()), handbook=HANDBOOK)
 
 
 def test_a_case_only_signed_for_keeps_its_clock_running(march: duckdb.DuckDBPyConnection) -> None:
@@ -160,7 +160,7 @@ def test_hand_counted_figures_of_the_six_cases(march: duckdb.DuckDBPyConnection)
 
 
 def test_pandas_reference_follows_the_same_clock(march: duckdb.DuckDBPyConnection) -> None:
-    period, calendar = parse_period("2026-03"), load_calendar(load_city())
+    period, calendar = parse_period("2026-03"), load_calendar(packaged_city())
     engine.run(march, period, load_scheme(), calendar, lineage=False, handbook=HANDBOOK)
     sql = march.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
                         "FROM eval_indicator").df()

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from tests.transforms.evaluation.agreement import assert_same_indicators
 from tests.transforms.evaluation.city import DA, G1, City, at, build_october
 from transforms.evaluation import engine, reference
@@ -47,7 +47,7 @@ def _run(city: City, lookback: timedelta) -> tuple[engine.RunInfo, list[Any], li
     con = duckdb.connect()
     migrate(con)
     city.load(con)
-    info = engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(load_city()), lineage=False,
+    info = engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(packaged_city()), lineage=False,
                       history_lookback=lookback)
     ind = con.execute(f"SELECT {COLUMNS} FROM eval_indicator ORDER BY ALL").fetchall()
     score = con.execute("SELECT * FROM eval_score ORDER BY ALL").fetchall()
@@ -95,7 +95,7 @@ def test_a_long_lived_case_keeps_its_first_register() -> None:
     # and the pandas reference, which reads every event, agrees
     events = con.execute("SELECT * FROM core.case_event").df()
     cases = con.execute('SELECT * FROM core."case"').df()
-    pdf = reference.indicators(events, cases, parse_period("2026-10"), load_calendar(load_city()))
+    pdf = reference.indicators(events, cases, parse_period("2026-10"), load_calendar(packaged_city()))
     sql = con.execute(f"SELECT {COLUMNS} FROM eval_indicator").df()
     assert_same_indicators(sql, pdf)
     con.close()
@@ -123,7 +123,7 @@ def _run_misreported(flags: list[str], lookback: timedelta) -> list[Any]:
     _with_c20(build_october()).load(con)
     con.execute("UPDATE core.\"case\" SET reported_at = TIMESTAMP '2026-10-12 09:00', flags = ? "
                 "WHERE case_id = 't:C20'", [flags])
-    engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(load_city()), lineage=False,
+    engine.run(con, parse_period("2026-10"), load_scheme(), load_calendar(packaged_city()), lineage=False,
                history_lookback=lookback)
     rows = _rounded(con.execute(f"SELECT {COLUMNS} FROM eval_indicator ORDER BY ALL").fetchall())
     con.close()

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from standards.handbook import STEPS, Handbook, HandbookRule, TimeLimit
 from tests.transforms.evaluation.agreement import assert_same_indicators
 from tests.transforms.evaluation.city import D1, DA, DB, City
@@ -112,7 +112,7 @@ def _cases(con: duckdb.DuckDBPyConnection, obj: str, entity: str, key: str) -> l
 
 def test_open_cases_past_their_deadline_count_as_overdue(november: duckdb.DuckDBPyConnection) -> None:
     con = november
-    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(load_city()), handbook=HANDBOOK)
+    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(packaged_city()), handbook=HANDBOOK)
     # 区域: 11 registered, 10 due (O9 挂账); 超期 O1, O4, O5, O11
     assert _ind(con, "region", D1, "overdue_rate") == (4, 10, 0.4)
     assert _cases(con, "region", D1, "overdue_rate") == ["t:O1", "t:O11", "t:O4", "t:O5"]
@@ -132,10 +132,10 @@ def test_open_cases_past_their_deadline_count_as_overdue(november: duckdb.DuckDB
 
 def test_without_a_handbook_only_recorded_deadlines_judge_open_cases(november: duckdb.DuckDBPyConnection) -> None:
     con = november
-    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(load_city()), lineage=False)
+    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(packaged_city()), lineage=False)
     assert _ind(con, "region", D1, "overdue_rate") == (1, 10, 0.1)  # O4's recorded 延期 deadline only
     # settled later: as of 12-04 O3's recorded deadline (12-03 18:00) has passed too
-    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(load_city()), lineage=False,
+    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(packaged_city()), lineage=False,
                as_of=datetime(2026, 12, 4))
     assert _ind(con, "region", D1, "overdue_rate")[:2] == (2, 10)
     con.close()
@@ -143,7 +143,7 @@ def test_without_a_handbook_only_recorded_deadlines_judge_open_cases(november: d
 
 def test_pandas_reference_counts_the_same_open_cases(november: duckdb.DuckDBPyConnection) -> None:
     con = november
-    period, calendar = parse_period("2026-11"), load_calendar(load_city())
+    period, calendar = parse_period("2026-11"), load_calendar(packaged_city())
     engine.run(con, period, load_scheme(), calendar, lineage=False, handbook=HANDBOOK)
     sql = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
                       "FROM eval_indicator").df()

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from tests.transforms.evaluation.city import City
 from transforms.evaluation import engine, reference
 from transforms.evaluation.period import parse_period
@@ -18,7 +18,7 @@ def test_pandas_reference_matches_the_sql_models(october: City) -> None:
     con = duckdb.connect()
     migrate(con)
     october.load(con)
-    period, calendar = parse_period("2026-10"), load_calendar(load_city())
+    period, calendar = parse_period("2026-10"), load_calendar(packaged_city())
     engine.run(con, period, load_scheme(), calendar, lineage=False)
     sql = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
                       "FROM eval_indicator").df()

@@ -50,7 +50,7 @@ def test_the_published_region_formula_summing_to_70_percent_is_refused(tmp_path:
          "objects.department.indicators[5]", "unknown indicator 'speed'"),
         (lambda d: d["objects"]["dispatcher"]["indicators"][0].update(bands="nope"),
          "objects.dispatcher.indicators[1].bands", "no such band table"),
-        (lambda d: d["objects"]["region"]["indicators"][1].update(score="rate"),
+        (lambda d: d["objects"]["region"]["indicators"][1].update(score="rate", bands=None),
          "objects.region.indicators[2].score", "needs a rate"),
         (lambda d: d["grades"][1].update(min=95), "grades[2].min", "highest bound down"),
         (lambda d: d["bands"]["workload"][-1].update(max=5000), "bands.workload", "max: null"),

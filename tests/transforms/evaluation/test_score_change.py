@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from tests.transforms.evaluation.city import D1, City
 from transforms.evaluation import store
 from transforms.evaluation.period import parse_period
@@ -23,7 +23,7 @@ def both_published(october: City) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     migrate(con)
     october.load(con)
-    scheme, calendar = load_scheme(), load_calendar(load_city())
+    scheme, calendar = load_scheme(), load_calendar(packaged_city())
     for month in ("2026-10", "2026-09"):  # the later month first
         store.compute_draft(con, parse_period(month), scheme, calendar)
         store.publish(con, parse_period(month))

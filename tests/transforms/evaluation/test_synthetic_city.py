@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from standards.handbook import load_handbook
 from synth.city import Options, generate_city
 from szcg.settings import Settings
@@ -39,7 +39,7 @@ def city_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.
 
 def test_sql_models_and_pandas_reference_agree_on_the_synthetic_month(
         city_warehouse: duckdb.DuckDBPyConnection) -> None:
-    con, city = city_warehouse, load_city()
+    con, city = city_warehouse, packaged_city()
     period, calendar, handbook = parse_period("2026-03"), load_calendar(city), load_handbook(city)
     info = engine.run(con, period, load_scheme(), calendar, lineage=False, handbook=handbook)
     assert info.cohort_cases > 300
@@ -57,7 +57,7 @@ def test_sql_models_and_pandas_reference_agree_on_the_synthetic_month(
 
 
 def test_the_cockpit_shows_the_published_scorecards_figures(city_warehouse: duckdb.DuckDBPyConnection) -> None:
-    con, city = city_warehouse, load_city()
+    con, city = city_warehouse, packaged_city()
     for month in MONTHS:
         store.compute_draft(con, parse_period(month), load_scheme(), load_calendar(city),
                             handbook=load_handbook(city))
