@@ -285,10 +285,12 @@ def _set_valid(con: Any, bad: set[int], district_code: str) -> None:
     million staged rows. A few bad rows are left out by a list of constants: an anti-join makes the load's
     INSERT about a third slower."""
     _set_bad_rows(con, bad)
-    district_literal = district_code.replace("'", "''")
+    # A view takes no bound parameters: the district is a session variable the view reads (never spliced text).
+    con.execute("SET VARIABLE census_district = CAST($1 AS VARCHAR)", [district_code])
+    # the row numbers are ints of our own (typed and formatted by int()), not input text
     leave_out = (" ANTI JOIN bad_rows b USING (row_number)" if len(bad) > 1000 else
                  f" WHERE s.row_number NOT IN ({', '.join(str(int(r)) for r in sorted(bad))})" if bad else "")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW valid AS SELECT s.*, '{district_literal}' AS district_code,"
+    con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT s.*, getvariable('census_district') AS district_code,"
                 f" s.initial_date::DATE AS surveyed_on FROM stage s{leave_out}")
 
 
