@@ -15,10 +15,10 @@ import duckdb
 
 from warehouse.audits import register_audit
 from warehouse.mart_builders import register_mart_builder
-from warehouse.models import STATES_BEFORE_REGISTER, sql_list, table_model
+from warehouse.models import UNREGISTERED_STATES, sql_list, table_model
 
 # Statuses before 立案 (as marts.dash_case.is_registered), for the audit's own count from core.
-NOT_REGISTERED = sql_list(STATES_BEFORE_REGISTER)
+NOT_REGISTERED = sql_list(UNREGISTERED_STATES)
 
 # What each summary holds is a table model (warehouse/models/marts/<table>.sql); the tables are migration 0043's.
 SUMMARIES = ("marts.summary_case_month", "marts.summary_step_month", "marts.summary_call_month",

@@ -102,7 +102,7 @@ def test_a_model_duckdb_refuses_fails_naming_its_file(tmp_path: Path) -> None:
 
 def test_a_template_error_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"marts\.broken\.sql: template line 2"):
-        _broken(tmp_path, "SELECT 1\nWHERE x IN {{ states_before_register | sql_list }\n")
+        _broken(tmp_path, "SELECT 1\nWHERE x IN {{ unregistered_states | sql_list }\n")
     with pytest.raises(ConfigError, match=r"marts\.broken\.sql: template: 'no_such_list' is undefined"):
         _broken(tmp_path, "SELECT 1 WHERE x IN {{ no_such_list | sql_list }}\n")
 

@@ -49,14 +49,15 @@ _REFERENCE = re.compile(r"\b(core|marts|staging|landing|meta)\.\"?([a-z0-9_]+)\b
 
 
 # --- the vocabulary the models are templated with ---------------------------------------------------------------
-# LEAD (merge with v17): the one place to switch to szcg.vocabulary — replace these literals by its names, e.g.
-# ``from szcg.vocabulary import STATES_BEFORE_REGISTER``. Until then they are the lists the views always spelled.
-STATES_BEFORE_REGISTER: tuple[str, ...] = ("reported", "verifying", "accepted", "rejected")  # before 立案
-SATISFIED_ANSWERS: tuple[str, ...] = ("satisfied", "basically_satisfied")  # 热线回访: 满意, 基本满意
+# LEAD (merge with v17): the one place to switch to szcg.vocabulary — ``template_context`` becomes
+# ``return szcg.vocabulary.as_template_context()`` (same names: unregistered_states, satisfied) and these two
+# literals go. Until then they are the lists the views always spelled.
+UNREGISTERED_STATES: tuple[str, ...] = ("reported", "verifying", "accepted", "rejected")  # before 立案
+SATISFIED: tuple[str, ...] = ("satisfied", "basically_satisfied")  # 热线回访: 满意, 基本满意
 
 
 def template_context() -> dict[str, object]:
-    return {"states_before_register": STATES_BEFORE_REGISTER, "satisfied_answers": SATISFIED_ANSWERS}
+    return {"unregistered_states": list(UNREGISTERED_STATES), "satisfied": list(SATISFIED)}
 
 
 def sql_list(values: Iterable[str]) -> str:

@@ -20,7 +20,7 @@ SELECT
     coalesce(sc.name, c.subclass_code, '未分类')                    AS subclass_name,
     coalesce(st.label, c.status)                                  AS status_name,
     coalesce(hc.label, c.handling_class, '未定')                    AS handling_class_name,
-    c.status NOT IN {{ states_before_register | sql_list }} AS is_registered,
+    c.status NOT IN {{ unregistered_states | sql_list }} AS is_registered,
     c.status = 'closed'                                           AS is_closed,
     c.description
 FROM core."case" c

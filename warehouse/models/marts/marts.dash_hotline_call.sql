@@ -9,7 +9,7 @@ SELECT
     coalesce(d.name, h.district_code, '未落区')        AS district_name,
     coalesce(h.category, '未分类')                     AS category,
     coalesce(sat.label, h.satisfaction, '未回访')       AS satisfaction_name,
-    CASE WHEN h.satisfaction IN {{ satisfied_answers | sql_list }} THEN 1
+    CASE WHEN h.satisfaction IN {{ satisfied | sql_list }} THEN 1
          WHEN h.satisfaction = 'dissatisfied' THEN 0 END AS is_satisfied,
     CASE WHEN h.is_repeat THEN 1 ELSE 0 END           AS is_repeat,
     h.caller_hash,

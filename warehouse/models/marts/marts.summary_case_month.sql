@@ -4,7 +4,7 @@
 -- Rebuilt from core before every publish by the mart builder dashboards.marts (table: migration 0043).
 SELECT CAST(date_trunc('month', c.reported_at) AS DATE), c.district_code, c.source, c.kind,
        coalesce(sc.major_name, '未分类'), count(*),
-       count(*) FILTER (WHERE c.status NOT IN {{ states_before_register | sql_list }}),
+       count(*) FILTER (WHERE c.status NOT IN {{ unregistered_states | sql_list }}),
        count(*) FILTER (WHERE c.status = 'closed')
 FROM core."case" c
 LEFT JOIN core.subclass sc ON sc.edition = c.edition AND sc.kind = c.kind AND sc.code = c.subclass_code
