@@ -284,10 +284,12 @@ def _set_valid(con: Any, bad: set[int], district_code: str) -> None:
     million staged rows. A few bad rows are left out by a list of constants: an anti-join makes the load's
     INSERT about a third slower."""
     _set_bad_rows(con, bad)
-    district_literal = district_code.replace("'", "''")
+    # A view takes no bound parameters: the district is a session variable the view reads (never spliced text).
+    con.execute("SET VARIABLE census_district = CAST($1 AS VARCHAR)", [district_code])
+    # the row numbers are ints of our own (typed and formatted by int()), not input text
     leave_out = (" ANTI JOIN bad_rows b USING (row_number)" if len(bad) > 1000 else
                  f" WHERE s.row_number NOT IN ({', '.join(str(int(r)) for r in sorted(bad))})" if bad else "")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW valid AS SELECT s.*, '{district_literal}' AS district_code,"
+    con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT s.*, getvariable('census_district') AS district_code,"
                 f" s.initial_date::DATE AS surveyed_on FROM stage s{leave_out}")
 
 
@@ -347,9 +349,9 @@ def _gcj02_suspected(con: Any, config: CensusConfig, result: BatchResult) -> boo
         f"WITH s AS (SELECT s.*, g.lon_gcj, g.lat_gcj FROM ({_GCJ02_SAMPLE}) s JOIN gcj g USING (row_number)),"
         # Undone and inside the declared grid; or, without a declared grid, inside any grid.
         " own AS (SELECT s.row_number FROM s JOIN current_grid c ON c.grid_code = s.grid_code"
-        "  WHERE ST_Intersects(c.geom, ST_Point(s.lon_gcj, s.lat_gcj))),"
+        "  WHERE core.point_in_grid(c.geom, s.lon_gcj, s.lat_gcj)),"
         " free AS (SELECT DISTINCT s.row_number FROM s JOIN current_grid c"
-        "  ON ST_Intersects(c.geom, ST_Point(s.lon_gcj, s.lat_gcj)) WHERE s.grid_code IS NULL)"
+        "  ON core.point_in_grid(c.geom, s.lon_gcj, s.lat_gcj) WHERE s.grid_code IS NULL)"
         " SELECT count(*),"
         "  count(*) FILTER (WHERE located_grid IS NOT NULL AND (grid_code IS NULL OR grid_code = located_grid)),"
         "  (SELECT count(*) FROM own) + (SELECT count(*) FROM free) FROM s"
@@ -372,26 +374,26 @@ def _locate(con: Any, city_wkt: str, district_wkt: str, district: str) -> None:
     A point is first tested against the grid it declares (an equi-join: the usual case, no spatial index needed);
     only the points outside it go through the spatial join with every grid. Grids do not overlap beyond the grid
     load's sliver tolerance (1 m²), so this finds the grid the spatial join finds; a point in such a sliver gets
-    its declared grid. Areas are closed: a point on a grid's edge lies in that grid (ST_Intersects, which is also
-    cheaper than ST_Contains), so a point on the edge between two grids gets its declared one, or without one the
-    smaller code. Grids lie inside their district, so only points outside every grid of the declared district are
-    tested against the (large, detailed) district and city boundaries."""
+    its declared grid. The point-in-grid rule is the warehouse's (the macros core.point_in_grid and core.grid_at,
+    warehouse/models/core/): grids are closed, so a point on the edge between two grids gets its declared one, or
+    without one the smaller code — the grid a case at the same point is placed in. Grids lie inside their district,
+    so only points outside every grid of the declared district are tested against the (large, detailed) district
+    and city boundaries."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE loc AS SELECT row_number, grid_code, lon, lat,"
         " CASE WHEN inside THEN own_grid END AS located_grid,"
         " CASE WHEN inside THEN own_district END AS grid_district,"
         " $d AS point_district, true AS in_city, true AS in_district"
         " FROM (SELECT s.row_number, s.grid_code, s.lon, s.lat, g.grid_code AS own_grid,"
-        "  g.district_code AS own_district, ST_Intersects(g.geom, ST_Point(s.lon, s.lat)) AS inside"
+        "  g.district_code AS own_district, core.point_in_grid(g.geom, s.lon, s.lat) AS inside"
         "  FROM stage s LEFT JOIN current_grid g ON g.grid_code = s.grid_code WHERE s.lon IS NOT NULL)"
         " WHERE inside IS NOT TRUE OR own_district IS DISTINCT FROM $d",
         {"d": district})
     if con.execute("SELECT count(*) FROM loc WHERE located_grid IS NULL").fetchone()[0]:
-        con.execute(
-            "UPDATE loc SET located_grid = h.grid_code, grid_district = h.district_code FROM (SELECT l.row_number,"
-            " min(g.grid_code) AS grid_code, arg_min(g.district_code, g.grid_code) AS district_code FROM loc l"
-            " JOIN current_grid g ON ST_Intersects(g.geom, ST_Point(l.lon, l.lat)) WHERE l.located_grid IS NULL"
-            " GROUP BY l.row_number) h WHERE loc.row_number = h.row_number")
+        con.execute("CREATE OR REPLACE TEMP VIEW unplaced AS SELECT row_number AS k, lon, lat FROM loc"
+                    " WHERE located_grid IS NULL")
+        con.execute("UPDATE loc SET located_grid = h.grid_code, grid_district = h.district_code"
+                    " FROM core.grid_at('unplaced') h WHERE loc.row_number = h.k")
     if con.execute("SELECT count(*) FROM loc WHERE grid_district IS DISTINCT FROM ?", [district]).fetchone()[0]:
         con.execute(
             "UPDATE loc SET point_district = coalesce(o.point_district, $d), in_city = o.in_city,"
@@ -459,8 +461,8 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
                      " AND located_grid IS DISTINCT FROM grid_code")
     gcj_rows = [int(r) for (r,) in con.execute(
         "SELECT l.row_number FROM loc l JOIN gcj USING (row_number) JOIN current_grid g ON g.grid_code = l.grid_code"
-        " WHERE l.located_grid IS DISTINCT FROM l.grid_code AND ST_Intersects(g.geom, ST_Point(gcj.lon_gcj,"
-        " gcj.lat_gcj)) ORDER BY 1").fetchall()]
+        " WHERE l.located_grid IS DISTINCT FROM l.grid_code AND core.point_in_grid(g.geom, gcj.lon_gcj, gcj.lat_gcj)"
+        " ORDER BY 1").fetchall()]
     if gcj_rows and convert_gcj02:
         con.register("gcj_rows", pd.DataFrame({"row_number": gcj_rows}))
         con.execute("UPDATE stage s SET lon = g.lon_gcj, lat = g.lat_gcj FROM gcj g"

@@ -1,6 +1,7 @@
 """The cockpit's monthly summaries: rebuilt from core in the work database before every publish, audited after.
 
-The tables (marts.summary_*, migration 0043) hold counts per month and district; the cockpit's views read them, so
+The tables (marts.summary_*, migration 0043; their queries are the table models
+warehouse/models/marts/marts.summary_*.sql) hold counts per month and district; the cockpit's views read them, so
 no cockpit chart scans core.case, core.case_event or core.hotline_call at query time. ``Warehouse.publish`` runs
 :func:`build_summaries` inside its one mart-build transaction (warehouse.mart_builders) — whatever path publishes
 (CLI, Airflow steps, demo), the snapshot's summaries are rebuilt from the core rows it carries. The audit
@@ -15,47 +16,23 @@ import duckdb
 from szcg.vocabulary import UNREGISTERED_STATES, CaseState, sql_list
 from warehouse.audits import register_audit
 from warehouse.mart_builders import register_mart_builder
+from warehouse.models import table_model
 
-# Statuses before 立案 (as marts.dash_case.is_registered).
+# Statuses before 立案 (as marts.dash_case.is_registered), for the audit's own count from core.
 NOT_REGISTERED = sql_list(UNREGISTERED_STATES)
 CLOSED = CaseState.closed
 
-SUMMARY_SQL: dict[str, str] = {
-    "marts.summary_case_month": f"""
-        SELECT CAST(date_trunc('month', c.reported_at) AS DATE), c.district_code, c.source, c.kind,
-               coalesce(sc.major_name, '未分类'), count(*),
-               count(*) FILTER (WHERE c.status NOT IN {NOT_REGISTERED}), count(*) FILTER (WHERE c.status = '{CLOSED}')
-        FROM core."case" c
-        LEFT JOIN core.subclass sc ON sc.edition = c.edition AND sc.kind = c.kind AND sc.code = c.subclass_code
-        GROUP BY ALL""",
-    # Steps that record their district need no join; only the others look up their case's district.
-    "marts.summary_step_month": """
-        SELECT CAST(date_trunc('month', occurred_at) AS DATE), district_code, step,
-               count(*) FILTER (WHERE deadline_met), count(*)
-        FROM (
-            SELECT occurred_at, district_code, coalesce(step, action) AS step, deadline_met
-            FROM core.case_event WHERE deadline_met IS NOT NULL AND district_code IS NOT NULL
-            UNION ALL
-            SELECT e.occurred_at, c.district_code, coalesce(e.step, e.action), e.deadline_met
-            FROM core.case_event e LEFT JOIN core."case" c ON c.case_id = e.case_id
-            WHERE e.deadline_met IS NOT NULL AND e.district_code IS NULL
-        )
-        GROUP BY ALL""",
-    "marts.summary_call_month": """
-        SELECT CAST(date_trunc('month', called_at) AS DATE), district_code, count(*)
-        FROM core.hotline_call GROUP BY ALL""",
-    "marts.summary_grid_month": """
-        SELECT CAST(date_trunc('month', reported_at) AS DATE), grid_code, count(*)
-        FROM core."case" WHERE grid_code IS NOT NULL GROUP BY ALL""",
-}
+# What each summary holds is a table model (warehouse/models/marts/<table>.sql); the tables are migration 0043's.
+SUMMARIES = ("marts.summary_case_month", "marts.summary_step_month", "marts.summary_call_month",
+             "marts.summary_grid_month")
 
 
 @register_mart_builder("dashboard_summaries")
 def build_summaries(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite every summary from core (the caller holds the transaction): same core, same summaries."""
-    for table, select in SUMMARY_SQL.items():
+    for table in SUMMARIES:
         con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} {select} ORDER BY ALL")
+        con.execute(f"INSERT INTO {table} {table_model(table)} ORDER BY ALL")
 
 
 def _scalar_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, ...]:

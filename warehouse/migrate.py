@@ -1,7 +1,10 @@
-"""Apply the numbered SQL migrations in ``warehouse/migrations/`` to a DuckDB database.
+"""Apply the numbered SQL migrations in ``warehouse/migrations/`` to a DuckDB database, then the models.
 
 Each file runs once, inside a transaction, and is recorded with its checksum. A file changed after it was
-applied is refused: schema history is append-only, a fix is a new migration.
+applied is refused: schema history is append-only, a fix is a new migration. Migrations hold tables (and their
+data) only; views and macros are models (``warehouse/models/``), recreated after the migrations whenever one ran or
+a model changed (:func:`warehouse.models.apply_models`). Old migrations that created views (0040–0048) are kept
+byte for byte — an existing warehouse holds their checksums — and 0071 drops what they created.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from importlib import resources
 import duckdb
 
 from szcg.errors import ConfigError
+from warehouse.models import apply_models, forget_models
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -57,7 +61,16 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Bring the schema up to date; returns the versions applied now (empty when already current)."""
+    """Bring the schema up to date, then the models; returns the versions applied now (empty when current)."""
+    applied = apply_migrations(con)
+    if applied:
+        forget_models(con)  # a migration may have dropped or replaced what a model stood on: recreate them all
+    apply_models(con)
+    return applied
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The numbered migrations only (tables); returns the versions applied now."""
     done = applied_versions(con)
     applied: list[int] = []
     for migration in available_migrations():

@@ -72,9 +72,9 @@ def test_the_dashboards_label_every_word_as_the_vocabulary_does(labels: dict[str
 
 
 def test_the_summaries_count_registered_and_closed_by_the_vocabulary() -> None:
-    from dashboards.marts import SUMMARY_SQL
+    from warehouse.models import table_model
 
-    sql = SUMMARY_SQL["marts.summary_case_month"]
+    sql = table_model("marts.summary_case_month")
     assert f"NOT IN {v.sql_list(v.UNREGISTERED_STATES)}" in sql and "status = 'closed'" in sql
 
 

@@ -1,7 +1,8 @@
 """The responsible area of a case: grid → community → street → district.
 
-A recorded grid code is looked up in core.grid; a case with only coordinates is placed by point-in-polygon
-against the current grids (DuckDB spatial; grids are closed, so a point on an edge is in a grid, as in the census).
+A recorded grid code is looked up in core.grid; a case with only coordinates is placed in the current grid it lies
+in by the warehouse's point-in-grid rule (the macro core.grid_at, warehouse/models/core/, shared with the census:
+grids are closed, a point on an edge shared by two grids takes the smaller code).
 Nothing is guessed: no match leaves the codes NULL and says so.
 """
 
@@ -44,19 +45,18 @@ def resolve_areas(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> tuple[
         hits = pd.DataFrame(columns=["k", "grid_code", "community_code", "street_code", "district_code"])
         if grids and grids[0]:
             load_spatial(con)
-            pts = pd.DataFrame(  # noqa: F841 — read by DuckDB's replacement scan
+            pts = pd.DataFrame(
                 {"k": out.index[has_point], "lon": out.loc[has_point, "lon"].astype(float),
                  "lat": out.loc[has_point, "lat"].astype(float)}
             )
-            hits = con.execute(
-                "WITH g AS (SELECT grid_code, community_code, street_code, district_code,"
-                " ST_GeomFromText(geometry_wkt) AS geom FROM core.grid WHERE valid_to IS NULL)"
-                # Grids are closed, as in the census: a point on the edge between two takes the smaller code
-                # (and that grid's community, street and district).
-                " SELECT k, min(grid_code) AS grid_code, arg_min(community_code, grid_code) AS community_code,"
-                " arg_min(street_code, grid_code) AS street_code, arg_min(district_code, grid_code) AS district_code"
-                " FROM pts JOIN g ON ST_Intersects(g.geom, ST_Point(pts.lon, pts.lat)) GROUP BY k"
-            ).df()
+            # The warehouse's point-in-grid rule (core.grid_at): closed grids, the smaller code on a shared edge —
+            # the grid a census component at the same point is placed in.
+            con.register("case_points", pts)
+            try:
+                hits = con.execute("SELECT k, grid_code, community_code, street_code, district_code"
+                                   " FROM core.grid_at('case_points')").df()
+            finally:
+                con.unregister("case_points")
         hits = hits.set_index("k")
         for col in AREA_COLUMNS:
             out.loc[hits.index, col] = hits[col].astype(object)

@@ -15,6 +15,7 @@ Where the time goes and what it costs: bench/cases/README.md.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,19 +126,31 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     con.execute("DELETE FROM core.case_event WHERE batch_id IN (?, ?)", [cb, eb])
     con.execute('DELETE FROM core."case" WHERE batch_id IN (?, ?)', [cb, eb])
     con.execute("DELETE FROM quarantine.rejected_row WHERE batch_id IN (?, ?)", [cb, eb])
-    cfile, efile = _sql_str(str(cases_path)), _sql_str(str(events_path))
+    # Every value is a named parameter ($cfile, $origin, …; see _execute): paths, the origin and the vocabularies
+    # are never spliced into the SQL text.
+    params: dict[str, object] = {
+        "cfile": str(cases_path), "efile": str(events_path), "origin": origin, "edition": edition, "cb": cb,
+        "eb": eb, "states": list(states), "state_codes": list(states.values()), "actions": list(ACTIONS),
+        "prefix": len(origin) + 2,  # '<origin>:' + 1 (SQL strings are 1-based)
+    }
+
+    def run(sql: str) -> None:
+        _execute(con, sql, params)
+
     # list_contains, not IN (…): DuckDB evaluates it once per dictionary entry of the Parquet column, not per row
-    state_ok = "list_contains([" + ", ".join(_sql_str(k) for k in states) + "], status)" if states else "FALSE"
-    action_ok = "list_contains([" + ", ".join(_sql_str(a) for a in ACTIONS) + "], action)"
+    def state_ok(column: str) -> str:
+        return f"list_contains($states::VARCHAR[], {column})" if states else "FALSE"
+
+    def action_ok(column: str) -> str:
+        return f"list_contains($actions::VARCHAR[], {column})"
+
     # Keys already in core from other batches (the exactly-once gate); usually none, then no join at all.
     taken_cases = _count(con, 'SELECT count(*) FROM core."case" WHERE origin_system = ?', [origin]) > 0
     taken_events = _count(con, "SELECT count(*) FROM core.case_event WHERE origin_system = ?", [origin]) > 0
-    prefix = len(origin) + 2  # '<origin>:' + 1 (SQL strings are 1-based)
-    taken_c_sql = (f'SELECT DISTINCT origin_case_id AS case_id FROM core."case"'
-                   f" WHERE origin_system = {_sql_str(origin)}"
+    taken_c_sql = ('SELECT DISTINCT origin_case_id AS case_id FROM core."case" WHERE origin_system = $origin'
                    if taken_cases else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
-    taken_e_sql = (f"SELECT DISTINCT substr(case_id, {prefix}) AS case_id FROM core.case_event"
-                   f" WHERE origin_system = {_sql_str(origin)}"
+    taken_e_sql = ("SELECT DISTINCT substr(case_id, $prefix) AS case_id FROM core.case_event"
+                   " WHERE origin_system = $origin"
                    if taken_events else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
 
     # 1. Profile per case id (NULL ids form one group of their own; so do ids of cases without events and of
@@ -145,17 +158,18 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     #    (sorting every case's events cost most of this pass): a case is *in order* when, in file order, its events
     #    form one run with seq strictly rising and times not falling (see _CHAIN); then it has neither defect. A case
     #    that is not in order (rare) is re-read in 2b, where its duplicates and flags are found exactly.
-    con.execute(f"""
+    run(f"""
         CREATE OR REPLACE TEMP TABLE _prof AS
         WITH ca AS (
             SELECT CAST(case_id AS VARCHAR) AS case_id, count(*) AS copies, min(file_row_number) AS first_row,
-                   arg_min(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE), file_row_number) AS first_ok,
-                   bool_and(reported_at IS NOT NULL AND coalesce({state_ok}, FALSE)) AS all_ok,
+                   arg_min(reported_at IS NOT NULL AND coalesce({state_ok("status")}, FALSE), file_row_number)
+                       AS first_ok,
+                   bool_and(reported_at IS NOT NULL AND coalesce({state_ok("status")}, FALSE)) AS all_ok,
                    min(CAST(reported_at AS TIMESTAMP)) AS reported_at
-            FROM read_parquet({cfile}, file_row_number = true) GROUP BY 1),
+            FROM read_parquet($cfile, file_row_number = true) GROUP BY 1),
         ev AS (
             SELECT case_id, count(*) AS events,
-                   count(*) FILTER (WHERE "at" IS NULL OR seq IS NULL OR NOT coalesce({action_ok}, FALSE))
+                   count(*) FILTER (WHERE "at" IS NULL OR seq IS NULL OR NOT coalesce({action_ok("action")}, FALSE))
                        AS bad_events,
                    coalesce(min("at") FILTER (WHERE action = 'close') < min("at") FILTER (WHERE action = 'report'),
                             FALSE) AS close_before_report,
@@ -164,7 +178,7 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
                    case_id IS NULL OR count(*) FILTER (WHERE NOT in_chain) <> 1 AS unsure
             FROM (SELECT *, {_CHAIN} FROM (
                       SELECT CAST(case_id AS VARCHAR) AS case_id, seq, "at", action, actor_id, file_row_number
-                      FROM read_parquet({efile}, file_row_number = true)))
+                      FROM read_parquet($efile, file_row_number = true)))
             GROUP BY 1)
         SELECT * FROM (
             SELECT case_id, coalesce(ca.copies, 0) AS copies, ca.first_row, coalesce(ca.all_ok, FALSE) AS all_ok,
@@ -184,36 +198,36 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     """)
     lap("profile")
     # 2a. Case rows that are not clean, with their rule (few: missing ids/times, vocabulary, duplicates, taken).
-    con.execute(f"""
+    run(f"""
         CREATE OR REPLACE TEMP TABLE _cases AS
         SELECT c.*, CASE WHEN c.case_id IS NULL THEN 'missing_id'
                          WHEN c.reported_at IS NULL THEN 'missing_reported_at'
-                         WHEN NOT coalesce({state_ok.replace("status", "c.status")}, FALSE) THEN 'status_vocabulary'
+                         WHEN NOT coalesce({state_ok("c.status")}, FALSE) THEN 'status_vocabulary'
                          WHEN c.file_row_number > p.first_row THEN 'duplicate_id'
                          WHEN p.case_taken THEN 'already_loaded'
                     END AS reject_rule
-        FROM read_parquet({cfile}, file_row_number = true) c
+        FROM read_parquet($cfile, file_row_number = true) c
         JOIN (SELECT case_id, first_row, case_taken FROM _prof
               WHERE copies > 0 AND (case_id IS NULL OR copies > 1 OR NOT all_ok OR case_taken)) p
           ON p.case_id IS NOT DISTINCT FROM CAST(c.case_id AS VARCHAR)
     """)
     # 2b. Event rows of cases that are not clean: each row's rule; loadable ones give their case exact flags.
-    con.execute(f"""
+    run(f"""
         CREATE OR REPLACE TEMP TABLE _events AS
         WITH e AS (
-            SELECT e.*, p.loaded, p.events_taken FROM read_parquet({efile}, file_row_number = true) e
+            SELECT e.*, p.loaded, p.events_taken FROM read_parquet($efile, file_row_number = true) e
             JOIN (SELECT case_id, loaded, events_taken FROM _prof
                   WHERE events > 0 AND (case_id IS NULL OR NOT loaded OR bad_events > 0 OR unsure
                                         OR events_taken)) p
               ON p.case_id IS NOT DISTINCT FROM CAST(e.case_id AS VARCHAR)),
         first AS (SELECT case_id, seq, min(file_row_number) AS first_row FROM e GROUP BY ALL),
-        taken AS ({_taken_event_keys(origin, prefix) if taken_events else
+        taken AS ({_TAKEN_EVENT_KEYS if taken_events else
                    "SELECT CAST(NULL AS VARCHAR) AS case_id, CAST(NULL AS INTEGER) AS seq WHERE FALSE"})
         SELECT e.* EXCLUDE (loaded, events_taken),
                CASE WHEN e.case_id IS NULL THEN 'missing_case' WHEN e."at" IS NULL THEN 'missing_time'
                     WHEN e.seq IS NULL THEN 'missing_seq'
                     WHEN NOT e.loaded THEN 'case_not_loaded'
-                    WHEN NOT coalesce({action_ok.replace("action", "e.action")}, FALSE) THEN 'action_vocabulary'
+                    WHEN NOT coalesce({action_ok("e.action")}, FALSE) THEN 'action_vocabulary'
                     WHEN e.file_row_number > f.first_row THEN 'duplicate_seq'
                     WHEN t.case_id IS NOT NULL THEN 'already_loaded'
                END AS reject_rule
@@ -258,13 +272,13 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     closed_at = copt("closed_at", "TIMESTAMP")
     scrub = register_scrub(con)  # reporters' free text: personal data masked (only rows that may hold any)
     # Flags in alphabetical order, so the list is sorted and distinct without sorting it.
-    con.execute(f"""
+    run(f"""
         INSERT INTO core."case" ({", ".join(CASE_COLUMNS)})
-        SELECT '{origin}:' || c.case_id, '{origin}', CAST(c.case_id AS VARCHAR), ?, {copt('kind')},
+        SELECT $origin || ':' || c.case_id, $origin, CAST(c.case_id AS VARCHAR), $edition, {copt('kind')},
                {copt('subclass_code')}, c.source, {scrub}({copt('description')}), CAST(c.reported_at AS TIMESTAMP),
                {copt('reporter_id')}, {copt('grid_code')}, {copt('community_code')}, {copt('street_code')},
                {copt('district_code')}, {copt('lon', 'DOUBLE')}, {copt('lat', 'DOUBLE')}, {copt('department_code')},
-               {copt('handling_class')}, {_case_expr('c.status', states)},
+               {copt('handling_class')}, {_state_expr('c.status', states)},
                coalesce({closed_at}, {copt('voided_at', 'TIMESTAMP')}),
                list_filter([
                    CASE WHEN {closed_at} < CAST(c.reported_at AS TIMESTAMP) OR p.close_before_report IS TRUE
@@ -275,34 +289,34 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
                    CASE WHEN {copt('grid_code')} IS NULL THEN 'missing_grid' END,
                    CASE WHEN {unknown_grid} THEN 'unknown_grid' END
                ], x -> x IS NOT NULL),
-               ?, NULL, c.status, NULL, NULL, NULL, NULL, {copt('handle_deadline_at', 'TIMESTAMP')},
+               $cb, NULL, c.status, NULL, NULL, NULL, NULL, {copt('handle_deadline_at', 'TIMESTAMP')},
                CASE WHEN {copt('grid_code')} IS NOT NULL THEN 'recorded' ELSE 'none' END
-        FROM read_parquet({cfile}{", file_row_number = true" if skip_cases else ""}) c
+        FROM read_parquet($cfile{", file_row_number = true" if skip_cases else ""}) c
         LEFT JOIN _flagged p ON p.case_id = CAST(c.case_id AS VARCHAR)
         {skip_cases}
-    """, [edition, cb])
+    """)
     _place_by_coordinates(con, cb)
     lap("cases_insert")
     rejected = _count(con, "SELECT count(*) FROM _events WHERE reject_rule IS NOT NULL")
     skip = ("WHERE e.file_row_number NOT IN (SELECT file_row_number FROM _events WHERE reject_rule IS NOT NULL)"
             if rejected else "")
-    con.execute(f"""
+    run(f"""
         INSERT INTO core.case_event ({", ".join(EVENT_COLUMNS)})
-        SELECT '{origin}:' || e.case_id, e.seq, CAST(e.case_id AS VARCHAR) || ':' || e.seq, e.action,
-               {_case_expr('e.from_state', states)}, {_case_expr('e.to_state', states)}, CAST(e."at" AS TIMESTAMP),
+        SELECT $origin || ':' || e.case_id, e.seq, CAST(e.case_id AS VARCHAR) || ':' || e.seq, e.action,
+               {_state_expr('e.from_state', states)}, {_state_expr('e.to_state', states)}, CAST(e."at" AS TIMESTAMP),
                {eopt('actor_id')}, {eopt('actor_role')}, {eopt('department_code')}, {eopt('district_code')},
                {eopt('outcome')}, {eopt('deadline_at', 'TIMESTAMP')}, {eopt('met', 'BOOLEAN')},
                {eopt('overdue_multiple', 'DOUBLE')}, {eopt('limit_hours', 'DOUBLE')}, {eopt('limit_basis')},
-               {eopt('handbook_version')}, NULL, '{origin}', ?, e.action, {eopt('step')}
-        FROM read_parquet({efile}{", file_row_number = true" if skip else ""}) e {skip}
-    """, [eb])
+               {eopt('handbook_version')}, NULL, $origin, $eb, e.action, {eopt('step')}
+        FROM read_parquet($efile{", file_row_number = true" if skip else ""}) e {skip}
+    """)
     if taken_events:
         _reflag_from_core(con, cb, origin)
     lap("events_insert")
     _quarantine(con, "_cases", cb, cases_path.name, "core.case", "case_id")
     _quarantine(con, "_events", eb, events_path.name, "core.case_event", "case_id")
-    ci = _count(con, f"SELECT count(*) FROM read_parquet({cfile})")
-    ei = _count(con, f"SELECT count(*) FROM read_parquet({efile})")
+    ci = _count(con, "SELECT count(*) FROM read_parquet(?)", [str(cases_path)])
+    ei = _count(con, "SELECT count(*) FROM read_parquet(?)", [str(events_path)])
     rules_c = dict(con.execute("SELECT reject_rule, count(*) FROM _cases WHERE reject_rule IS NOT NULL"
                                " GROUP BY ALL ORDER BY ALL").fetchall())
     rules_e = dict(con.execute("SELECT reject_rule, count(*) FROM _events WHERE reject_rule IS NOT NULL"
@@ -346,7 +360,7 @@ _EVENT_CHECKS = """
 def _reflag_from_core(con: duckdb.DuckDBPyConnection, batch: str, origin: str) -> None:
     """Cases of this batch that also hold events loaded by another batch: their event flags are computed from all
     their events in core (this batch's and the earlier ones), once this batch's events are in."""
-    con.execute(f"""
+    _execute(con, f"""
         UPDATE core."case" c SET flags = list_sort(list_distinct(list_concat(c.flags, list_filter([
                    CASE WHEN x.close_before_report THEN 'closed_before_opened' END,
                    CASE WHEN x.missing_actor THEN 'event_missing_actor' END,
@@ -354,29 +368,31 @@ def _reflag_from_core(con: duckdb.DuckDBPyConnection, batch: str, origin: str) -
         FROM (SELECT * EXCLUDE (pairs), {_EVENT_CHECKS} FROM (
                   SELECT case_id, {_EVENT_AGGREGATES} FROM (
                       SELECT e.case_id, e.seq, e.occurred_at AS "at", e.action, e.actor_id FROM core.case_event e
-                      JOIN _prof p ON e.case_id = {_sql_str(origin + ":")} || p.case_id
+                      JOIN _prof p ON e.case_id = $origin || ':' || p.case_id
                       WHERE p.events_taken AND p.loaded) GROUP BY 1)) x
-        WHERE c.case_id = x.case_id AND c.batch_id = ?
-    """, [batch])
+        WHERE c.case_id = x.case_id AND c.batch_id = $batch
+    """, {"origin": origin, "batch": batch})
 
 
-def _taken_event_keys(origin: str, prefix: int) -> str:
-    return (f"SELECT substr(case_id, {prefix}) AS case_id, seq FROM core.case_event"
-            f" WHERE origin_system = {_sql_str(origin)}")
+_TAKEN_EVENT_KEYS = ("SELECT substr(case_id, $prefix) AS case_id, seq FROM core.case_event"
+                     " WHERE origin_system = $origin")
 
 
-def _case_expr(column: str, states: dict[str, str]) -> str:
-    """The state vocabulary as a MAP lookup (NULL for a state it does not know, like a CASE without ELSE). A function
-    call, so DuckDB evaluates it once per entry of the Parquet column's dictionary instead of per row (a 12-way CASE
-    on 80 M rows cost ≈ 4× more; a join with the vocabulary more still)."""
+def _state_expr(column: str, states: dict[str, str]) -> str:
+    """The state vocabulary ($states → $state_codes) as a MAP lookup (NULL for a state it does not know, like a CASE
+    without ELSE). A function call, so DuckDB evaluates it once per entry of the Parquet column's dictionary instead
+    of per row (a 12-way CASE on 80 M rows cost ≈ 4× more; a join with the vocabulary more still)."""
     if not states:
         return "CAST(NULL AS VARCHAR)"
-    pairs = ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in states.items())
-    return f"MAP {{{pairs}}}[CAST({column} AS VARCHAR)]"
+    return f"MAP($states::VARCHAR[], $state_codes::VARCHAR[])[CAST({column} AS VARCHAR)]"
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+_PARAMETER = re.compile(r"\$([a-z_]+)\b")
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> None:
+    """Run ``sql`` with the named parameters it uses (DuckDB refuses values for parameters a statement lacks)."""
+    con.execute(sql, {name: params[name] for name in set(_PARAMETER.findall(sql))})
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> int:

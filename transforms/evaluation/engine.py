@@ -2,11 +2,15 @@
 
 Python only prepares small inputs (one calendar row per day, the scheme as tables) and generates the aggregate
 SQL from the indicator catalogue; every per-case computation happens in DuckDB.
+
+The models (``transforms/evaluation/sql/*.sql``) are Jinja templates: the engine chooses their variants by
+template variables (``scope`` of the case summary, ``exclusions`` present or not, ``relation`` table or view) and
+never edits their text. Values (instants, lists, indicator keys and labels) are bound parameters; the only numbers
+rendered into SQL are the working calendar's minutes, typed ints, because a DuckDB macro cannot take parameters.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +20,7 @@ from importlib import resources
 from typing import Concatenate, ParamSpec
 
 import duckdb
+import jinja2
 
 from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
@@ -56,14 +61,41 @@ class Exclusion:
     indicator: str | None
 
 
-def sql_model(name: str) -> str:
-    return resources.files("transforms.evaluation.sql").joinpath(name).read_text(encoding="utf-8")
+# What each template renders when the engine says nothing else: the model as a table, with the appeal exclusions,
+# the case summary scoped by a semi join with the window's cases.
+MODEL_DEFAULTS: dict[str, object] = {"relation": "TEMP TABLE", "exclusions": True, "scope": "window",
+                                     "select_only": False, "post_source": "eval_post_base"}
+_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def sql_model(name: str, **context: object) -> str:
+    """The model ``name`` rendered with ``context`` over MODEL_DEFAULTS (an unknown variable is an error)."""
+    text = resources.files("transforms.evaluation.sql").joinpath(name).read_text(encoding="utf-8")
+    try:
+        return _TEMPLATES.from_string(text).render({**MODEL_DEFAULTS, **context})
+    except jinja2.TemplateError as exc:
+        raise ValueError(f"transforms/evaluation/sql/{name}: {exc}") from exc
+
+
+class Params:
+    """Named parameters of one generated statement: ``p(value)`` is the placeholder that binds ``value``."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self._names: dict[object, str] = {}
+
+    def __call__(self, value: str) -> str:
+        if value not in self._names:
+            self._names[value] = f"p{len(self._names)}"
+            self.values[self._names[value]] = value
+        return "$" + self._names[value]
 
 
 # --- working calendar -------------------------------------------------------------------------------------------
 def day_minutes_sql(calendar: WorkingCalendar) -> str:
-    """SQL for working minutes from midnight to minute-of-day ``m`` on a working day (periods from the config)."""
-    parts = [f"least(greatest(m - {start}, 0), {end - start})" for start, end in calendar.periods]
+    """SQL for working minutes from midnight to minute-of-day ``m`` on a working day (periods from the config).
+    Rendered, not bound: it is a macro's body, and DuckDB macros take no parameters; the values are ints."""
+    parts = [f"least(greatest(m - {int(start)}, 0), {int(end) - int(start)})" for start, end in calendar.periods]
     return " + ".join(parts)
 
 
@@ -150,25 +182,21 @@ def load_handle_limits(con: duckdb.DuckDBPyConnection, handbook: Handbook | None
 
 
 # --- generated aggregate and lineage SQL ------------------------------------------------------------------------
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _keep(ind: Indicator, exclusions: bool) -> str:
+def _keep(ind: Indicator, exclusions: bool, p: Params) -> str:
     """The appeal-exclusion test, left out of the SQL when the run has no accepted appeal (the usual case)."""
-    return f" AND NOT eval_excluded(excluded, {_q(ind.key)})" if exclusions else ""
+    return f" AND NOT eval_excluded(excluded, {p(ind.key)})" if exclusions else ""
 
 
-def _post_flags_sql() -> str:
-    """The SELECT of 07_post_fact.sql (flags over ``eval_post_base b``)."""
-    text, head = sql_model("07_post_fact.sql"), "CREATE OR REPLACE TEMP TABLE eval_post_fact AS"
-    return text[text.index(head) + len(head):].strip().rstrip(";")
+def _post_flags_sql(source: str) -> str:
+    """The SELECT of 07_post_fact.sql, its flags over ``<source> b``."""
+    return sql_model("07_post_fact.sql", select_only=True, post_source=source).strip().rstrip(";")
 
 
-def _aggregates(ind: Indicator, exclusions: bool, scope: str = "", count: str = "count(*)") -> tuple[str, str]:
+def _aggregates(ind: Indicator, exclusions: bool, p: Params, scope: str = "",
+                count: str = "count(*)") -> tuple[str, str]:
     """(numerator, denominator) aggregates of one indicator; ``scope`` narrows the rows (e.g. one post object);
     ``count`` counts a row (``sum(n)`` over pre-counted cells)."""
-    keep = _keep(ind, exclusions)
+    keep = _keep(ind, exclusions, p)
     if ind.kind == "count":
         return f"coalesce({count} FILTER (WHERE {scope}({ind.numerator}){keep}), 0)", "NULL"
     if ind.kind == "rate":
@@ -188,51 +216,52 @@ def _value(ind: Indicator, n: str, d: str) -> str:
     return f"CASE WHEN {d} > 0 THEN CAST({n} AS DOUBLE) / {d} END"
 
 
-def indicator_sql(exclusions: bool = True) -> str:
-    """One aggregate pass per fact table, unpivoted into eval_indicator (long format).
+def indicator_sql(exclusions: bool = True) -> tuple[str, dict[str, object]]:
+    """One aggregate pass per fact table, unpivoted into eval_indicator (long format); (statement, parameters).
 
     Regions: numerators and denominators are counts and sums, so they are computed once per (district, street,
     community, grid) and the four levels are rolled up from those few thousand rows with GROUPING SETS. Posts: one
     pass grouped by (object, actor) with each object's aggregates filtered to its rows."""
     selects: list[str] = []
+    p = Params()
     region = indicators_of("region")
     codes = ", ".join(f"{lv}_code" for lv in REGION_LEVELS)
     cols, sums = [], []
     for k, ind in enumerate(region):
-        n, d = _aggregates(ind, exclusions)
+        n, d = _aggregates(ind, exclusions, p)
         cols += [f"{n} AS n{k}", f"{d} AS d{k}"]
         sums += [f"sum(n{k}) AS n{k}", f"sum(d{k}) AS d{k}"]
     cell = f"SELECT {codes}, {', '.join(cols)} FROM eval_case_fact GROUP BY {codes}"
-    level_case = " ".join(f"WHEN grouping({lv}_code) = 0 THEN '{lv}'" for lv in REGION_LEVELS)
+    level_case = " ".join(f"WHEN grouping({lv}_code) = 0 THEN {p(lv)}" for lv in REGION_LEVELS)
     sets = ", ".join(f"({lv}_code)" for lv in REGION_LEVELS)
     wide_region = (f"SELECT CASE {level_case} END AS level, coalesce({codes}) AS entity_code, {', '.join(sums)} "
                    f"FROM region_cell GROUP BY GROUPING SETS ({sets})")
-    selects += _unpivot("region", region, "wide_region", "level", "n{k}", "d{k}")
+    selects += _unpivot(p, "region", region, "wide_region", "level", "n{k}", "d{k}")
     dept = indicators_of("department")
     cols = []
     for k, ind in enumerate(dept):
-        n, d = _aggregates(ind, exclusions)
+        n, d = _aggregates(ind, exclusions, p)
         cols += [f"{n} AS n{k}", f"{d} AS d{k}"]
     wide_dept = (f"SELECT department_code AS entity_code, {', '.join(cols)} FROM eval_department_fact "
                  "GROUP BY department_code")
-    selects += _unpivot("department", dept, "wide_dept", "'department'", "n{k}", "d{k}")
+    selects += _unpivot(p, "department", dept, "wide_dept", p("department"), "n{k}", "d{k}")
     # posts: the events were first counted per (object, actor, what the flags read) — a few thousand cells, see
     # post_cell_sql — then 07_post_fact's flags are evaluated once per cell and every indicator sums their counts
-    post_flags = _post_flags_sql().replace("FROM eval_post_base b", "FROM eval_post_cell b")
+    post_flags = _post_flags_sql("eval_post_cell")
     cols = []
     for obj in ("supervisor", "operator", "shift_leader", "dispatcher"):
         inds = indicators_of(obj)
         for k, ind in enumerate(inds):
-            n, d = _aggregates(ind, exclusions, f"object = '{obj}' AND ", "sum(n)")
+            n, d = _aggregates(ind, exclusions, p, f"object = {p(obj)} AND ", "sum(n)")
             cols += [f"{n} AS n_{obj}_{k}", f"{d} AS d_{obj}_{k}"]
-        selects += _unpivot(obj, inds, "wide_post", f"'{obj}'", f"n_{obj}_{{k}}", f"d_{obj}_{{k}}",
-                            f"object = '{obj}'")
+        selects += _unpivot(p, obj, inds, "wide_post", p(obj), f"n_{obj}_{{k}}", f"d_{obj}_{{k}}",
+                            f"object = {p(obj)}")
     wide_post = (f"SELECT object, actor_id AS entity_code, {', '.join(cols)} FROM post_flags "
                  "GROUP BY object, actor_id")
     ctes = [f"region_cell AS ({cell})", f"wide_region AS ({wide_region})", f"wide_dept AS ({wide_dept})",
             f"post_flags AS ({post_flags})", f"wide_post AS ({wide_post})"]
     return ("CREATE OR REPLACE TEMP TABLE eval_indicator AS WITH " + ", ".join(ctes) + " "
-            + " UNION ALL ".join(selects))
+            + " UNION ALL ".join(selects)), p.values
 
 
 def post_cell_sql(exclusions: bool = True) -> str:
@@ -245,24 +274,25 @@ def post_cell_sql(exclusions: bool = True) -> str:
             f"count(*) AS n FROM eval_post_base GROUP BY {keys}")
 
 
-def _unpivot(obj: str, inds: list[Indicator], wide: str, level: str, n_col: str, d_col: str,
+def _unpivot(p: Params, obj: str, inds: list[Indicator], wide: str, level: str, n_col: str, d_col: str,
              where: str = "TRUE") -> list[str]:
     out = []
     for k, ind in enumerate(inds):
         n, d = n_col.format(k=k), d_col.format(k=k)
         out.append(
-            f"SELECT '{obj}' AS object, {level} AS level, entity_code, {_q(ind.key)} AS indicator, "
-            f"{_q(ind.label)} AS label, CAST({n} AS DOUBLE) AS numerator, CAST({d} AS DOUBLE) AS denominator, "
+            f"SELECT {p(obj)} AS object, {level} AS level, entity_code, {p(ind.key)} AS indicator, "
+            f"{p(ind.label)} AS label, CAST({n} AS DOUBLE) AS numerator, CAST({d} AS DOUBLE) AS denominator, "
             f"{_value(ind, n, d)} AS value FROM {wide} WHERE entity_code IS NOT NULL AND {where}"
         )
     return out
 
 
-def lineage_sql(exclusions: bool = True) -> str:
-    """eval_lineage: for every indicator, the cases in its numerator and in its denominator."""
+def lineage_sql(exclusions: bool = True) -> tuple[str, dict[str, object]]:
+    """eval_lineage: for every indicator, the cases in its numerator and in its denominator; (statement, params)."""
     parts: list[str] = []
+    p = Params()
     for ind in CATALOGUE:
-        keep = f"NOT eval_excluded(excluded, {_q(ind.key)})" if exclusions else "TRUE"
+        keep = f"NOT eval_excluded(excluded, {p(ind.key)})" if exclusions else "TRUE"
         roles: list[tuple[str, str]] = []
         if ind.kind == "count":
             roles.append(("numerator", f"({ind.numerator})"))
@@ -272,20 +302,20 @@ def lineage_sql(exclusions: bool = True) -> str:
         else:
             roles += [("numerator", f"({ind.denominator})"), ("denominator", f"({ind.denominator})")]
         for role, cond in roles:
-            head = f"'{ind.object}' AS object"
+            head = f"{p(ind.object)} AS object"
             if ind.object == "region":
                 for lv in REGION_LEVELS:
-                    parts.append(f"SELECT {head}, '{lv}' AS level, {lv}_code AS entity_code, "
-                                 f"{_q(ind.key)} AS indicator, case_id, '{role}' AS role, "
+                    parts.append(f"SELECT {head}, {p(lv)} AS level, {lv}_code AS entity_code, "
+                                 f"{p(ind.key)} AS indicator, case_id, {p(role)} AS role, "
                                  f"CAST(NULL AS INTEGER) AS event_seq FROM eval_case_fact "
                                  f"WHERE {lv}_code IS NOT NULL AND {cond} AND {keep}")
             elif ind.object == "department":
-                parts.append(f"SELECT {head}, 'department', department_code, {_q(ind.key)}, case_id, '{role}', "
-                             f"CAST(NULL AS INTEGER) FROM eval_department_fact WHERE {cond} AND {keep}")
+                parts.append(f"SELECT {head}, {p('department')}, department_code, {p(ind.key)}, case_id, "
+                             f"{p(role)}, CAST(NULL AS INTEGER) FROM eval_department_fact WHERE {cond} AND {keep}")
             else:
-                parts.append(f"SELECT {head}, '{ind.object}', actor_id, {_q(ind.key)}, case_id, '{role}', seq "
-                             f"FROM eval_post_fact WHERE object = '{ind.object}' AND {cond} AND {keep}")
-    return "CREATE OR REPLACE TEMP TABLE eval_lineage AS " + " UNION ALL ".join(parts)
+                parts.append(f"SELECT {head}, {p(ind.object)}, actor_id, {p(ind.key)}, case_id, {p(role)}, seq "
+                             f"FROM eval_post_fact WHERE object = {p(ind.object)} AND {cond} AND {keep}")
+    return "CREATE OR REPLACE TEMP TABLE eval_lineage AS " + " UNION ALL ".join(parts), p.values
 
 
 # --- the run ----------------------------------------------------------------------------------------------------
@@ -299,25 +329,9 @@ class RunInfo:
     early_history_cases: int = 0  # cases in scope reported before the history bound, recomputed (see run)
 
 
-def _interval(value: timedelta) -> str:
-    return f"INTERVAL {int(value.total_seconds())} SECOND"
-
-
-def _ts(value: datetime) -> str:
-    """A TIMESTAMP literal (binding a Python datetime as a parameter costs ~1 s of imports on first use)."""
-    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-
-
-_EXCLUSION_JOIN = re.compile(
-    r"\nLEFT JOIN \(\n    SELECT [^;]*?FROM eval_exclusion [^;]*?\n\) x (?:USING \(case_id\)|ON [^;]*)(?=;)")
-
-
-def _without_exclusions(sql: str) -> str:
-    """A model's SQL without its join to the accepted appeals, for a run that has none (the usual case)."""
-    out, n = _EXCLUSION_JOIN.subn("", sql)
-    if n != 1:
-        raise ValueError("expected exactly one exclusion join in the model")
-    return out.replace("x.excluded", "CAST(NULL AS VARCHAR[]) AS excluded")
+def _instant(value: datetime) -> str:
+    """A parameter for ``CAST($x AS TIMESTAMP)``: binding a Python datetime costs ~1 s of imports on first use."""
+    return value.isoformat(sep=" ")
 
 
 # The post events (all events of the window: 60 M in a year) are LEFT JOINed with eval_case_summary. DuckDB's
@@ -330,22 +344,23 @@ KEEP_BUILD_SIDE = "build_side_probe_side"
 def _optimizer_off(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
     row = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()
     before = str(row[0]) if row and row[0] else ""
-    con.execute(f"SET disabled_optimizers = {_q(','.join(x for x in (before, name) if x))}")
+    con.execute("SET disabled_optimizers = $1", [",".join(x for x in (before, name) if x)])
     try:
         yield
     finally:
-        con.execute(f"SET disabled_optimizers = {_q(before)}")
+        con.execute("SET disabled_optimizers = $1", [before])
 
 
-def _replace_model(con: duckdb.DuckDBPyConnection, name: str, sql: str, as_view: bool) -> None:
-    """Create a model as a table, or as a view when it is read only once; whatever it was before is dropped."""
+def _replace_model(con: duckdb.DuckDBPyConnection, name: str, exclusions: bool, as_view: bool) -> None:
+    """Create a model as a table, or as a view when it is read only once; whatever it was before is dropped.
+    ``name`` is one of FACT_MODELS, whose file creates the relation eval_<name without number and .sql>."""
+    relation = f"eval_{name[3:-4]}"
     old = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? UNION ALL "
-                      "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?", [name, name]).fetchone()
+                      "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                      [relation, relation]).fetchone()
     if old:
-        con.execute(f"DROP {old[0]} {name}")
-    if as_view:
-        sql = sql.replace(f"CREATE OR REPLACE TEMP TABLE {name} AS", f"CREATE TEMP VIEW {name} AS", 1)
-    con.execute(sql)
+        con.execute(f"DROP {old[0]} {relation}")
+    con.execute(sql_model(name, exclusions=exclusions, relation="TEMP VIEW" if as_view else "TEMP TABLE"))
 
 
 def _case_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -356,12 +371,8 @@ def _case_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
         "WHERE occurred_at >= getvariable('eval_lower') AND occurred_at < getvariable('eval_as_of')"
     ).fetchone()
     inside, total = (row[0], row[1]) if row else (0, 0)
-    sql = sql_model("01_case_summary.sql")
-    if total and inside >= AGGREGATE_ALL_SHARE * total:
-        return sql.replace("/*HAVING*/", "HAVING bit_or(bit) & 4096 <> 0")
-    return sql.replace("/*SCOPE*/", "SEMI JOIN (SELECT DISTINCT case_id FROM core.case_event "
-                       "WHERE occurred_at >= getvariable('eval_start') AND occurred_at < getvariable('eval_window_end')"
-                       ") scope USING (case_id)")
+    return sql_model("01_case_summary.sql",
+                     scope="having" if total and inside >= AGGREGATE_ALL_SHARE * total else "window")
 
 
 def _early_history(con: duckdb.DuckDBPyConnection) -> int:
@@ -372,14 +383,14 @@ def _early_history(con: duckdb.DuckDBPyConnection) -> int:
     report, and a case flagged in EARLY_EVENT_FLAGS has events before it: those cases (eval_early_case) are
     aggregated again over their events from their earliest report on (without a report, or flagged: from the
     beginning), filtered by case, and replace their rows. Returns how many they were."""
-    flags = ", ".join(_q(f) for f in EARLY_EVENT_FLAGS)
     con.execute(  # a flagged case's reported_at does not bound its events: as if it had none (read unbounded)
         "CREATE OR REPLACE TEMP TABLE eval_early_case AS "
         "SELECT s.case_id, CASE WHEN t.case_id IS NULL THEN s.reported_at END AS reported_at "
         "FROM eval_case_summary s LEFT JOIN (SELECT case_id FROM core.\"case\" WHERE len(flags) > 0 "
-        f"AND list_has_any(flags, [{flags}])) t USING (case_id) "
-        f"WHERE t.case_id IS NOT NULL OR s.reported_at IS NULL "
-        f"OR s.reported_at < getvariable('eval_lower') + {_interval(REPORT_CLOCK_SLACK)}"
+        "AND list_has_any(flags, $flags::VARCHAR[])) t USING (case_id) "
+        "WHERE t.case_id IS NOT NULL OR s.reported_at IS NULL "
+        "OR s.reported_at < getvariable('eval_lower') + to_seconds($slack)",
+        {"flags": list(EARLY_EVENT_FLAGS), "slack": int(REPORT_CLOCK_SLACK.total_seconds())},
     )
     row = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE reported_at IS NULL), min(reported_at) FROM eval_early_case"
@@ -388,19 +399,12 @@ def _early_history(con: duckdb.DuckDBPyConnection) -> int:
     if not n:
         return 0
     # a case without a known report has no bound: all its events before eval_lower are read
-    since = "TIMESTAMP '-infinity'" if unknown or first is None else _ts(first - REPORT_CLOCK_SLACK)
-    con.execute(f"SET VARIABLE eval_early_lower = least({since}, getvariable('eval_lower'))")
+    since = "-infinity" if unknown or first is None else _instant(first - REPORT_CLOCK_SLACK)
+    con.execute("SET VARIABLE eval_early_lower = least(CAST($1 AS TIMESTAMP), getvariable('eval_lower'))", [since])
     con.execute("SET VARIABLE eval_history_from = getvariable('eval_early_lower')")
     con.execute("DELETE FROM eval_case_summary WHERE case_id IN (SELECT case_id FROM eval_early_case)")
-    head = "CREATE OR REPLACE TEMP TABLE eval_case_summary AS"
-    sql = sql_model("01_case_summary.sql").replace(head, "INSERT INTO eval_case_summary", 1)
-    sql = sql.replace("/*SCOPE*/", "SEMI JOIN eval_early_case early USING (case_id)")
-    bound = (" AND c.reported_at >= getvariable('eval_history_from')\n"
-             "    AND c.reported_at < getvariable('eval_report_until')")  # these cases' rows are looked up unbounded
-    if sql.count(bound) != 1:
-        raise ValueError("01_case_summary.sql: expected one report bound on the case join")
-    sql = sql.replace(bound, "")
-    con.execute(sql)
+    # these cases' rows are added to the summary, and their case rows looked up without report bounds
+    con.execute(sql_model("01_case_summary.sql", scope="early"))
     con.execute("SET VARIABLE eval_history_from = getvariable('eval_lower')")
     return int(n)
 
@@ -442,15 +446,13 @@ def run(
     recorded judgements (and deadlines recorded on 延期) count. ``history_lookback`` only changes the cost (see
     HISTORY_LOOKBACK), never the result."""
     cutoff = as_of or period.end_at
-    window_end = min(period.end_at, cutoff)
-    con.execute(f"SET VARIABLE eval_start = {_ts(period.start_at)}")
-    con.execute(f"SET VARIABLE eval_window_end = {_ts(window_end)}")
-    con.execute(f"SET VARIABLE eval_as_of = {_ts(cutoff)}")
     lower = min(period.start_at - history_lookback, cutoff)
-    for name in ("eval_lower", "eval_history_from", "eval_early_lower"):
-        con.execute(f"SET VARIABLE {name} = {_ts(lower)}")
-    con.execute(f"SET VARIABLE eval_report_until = {_ts(cutoff + REPORT_CLOCK_SLACK)}")
-    con.execute(f"SET VARIABLE eval_public_sources = [{', '.join(_q(x) for x in scheme.public_sources)}]::VARCHAR[]")
+    instants = {"eval_start": period.start_at, "eval_window_end": min(period.end_at, cutoff), "eval_as_of": cutoff,
+                "eval_lower": lower, "eval_history_from": lower, "eval_early_lower": lower,
+                "eval_report_until": cutoff + REPORT_CLOCK_SLACK}
+    for name, value in instants.items():  # names: the constants above, never input
+        con.execute(f"SET VARIABLE {name} = CAST($1 AS TIMESTAMP)", [_instant(value)])
+    con.execute("SET VARIABLE eval_public_sources = $1::VARCHAR[]", [list(scheme.public_sources)])
     load_exclusions(con, exclusions or [])
     load_scheme_tables(con, scheme)
     load_handle_limits(con, handbook)
@@ -466,16 +468,13 @@ def run(
     days = build_calendar(con, calendar, first, last)
     for name in FACT_MODELS:
         table = f"eval_{name[3:-4]}"  # 05_department_fact.sql → eval_department_fact
-        sql = sql_model(name)
-        if not exclusions and "eval_exclusion" in sql:
-            sql = _without_exclusions(sql)
         with _optimizer_off(con, KEEP_BUILD_SIDE if table == "eval_post_base" else ""):
-            _replace_model(con, table, sql, table in VIEW_WITHOUT_LINEAGE and not lineage)
+            _replace_model(con, name, bool(exclusions), table in VIEW_WITHOUT_LINEAGE and not lineage)
     with _optimizer_off(con, KEEP_BUILD_SIDE):
         con.execute(post_cell_sql(bool(exclusions)))
-    con.execute(indicator_sql(bool(exclusions)))
+    con.execute(*indicator_sql(bool(exclusions)))
     if lineage:
-        con.execute(lineage_sql(bool(exclusions)))
+        con.execute(*lineage_sql(bool(exclusions)))
     con.execute(sql_model(SCORE_MODEL))
     scope = con.execute("SELECT count(*) FROM eval_case_summary").fetchone()
     cohort = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()

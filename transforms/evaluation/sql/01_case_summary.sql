@@ -38,12 +38,14 @@ END;
 -- sort), with the case's fixed attributes from core.case (location and source — never its mutable status).
 -- Scope: every case with at least one event in the period window [eval_start, eval_window_end); of those cases,
 -- every event before the cut-off eval_as_of (earlier history, e.g. a report before the month, is needed too).
--- The engine picks how the scope is applied (/*SCOPE*/): a semi join with the window's cases, or — when the window
--- holds most events, e.g. a year — aggregating every case and keeping those with an event in the window.
+-- The engine picks how the scope is applied (template variable ``scope``): 'window', a semi join with the window's
+-- cases, or 'having' — when the window holds most events, e.g. a year — aggregating every case and keeping those
+-- with an event in the window; or 'early' (the second pass, below), the cases of eval_early_case.
 -- History bound: only events from eval_history_from on are read. Events are stored in time order, so the bound
 -- skips the row groups before it (zone maps). The engine first sets it a little before the period (eval_lower) and
 -- then recomputes, from their earliest report on, the few cases in scope reported before that (eval_early_case):
 -- no event of a case precedes its report (core."case".reported_at, a fixed attribute), so both give every event.
+-- That second pass (scope 'early') adds their rows to the table and looks their case rows up without report bounds.
 -- Few aggregates, because each costs time on every event: what a case did is one bit mask (eval_bit), plus
 --   registered_at      first 立案
 --   shelf              the latest of shelve/unshelve (2×seq + 1 for a shelve: odd = 挂账 now)
@@ -69,14 +71,23 @@ END;
 -- judgement), 128 a 处置 completion judged late (deadline_met = false on the 反馈), 256 返工 rework, 512 回退
 -- return, 1024 挂账 shelve, 2048 延期 extend, (4096 in the window, 8192 unshelve, 16384 核实: used inside this model
 -- only).
+{% if scope == 'early' -%}
+INSERT INTO eval_case_summary
+{%- else -%}
 CREATE OR REPLACE TEMP TABLE eval_case_summary AS
+{%- endif %}
 WITH flagged AS (
     SELECT
         e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, e.deadline_at,
         eval_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
         + CASE WHEN e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')
                THEN 4096 ELSE 0 END AS bit
-    FROM core.case_event e /*SCOPE*/
+    FROM core.case_event e
+    {%- if scope == 'window' %} SEMI JOIN (SELECT DISTINCT case_id FROM core.case_event
+        WHERE occurred_at >= getvariable('eval_start') AND occurred_at < getvariable('eval_window_end')) scope
+        USING (case_id)
+    {%- elif scope == 'early' %} SEMI JOIN eval_early_case early USING (case_id)
+    {%- endif %}
     WHERE e.occurred_at >= getvariable('eval_history_from') AND e.occurred_at < getvariable('eval_as_of')
 ),
 per_case AS (
@@ -104,7 +115,9 @@ per_case AS (
         max(2 * seq + CASE WHEN bit & 512 <> 0 THEN 1 ELSE 0 END) FILTER (WHERE bit & (16 | 512) <> 0) AS redispatch
     FROM flagged
     GROUP BY case_id
-    /*HAVING*/
+    {%- if scope == 'having' %}
+    HAVING bit_or(bit) & 4096 <> 0
+    {%- endif %}
 )
 SELECT
     p.case_id,
@@ -144,5 +157,7 @@ FROM per_case p
 -- the report bounds the history (see above): a case reported before eval_history_from is recomputed anyway, and one
 -- in scope cannot be reported after the cut-off (plus the clock slack), so the case table is read between the two
 -- (it is appended as cases are reported: the bounds skip most of it); a case not found here is recomputed too
-LEFT JOIN core."case" c ON c.case_id = p.case_id AND c.reported_at >= getvariable('eval_history_from')
-    AND c.reported_at < getvariable('eval_report_until');
+LEFT JOIN core."case" c ON c.case_id = p.case_id
+{%- if scope != 'early' %} AND c.reported_at >= getvariable('eval_history_from')
+    AND c.reported_at < getvariable('eval_report_until')
+{%- endif %};

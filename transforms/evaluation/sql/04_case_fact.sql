@@ -19,7 +19,7 @@
 --   handle_minutes   working minutes from the first 派遣 to the last 处置反馈, on the city's working calendar
 --                    (eval_calendar: cumulative working minutes before each day + eval_day_minutes within the day)
 --   excluded         indicators removed by accepted appeals ('*' = all)
-CREATE OR REPLACE TEMP TABLE eval_case_fact AS
+CREATE OR REPLACE {{ relation }} eval_case_fact AS
 WITH cohort AS (
     -- department attribution: a case with a single dispatch whose department events all follow it ("fast") has
     -- every such event with that department; the cases of eval_slow_case use their ordered events
@@ -92,12 +92,14 @@ SELECT
     CASE WHEN NOT s.slow AND s.n_dispatch = 1 THEN s.last_dept END AS fast_dept,
     s.bits,
     s.late_multiple,
-    x.excluded
+    {% if exclusions %}x.excluded{% else %}CAST(NULL AS VARCHAR[]) AS excluded{% endif %}
 FROM cohort s
 LEFT JOIN open_overdue oo USING (case_id)
 LEFT JOIN eval_calendar d ON d.day = CAST(s.first_dispatch_at AS DATE)
 LEFT JOIN eval_calendar f ON f.day = CAST(s.last_feedback_at AS DATE)
+{%- if exclusions %}
 LEFT JOIN (
     SELECT case_id, list(coalesce(indicator, '*')) AS excluded
     FROM eval_exclusion WHERE object = 'region' GROUP BY case_id
-) x USING (case_id);
+) x USING (case_id)
+{%- endif %};

@@ -11,7 +11,7 @@
 --                department (its last dispatch; see eval_case_fact.is_open_overdue)
 --   overdue_multiple the largest 超时倍数 recorded on its late 反馈 or, when open and overdue, reached at as_of
 --   is_closed    the case is 结案 and this department had it at 结案
-CREATE OR REPLACE TEMP TABLE eval_department_fact AS
+CREATE OR REPLACE {{ relation }} eval_department_fact AS
 WITH pair AS (
     SELECT
         case_id,
@@ -65,9 +65,11 @@ SELECT
     p.is_shelved,
     p.is_extended,
     p.is_returned,
-    x.excluded
+    {% if exclusions %}x.excluded{% else %}CAST(NULL AS VARCHAR[]) AS excluded{% endif %}
 FROM pair p
+{%- if exclusions %}
 LEFT JOIN (
     SELECT case_id, entity_code, list(coalesce(indicator, '*')) AS excluded
     FROM eval_exclusion WHERE object = 'department' GROUP BY case_id, entity_code
-) x ON x.case_id = p.case_id AND x.entity_code = p.department_code;
+) x ON x.case_id = p.case_id AND x.entity_code = p.department_code
+{%- endif %};

@@ -9,7 +9,7 @@
 -- Without lineage the engine makes it a view: the indicator aggregate counts its rows per (object, actor, action,
 -- outcome, these columns) in one pass, and computes act and the flags once per such cell (act is a function of
 -- action, outcome and object).
-CREATE OR REPLACE TEMP TABLE eval_post_base AS
+CREATE OR REPLACE {{ relation }} eval_post_base AS
 WITH ev AS (
     -- the events a post is judged on, selected on the raw action (cheap, before the join): supervisor report/
     -- verify/reject(核实不属实)/check/rework, operator accept or send_check, shift leader register/reject/close,
@@ -45,13 +45,15 @@ SELECT
     s.bits & (1 | 2 | 4 | 32768) AS case_bits,
     coalesce(s.last_verify_seq > ev.seq, false) AS verified_later,
     ev.action = 'dispatch' AND s.bits & 512 <> 0 AND coalesce(r.returned, true) AS returned,
-    x.excluded
+    {% if exclusions %}x.excluded{% else %}CAST(NULL AS VARCHAR[]) AS excluded{% endif %}
 FROM ev
 -- only reports, verifies, accepts, registers and dispatches read their case: the others join on NULL, which skips
 -- the look-up in the large case table (the costliest part at scale); their case columns are not read
 LEFT JOIN eval_case_summary s ON s.case_id = CASE WHEN ev.reads_case THEN ev.case_id END
 LEFT JOIN eval_returned_dispatch r ON r.case_id = ev.case_id AND r.seq = ev.seq
+{%- if exclusions %}
 LEFT JOIN (
     SELECT object, entity_code, case_id, list(coalesce(indicator, '*')) AS excluded
     FROM eval_exclusion WHERE object NOT IN ('region', 'department') GROUP BY ALL
-) x ON x.object = ev.object AND x.entity_code = ev.actor_id AND x.case_id = ev.case_id;
+) x ON x.object = ev.object AND x.entity_code = ev.actor_id AND x.case_id = ev.case_id
+{%- endif %};

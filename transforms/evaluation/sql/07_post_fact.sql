@@ -12,7 +12,7 @@
 -- *_judged = the step carries a recorded deadline judgement; *_met = it was on time.
 -- The indicator aggregate evaluates this same SELECT over pre-counted cells of eval_post_base (FROM replaced), so
 -- the flags are written once; the table itself is built for lineage only.
-CREATE OR REPLACE TEMP TABLE eval_post_fact AS
+{% if not select_only %}CREATE OR REPLACE {{ relation }} eval_post_fact AS{% endif %}
 SELECT
     b.*,
     b.object = 'supervisor' AND b.act = 'report' AS is_report,
@@ -40,4 +40,4 @@ SELECT
     b.returned AS is_returned,
     b.object = 'dispatcher' AND b.act = 'dispatch' AND b.deadline_met IS NOT NULL AS dispatch_judged,
     coalesce(b.deadline_met, false) AS dispatch_met
-FROM eval_post_base b;
+FROM {{ post_source }} b;
