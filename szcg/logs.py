@@ -36,14 +36,26 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _handler: logging.Handler | None = None
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged (a test's capture, a redirected demo step)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure(verbosity: int = 0, stream: Any = None) -> None:
-    """Send the project's log (logger ``szcg`` and below) to ``stream`` (stderr): INFO with ``verbosity`` 1, DEBUG
-    with 2 or more, only warnings otherwise. Calling it again replaces the earlier handler (one handler, ever)."""
+    """Send the project's log (logger ``szcg`` and below) to ``stream`` (default: stderr): INFO with ``verbosity``
+    1, DEBUG with 2 or more, only warnings otherwise. Calling it again replaces the earlier handler."""
     global _handler
     logger = logging.getLogger(ROOT)
     if _handler is not None:
         logger.removeHandler(_handler)
-    _handler = logging.StreamHandler(stream or sys.stderr)
+    _handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     _handler.setFormatter(logging.Formatter(_FORMAT))
     logger.addHandler(_handler)
     logger.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.WARNING)
