@@ -14,8 +14,6 @@ from __future__ import annotations
 import duckdb
 
 from szcg.vocabulary import UNREGISTERED_STATES, CaseState, sql_list
-from warehouse.audits import register_audit
-from warehouse.mart_builders import register_mart_builder
 from warehouse.models import table_model
 
 # Statuses before 立案 (as marts.dash_case.is_registered), for the audit's own count from core.
@@ -27,7 +25,6 @@ SUMMARIES = ("marts.summary_case_month", "marts.summary_step_month", "marts.summ
              "marts.summary_grid_month")
 
 
-@register_mart_builder("dashboard_summaries")
 def build_summaries(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite every summary from core (the caller holds the transaction): same core, same summaries."""
     for table in SUMMARIES:
@@ -41,7 +38,6 @@ def _scalar_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, ...]:
     return tuple(int(v or 0) for v in row)
 
 
-@register_audit("dashboard_summaries_match_core")
 def summaries_match_core(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Totals of every summary, and the latest month per district in full, equal what core says."""
     hint = " — the summary is stale or wrong (Warehouse.publish rebuilds it; dashboards.marts)"

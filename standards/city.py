@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field
 
 from standards._files import PACKAGE_DIR, file_stamp, read_yaml_model
-from szcg.clock import ZONE_NAMES
+from szcg.clock import ZONE_NAME, ZONE_NAMES
 from szcg.configmodel import ConfigModel
 from szcg.errors import ConfigError
 from szcg.settings import DEFAULT_CITY, Settings
@@ -71,7 +71,7 @@ class CityFile(ConfigModel):
     name: str = Field(min_length=1)
     admin_code: str = Field(pattern=r"^\d{6}$", description="the city's 6-digit GB/T 2260 code, quoted")
     edition: str = Field(description="the catalogue edition, e.g. gbt47678.5-2026")
-    timezone: str = "Asia/Shanghai"
+    timezone: str = ZONE_NAME
     files: _CityFiles
 
 
