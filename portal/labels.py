@@ -30,3 +30,13 @@ SOURCE_NAMES: dict[str, str] = {
 }
 STEP_NAMES: dict[str, str] = dict(STEP_NAMES_ZH)
 BASIS_NAMES: dict[str, str] = {"working": "工作时", "natural": "自然时"}
+PENDING_NAMES: dict[str, str] = {"extension": "延期", "return": "回退", "shelve": "挂账", "void": "作废"}
+# The case service's refusals, by code, as the pages say them (other refusals show the service's own message).
+REFUSALS: dict[str, str] = {
+    "stale_version": "案件已被他人更新，请刷新页面核对后再办理。",
+    "illegal_transition": "案件当前状态不允许此操作，请刷新页面。",
+    "role_not_allowed": "您的角色不能在案件当前状态办理此操作。",
+    "not_assigned": "该案件已指派给其他监督员。",
+    "department_out_of_district": "所选专业部门不属于案件所在区县。",
+    "not_found": "案件不存在，或不在您的管辖范围内。",
+}
