@@ -28,7 +28,7 @@ from casework.service import CaseService, ServiceError, now_cst
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
 from portal.labels import REFUSALS
-from portal.routers import auth, cases, home
+from portal.routers import auth, cases, home, reports
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
 
@@ -120,7 +120,7 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
         return render(request, "error.html", {"title": title, "message": str(exc.detail)}, exc.status_code)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, cases):
+    for module in (auth, home, cases, reports):
         app.include_router(module.router)
     return app
 
