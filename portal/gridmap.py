@@ -48,7 +48,7 @@ def grid_map_svg(grids: list[MapGrid], point: tuple[float, float] | None, title:
     kx = math.cos(math.radians((min(ys) + max(ys)) / 2))
     span_x, span_y = max((max(xs) - min(xs)) * kx, 1e-6), max(max(ys) - min(ys), 1e-6)
     scale = WIDTH / max(span_x, span_y) * 0.9
-    height = max(160.0, span_y * scale / 0.9)
+    height = max(160.0, span_y * scale / 0.9 + 24)  # room for the grid code under the grid
     ox = (WIDTH - span_x * scale) / 2
     oy = (height - span_y * scale) / 2
 
@@ -62,10 +62,11 @@ def grid_map_svg(grids: list[MapGrid], point: tuple[float, float] | None, title:
         style = ('fill="#dbe8f7" stroke="#1f5fa8" stroke-width="2.5"' if g.focus
                  else 'fill="#f4f6f9" stroke="#9aa6b5" stroke-width="1"')
         parts.append(f'<path d="{d}" {style} fill-rule="evenodd"><title>{escape(g.code)}</title></path>')
-        if g.focus:
-            c = g.polygon.representative_point()
-            parts.append(f'<text x="{xy(c.x, c.y).split(",")[0]}" y="{xy(c.x, c.y).split(",")[1]}" '
-                         f'font-size="13" text-anchor="middle" fill="#1f5fa8" dy="-10">{escape(g.code)}</text>')
+        if g.focus:  # the code under the grid, clear of the point
+            minx, miny, maxx, _maxy = g.polygon.bounds
+            lx, ly = xy((minx + maxx) / 2, miny).split(",")
+            parts.append(f'<text x="{lx}" y="{ly}" font-size="13" text-anchor="middle" fill="#1f5fa8" '
+                         f'dy="16">{escape(g.code)}</text>')
     if point is not None:
         px, py = xy(*point).split(",")
         parts.append(f'<circle cx="{px}" cy="{py}" r="7" fill="#b3261e" stroke="#fff" stroke-width="2">'

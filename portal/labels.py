@@ -29,7 +29,20 @@ SOURCE_NAMES: dict[str, str] = {
     "supervisor": "监督员上报", "public": "公众举报", "hotline": "12319热线", "video": "视频发现", "leader": "领导交办",
 }
 STEP_NAMES: dict[str, str] = dict(STEP_NAMES_ZH)
-BASIS_NAMES: dict[str, str] = {"working": "工作时", "natural": "自然时"}
+BASIS_NAMES: dict[str, str] = {"working": "工作", "natural": "自然"}
+
+
+def limit_text(hours: float | None, basis: str | None) -> str:
+    """A 指挥手册 limit as the handbook writes it: 10工作分钟, 4工作时, 2自然日 (whole units only)."""
+    if not hours:
+        return ""
+    word = BASIS_NAMES.get(basis or "", "")
+    minutes = round(hours * 60)
+    if minutes < 60 or minutes % 60:
+        return f"{minutes}{word}分钟"
+    if basis == "natural" and minutes % 1440 == 0:
+        return f"{minutes // 1440}{word}日"
+    return f"{minutes // 60}{word}时"
 PENDING_NAMES: dict[str, str] = {"extension": "延期", "return": "回退", "shelve": "挂账", "void": "作废"}
 # The case service's refusals, by code, as the pages say them (other refusals show the service's own message).
 REFUSALS: dict[str, str] = {

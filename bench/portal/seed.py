@@ -48,15 +48,22 @@ class SetClock:
         return self.at
 
 
-def photo_png(seed: int) -> bytes:
-    """A small real PNG (8×8, one colour per seed): a stand-in for a department's 处置 photo."""
+def photo_png(seed: int, width: int = 240, height: int = 160) -> bytes:
+    """A real PNG (a grey pavement with a dark manhole disc, shade by seed): a stand-in for a 处置 photo."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    rgb = bytes([(seed * 37) % 256, (seed * 91) % 256, 120])
-    raw = b"".join(b"\x00" + rgb * 8 for _ in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    base = 150 + seed % 60
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            inside = (x - width / 2) ** 2 + (y - height / 2) ** 2 < (height / 3) ** 2
+            v = 60 + (x * 7 + y * 3) % 20 if inside else base + (x + y) % 12
+            row += bytes([v, v, v + 8 if not inside else v])
+        rows.append(bytes(row))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
 
 
 def publish_lattice(settings: Settings) -> None:

@@ -33,12 +33,12 @@ from portal.deps import (
 from portal.gridmap import MapGrid, grid_map_svg
 from portal.labels import (
     ACTION_NAMES,
-    BASIS_NAMES,
     PENDING_NAMES,
     REASON_REQUIRED,
     SOURCE_NAMES,
     STATE_NAMES,
     STEP_NAMES,
+    limit_text,
 )
 
 router = APIRouter()
@@ -116,8 +116,7 @@ def _event_view(service: CaseService, e: dict[str, Any], kinds: dict[str, str]) 
     applied = None
     if e["step"]:
         applied = {"step": STEP_NAMES.get(e["step"], e["step"]), "deadline": e["deadline_at"], "met": e["met"],
-                   "multiple": e["overdue_multiple"], "hours": e["limit_hours"],
-                   "basis": BASIS_NAMES.get(e["limit_basis"] or "", e["limit_basis"] or "")}
+                   "multiple": e["overdue_multiple"], "limit": limit_text(e["limit_hours"], e["limit_basis"])}
     started = None
     if e["next_step"]:
         started = {"step": STEP_NAMES.get(e["next_step"], e["next_step"]), "deadline": e["next_deadline_at"]}

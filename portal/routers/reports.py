@@ -30,7 +30,11 @@ def dashboard_links(superset_url: str) -> list[dict[str, str]]:
 async def report_list(request: Request, settings: SettingsDep, config: ConfigDep,
                       user: PortalUser = Leader) -> Response:
     reports = await run_in_threadpool(issued_reports, settings)
-    return render(request, "reports.html", {"title": "月度报告", "reports": reports,
+    latest: dict[str, int] = {}
+    for r in reports:
+        latest[r.period] = max(latest.get(r.period, 0), r.version)
+    superseded = {(r.period, r.version) for r in reports if r.version < latest[r.period]}
+    return render(request, "reports.html", {"title": "月度报告", "reports": reports, "superseded": superseded,
                                             "dashboards": dashboard_links(config.superset_url),
                                             "superset_url": config.superset_url})
 

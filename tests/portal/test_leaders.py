@@ -48,7 +48,7 @@ def test_a_leader_reads_the_monthly_reports_and_finds_the_dashboards(issued: dic
     login_as(page, "evaluator")
     page.goto("/reports")
     rows = page.get_by_role("table", name="已发布的月度报告").locator("tbody tr").all_inner_texts()
-    assert [r.split("\t")[:2] for r in rows] == [["2026-11", "第 2 版 更正版"], ["2026-11", "第 1 版"],
+    assert [r.split("\t")[:2] for r in rows] == [["2026-11", "第 2 版 更正版"], ["2026-11", "第 1 版 （已被更正）"],
                                                  ["2026-10", "第 1 版"]]  # newest month and version first
     assert "申诉成立" in rows[0]
     with page.expect_download() as download:
