@@ -20,9 +20,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> Outcome:
 
     _check_database(settings.casework_db_url)
     app = create_portal(settings)
-    # proxy_headers off: the client address counts failed logins, and a forged X-Forwarded-For must not move it
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                proxy_headers=False)
+    # as the case service: X-Forwarded-For is believed only from FORWARDED_ALLOW_IPS (uvicorn; default 127.0.0.1),
+    # so that behind a TLS proxy the per-address login lockout sees the client, not the proxy
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return Outcome({"served": True}, "")
 
 
