@@ -50,6 +50,8 @@ def area_name(service: CaseService, code: str | None) -> str:
     if not code:
         return "—"
     area = service.standards.areas.get(code)
+    if area is None and len(code) == 12 and service.grids is not None:  # a community the census brought
+        return service.grids.community_name(code) or code
     return area.name if area is not None else code
 
 

@@ -107,7 +107,10 @@ def test_case_staff_walk_a_case_through_the_loop(staff_portal: PortalServer, chr
         log_in(page, "operator")
         page.get_by_role("link", name=str(case_id), exact=True).click()
         assert page.get_by_role("img", name=f"案件 {case_id} 在网格图上的位置").is_visible()
-        assert page.locator("dl.facts").get_by_text(grid_code(2, 3)).is_visible()  # placed at intake
+        facts = page.locator("dl.facts")
+        assert facts.get_by_text(grid_code(2, 3)).is_visible()  # placed at intake: grid, community, street
+        assert facts.get_by_text("测试社区2", exact=True).is_visible()
+        assert facts.get_by_text("北城街道", exact=True).is_visible()
         assert buttons(page) == sorted(["受理", "派核实", "不予立案"])
         act(page, "受理", "属实，受理")
         assert f"案件 {case_id}：已受理" in page.get_by_role("status").inner_text()
