@@ -89,26 +89,15 @@ def check_upload(path: str) -> dict[str, Any]:
 
 @logged
 def ingest_census(path: str, district: str, mapping: str | None) -> dict[str, Any]:
-    """Read, validate and load one census batch; bad rows are quarantined; a batch report is written."""
-    from census_loaders.cityctx import city_context
-    from census_loaders.config import load_census_config
-    from census_loaders.ingest import IngestOptions, ingest_file
-    from census_loaders.report import batch_grids, write_report
-    from warehouse.store import Warehouse
+    """Read, validate and load one census batch; bad rows are quarantined; a batch report is written.
+    Publishing is the DAG's next task (``publish_if_loaded``)."""
+    from usecases.census import ingest_batch
 
-    settings = _settings()
-    wh = Warehouse(settings)
-    config, ctx = load_census_config(settings), city_context(settings)
-    options = IngestOptions(district, Path(mapping) if mapping else None, False, progress=False)
-    with wh.writer(spatial=True) as con:
-        result = ingest_file(con, wh, Path(path), options, ctx, config)
-        summary = result.summary()
-        if not result.already_loaded:
-            report_dir = settings.data_dir / "reports" / "census"
-            summary["report"] = write_report(result, batch_grids(con, result), report_dir)
-    summary["changed_warehouse"] = result.rows_in > 0 and not result.already_loaded
-    summary["problems"] = [str(p) for p in result.problems[:50]]
-    return _jsonable(summary)
+    outcome = ingest_batch(_settings(), Path(path), district, Path(mapping) if mapping else None, publish=False)
+    summary = {k: v for k, v in outcome.to_dict().items() if k not in ("notes", "published", "timings")}
+    if outcome.report is None:
+        del summary["report"]
+    return _jsonable({**summary, "changed_warehouse": outcome.changed_warehouse})
 
 
 @logged
