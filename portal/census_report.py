@@ -132,10 +132,10 @@ def load_report(settings: Settings, upload_id: str) -> dict[str, Any] | None:
 def save_report(settings: Settings, job: CensusJob, outcome: Any) -> dict[str, Any]:
     """Assemble the page's report of ``job`` from its outcome and the published warehouse; keep it as JSON."""
     import pandas as pd
-    from usecases.census import default_report_dir
 
     from census_loaders.report import map_extent
     from portal import census_map
+    from usecases.census import default_report_dir
 
     by_rule: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
@@ -201,13 +201,18 @@ def save_report(settings: Settings, job: CensusJob, outcome: Any) -> dict[str, A
     return report
 
 
+_CODE_LIKE = re.compile(r"[0-9A-Za-z._:/+\-]+")
+
+
 def _masked(value: str) -> str:
-    """A survey value shown or exported: a phone or ID number that is the whole value, or one inside free text,
-    becomes its token (codes — 17-digit component ids, 15-digit grid codes — are left alone)."""
-    for pattern, token in _DIGITS_PERSONAL:
-        if pattern.fullmatch(value):
-            return token
-    return value if value.isdigit() else scrub_text(value)
+    """A survey value shown or exported. A code-like value (identifiers, grid codes, coordinates, dates — the team
+    must see a wrong one to fix it) is masked only when it is a whole phone or ID number; free text is scrubbed."""
+    if _CODE_LIKE.fullmatch(value):
+        for pattern, token in _DIGITS_PERSONAL:
+            if pattern.fullmatch(value):
+                return token
+        return value
+    return scrub_text(value)
 
 
 def masked_record(record: dict[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,7 @@ class NavLink:
 NAV: list[NavLink] = [
     NavLink("我的任务", "/tasks", CASE_ROLES),
     NavLink("月度报告", "/reports", LEADER_ROLES),
+    NavLink("部件普查", "/census", ("survey_team",)),
 ]
 
 
