@@ -7,8 +7,10 @@ The worker's first task imports what a batch needs (DuckDB spatial, the GX suite
 first survey team of the day does not wait seconds for imports.
 
 A job's record (who uploaded which file for which district) goes into ``landing.census_upload`` in the warehouse
-before the ingest, so it is published with the batch it describes; the page's report is kept as JSON under
-``<data>/portal/census/`` (:mod:`portal.census_report`). The uploaded file is deleted when its job ends: landing
+after the ingest and before the publish, so it is published with the batch it describes; the page's report is
+assembled from the work database in the same writer session and kept as JSON under ``<data>/portal/census/``
+(:mod:`portal.census_report`). The report is shown as soon as it is ready; the publish comes after it (its cost
+grows with the warehouse, the team's wait should not). The uploaded file is deleted when its job ends: landing
 keeps the copy the batch was loaded from.
 """
 
@@ -30,9 +32,12 @@ from szcg.settings import Settings
 log = logging.getLogger(__name__)
 
 STAGE_NAMES = {
-    "queued": "排队等候", "recording": "登记批次", "ingesting": "读取、校验与入库", "publishing": "发布到数据仓库",
-    "report": "生成批次报告", "done": "完成", "failed": "失败",
+    "queued": "排队等候", "ingesting": "读取、校验与入库", "report": "生成批次报告", "publishing": "发布到数据仓库",
+    "done": "完成", "failed": "失败",
 }
+STAGES_SHOWN = ("queued", "ingesting", "report", "publishing")
+# From this stage on the batch's report can be read (the publish that follows is for the warehouse's readers).
+REPORTED = ("publishing", "done")
 FINISHED = ("done", "failed")
 MAPPINGS_DIR = Path(__file__).resolve().parents[1] / "census_loaders" / "mappings"
 
@@ -63,6 +68,7 @@ class CensusJob:
     counts: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per stage, for the page and the benchmark
     finished_at: float | None = None
+    ended: threading.Event = field(default_factory=threading.Event)
 
     @property
     def stage_name(self) -> str:
@@ -71,6 +77,18 @@ class CensusJob:
     @property
     def finished(self) -> bool:
         return self.stage in FINISHED
+
+    def stages(self) -> list[tuple[str, str, str]]:
+        """(stage, its name, done | current | waiting) for the progress line."""
+        order = list(STAGES_SHOWN)
+        at = order.index(self.stage) if self.stage in order else len(order)
+        return [(key, STAGE_NAMES[key], "done" if i < at else "current" if i == at else "waiting")
+                for i, key in enumerate(order)]
+
+    @property
+    def reported(self) -> bool:
+        """Its report is ready (it may still be publishing)."""
+        return self.stage in REPORTED
 
 
 def warm_up() -> None:
@@ -81,12 +99,12 @@ def warm_up() -> None:
     import openpyxl  # noqa: F401
     import pyarrow.parquet  # noqa: F401
     import shapely  # noqa: F401
-    import usecases.census
-    import usecases.publish  # noqa: F401
 
     import census_loaders.ingest
     import census_loaders.report  # noqa: F401
     import quality.census  # noqa: F401
+    import usecases.census
+    import usecases.publish  # noqa: F401
 
     log.info("census jobs: libraries imported in %.1f s", time.perf_counter() - started)
 
@@ -130,25 +148,26 @@ class CensusJobs:
         job.stage = stage
 
     def _run(self, job: CensusJob) -> None:
+        from portal import census_report
         from usecases.census import ingest_batch
         from usecases.publish import publish_if_changed
-
-        from portal import census_report
         from warehouse.lock import WarehouseBusy
 
         clock = [time.perf_counter()]
         try:
-            self._stage(job, "recording", clock)
-            census_report.record_upload(self.settings, job)
             self._stage(job, "ingesting", clock)
             mapping = mapping_presets()[job.mapping] if job.mapping else None
-            outcome = ingest_batch(self.settings, job.path, job.district_code, mapping, publish=False)
+            # The page draws its own report: only the report's data is written (not the CLI's HTML/XLSX/PNG).
+            outcome = ingest_batch(self.settings, job.path, job.district_code, mapping, report=False,
+                                   report_data=True, publish=False)
+            job.path.unlink(missing_ok=True)  # landing keeps the copy the batch was loaded from
             job.counts = {"rows_in": outcome.rows_in, "rows_loaded": outcome.rows_loaded,
                           "rows_quarantined": outcome.rows_quarantined}
+            self._stage(job, "report", clock)
+            census_report.record_and_report(self.settings, job, outcome)
+            # The team reads its report now; readers (dashboards, the history) see the batch once it is published.
             self._stage(job, "publishing", clock)
             publish_if_changed(self.settings, f"census {job.batch_id} (portal upload by {job.uploaded_by})")
-            self._stage(job, "report", clock)
-            census_report.save_report(self.settings, job, outcome)
             self._stage(job, "done", clock)
         except InputRejected as exc:
             job.message = f"文件被拒收：{exc}"
@@ -162,4 +181,5 @@ class CensusJobs:
             self._stage(job, "failed", clock)
         finally:
             job.finished_at = time.time()
+            job.ended.set()
             job.path.unlink(missing_ok=True)  # landing keeps the copy the batch was loaded from

@@ -1,8 +1,8 @@
 """What the survey team's pages show, read from the warehouse: upload records, batch reports, history, and the
 quarantined rows as a workbook.
 
-Records and the ledger are read from the published snapshot (read-only; the worker writes only through the
-warehouse's writer). A batch's page report is assembled once, when its job ends, and kept as JSON under
+Records and the ledger are read from the published snapshot (read-only). A batch's page report is assembled
+once, by the worker right after the ingest (from the work database, under the writer lock), and kept as JSON under
 ``<data>/portal/census/reports/<upload id>.json``: counts from the use case's outcome, reasons and problems from
 the quarantine, the map from the points and the diff the batch report wrote beside itself (Parquet).
 """
@@ -54,16 +54,6 @@ class UploadRecord:
 
 def reports_dir(settings: Settings) -> Path:
     return settings.data_dir / "portal" / "census" / "reports"
-
-
-def record_upload(settings: Settings, job: CensusJob) -> None:
-    """The upload's record, written before its batch is ingested (so the batch's publish carries it)."""
-    from warehouse.store import Warehouse
-
-    with Warehouse(settings).writer() as con:
-        con.execute("INSERT INTO landing.census_upload VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [job.upload_id, job.batch_id, job.district_code, job.mapping, job.file_name, job.size_bytes,
-                     job.uploaded_by, job.uploaded_at, job.corrects])
 
 
 _RECORD_SQL = (
@@ -129,28 +119,29 @@ def load_report(settings: Settings, upload_id: str) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def save_report(settings: Settings, job: CensusJob, outcome: Any) -> dict[str, Any]:
-    """Assemble the page's report of ``job`` from its outcome and the published warehouse; keep it as JSON."""
+def record_and_report(settings: Settings, job: CensusJob, outcome: Any) -> dict[str, Any]:
+    """Write the upload's record (``landing.census_upload``) and assemble the page's report of ``job`` from its
+    outcome and the work database, in one writer session right after the ingest (before the publish, which
+    carries the record to readers); the report is kept as JSON."""
     import pandas as pd
 
     from census_loaders.report import map_extent
     from portal import census_map
     from usecases.census import default_report_dir
+    from warehouse.store import Warehouse
 
-    by_rule: list[dict[str, Any]] = []
-    problems: list[dict[str, Any]] = []
-    problems_total = 0
-    reasons: dict[int, str] = {}
-    grid_rows: list[tuple[str, str]] = []
-    with published(settings) as con:
-        if con is None:  # the worker publishes before it reports: a snapshot exists unless publishing failed
-            raise RuntimeError("no published warehouse to report the batch from")
+    reasons: dict[int, str] = {}  # row number → its first reason, the title of its cross on the map
+    with Warehouse(settings).writer() as con:
+        con.execute("INSERT INTO landing.census_upload VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [job.upload_id, job.batch_id, job.district_code, job.mapping, job.file_name, job.size_bytes,
+                     job.uploaded_by, job.uploaded_at, job.corrects])
         by_rule = [{"rule": r, "field": f, "rows": int(n), "message": m} for r, f, n, m in con.execute(
             "SELECT rule, arg_min(field, row_number), count(DISTINCT row_number), arg_min(message, row_number)"
             " FROM quarantine.rejected_row WHERE batch_id = ? AND target = ? GROUP BY rule ORDER BY 3 DESC, 1",
             [job.batch_id, TARGET]).fetchall()]
-        problems_total = int(con.execute("SELECT count(*) FROM quarantine.rejected_row WHERE batch_id = ?"
-                                         " AND target = ?", [job.batch_id, TARGET]).fetchone()[0])
+        total = con.execute("SELECT count(*) FROM quarantine.rejected_row WHERE batch_id = ? AND target = ?",
+                            [job.batch_id, TARGET]).fetchone()
+        problems_total = int(total[0]) if total else 0
         rows = con.execute(
             "SELECT row_number, field, rule, message FROM quarantine.rejected_row WHERE batch_id = ? AND target = ?"
             " ORDER BY row_number, field, rule", [job.batch_id, TARGET]).fetchall()

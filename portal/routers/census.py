@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from portal import census_report
 from portal.census_jobs import CensusJob, CensusJobs, mapping_presets, uploads_dir
@@ -114,11 +115,18 @@ async def census_home(request: Request, user: SurveyTeam, corrects: str = "") ->
                    "mapping": (source.mapping or "") if source else ""}
     records = census_report.history(settings, user.district_codes or None)
     published = {r.upload_id for r in records}
+    # Jobs of this process not yet published come first, with their stage; then the published records.
     running = [j for j in _jobs(request).jobs() if j.upload_id not in published and user.can_see_district(
         j.district_code)]
     running.sort(key=lambda j: j.uploaded_at, reverse=True)
+    history = [{"upload_id": j.upload_id, "uploaded_at": j.uploaded_at, "file_name": j.file_name,
+                "corrects": j.corrects, "district_code": j.district_code, "uploaded_by": j.uploaded_by,
+                "status": j.stage_name if not j.message else f"{j.stage_name}：{j.message}",
+                "rows_in": j.counts.get("rows_in"), "rows_loaded": j.counts.get("rows_loaded"),
+                "rows_quarantined": j.counts.get("rows_quarantined"), "batch_id": j.batch_id} for j in running]
+    history += [{**vars(r), "status": "已处理" if r.rows_in is not None else "未完成"} for r in records]
     return render(request, "census/index.html", {
-        "title": "部件普查", **_form_context(request, user, **prefill), "history": records, "running": running,
+        "title": "部件普查", **_form_context(request, user, **prefill), "history": history,
         "district_names": _city_districts(settings)})
 
 
@@ -167,7 +175,7 @@ async def census_upload(request: Request, user: SurveyTeam) -> Response:
 async def census_batch(request: Request, user: SurveyTeam, upload_id: str) -> Response:
     settings = get_settings(request)
     job, record = _batch(request, user, upload_id)
-    report = census_report.load_report(settings, upload_id) if job is None or job.stage == "done" else None
+    report = census_report.load_report(settings, upload_id) if job is None or job.reported else None
     source = job or record
     return render(request, "census/batch.html", {
         "title": f"普查批次 {source.file_name if source else upload_id}", "upload_id": upload_id, "job": job,
@@ -177,7 +185,7 @@ async def census_batch(request: Request, user: SurveyTeam, upload_id: str) -> Re
 @router.get("/batches/{upload_id}/status", include_in_schema=False)
 async def census_batch_status(request: Request, user: SurveyTeam, upload_id: str) -> Response:
     job, _ = _batch(request, user, upload_id)
-    if job is None or job.finished:
+    if job is None or job.finished or job.reported:
         # the page reloads itself to show the report (or why it failed)
         return Response(status_code=204, headers={"HX-Redirect": f"/census/batches/{upload_id}"})
     return render(request, "census/_progress.html", {"job": job, "upload_id": upload_id})
@@ -189,6 +197,8 @@ async def census_quarantine_xlsx(request: Request, user: SurveyTeam, upload_id: 
     job, record = _batch(request, user, upload_id)
     source = job or record
     assert source is not None
+    if job is not None and not job.finished:  # the rows are read from the published warehouse: wait for it
+        await run_in_threadpool(job.ended.wait, 300)
     handle = tempfile.NamedTemporaryFile(prefix="szcg-quarantine-", suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     path = Path(handle.name)

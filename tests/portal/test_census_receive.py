@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from portal.census_upload import ReceivedUpload, UploadRefused, display_name, receive_upload
 
 BOUNDARY = "----szcgBoundary7MA4YWxkTrZu0gW"
+T = TypeVar("T")
 
 
 def body(fields: dict[str, str], file_name: str | None, content: bytes) -> bytes:
@@ -20,6 +23,13 @@ def body(fields: dict[str, str], file_name: str | None, content: bytes) -> bytes
         parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
                      "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a fresh loop in a thread of its own: a Playwright test earlier in the session may have left an
+    event loop running on this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
@@ -33,7 +43,7 @@ def receive(tmp: Path, data: bytes, *, chunk: int = 1000, max_bytes: int = 1 << 
         if fields.get("csrf") != "ok":
             raise UploadRefused("表单已过期", 403)
 
-    return asyncio.run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", str(len(data)),
+    return run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", str(len(data)),
                                       chunks(data, chunk), tmp, check_fields, max_bytes))
 
 
@@ -76,7 +86,7 @@ def test_too_big_is_refused_while_streaming(tmp_path: Path) -> None:
     data = body({"csrf": "ok"}, "big.csv", b"a,b\n" * 100_000)
     with pytest.raises(UploadRefused, match="上限") as refused:
         # no Content-Length (chunked): the size is counted as the bytes come
-        asyncio.run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", None, chunks(data, 4096), tmp_path,
+        run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", None, chunks(data, 4096), tmp_path,
                                    lambda f: None, 100_000))
     assert refused.value.status_code == 413
     assert list(tmp_path.iterdir()) == []
@@ -88,7 +98,7 @@ def test_declared_length_over_the_limit_is_refused_before_reading(tmp_path: Path
         yield b""
 
     with pytest.raises(UploadRefused, match="上限"):
-        asyncio.run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", str(10 << 20), never(), tmp_path,
+        run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", str(10 << 20), never(), tmp_path,
                                    lambda f: None, 1 << 20))
 
 
@@ -102,7 +112,7 @@ def test_fields_are_judged_before_the_file_is_written(tmp_path: Path) -> None:
 def test_a_body_cut_short_leaves_nothing(tmp_path: Path) -> None:
     data = body({"csrf": "ok"}, "a.csv", CSV * 10)
     with pytest.raises(UploadRefused, match="上传未完成"):
-        asyncio.run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", None,
+        run(receive_upload(f"multipart/form-data; boundary={BOUNDARY}", None,
                                    chunks(data[: len(data) // 2], 512), tmp_path, lambda f: None))
     assert list(tmp_path.iterdir()) == []
 

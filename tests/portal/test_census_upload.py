@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.census_loaders.cityfiles import census_rows, write_csv
 from tests.portal.conftest import PortalServer, city_settings, log_in, publish_small_city, start_portal
@@ -174,7 +175,7 @@ def test_another_district_cannot_see_the_batch(team_page: Callable[[str], Any], 
     other.get_by_label("区县").evaluate(f"s => s.options[0].value = '{DISTRICT}'")
     other.get_by_label("普查文件").set_input_files(str(tmp_path / "scope.csv"))
     other.get_by_role("button", name="上传并校验").click()
-    assert "不在您的作业范围内" in other.get_by_role("alert").inner_text()
+    expect(other.get_by_role("alert")).to_contain_text("不在您的作业范围内")
 
 
 def test_a_wrong_file_type_is_refused_with_a_clear_message(team_page: Callable[[str], Any], tmp_path: Path,
@@ -183,14 +184,13 @@ def test_a_wrong_file_type_is_refused_with_a_clear_message(team_page: Callable[[
     fake = tmp_path / "普查.xlsx"
     fake.write_bytes(b"%PDF-1.7\n" + b"0" * 5000)
     upload(page, fake)
-    alert = page.get_by_role("alert")
-    assert "不是Excel 工作簿" in alert.inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("不是Excel 工作簿")
     assert page.url.endswith("/census")
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
     page.get_by_label("普查文件").set_input_files(str(pdf))
     page.get_by_role("button", name="上传并校验").click()
-    assert "不支持的文件类型" in page.get_by_role("alert").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("不支持的文件类型")
     uploads = census_portal.settings.data_dir / "portal" / "census" / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
 
