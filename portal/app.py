@@ -14,19 +14,24 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from casework import db as dbmod
 from casework import workflow as wf
+from casework.api.strict import BodyLimit, Scope
+from casework.attachments import load_limits
 from casework.deadlines import CaseStandards, load_standards
 from casework.grids import GridLocator
 from casework.security import SecurityConfig, load_security
 from casework.service import CaseService, ServiceError, now_cst
+from portal.census_upload import MAX_UPLOAD_BYTES
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
-from portal.routers import auth, cases, census, home
+from portal.labels import REFUSALS
+from portal.routers import auth, cases, census, home, reports
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
 
@@ -39,7 +44,9 @@ ANONYMOUS_POSTS = frozenset({"/login"})
 async def csrf_protect(request: Request) -> None:
     """Bind this request's CSRF token (for the forms it renders) and check it on every unsafe request."""
     key = get_config(request).secret_key
-    binding = csrf_binding(key, request.cookies.get(SESSION_COOKIE), request.cookies.get(ANON_COOKIE))
+    # the login form is bound to the anonymous cookie its page set, even for a visitor who is signed in already
+    session = None if request.url.path in ANONYMOUS_POSTS else request.cookies.get(SESSION_COOKIE)
+    binding = csrf_binding(key, session, request.cookies.get(ANON_COOKIE))
     request.state.csrf_binding = binding
     if request.method in SAFE_METHODS:
         return
@@ -52,6 +59,24 @@ async def csrf_protect(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not csrf_valid(key, binding, sent):
         raise PortalForbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
+
+
+def body_limits(security: SecurityConfig) -> Callable[[Scope], int]:
+    """Request bodies are refused beyond the case service's limit (1 MiB), before they are read or parsed; a
+    transition's form may carry one photo (the attachment store's limit). A team whose form takes bigger files
+    adds its path here."""
+    base = security.request_body_max_bytes
+    photo = load_limits().max_bytes + base
+
+    def limit_for(scope: Scope) -> int:
+        path = str(scope.get("path", ""))
+        if scope.get("method") == "POST" and path.startswith("/cases/") and path.endswith("/transitions"):
+            return photo
+        if scope.get("method") == "POST" and path == "/census/uploads":  # a census batch, streamed to disk
+            return MAX_UPLOAD_BYTES + 64 * 1024
+        return base
+
+    return limit_for
 
 
 async def csrf_protect_safe(request: Request) -> None:
@@ -80,6 +105,7 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
     app.state.service = service
     app.state.security = security or load_security()
     app.router.add_event_handler("shutdown", database.dispose)
+    app.add_middleware(BodyLimit, limit_for=body_limits(app.state.security))
 
     @app.exception_handler(NotSignedIn)
     def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
@@ -94,7 +120,14 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
 
     @app.exception_handler(ServiceError)
     def _service_error(request: Request, exc: ServiceError) -> Response:
-        return render(request, "error.html", {"title": "无法完成", "message": str(exc)}, exc.status)
+        message = REFUSALS.get(exc.code, str(exc))
+        title = "未找到" if exc.status == 404 else "无权操作" if exc.status == 403 else "无法完成"
+        return render(request, "error.html", {"title": title, "message": message}, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, _exc: RequestValidationError) -> Response:
+        # never the rejected input in the answer: it may be anything
+        return render(request, "error.html", {"title": "页面不存在", "message": "地址有误。"}, 404)
 
     @app.exception_handler(wf.WorkflowError)
     def _workflow_error(request: Request, exc: wf.WorkflowError) -> Response:
@@ -109,7 +142,7 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
         return render(request, "error.html", {"title": title, "message": str(exc.detail)}, exc.status_code)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, cases):
+    for module in (auth, home, cases, reports):
         app.include_router(module.router)
     app.include_router(census.router)
     return app

@@ -106,6 +106,13 @@ def test_posts_without_a_session_are_refused_before_the_body_is_read(portal_serv
         assert r.status_code == 401 and "请重新登录" in r.text
 
 
+def test_an_oversized_body_is_refused_before_it_is_read(portal_server: PortalServer) -> None:
+    with httpx.Client(base_url=portal_server.url) as client:
+        r = client.post("/login", content=b"username=" + b"x" * 2_000_000,
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 413
+
+
 def test_repeated_failures_lock_the_username_even_for_the_right_password(portal_server: PortalServer) -> None:
     create_user(portal_server.service.db, "lockout-probe", DEMO_PASSWORD, "operator", at=portal_server.clock())
     policy = portal_server.app.state.security.login
