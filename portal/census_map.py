@@ -59,16 +59,16 @@ def draw(points: pd.DataFrame, reasons: dict[int, str], grids: list[tuple[str, s
               if len(points) else ok)
     loaded = points[ok & inside].head(MAX_LOADED_DRAWN)
     parts.append('<g class="loaded" fill="#1e7b34">')
-    parts += [f'<circle cx="{cx}" cy="{cy}" r="2.2"/>' for cx, cy in (px(a, b) for a, b in zip(
+    parts += [f'<circle cx="{cx}" cy="{cy}" r="3.5"/>' for cx, cy in (px(a, b) for a, b in zip(
         loaded["lon"], loaded["lat"], strict=True))]
     parts.append("</g>")
     bad = points[~ok & inside].head(MAX_QUARANTINED_DRAWN)
-    parts.append('<g class="quarantined" stroke="#b3261e" stroke-width="2">')
+    parts.append('<g class="quarantined" stroke="#b3261e" stroke-width="2.5">')
     for row, lon, lat in zip(bad["row_number"], bad["lon"], bad["lat"], strict=True):
         cx, cy = px(lon, lat)
         title = escape(f"第 {int(row)} 行：{reasons.get(int(row), '隔离')}")
-        parts.append(f'<path class="quarantined-point" d="M{cx - 4} {cy - 4} L{cx + 4} {cy + 4} M{cx - 4} {cy + 4} '
-                     f'L{cx + 4} {cy - 4}"><title>{title}</title></path>')
+        parts.append(f'<path class="quarantined-point" d="M{cx - 6} {cy - 6} L{cx + 6} {cy + 6} M{cx - 6} {cy + 6} '
+                     f'L{cx + 6} {cy - 6}"><title>{title}</title></path>')
     parts.append("</g></svg>")
     return MapFigure("".join(parts), int(ok.sum()), int((~ok).sum()), len(bad), int((~inside).sum()), len(grids))
 

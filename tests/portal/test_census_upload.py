@@ -81,6 +81,18 @@ def counts(page: Any) -> dict[str, int]:
             for key in ("rows_in", "rows_loaded", "rows_quarantined")}
 
 
+def screenshot(page: Any, tmp_path: Path) -> None:
+    """The batch report page as the team sees it; the README's copy is refreshed with SZCG_UPDATE_SCREENSHOTS=1
+    (a test run does not rewrite tracked files)."""
+    shot = tmp_path / "portal-survey_team.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("SZCG_UPDATE_SCREENSHOTS") == "1":
+        target = REPO / "docs" / "screenshots" / "portal-survey_team.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(shot.read_bytes())
+
+
 def cli_ingest(path: Path, data_dir: Path) -> dict[str, Any]:
     """``szcg census ingest FILE --district … --json`` in a subprocess, on a fresh copy of the same small city."""
     publish_small_city(city_settings(data_dir), data_dir)
@@ -116,6 +128,11 @@ def test_survey_team_uploads_a_dirty_batch_reads_its_report_and_corrects_it(
     assert figure.locator("g.loaded circle").count() == 20
     assert figure.locator(".quarantined-point").count() == 2  # the far point is off the map, and said so
     assert "图外" in page.locator(".map-wrap").inner_text()
+
+    for job in census_portal.app.state.census_jobs.jobs():  # published: the page as the team finds it later
+        assert job.ended.wait(300)
+    page.reload()
+    screenshot(page, tmp_path)
 
     # the diff against the inventory: every loaded component is new
     diff = page.get_by_role("table", name="与现有部件库对比")
