@@ -33,36 +33,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def grids_load(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from census_loaders.cityctx import city_context
-    from census_loaders.config import load_census_config
-    from census_loaders.grids import load_grids
-    from warehouse.store import Warehouse
+    from usecases.grids import load_grid_map
 
-    wh = Warehouse(settings)
-    config, ctx = load_census_config(settings), city_context(settings)
-    with wh.writer(spatial=True) as con:
-        result = load_grids(con, wh, args.path, config, ctx, args.valid_from or dt.date.today())
-        unpublished = not args.no_publish and bool(wh.unpublished_tables(con))
-    published = None
-    if unpublished:  # this run's load, or one a killed run left unpublished
-        published = wh.publish(reason=f"grids {result.batch_id}").snapshot_id
-    summary = {"batch_id": result.batch_id, "file": result.file_name, "rows_in": result.rows_in,
-               "rows_loaded": result.rows_loaded, "rows_quarantined": result.rows_quarantined, "new": result.new,
-               "changed": result.changed, "unchanged": result.unchanged, "communities_added": result.communities_added,
-               "gaps": result.gaps, "already_loaded": result.already_loaded,
-               "rejected": result.rejected_message or None, "published": str(published) if published else None}
-    lines = [f"{result.file_name} ({result.batch_id}): {result.rows_in} grids in, {result.rows_loaded} loaded "
+    result = load_grid_map(settings, args.path, args.valid_from, publish=not args.no_publish)
+    lines = [f"{result.file} ({result.batch_id}): {result.rows_in} grids in, {result.rows_loaded} loaded "
              f"({result.new} new, {result.changed} changed, {result.unchanged} unchanged), "
              f"{result.rows_quarantined} quarantined; {result.communities_added} communities added"]
     if result.already_loaded:
         lines.append("this file was loaded before (same content)")
-    if published:
-        lines.append(f"published snapshot {published}")
-    lines += [str(p) for p in result.problems[:50]]
+    if result.published:
+        lines.append(f"published snapshot {result.published}")
+    lines += result.problems
     lines += [f"gap inside the grids of {g['district_code']}: {g['area_m2']} m² near ({g['x']}, {g['y']})"
               for g in result.gaps[:20]]
-    failed = bool(result.rejected_message) or (result.rows_loaded == 0 and not result.already_loaded)
-    return Outcome(summary, "\n".join(lines), 1 if failed else 0)
+    return Outcome(result.to_dict(), "\n".join(lines), 1 if result.failed else 0)
 
 
 def census_ingest(args: argparse.Namespace, settings: Settings) -> Outcome:

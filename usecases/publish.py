@@ -7,7 +7,7 @@ Every publish goes through here, so the audits and mart builders are wired first
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from szcg.logs import get_logger, job
@@ -24,9 +24,10 @@ class PublishOutcome:
     published: bool
     snapshot_id: str | None
     reason: str
+    snapshot: Any = field(default=None, compare=False)  # warehouse.snapshots.Snapshot: tables, rows, path
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"published": self.published, "snapshot_id": self.snapshot_id, "reason": self.reason}
 
 
 def publish_if_changed(settings: Settings, reason: str) -> PublishOutcome:
@@ -36,7 +37,7 @@ def publish_if_changed(settings: Settings, reason: str) -> PublishOutcome:
     wire()
     with job("publish", log, reason=reason) as running:
         snap = Warehouse(settings).publish_if_changed(reason=reason)
-        outcome = PublishOutcome(snap is not None, snap.snapshot_id if snap else None, reason)
+        outcome = PublishOutcome(snap is not None, snap.snapshot_id if snap else None, reason, snap)
         running.done(published=outcome.published, snapshot_id=outcome.snapshot_id)
     return outcome
 
@@ -50,4 +51,4 @@ def publish(settings: Settings, reason: str) -> PublishOutcome:
     with job("publish", log, reason=reason, forced=True) as running:
         snap = Warehouse(settings).publish(reason=reason)
         running.done(published=True, snapshot_id=snap.snapshot_id)
-    return PublishOutcome(True, snap.snapshot_id, reason)
+    return PublishOutcome(True, snap.snapshot_id, reason, snap)
