@@ -30,6 +30,7 @@ from casework.service import CaseService, ServiceError, now_cst
 from portal.census_upload import MAX_UPLOAD_BYTES
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
+from portal.headers import SecurityHeaders
 from portal.labels import REFUSALS
 from portal.routers import auth, cases, census, home, reports
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
@@ -106,6 +107,7 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
     app.state.security = security or load_security()
     app.router.add_event_handler("shutdown", database.dispose)
     app.add_middleware(BodyLimit, limit_for=body_limits(app.state.security))
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NotSignedIn)
     def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
