@@ -182,7 +182,9 @@ def main() -> None:
     os.environ.setdefault("SZCG_HASH_KEY", "bench-portal-hash-key-0123456789abcdef")
 
     from szcg.settings import Settings
+    from usecases.wiring import wire
 
+    wire()  # the areas' audits, which every publish runs (the portal's jobs publish through usecases.publish)
     work = Path(tempfile.mkdtemp(prefix="szcg-bench-portal-"))
     data_dir = work / "var"
     settings = Settings(data_dir=data_dir, hash_key=os.environ["SZCG_HASH_KEY"]).with_data_dir(data_dir)
