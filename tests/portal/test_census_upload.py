@@ -251,6 +251,33 @@ def test_a_form_posted_without_script_is_checked_the_same(team_page: Callable[[s
     assert not uploads.exists() or list(uploads.iterdir()) == []
 
 
+def test_a_restarted_portal_still_shows_the_batch_and_its_history(
+        team_page: Callable[[str], Any], chromium: Any, census_portal: PortalServer, tmp_path: Path) -> None:
+    """The report and the history outlive the process that ran the job: the record is in the published warehouse,
+    the page's report in the data directory."""
+    page = team_page(f"surveyor-{DISTRICT}")
+    upload(page, write_csv(tmp_path / "restart.csv", dirty_rows(1200)))
+    wait_for_report(page)
+    batch_path = page.url.split(census_portal.url, 1)[1]
+    for job in census_portal.app.state.census_jobs.jobs():
+        assert job.ended.wait(300)
+    second, stop = start_portal(census_portal.settings)
+    try:
+        assert second.app.state.census_jobs.get(batch_path.rsplit("/", 1)[1]) is None  # a process of its own
+        context = chromium.new_context(base_url=second.url, locale="zh-CN")
+        fresh = context.new_page()
+        log_in(fresh, f"surveyor-{DISTRICT}")
+        fresh.goto(batch_path)
+        assert counts(fresh) == {"rows_in": 23, "rows_loaded": 20, "rows_quarantined": 3}
+        expect(fresh.get_by_role("img", name="隔离点位与单元网格图")).to_be_visible()
+        fresh.goto("/census")
+        expect(fresh.get_by_role("table", name="批次历史").get_by_role("row").filter(has_text="restart.csv")
+               ).to_contain_text("已处理")
+        context.close()
+    finally:
+        stop()
+
+
 def test_personal_data_in_quarantined_rows_is_masked() -> None:
     from portal.census_report import masked_record
 
