@@ -169,16 +169,19 @@ ConfigDep = Annotated[PortalConfig, Depends(get_config)]
 @pass_context
 def csrf_input(context: Any) -> Markup:
     """``{{ csrf_input() }}`` in every form: the hidden CSRF field for this request's session."""
-    request: Request = context["request"]
-    token = csrf_token(get_config(request).secret_key, request.state.csrf_binding)
-    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">')
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(_csrf_of(context["request"]))}">')
 
 
 @pass_context
 def csrf_value(context: Any) -> str:
     """The CSRF token alone, for scripts (``X-CSRF-Token`` header, e.g. ``hx-headers``)."""
-    request: Request = context["request"]
-    return csrf_token(get_config(request).secret_key, request.state.csrf_binding)
+    return _csrf_of(context["request"])
+
+
+def _csrf_of(request: Request) -> str:
+    """This request's CSRF token; empty without a binding (such a form is refused, as it should be)."""
+    binding: str | None = getattr(request.state, "csrf_binding", None)
+    return csrf_token(get_config(request).secret_key, binding) if binding else ""
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

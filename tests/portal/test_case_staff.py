@@ -285,3 +285,25 @@ def test_case_search_finds_within_the_scope_only(portal_server: PortalServer, br
     assert page.get_by_label("区县").locator("option").all_inner_texts() == ["全部", "平鲁区"]
     assert page.get_by_role("link", name=str(mine), exact=True).count() == 0
     assert "共 0 件" in page.locator("main").inner_text()
+
+
+def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_kept(portal_server: PortalServer) -> None:
+    case_id = report_in_lattice(portal_server, 3, 2)
+    svc = portal_server.service
+    from casework.service import TransitionInput
+
+    case, _ = svc.transition(OPERATOR, case_id, TransitionInput("accept", 1))
+    case, _ = svc.transition(Actor("leader", "shift_leader"), case_id, TransitionInput("register", case["version"]))
+    case, _ = svc.transition(Actor("dispatcher", "dispatcher"), case_id,
+                             TransitionInput("dispatch", case["version"], department_code=WATER))
+    with _signed_in(portal_server, f"dept-{WATER}") as dept:
+        token = _csrf(dept, f"/cases/{case_id}")
+        r = dept.post(f"/cases/{case_id}/transitions", data={
+            "action": "feedback", "expected_version": str(case["version"]), "comment": "已处置", "csrf_token": token},
+            files={"attachment": ("photo.png", b"#!/bin/sh\necho not a photo\n", "image/png")})
+        assert r.status_code == 415, r.text  # judged from the bytes, not from the name or the declared type
+    with svc.db.read() as conn:
+        assert svc.find_case(conn, case_id)["status"] == "dispatched"  # type: ignore[index]
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT count(*) FROM attachments WHERE filename = 'photo.png'")).scalar_one() == 0
