@@ -99,6 +99,12 @@ def safe_value(key: str, value: Any) -> str | None:
     return None
 
 
+def _then(fields: dict[str, Any]) -> str:
+    """`` key=value …`` after a log line's verb, or nothing."""
+    text = describe(fields)
+    return f" {text}" if text else ""
+
+
 def describe(fields: dict[str, Any] | Any) -> str:
     """``key=value`` for the fields that may be logged (see :func:`safe_value`), in their order."""
     if not isinstance(fields, dict):
@@ -138,7 +144,7 @@ class Job:
             raise
         seconds = time.perf_counter() - started
         self.steps.append((name, seconds, dict(step.counts)))
-        self.log.info("%s: step %s done in %.2f s %s", self.name, name, seconds, describe(step.counts))
+        self.log.info("%s: step %s done in %.2f s%s", self.name, name, seconds, _then(step.counts))
 
     def done(self, **result: Any) -> None:
         self.result.update(result)
@@ -150,13 +156,13 @@ def job(name: str, logger: logging.Logger | None = None, **inputs: Any) -> Itera
     that it failed and after how long (the exception's type only: its message may quote input)."""
     running = Job(name, logger or get_logger("usecases"))
     started = time.perf_counter()
-    running.log.info("%s: started %s", name, describe(inputs))
+    running.log.info("%s: started%s", name, _then(inputs))
     try:
         yield running
     except Exception as exc:
         running.log.error("%s: failed after %.2f s: %s", name, time.perf_counter() - started, type(exc).__name__)
         raise
-    running.log.info("%s: done in %.2f s %s", name, time.perf_counter() - started, describe(running.result))
+    running.log.info("%s: done in %.2f s%s", name, time.perf_counter() - started, _then(running.result))
 
 
 def logged(func: Callable[P, R]) -> Callable[P, R]:
