@@ -142,6 +142,21 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:13px}}</s
     out = {"html": str(html_path), "xlsx": str(xlsx)}
     if png:
         out["png"] = str(png)
+    out.update(write_report_data(result, directory))
+    return out
+
+
+def write_report_data(result: BatchResult, directory: Path) -> dict[str, str]:
+    """The report's data as Parquet beside it, for programs that draw their own report (the web portal's map and
+    diff): ``<batch>.points.parquet`` (row_number, lon, lat, ok) and ``<batch>.diff.parquet`` (the diff table)."""
+    import pyarrow.parquet as pq
+
+    out: dict[str, str] = {}
+    for key, table in (("points", result.points_table), ("diff", result.diff_table)):
+        if table is not None:
+            path = directory / f"{result.batch_id}.{key}.parquet"
+            pq.write_table(table, path)
+            out[key] = str(path)
     return out
 
 

@@ -27,11 +27,12 @@ from casework.deadlines import CaseStandards, load_standards
 from casework.grids import GridLocator
 from casework.security import SecurityConfig, load_security
 from casework.service import CaseService, ServiceError, now_cst
+from portal.census_upload import MAX_UPLOAD_BYTES
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
 from portal.headers import SecurityHeaders
 from portal.labels import REFUSALS
-from portal.routers import auth, cases, home, reports
+from portal.routers import auth, cases, census, home, reports
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
 
@@ -72,6 +73,8 @@ def body_limits(security: SecurityConfig) -> Callable[[Scope], int]:
         path = str(scope.get("path", ""))
         if scope.get("method") == "POST" and path.startswith("/cases/") and path.endswith("/transitions"):
             return photo
+        if scope.get("method") == "POST" and path == "/census/uploads":  # a census batch, streamed to disk
+            return MAX_UPLOAD_BYTES + 64 * 1024
         return base
 
     return limit_for
@@ -143,6 +146,7 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, home, cases, reports):
         app.include_router(module.router)
+    app.include_router(census.router)
     return app
 
 

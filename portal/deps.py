@@ -53,6 +53,7 @@ NAV: list[NavLink] = [
     NavLink("我的任务", "/tasks", tuple(r for r in CASE_ROLES if r != "admin")),  # the administrator takes no step
     NavLink("案件查询", "/cases", CASE_ROLES),
     NavLink("月度报告", "/reports", LEADER_ROLES),
+    NavLink("部件普查", "/census", ("survey_team",)),
 ]
 
 

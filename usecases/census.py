@@ -53,7 +53,7 @@ class CensusOutcome:
     @property
     def report_path(self) -> Path | None:
         """The batch report's HTML page (the one to show a person), if written."""
-        return Path(self.report["html"]) if self.report else None
+        return Path(self.report["html"]) if self.report and "html" in self.report else None
 
     @property
     def changed_warehouse(self) -> bool:
@@ -104,16 +104,19 @@ def ingest_batches(
     report_dir: Path | None = None,
     publish: bool = True,
     progress: bool = False,
+    report_data: bool = False,
 ) -> CensusRunOutcome:
     """Ingest each file as one batch of ``district`` (6-digit code), in order, in one writer session; write each
     new batch's report (HTML/XLSX/PNG) into ``report_dir`` (default ``<data>/reports/census``) unless ``report`` is
     false; then publish once if the work database changed (see :mod:`usecases.publish`) unless ``publish`` is
     false. A file refused as a whole is an outcome with ``rejected`` set, not an exception; a district that is
-    not the city's raises :class:`InputRejected`. ``progress`` prints reading progress on stderr (the CLI's)."""
+    not the city's raises :class:`InputRejected`. ``progress`` prints reading progress on stderr (the CLI's).
+    ``report_data`` without ``report``: only the report's data (points and diff as Parquet), which the web portal
+    draws its own page from — a fraction of the cost of the HTML/XLSX/PNG."""
     from census_loaders.cityctx import city_context
     from census_loaders.config import load_census_config
     from census_loaders.ingest import IngestOptions, ingest_file
-    from census_loaders.report import batch_grids, write_report
+    from census_loaders.report import batch_grids, write_report, write_report_data
     from warehouse.store import Warehouse
 
     target_dir = report_dir or default_report_dir(settings)
@@ -138,6 +141,9 @@ def ingest_batches(
                 if report and not result.already_loaded:
                     with running.step("report", batch_id=result.batch_id):
                         written = write_report(result, batch_grids(con, result), target_dir)
+                elif report_data and not result.already_loaded:
+                    target_dir.mkdir(parents=True, exist_ok=True)
+                    written = write_report_data(result, target_dir)
                 outcomes.append(CensusOutcome(
                     batch_id=result.batch_id, file=result.file_name, district_code=result.district_code,
                     rows_in=result.rows_in, rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined,
@@ -174,9 +180,11 @@ def ingest_batch(
     convert_gcj02: bool = False,
     publish: bool = True,
     progress: bool = False,
+    report_data: bool = False,
 ) -> CensusOutcome:
     """Ingest one census batch and publish it: see :func:`ingest_batches`. Returns rows in / loaded / quarantined,
     the quarantine's reasons by rule, the batch id, the report's paths and the published snapshot."""
     run = ingest_batches(settings, [path], district, mapping, convert_gcj02=convert_gcj02, report=report,
-                         report_dir=report_dir, publish=publish, progress=progress)
+                         report_dir=report_dir, publish=publish, progress=progress,
+                         report_data=report_data)
     return run.batches[0]
