@@ -310,7 +310,9 @@ def appeals(settings: Settings, *, entity: str | None = None, status: str | None
     by_appeal: dict[int, list[EvidenceRow]] = {}
     for a, n, name, size in files:
         by_appeal.setdefault(int(a), []).append(EvidenceRow(int(n), str(name), int(size)))
-    return [AppealRow(*r, evidence=by_appeal.get(int(r[0]), [])) for r in rows]
+    return [AppealRow(int(a), str(p), int(cv), str(o), str(e), i, str(c), str(r), str(fb), fa, str(st), db, da, dr,
+                      rv, by_appeal.get(int(a), []))
+            for a, p, cv, o, e, i, c, r, fb, fa, st, db, da, dr, rv in rows]
 
 
 @dataclass(frozen=True)
