@@ -131,15 +131,15 @@ class AppealRequest:
 
 
 # --- shared steps -----------------------------------------------------------------------------------------------
-def _context(settings: Settings) -> tuple[Any, Any, Any]:
-    """The city's scheme, working calendar and 指挥手册, as every computation of the period uses them."""
+def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, Any, Any]:
+    """The city's scheme (or ``scheme_path``), working calendar and 指挥手册, as every computation uses them."""
     from standards.calendar import load_calendar
     from standards.city import load_city
     from standards.handbook import load_handbook
     from transforms.evaluation.scheme import load_scheme, resolve_scheme_path
 
     city = load_city(settings)
-    return load_scheme(resolve_scheme_path(settings, None)), load_calendar(city), load_handbook(city)
+    return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(city), load_handbook(city)
 
 
 def _publish_snapshot(settings: Settings, reason: str) -> str:
@@ -180,7 +180,8 @@ def publish_draft(settings: Settings, period: str, *, actor: str) -> PublishOutc
     return PublishOutcome(gate, summary.version, summary.content_sha256, snapshot)
 
 
-def reissue(settings: Settings, period: str, reason: str, *, actor: str) -> VersionOutcome:
+def reissue(settings: Settings, period: str, reason: str, *, actor: str,
+            scheme_path: Path | None = None) -> VersionOutcome:
     """Recompute the period from current events (with accepted appeals and adjustments) as the next version."""
     from transforms.evaluation.period import parse_period
     from warehouse.store import Warehouse
@@ -188,7 +189,7 @@ def reissue(settings: Settings, period: str, reason: str, *, actor: str) -> Vers
     p = parse_period(period)
     if not reason.strip():  # refused before the (long) computation
         raise EvaluationRefused("reason", "reason_required", "重新发布需要填写理由")
-    scheme, calendar, handbook = _context(settings)
+    scheme, calendar, handbook = _context(settings, scheme_path)
     with Warehouse(settings).writer() as con:
         summary = store.reissue(con, p, scheme, calendar, reason=reason.strip(), actor=actor, handbook=handbook)
     return _version(summary, _publish_snapshot(settings, f"evaluation {p.key} re-issued v{summary.version}"))
