@@ -13,7 +13,7 @@ from typing import Any
 from szcg.cliutil import Outcome, add_command, add_group
 from szcg.settings import Settings
 
-ROLES = ("supervisor", "operator", "shift_leader", "dispatcher", "department", "evaluator", "admin")
+ROLES = ("supervisor", "operator", "shift_leader", "dispatcher", "department", "evaluator", "admin", "survey_team")
 DEMO_PASSWORD = "szcg-demo-2026"
 
 
@@ -71,7 +71,16 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _seed_demo_users(args: argparse.Namespace, settings: Settings) -> Outcome:
-    """One user per role, a dispatcher per district and a user per department of the city (skips existing)."""
+    created, skipped, key = seed_demo_users(settings, args.password)
+    text = f"created {len(created)} users (password {args.password!r}), {skipped} existed already"
+    if key:
+        text += f"\nOpen311 api_key for demo-hotline: {key}"
+    return Outcome({"created": len(created), "skipped": skipped, "users": created, "api_key": key}, text)
+
+
+def seed_demo_users(settings: Settings, password: str = DEMO_PASSWORD) -> tuple[list[str], int, str | None]:
+    """One user per role, a dispatcher, a 监督员 and a survey team per district and a user per department of the
+    city (skips existing); the demo's Open311 client. → (usernames created, users skipped, new api key or None)."""
     from casework.accounts import create_api_client, create_user
     from casework.deadlines import load_standards
     from casework.service import Conflict, now_cst
@@ -86,13 +95,16 @@ def _seed_demo_users(args: argparse.Namespace, settings: Settings) -> Outcome:
     for d in st.areas.districts():
         plan.append((f"dispatcher-{d.code}", "dispatcher", {"district_code": d.code}))
         plan.append((f"supervisor-{d.code}", "supervisor", {"district_code": d.code}))
+        # the district's 普查作业单位 (portal: census uploads of that district only)
+        plan.append((f"surveyor-{d.code}", "survey_team", {"district_code": d.code,
+                                                          "display_name": f"{d.name}普查作业单位"}))
     for dept in st.departments:
         plan.append((f"dept-{dept.code}", "department", {"department_code": dept.code}))
     created, skipped = [], 0
     try:
         for username, role, extra in plan:
             try:
-                create_user(db, username, args.password, role, at=at, **extra)
+                create_user(db, username, password, role, at=at, **extra)
                 created.append(username)
             except Conflict:
                 skipped += 1
@@ -101,10 +113,7 @@ def _seed_demo_users(args: argparse.Namespace, settings: Settings) -> Outcome:
             key = create_api_client(db, "demo-hotline", "hotline", at=at)
     finally:
         db.dispose()
-    text = f"created {len(created)} users (password {args.password!r}), {skipped} existed already"
-    if key:
-        text += f"\nOpen311 api_key for demo-hotline: {key}"
-    return Outcome({"created": len(created), "skipped": skipped, "users": created, "api_key": key}, text)
+    return created, skipped, key
 
 
 def _create_api_client(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -175,7 +184,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--password", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--display-name", default="")
-    p.add_argument("--district", help="6-digit district code (district dispatcher or supervisor)")
+    p.add_argument("--district", help="6-digit district code (district dispatcher, supervisor or survey team)")
     p.add_argument("--department", help="department code (department users)")
     p.add_argument("--grid", action="append", help="a supervisor's grid code (repeatable)")
     p = add_command(group, "seed-demo-users", _seed_demo_users,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, false, or_, select, true
 
 from casework import workflow as wf
 from casework.db import Database
@@ -136,7 +136,10 @@ class TransitionInput:
 
 def scope_clause(actor: Actor) -> ColumnElement[bool]:
     """Which cases ``actor`` may see: a district dispatcher its district, a department what was sent to it, a
-    district's 监督员 its district and the cases it reported or was assigned; city-wide roles everything."""
+    district's 监督员 its district and the cases it reported or was assigned; a survey team none (it does no case
+    work); city-wide roles everything."""
+    if actor.role == wf.Role.survey_team:
+        return false()
     if actor.role == wf.Role.dispatcher and actor.district_code:
         return _C.district_code == actor.district_code
     if actor.role == wf.Role.department:
@@ -149,6 +152,8 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
 
 def can_see(actor: Actor, case: CaseRow) -> bool:
     """The same rule as :func:`scope_clause`, for one case in hand."""
+    if actor.role == wf.Role.survey_team:
+        return False
     if actor.role == wf.Role.dispatcher and actor.district_code:
         return bool(case["district_code"] == actor.district_code)
     if actor.role == wf.Role.department:
@@ -181,6 +186,27 @@ class CaseService:
         if case is None or not can_see(actor, case):
             raise NotFound(f"case {case_id} does not exist or is outside your scope")
         return case
+
+    def tasks(self, actor: Actor, *, overdue_only: bool = False,
+              limit: int = 100) -> list[tuple[CaseRow, list[wf.Action]]]:
+        """What waits for ``actor``: cases in a state where its role may act, within its scope (a 监督员: its own
+        or unassigned ones), most urgent deadline first (no deadline last), each with the actions it may take."""
+        by_state: dict[wf.State, list[wf.Action]] = {}
+        for t in wf.actions_for_role(actor.role):
+            assert t.source is not None
+            by_state.setdefault(t.source, []).append(t.action)
+        if not by_state:
+            return []
+        c = CASES.c
+        conds = [c.status.in_([s.value for s in by_state]), scope_clause(actor)]
+        if actor.role == wf.Role.supervisor:  # the grid's supervisor, or anyone's when unassigned
+            conds.append((c.supervisor == actor.username) | c.supervisor.is_(None))
+        if overdue_only:
+            conds.append(c.clock_deadline_at < self.now())
+        stmt = (select(CASES).where(*conds)  # type: ignore[arg-type]
+                .order_by(c.clock_deadline_at.is_(None), c.clock_deadline_at, c.id).limit(limit))
+        with self.db.read() as conn:
+            return [(row._mapping, by_state[wf.State(row.status)]) for row in conn.execute(stmt)]
 
     def may_download(self, conn: Connection, actor: Actor, digest: str, uploaded_by: str) -> bool:
         """An attachment is for its uploader and for whoever may see a case one of whose events references it."""

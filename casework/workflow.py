@@ -72,6 +72,7 @@ class Role(StrEnum):
     evaluator = "evaluator"  # read-only
     admin = "admin"
     public = "public"  # Open311 intake (hotline system, public app) through an API key
+    survey_team = "survey_team"  # 普查作业单位: uploads census batches of its districts (portal); no case work
 
 
 # Sources of a report (上报渠道). Supervisor reports come from the field and are verified on the spot.

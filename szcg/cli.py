@@ -27,6 +27,7 @@ AREAS: tuple[str, ...] = (
     "synth.cli",
     "transforms.cli",
     "casework.cli",
+    "portal.cli",
     "census_loaders.cli",
     "transforms.evaluation.cli",
     "dashboards.cli",

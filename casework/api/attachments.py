@@ -15,7 +15,7 @@ from casework.api.strict import StrictJSONRoute
 from casework.service import NotFound
 
 router = APIRouter(tags=["attachments"], route_class=StrictJSONRoute)
-UPLOAD_ROLES = tuple(r.value for r in wf.Role if r not in (wf.Role.evaluator, wf.Role.public))
+UPLOAD_ROLES = tuple(r.value for r in wf.Role if r not in (wf.Role.evaluator, wf.Role.public, wf.Role.survey_team))
 Digest = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="the SHA-256 of the file (hex)")]
 _BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
