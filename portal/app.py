@@ -26,7 +26,7 @@ from casework.security import SecurityConfig, load_security
 from casework.service import CaseService, ServiceError, now_cst
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
-from portal.routers import auth, cases, home
+from portal.routers import appeals, auth, cases, home, scorecards
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
 
@@ -111,6 +111,8 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, home, cases):
         app.include_router(module.router)
+    app.include_router(scorecards.router)
+    app.include_router(appeals.router)
     return app
 
 

@@ -52,6 +52,8 @@ class NavLink:
 NAV: list[NavLink] = [
     NavLink("我的任务", "/tasks", CASE_ROLES),
     NavLink("月度报告", "/reports", LEADER_ROLES),
+    NavLink("综合评价", "/scorecards", ("evaluator", "admin")),
+    NavLink("申诉", "/appeals", ("evaluator", "admin", "department")),
 ]
 
 

@@ -33,8 +33,8 @@ class Scope:
     @property
     def label(self) -> str:
         if self.object == "region":
-            return f"{LEVEL_LABELS[self.level]}"
-        return OBJECT_LABELS[self.object]
+            return LEVEL_LABELS[self.level]
+        return OBJECT_LABELS[self.object].removesuffix("评价")  # 专业部门评价 → 专业部门
 
 
 SCOPES: tuple[Scope, ...] = (*(Scope("region", lv) for lv in REGION_LEVELS),
