@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from szcg.settings import Settings
-from transforms.evaluation.indicators import LEVEL_LABELS, OBJECT_LABELS, REGION_LEVELS
+from transforms.evaluation.indicators import BY_KEY, LEVEL_LABELS, OBJECT_LABELS, REGION_LEVELS
 from transforms.evaluation.period import parse_period
 
 DRAFT = 0
@@ -68,14 +68,6 @@ class VersionRow:
     created_by: str
 
 
-def versions(settings: Settings) -> list[VersionRow]:
-    """Every scorecard version of every period, newest period first."""
-    with _reader(settings) as con:
-        rows = con.execute("SELECT period, version, status, reason, created_at, created_by FROM marts.scorecard "
-                           "ORDER BY period DESC, version").fetchall()
-    return [VersionRow(str(p), int(v), str(s), str(r), c, str(b)) for p, v, s, r, c, b in rows]
-
-
 def latest_published(con: duckdb.DuckDBPyConnection, period: str) -> int | None:
     row = con.execute("SELECT max(version) FROM marts.scorecard WHERE period = ? AND status = 'published'",
                       [period]).fetchone()
@@ -114,18 +106,28 @@ class Board:
     total_rows: int
     page: int
     page_size: int
+    draft_periods: list[str]  # every period with a draft, newest first (the period choice)
+    period_versions: list[VersionRow]  # this period's versions
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total_rows // self.page_size))
 
 
-def board(settings: Settings, period: str, scope: Scope, *, page: int = 1, page_size: int = 50,
-          entity: str | None = None) -> Board:
-    """The period's draft scores of one object/level beside last month's latest published ones, ranked first."""
-    p = parse_period(period)
-    prev = p.previous_month()
+def board(settings: Settings, period: str | None, scope: Scope, *, page: int = 1, page_size: int = 50,
+          entity: str | None = None) -> Board | None:
+    """The period's (default: the newest draft's) draft scores of one object/level beside last month's latest
+    published ones, ranked first; None when no period has a draft yet. One snapshot connection."""
     with _reader(settings) as con:
+        draft_periods = [str(r[0]) for r in con.execute(
+            "SELECT period FROM marts.scorecard WHERE version = 0 ORDER BY period DESC").fetchall()]
+        if period is None and not draft_periods:
+            return None
+        p = parse_period(period or draft_periods[0])
+        prev = p.previous_month()
+        period_versions = [VersionRow(str(pk), int(v), str(st), str(r), c, str(b)) for pk, v, st, r, c, b in
+                           con.execute("SELECT period, version, status, reason, created_at, created_by "
+                                       "FROM marts.scorecard WHERE period = ? ORDER BY version", [p.key]).fetchall()]
         has_draft = con.execute("SELECT count(*) FROM marts.scorecard WHERE period = ? AND version = 0",
                                 [p.key]).fetchone() not in (None, (0,))
         published = latest_published(con, p.key)
@@ -146,7 +148,7 @@ def board(settings: Settings, period: str, scope: Scope, *, page: int = 1, page_
         ).fetchall()
     return Board(p.key, scope, has_draft, published, prev.key if prev else None, prev_version,
                  [BoardRow(str(c), str(n), int(ss), t, g, r, pt, pg, pr) for c, n, ss, t, g, r, pt, pg, pr in rows],
-                 int(count[0]) if count else 0, page, page_size)
+                 int(count[0]) if count else 0, page, page_size, draft_periods, period_versions)
 
 
 # --- one score and the cases behind it --------------------------------------------------------------------------
@@ -159,7 +161,7 @@ class IndicatorRow:
     value: float | None
     score: float | None
     weight: float | None
-    cases: int
+    cases: int  # how many the indicator counted (its denominator, or a count's numerator)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ class ScoreDetail:
     sample_size: int
     indicators: list[IndicatorRow]
     adjustments: list[AdjustmentLine]
+    latest_published: int | None  # the period's latest published version (only it may be adjusted)
 
 
 def score_detail(settings: Settings, period: str, version: int, scope: Scope, entity: str) -> ScoreDetail | None:
@@ -199,21 +202,21 @@ def score_detail(settings: Settings, period: str, version: int, scope: Scope, en
         if head is None:
             return None
         key = [period, version, scope.object, scope.level, entity]
+        # the cases behind an indicator are its denominator (a count: its numerator); the lineage page lists them
         inds = con.execute(
-            "SELECT i.indicator, i.label, i.numerator, i.denominator, i.value, i.score, i.weight, "
-            "coalesce(l.n, 0) FROM marts.indicator_value i LEFT JOIN (SELECT indicator, count(DISTINCT case_id) AS n "
-            "FROM marts.score_lineage WHERE period = ? AND version = ? AND object = ? AND level = ? "
-            "AND entity_code = ? GROUP BY indicator) l USING (indicator) WHERE i.period = ? AND i.version = ? "
-            "AND i.object = ? AND i.level = ? AND i.entity_code = ? ORDER BY i.weight DESC NULLS LAST, i.indicator",
-            [*key, *key]).fetchall()
+            "SELECT indicator, label, numerator, denominator, value, score, weight, "
+            "CAST(coalesce(denominator, numerator, 0) AS BIGINT) FROM marts.indicator_value WHERE period = ? "
+            "AND version = ? AND object = ? AND level = ? AND entity_code = ? "
+            "ORDER BY weight DESC NULLS LAST, indicator", key).fetchall()
         adj = con.execute(
             "SELECT l.adjustment_id, l.points, l.engine_total, l.adjusted_total, a.reason, a.approver "
             "FROM marts.score_adjustment_lineage l JOIN marts.score_adjustment a USING (adjustment_id) "
             "WHERE l.period = ? AND l.version = ? AND l.object = ? AND l.level = ? AND l.entity_code = ? "
             "ORDER BY l.adjustment_id", key).fetchall()
+        latest = latest_published(con, period)
     status, name, total, grade, rank, sample = head
     return ScoreDetail(period, version, str(status), scope.object, scope.level, entity, str(name), total, grade,
-                       rank, int(sample), [IndicatorRow(*r) for r in inds], [AdjustmentLine(*r) for r in adj])
+                       rank, int(sample), [IndicatorRow(*r) for r in inds], [AdjustmentLine(*r) for r in adj], latest)
 
 
 @dataclass(frozen=True)
@@ -245,23 +248,26 @@ def lineage(settings: Settings, period: str, version: int, scope: Scope, entity:
     if indicator:
         where += " AND l.indicator = ?"
         params.append(indicator)
+    # one pass over the entity's lineage rows: the page and (window) the number of cases; labels from the catalogue
     with _reader(settings) as con:
-        count = con.execute(f"SELECT count(DISTINCT case_id) FROM marts.score_lineage l WHERE {where}",
-                            params).fetchone()
         rows = con.execute(
-            "SELECT l.case_id, string_agg(DISTINCT i.label, '、' ORDER BY i.label), bool_or(l.role = 'numerator') "
-            "FROM marts.score_lineage l LEFT JOIN marts.indicator_value i ON i.period = l.period "
-            "AND i.version = l.version AND i.object = l.object AND i.level = l.level "
-            f"AND i.entity_code = l.entity_code AND i.indicator = l.indicator WHERE {where} "
-            "GROUP BY l.case_id ORDER BY l.case_id LIMIT ? OFFSET ?", [*params, page_size, (page - 1) * page_size]
-        ).fetchall()
-        label = None
-        if indicator:
-            found = con.execute("SELECT any_value(label) FROM marts.indicator_value WHERE object = ? "
-                                "AND indicator = ?", [scope.object, indicator]).fetchone()
-            label = str(found[0]) if found and found[0] else indicator
-    return LineagePage(indicator, label, [LineageCase(str(c), str(i or ""), bool(n)) for c, i, n in rows],
-                       int(count[0]) if count else 0, page, page_size)
+            "SELECT case_id, list(DISTINCT indicator ORDER BY indicator), bool_or(role = 'numerator'), "
+            f"count(*) OVER () FROM marts.score_lineage l WHERE {where} GROUP BY case_id ORDER BY case_id "
+            "LIMIT ? OFFSET ?", [*params, page_size, (page - 1) * page_size]).fetchall()
+        if rows:
+            total = int(rows[0][3])
+        else:  # a page past the end: still say how many there are
+            found = con.execute(f"SELECT count(DISTINCT case_id) FROM marts.score_lineage l WHERE {where}",
+                                params).fetchone()
+            total = int(found[0]) if found else 0
+    return LineagePage(indicator, _label(scope.object, indicator) if indicator else None,
+                       [LineageCase(str(c), "、".join(_label(scope.object, k) for k in keys), bool(n))
+                        for c, keys, n, _ in rows], total, page, page_size)
+
+
+def _label(obj: str, key: str) -> str:
+    found = BY_KEY.get((obj, key))
+    return found.label if found else key
 
 
 # --- appeals ----------------------------------------------------------------------------------------------------

@@ -98,18 +98,12 @@ async def board(request: Request, settings: SettingsDep, user: PortalUser = Offi
                 obj: Annotated[str, Query(alias="object")] = "region", level: str | None = None,
                 page: int = 1) -> Response:
     scope = parse_scope(obj, level or ("district" if obj == "region" else obj))
-    all_versions = await run_in_threadpool(views.versions, settings)
-    periods = sorted({v.period for v in all_versions if v.version == views.DRAFT}, reverse=True)
-    if not periods:
-        return render(request, "scorecards/board.html", {"title": "综合评价", "board": None, "periods": []})
-    chosen = checked_period(period) if period else periods[0]
+    chosen = checked_period(period) if period else None
     b = await run_in_threadpool(lambda: views.board(settings, chosen, scope, page=max(1, page),
                                                     page_size=PAGE_SIZE))
     return render(request, "scorecards/board.html", {
-        "title": f"综合评价 {chosen}", "board": b, "periods": periods, "scopes": views.SCOPES, "fmt": fmt,
-        "score_path": score_path, "history_path": history_path,
-        "period_versions": [v for v in all_versions if v.period == chosen],
-    })
+        "title": f"综合评价 {b.period}" if b else "综合评价", "board": b, "scopes": views.SCOPES, "fmt": fmt,
+        "score_path": score_path, "history_path": history_path})
 
 
 # --- publish ----------------------------------------------------------------------------------------------------
@@ -164,19 +158,11 @@ async def score(request: Request, period: str, version: int, obj: str, level: st
     detail = await run_in_threadpool(views.score_detail, settings, key, version, scope, entity)
     if detail is None:
         raise PortalForbidden(f"{key} 第 {version} 版没有 {entity} 的评价结果。")
-    latest = await run_in_threadpool(_latest_published, settings, key)
     return render(request, "scorecards/score.html", {
         "title": f"{detail.entity_name} {key} 评价", "d": detail, "fmt": fmt, "scope": scope,
-        "office": is_office(user), "latest_published": latest, "base": score_path(key, version, scope, entity),
-        "history": history_path(key, scope, entity),
+        "office": is_office(user), "latest_published": detail.latest_published,
+        "base": score_path(key, version, scope, entity), "history": history_path(key, scope, entity),
     })
-
-
-def _latest_published(settings: Any, period: str) -> int | None:
-    from warehouse.store import Warehouse
-
-    with Warehouse(settings).reader() as con:
-        return views.latest_published(con, period)
 
 
 @router.get("/scorecards/{period}/v{version}/{obj}/{level}/{entity}/cases", include_in_schema=False)

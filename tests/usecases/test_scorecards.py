@@ -208,8 +208,9 @@ def test_safe_file_names() -> None:
 
 
 def test_the_board_shows_the_draft_beside_last_month(published: Settings) -> None:
-    board = views.board(published, PERIOD, DEPT)
-    assert board.has_draft and board.published_version == 1 and board.previous_period == "2026-09"
+    board = views.board(published, None, DEPT)  # the newest period with a draft
+    assert board is not None and board.period == PERIOD and board.has_draft
+    assert board.published_version == 1 and board.previous_period == "2026-09"
     assert {r.entity_code for r in board.rows} == {DA, DB}
     page = views.lineage(published, PERIOD, 0, DEPT, DA, indicator="on_time_handle_rate")
     assert [c.case_id for c in page.cases] == ["t:C01", "t:C02", "t:C03", "t:C12"]
