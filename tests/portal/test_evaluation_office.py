@@ -55,14 +55,47 @@ def office_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalSe
     stop()
 
 
-@pytest.fixture
-def page(chromium: Any, office_portal: PortalServer) -> Iterator[Any]:
-    context = chromium.new_context(base_url=office_portal.url, locale="zh-CN", timezone_id="Asia/Shanghai",
+@pytest.fixture(scope="module")
+def office_portal_on_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalServer]:
+    """The same portal with its accounts and sessions in PostgreSQL (the case database CI also runs on)."""
+    from tests.casework.pg import pg_available, start_server
+
+    reason = pg_available()
+    if reason:
+        pytest.skip(reason)
+    pg = start_server()
+    try:
+        settings = city_settings(tmp_path_factory.mktemp("evaluation-office-pg"), pg.create_database("portal_p3"))
+        evaluated_city(settings)
+        server, stop = start_portal(settings)
+        yield server
+        stop()
+    finally:
+        pg.stop()
+
+
+def _new_page(chromium: Any, server: PortalServer) -> Any:
+    context = chromium.new_context(base_url=server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
                                    viewport={"width": 1360, "height": 900})
     p = context.new_page()
     p.set_default_timeout(60_000)  # a decision recomputes the month: generous on a loaded machine
+    return p
+
+
+@pytest.fixture
+def page(chromium: Any, office_portal: PortalServer) -> Iterator[Any]:
+    p = _new_page(chromium, office_portal)
     yield p
-    context.close()
+    p.context.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_backend_page(request: pytest.FixtureRequest, chromium: Any) -> Iterator[Any]:
+    """A page on the SQLite portal, then on the PostgreSQL one."""
+    name = "office_portal" if request.param == "sqlite" else "office_portal_on_postgresql"
+    p = _new_page(chromium, request.getfixturevalue(name))
+    yield p
+    p.context.close()
 
 
 def _sign_in(page: Any, login_as: Callable[..., None], username: str) -> None:
@@ -155,7 +188,8 @@ def test_the_office_reviews_publishes_and_decides_an_appeal_with_evidence(
 
 
 def test_a_department_cannot_open_the_offices_pages_or_another_departments_scorecard(
-        page: Any, login_as: Callable[..., None]) -> None:
+        any_backend_page: Any, login_as: Callable[..., None]) -> None:
+    page = any_backend_page
     _sign_in(page, login_as, f"dept-{OURS}")
     assert page.get_by_role("link", name="综合评价").count() == 0  # not in its navigation
     for url in ("/scorecards", "/scorecards/2026-10/publish", f"/scorecards/2026-09/v1/department/department/{OTHER}",
