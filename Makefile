@@ -1,6 +1,6 @@
 # szcg — two commands do everything on a fresh machine:
 #   make demo   set up the pipeline environment and run the main job on the embedded defaults (under ./var)
-#   make test   set up and run the quality gates: ruff, mypy, pytest
+#   make test   set up and run the quality gates: ruff, lint-imports, mypy, pytest
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -51,6 +51,7 @@ lock: | $(UV)
 
 lint: env
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports  # the layers contract: pyproject.toml [tool.importlinter]
 
 typecheck: env
 	$(BIN)/mypy

@@ -24,8 +24,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from casework.db import Database
+from casework.errors import Invalid
 from casework.models import Attachment
-from casework.service import Invalid
 
 CONFIG = Path(__file__).with_name("attachments.yaml")
 PREFIX = "sha256:"

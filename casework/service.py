@@ -21,8 +21,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, false, or_, select, true
 
 from casework import workflow as wf
+from casework.attachments import check_references
 from casework.db import Database
 from casework.deadlines import CaseStandards, Clock, Judgement
+from casework.errors import (  # noqa: F401 (ServiceError: the service's callers import the errors from here too)
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionRequired,
+    ServiceError,
+)
 from casework.feed import next_event_id
 from casework.grids import GridLocator, Placement
 from casework.models import AttachmentUse, Case, Event, User
@@ -62,37 +71,6 @@ _SUPERVISORS = (select(USERS.c.username, USERS.c.district_code, USERS.c.grid_cod
 
 def now_cst() -> datetime:
     return datetime.now(CST).replace(tzinfo=None)
-
-
-class ServiceError(Exception):
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, code: str | None = None, **detail: Any) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-        self.detail = detail
-
-
-class NotFound(ServiceError):
-    status, code = 404, "not_found"
-
-
-class Forbidden(ServiceError):
-    status, code = 403, "forbidden"
-
-
-class Conflict(ServiceError):
-    status, code = 409, "conflict"
-
-
-class Invalid(ServiceError):
-    status, code = 422, "invalid"
-
-
-class PreconditionRequired(ServiceError):
-    status, code = 428, "version_required"
 
 
 @dataclass(frozen=True)
@@ -474,8 +452,6 @@ class CaseService:
 
 def _check_attachments(conn: Connection, references: list[str]) -> None:
     if references:
-        from casework.attachments import check_references  # it imports this module's errors
-
         check_references(conn, references)
 
 

@@ -33,100 +33,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def grids_load(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from census_loaders.cityctx import city_context
-    from census_loaders.config import load_census_config
-    from census_loaders.grids import load_grids
-    from warehouse.store import Warehouse
+    from usecases.grids import load_grid_map
 
-    wh = Warehouse(settings)
-    config, ctx = load_census_config(settings), city_context(settings)
-    with wh.writer(spatial=True) as con:
-        result = load_grids(con, wh, args.path, config, ctx, args.valid_from or dt.date.today())
-        unpublished = not args.no_publish and bool(wh.unpublished_tables(con))
-    published = None
-    if unpublished:  # this run's load, or one a killed run left unpublished
-        published = wh.publish(reason=f"grids {result.batch_id}").snapshot_id
-    summary = {"batch_id": result.batch_id, "file": result.file_name, "rows_in": result.rows_in,
-               "rows_loaded": result.rows_loaded, "rows_quarantined": result.rows_quarantined, "new": result.new,
-               "changed": result.changed, "unchanged": result.unchanged, "communities_added": result.communities_added,
-               "gaps": result.gaps, "already_loaded": result.already_loaded,
-               "rejected": result.rejected_message or None, "published": str(published) if published else None}
-    lines = [f"{result.file_name} ({result.batch_id}): {result.rows_in} grids in, {result.rows_loaded} loaded "
+    result = load_grid_map(settings, args.path, args.valid_from, publish=not args.no_publish)
+    lines = [f"{result.file} ({result.batch_id}): {result.rows_in} grids in, {result.rows_loaded} loaded "
              f"({result.new} new, {result.changed} changed, {result.unchanged} unchanged), "
              f"{result.rows_quarantined} quarantined; {result.communities_added} communities added"]
     if result.already_loaded:
         lines.append("this file was loaded before (same content)")
-    if published:
-        lines.append(f"published snapshot {published}")
-    lines += [str(p) for p in result.problems[:50]]
+    if result.published:
+        lines.append(f"published snapshot {result.published}")
+    lines += result.problems
     lines += [f"gap inside the grids of {g['district_code']}: {g['area_m2']} m² near ({g['x']}, {g['y']})"
               for g in result.gaps[:20]]
-    failed = bool(result.rejected_message) or (result.rows_loaded == 0 and not result.already_loaded)
-    return Outcome(summary, "\n".join(lines), 1 if failed else 0)
-
-
-def _output_path(path: Path | None, option: str, *, directory: bool) -> None:
-    """Refuse an output path of the wrong kind by name before any work is done (not a traceback at the end)."""
-    from szcg.errors import InputRejected, RowProblem
-
-    if path is None:
-        return
-    wrong = path.exists() and (path.is_dir() != directory)
-    if wrong or (not directory and not path.parent.is_dir()):
-        what = ("is a file, expected a directory" if directory else
-                "is a directory, expected a file" if wrong else "is in a directory that does not exist")
-        raise InputRejected(f"{option} {path}: {what}", [RowProblem(str(path), 0, option, "path.kind", what)])
+    return Outcome(result.to_dict(), "\n".join(lines), 1 if result.failed else 0)
 
 
 def census_ingest(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from census_loaders.cityctx import city_context
-    from census_loaders.config import load_census_config
-    from census_loaders.ingest import IngestOptions, ingest_file
-    from census_loaders.report import batch_grids, write_report
-    from warehouse.store import Warehouse
+    from usecases.census import check_output_path, ingest_batches
 
-    _output_path(args.report_dir, "--report-dir", directory=True)
-    wh = Warehouse(settings)
-    config, ctx = load_census_config(settings), city_context(settings)
-    options = IngestOptions(args.district, args.mapping, args.convert_gcj02, progress=not args.json)
+    check_output_path(args.report_dir, "--report-dir", directory=True)
+    run = ingest_batches(settings, args.paths, args.district, args.mapping, convert_gcj02=args.convert_gcj02,
+                         report=args.report_dir is not None, report_dir=args.report_dir,
+                         publish=not args.no_publish, progress=not args.json)
     batches, lines = [], []
-    with wh.writer(spatial=True) as con:
-        for path in args.paths:
-            result = ingest_file(con, wh, path, options, ctx, config)
-            summary = result.summary()
-            if args.report_dir is not None and not result.already_loaded:
-                summary["report"] = write_report(result, batch_grids(con, result), args.report_dir)
-            batches.append(summary)
-            lines.append(f"{result.file_name} ({result.batch_id}): {result.rows_in} rows in, {result.rows_loaded} "
-                         f"loaded ({result.new} new, {result.changed} changed, {result.unchanged} unchanged), "
-                         f"{result.rows_quarantined} quarantined; {result.missing} known components not in batch")
-            if result.already_loaded:
-                lines.append("  loaded before (same content)")
-            if result.rejected_message:
-                lines.append(f"  rejected: {result.rejected_message}")
-            lines += [f"  {n}" for n in result.notes]
-            lines += [f"  {p}" for p in result.problems[:30]]
-            if len(result.problems) > 30:
-                lines.append(f"  … {len(result.problems) - 30} more problems (see the report / quarantine)")
-            if "report" in summary:
-                lines.append(f"  report: {summary['report']['html']}")
-        # Publish whatever the work database holds that readers do not (rows, quarantine, ledger): this run's
-        # loads, or a load a killed run committed but never published; nothing when nothing changed.
-        unpublished = not args.no_publish and bool(wh.unpublished_tables(con))
-    published = None
-    if unpublished:
-        published = wh.publish(reason="census " + ", ".join(b["batch_id"] for b in batches))
-        lines.append(f"published snapshot {published.snapshot_id}")
-    rejected = any(b["rejected"] for b in batches)
-    return Outcome({"batches": batches, "published": getattr(published, "snapshot_id", None)}, "\n".join(lines),
-                   1 if rejected else 0)
+    for result in run.batches:
+        summary = {k: v for k, v in result.to_dict().items()
+                   if k not in ("problems", "notes", "report", "published", "timings")}
+        if result.report is not None:
+            summary["report"] = result.report
+        batches.append(summary)
+        lines.append(f"{result.file} ({result.batch_id}): {result.rows_in} rows in, {result.rows_loaded} "
+                     f"loaded ({result.new} new, {result.changed} changed, {result.unchanged} unchanged), "
+                     f"{result.rows_quarantined} quarantined; {result.missing} known components not in batch")
+        if result.already_loaded:
+            lines.append("  loaded before (same content)")
+        if result.rejected:
+            lines.append(f"  rejected: {result.rejected}")
+        lines += [f"  {n}" for n in result.notes]
+        lines += [f"  {p}" for p in result.problems[:30]]
+        quarantined_problems = sum(result.problems_by_rule.values())
+        if quarantined_problems > 30:
+            lines.append(f"  … {quarantined_problems - 30} more problems (see the report / quarantine)")
+        if result.report is not None:
+            lines.append(f"  report: {result.report['html']}")
+    if run.published:
+        lines.append(f"published snapshot {run.published}")
+    return Outcome({"batches": batches, "published": run.published}, "\n".join(lines), 1 if run.rejected else 0)
 
 
 def census_inventory(args: argparse.Namespace, settings: Settings) -> Outcome:
     from census_loaders.inventory import inventory_on
+    from usecases.census import check_output_path
     from warehouse.store import Warehouse
 
-    _output_path(args.out, "--out", directory=False)
+    check_output_path(args.out, "--out", directory=False)
     on = args.on or dt.date.today()
     with Warehouse(settings).reader() as con:
         frame = inventory_on(con, on, args.district)

@@ -27,8 +27,8 @@ from census_loaders.config import CensusConfig
 from census_loaders.mapping import choose_mapping
 from census_loaders.prepare import PrepareContext, checks_view_sql, define_macros, finish_coordinates, stage_sql
 from census_loaders.readers import SourceFile, open_source, stage_raw
-from szcg.cliutil import Progress
 from szcg.errors import InputRejected, RowProblem
+from szcg.logs import Progress
 from warehouse.transaction import transaction
 
 TARGET = "core.component"

@@ -10,8 +10,9 @@ trigger`) has no logical date: it evaluates the month before the day it runs, or
 
 compute (scorecards into the work database) → validate (expectations on the results) → **gate** (stop here if
 anything failed: readers keep last month's published scorecards) → publish (audited snapshot; `current` switches)
-→ render the monthly report → issue it (archive, e-mail; a 更正版 for re-issued months) → refresh the dashboards
-(Superset reads `current` read-only).
+→ report: render the monthly report once, archive and e-mail it (a 更正版 for re-issued months) → refresh the
+dashboards (Superset reads `current` read-only). Each step is the job in `usecases/evaluation.py` and
+`usecases/report.py` that `szcg evaluate compute` and `szcg report --issue` run too.
 """
 
 from __future__ import annotations
@@ -70,16 +71,10 @@ def monthly_evaluation() -> None:
         return steps.publish_evaluation(passed)
 
     @task(outlets=[MONTHLY_REPORT])
-    def render_report(published: dict[str, Any]) -> dict[str, Any]:
+    def report(published: dict[str, Any]) -> dict[str, Any]:
         from orchestration import steps
 
-        return steps.render_monthly_report(published["period"])
-
-    @task(outlets=[MONTHLY_REPORT])
-    def issue_report(rendered: dict[str, Any]) -> dict[str, Any]:
-        from orchestration import steps
-
-        return steps.issue_monthly_report(rendered["period"])
+        return steps.issue_monthly_report(published["period"])
 
     @task
     def refresh_dashboards(published: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +83,7 @@ def monthly_evaluation() -> None:
         return steps.refresh_dashboards(published)
 
     published = publish(gate(validate(compute(period()))))
-    issue_report(render_report(published))
+    report(published)
     refresh_dashboards(published)
 
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.audits import register_audit
-from warehouse.mart_builders import register_mart_builder
-
 # Statuses before 立案 (as marts.dash_case.is_registered).
 NOT_REGISTERED = "('reported', 'verifying', 'accepted', 'rejected')"
 
@@ -48,7 +45,6 @@ SUMMARY_SQL: dict[str, str] = {
 }
 
 
-@register_mart_builder("dashboard_summaries")
 def build_summaries(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite every summary from core (the caller holds the transaction): same core, same summaries."""
     for table, select in SUMMARY_SQL.items():
@@ -62,7 +58,6 @@ def _scalar_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, ...]:
     return tuple(int(v or 0) for v in row)
 
 
-@register_audit("dashboard_summaries_match_core")
 def summaries_match_core(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Totals of every summary, and the latest month per district in full, equal what core says."""
     hint = " — the summary is stale or wrong (Warehouse.publish rebuilds it; dashboards.marts)"

@@ -14,6 +14,7 @@ from orchestration.names import WAREHOUSE_WRITER_POOL
 
 __all__ = ["WAREHOUSE_WRITER_POOL"]
 
+GRIDS = Asset(name="core.grid", uri="szcg://warehouse/core/grid", group="warehouse")
 COMPONENTS = Asset(name="core.component", uri="szcg://warehouse/core/component", group="warehouse")
 CASES = Asset(name="core.case", uri="szcg://warehouse/core/case", group="warehouse")
 LEGACY_CASES = Asset(name="core.case.legacy", uri="szcg://warehouse/core/case/legacy", group="warehouse")

@@ -6,7 +6,6 @@ import duckdb
 
 from quality.gx import Expectation
 from transforms.cases.model import ACTIONS, SOURCES, STATUSES
-from warehouse.audits import register_audit
 
 
 def legacy_case_suite() -> list[Expectation]:
@@ -32,7 +31,6 @@ def event_suite() -> list[Expectation]:
     ]
 
 
-@register_audit("cases_conformed")
 def cases_conformed(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Set rules the whole case model must satisfy, whatever the source."""
     checks = {

@@ -18,7 +18,6 @@ import pandas as pd
 
 from quality.gx import Expectation, SuiteRunner
 from szcg.errors import RowProblem
-from warehouse.audits import register_audit
 
 # Source-field label per canonical column, filled by the loader from the mapping (falls back to the column name).
 FieldLabels = dict[str, str]
@@ -296,6 +295,3 @@ def component_history_problems(con: Any) -> list[str]:
     ).fetchall()]
     return problems
 
-
-# Part of every publish gate (warehouse.audits imports this module before auditing a snapshot).
-register_audit("component_history")(component_history_problems)

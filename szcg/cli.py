@@ -1,7 +1,8 @@
 """The ``szcg`` command line: one program, one subcommand group per area.
 
-Each area package has a ``cli`` module with ``register(subparsers)``; handlers return an
-:class:`~szcg.cliutil.Outcome`. Exit codes: 0 success, 1 rejected input, 2 usage error.
+Each area package has a ``cli`` module with ``register(subparsers)``; handlers call the jobs in ``usecases/`` and
+return an :class:`~szcg.cliutil.Outcome`. Exit codes: 0 success, 1 rejected input, 2 usage error. ``szcg -v …``
+shows the job's log (steps, counts, durations) on stderr.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from szcg import __version__
+from szcg import __version__, logs
 from szcg.cliutil import EXIT_USAGE, Outcome
 from szcg.errors import SzcgError
 from szcg.settings import load_settings
+from usecases.wiring import wire
 
 # Area modules, in the order their groups appear in --help. Each imports only argparse-level code at the top;
 # heavy libraries are imported inside handlers so ``szcg --help`` stays fast.
@@ -41,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="szcg 数字城管 data platform: standards, census, cases, hotline, evaluation, dashboards.",
     )
     parser.add_argument("--version", action="version", version=f"szcg {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log what the job does on stderr: its steps, counts and durations (-vv: debug)")
     sub = parser.add_subparsers(dest="area", metavar="AREA")
     sub.required = True
     for module_name in AREAS:
@@ -62,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     want_json = bool(getattr(args, "json", False))
     started = time.perf_counter()
+    logs.configure(args.verbose)
+    wire()  # the areas' audits and mart builders into every publish this command may make
     try:
         settings = load_settings()
         outcome: Outcome = args.handler(args, settings)

@@ -1,4 +1,5 @@
-"""What every ``szcg`` subcommand shares: its result shape, ``--json`` output and progress on stderr.
+"""What every ``szcg`` subcommand shares: its result shape and ``--json`` output (progress on stderr is
+:class:`szcg.logs.Progress`, in the core, so loaders report progress without importing the CLI).
 
 A handler is ``def handler(args: argparse.Namespace, settings: Settings) -> Outcome``. It raises
 :class:`szcg.errors.SzcgError` for input it rejects (exit 1); argparse handles usage errors (exit 2).
@@ -7,19 +8,19 @@ A handler is ``def handler(args: argparse.Namespace, settings: Settings) -> Outc
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
+from szcg.logs import Progress, track
 from szcg.settings import Settings
+
+__all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "Handler", "Outcome", "Progress", "add_command", "add_group",
+           "track"]
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -64,38 +65,3 @@ def add_group(
     group = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
     group.required = True
     return group
-
-
-class Progress:
-    """Progress on stderr for long work, at most once a second; silent when ``enabled`` is false."""
-
-    def __init__(self, label: str, total: int | None = None, *, enabled: bool = True) -> None:
-        self.label, self.total, self.enabled = label, total, enabled
-        self.done = 0
-        self._started = self._last = time.monotonic()
-
-    def advance(self, n: int = 1) -> None:
-        self.done += n
-        now = time.monotonic()
-        if self.enabled and now - self._last >= 1.0:
-            self._last = now
-            self._print(now)
-
-    def finish(self) -> None:
-        if self.enabled:
-            self._print(time.monotonic(), end=True)
-
-    def _print(self, now: float, end: bool = False) -> None:
-        of = f"/{self.total}" if self.total else ""
-        pct = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
-        state = "done" if end else "…"
-        print(f"{self.label}: {self.done}{of}{pct} {state} {now - self._started:.1f}s", file=sys.stderr, flush=True)
-
-
-def track(items: Iterable[T], label: str, total: int | None = None, *, enabled: bool = True) -> Iterator[T]:
-    """Iterate with progress on stderr."""
-    progress = Progress(label, total, enabled=enabled)
-    for item in items:
-        yield item
-        progress.advance()
-    progress.finish()

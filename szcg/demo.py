@@ -194,16 +194,10 @@ def synthesize(settings: Settings, start: date, months: int) -> Path:
 
 
 def load_reference(settings: Settings) -> None:
-    """The city's configuration (catalogue, areas, departments) into the conformed dimensions."""
-    from standards.city import load_city
-    from transforms.reference.load import load_reference as load
-    from warehouse.store import Warehouse
+    """The city's configuration (catalogue, areas, departments) into the conformed dimensions (usecases.reference)."""
+    from usecases.reference import load_reference_data
 
-    wh = Warehouse(settings)
-    before = published_or_none(settings)
-    result = load(wh, load_city(settings))
-    if published_or_none(settings) is None or before != work_fingerprint(settings):
-        wh.publish(reason="reference data (standards/)")
+    result = load_reference_data(settings).result
     say(f"reference data: {result.subclasses} subclasses, {result.areas} areas, {result.departments} departments"
         " (standards/ → core dimensions)")
 
@@ -239,37 +233,17 @@ def evaluated_before(settings: Settings, period: str) -> bool:
     return bool(row and row[0])
 
 
-def published_or_none(settings: Settings) -> dict[str, list[Any]] | None:
-    from warehouse.store import NothingPublished
-
-    try:
-        return published_fingerprint(settings)
-    except NothingPublished:
-        return None
-
-
-def work_fingerprint(settings: Settings) -> dict[str, list[Any]]:
-    from warehouse.fingerprint import database_fingerprint
-    from warehouse.store import Warehouse
-
-    with Warehouse(settings).writer() as con:
-        return {t: [n, fp] for t, (n, fp) in database_fingerprint(con).items()}
+def grids_valid_from(city: Path) -> date:
+    """The synthetic city's grid map takes effect before its first census batch."""
+    meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
+    return date.fromisoformat(meta["period"][0]) - timedelta(days=400)
 
 
 def load_grids(settings: Settings, city: Path) -> None:
-    from census_loaders.cityctx import city_context
-    from census_loaders.config import load_census_config
-    from census_loaders.grids import load_grids as load
-    from warehouse.store import Warehouse
+    """The synthetic city's grid map (usecases.grids; the grid_map_update DAG runs the same job)."""
+    from usecases.grids import load_grid_map
 
-    meta = json.loads((city / "synth.json").read_text(encoding="utf-8"))
-    valid_from = date.fromisoformat(meta["period"][0]) - timedelta(days=400)  # before the first census batch
-    wh = Warehouse(settings)
-    with wh.writer(spatial=True) as con:
-        result = load(con, wh, city / "geography" / "grids.gpkg", load_census_config(settings),
-                      city_context(settings), valid_from)
-    if result.rows_loaded and not result.already_loaded:
-        wh.publish(reason=f"grids {result.batch_id}")
+    result = load_grid_map(settings, city / "geography" / "grids.gpkg", grids_valid_from(city))
     verb = "already loaded" if result.already_loaded else f"{result.rows_loaded} loaded"
     say(f"grids: {result.rows_in} grids ({verb}), {result.communities_added} communities added")
 

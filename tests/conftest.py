@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from szcg.settings import Settings
+from usecases.wiring import wire
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -16,6 +17,10 @@ SHARED = REPO.parent / "shared"
 # (Airflow runs) inherit it.
 TEST_HASH_KEY = "szcg-tests-hash-key-0123456789abcdef"
 os.environ.setdefault("SZCG_HASH_KEY", TEST_HASH_KEY)
+
+# The test process is an entry point like the CLI: it registers the areas' audits and mart builders once, so a
+# test that publishes directly (Warehouse.publish) runs every gate, as production does.
+wire()
 
 
 @pytest.fixture

@@ -16,27 +16,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import duckdb
 
 from szcg.settings import Settings
 from transforms.evaluation import store
 from transforms.evaluation.store import EvaluationRefused, Evidence
-
-# What the gate checks on the draft before it may be published (the monthly_evaluation DAG's validations): a
-# name for each problem and SQL that is true when the draft (version 0 of the period) has it.
-DRAFT_VALIDATIONS: tuple[tuple[str, str], ...] = (
-    ("no scores computed", "SELECT count(*) = 0 FROM marts.score WHERE period = ? AND version = 0"),
-    ("total score outside 0–100",
-     "SELECT count(*) > 0 FROM marts.score WHERE period = ? AND version = 0"
-     " AND total_score IS NOT NULL AND (total_score < 0 OR total_score > 100)"),
-    ("an entity scored twice",
-     "SELECT count(*) > 0 FROM (SELECT object, level, entity_code FROM marts.score WHERE period = ?"
-     " AND version = 0 GROUP BY ALL HAVING count(*) > 1)"),
-    ("ranked entity without a total",
-     "SELECT count(*) > 0 FROM marts.score WHERE period = ? AND version = 0 AND ranked AND total_score IS NULL"),
-)
+from usecases.evaluation import VALIDATIONS, evaluation_context
+from usecases.publish import publish
 
 # Evidence of an appeal: a few documents or photos, checked by their first bytes, not by the name they came with.
 MAX_EVIDENCE_FILES = 5
@@ -131,21 +119,11 @@ class AppealRequest:
 
 
 # --- shared steps -----------------------------------------------------------------------------------------------
-def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, Any, Any]:
-    """The city's scheme (or ``scheme_path``), working calendar and 指挥手册, as every computation uses them."""
-    from standards.calendar import load_calendar
-    from standards.city import load_city
-    from standards.handbook import load_handbook
-    from transforms.evaluation.scheme import load_scheme, resolve_scheme_path
-
-    city = load_city(settings)
-    return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(city), load_handbook(city)
-
-
 def _publish_snapshot(settings: Settings, reason: str) -> str:
-    from warehouse.store import Warehouse
-
-    return Warehouse(settings).publish(reason=reason).snapshot_id
+    """Every job here changed the work database: readers get a new audited snapshot (usecases.publish)."""
+    snapshot = publish(settings, reason).snapshot_id
+    assert snapshot is not None  # a forced publish always makes one
+    return snapshot
 
 
 def _version(summary: store.VersionSummary, snapshot: str) -> VersionOutcome:
@@ -153,9 +131,10 @@ def _version(summary: store.VersionSummary, snapshot: str) -> VersionOutcome:
 
 
 def check_draft(con: duckdb.DuckDBPyConnection, period: str) -> GateResult:
-    """The gate: the draft's validations on ``con`` (the work database)."""
+    """The gate: the monthly evaluation's validations (usecases.evaluation.VALIDATIONS) of the draft on ``con``
+    (the work database when publishing; the snapshot for a preview)."""
     problems = []
-    for name, sql in DRAFT_VALIDATIONS:
+    for name, sql in VALIDATIONS:
         row = con.execute(sql, [period]).fetchone()
         if row and row[0]:
             problems.append(name)
@@ -189,7 +168,7 @@ def reissue(settings: Settings, period: str, reason: str, *, actor: str,
     p = parse_period(period)
     if not reason.strip():  # refused before the (long) computation
         raise EvaluationRefused("reason", "reason_required", "重新发布需要填写理由")
-    scheme, calendar, handbook = _context(settings, scheme_path)
+    scheme, calendar, handbook = evaluation_context(settings, scheme_path)
     with Warehouse(settings).writer() as con:
         summary = store.reissue(con, p, scheme, calendar, reason=reason.strip(), actor=actor, handbook=handbook)
     return _version(summary, _publish_snapshot(settings, f"evaluation {p.key} re-issued v{summary.version}"))
@@ -227,7 +206,7 @@ def decide_appeal(settings: Settings, appeal_id: int, accept: bool, reason: str,
 
     if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "处理申诉需要填写理由")
-    scheme, calendar, handbook = _context(settings)
+    scheme, calendar, handbook = evaluation_context(settings)
     with Warehouse(settings).writer() as con:
         row = con.execute("SELECT period FROM marts.appeal WHERE appeal_id = ?", [appeal_id]).fetchone()
         if row is None:
@@ -248,7 +227,7 @@ def adjust(settings: Settings, period: str, obj: str, level: str, entity: str, p
     p = parse_period(period)
     if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "扣分/加分需要填写理由")
-    scheme, calendar, handbook = _context(settings)
+    scheme, calendar, handbook = evaluation_context(settings)
     with Warehouse(settings).writer() as con:
         adjustment_id, summary = store.adjust(con, p, obj, level, entity, points, reason.strip(), approver.strip(),
                                               scheme, calendar, actor=actor, handbook=handbook)

@@ -1,18 +1,26 @@
-"""The areas that plug audits and mart builders into every publish.
+"""Whether the areas above the warehouse have plugged their audits and mart builders into every publish.
 
-Importing an area's module registers what it contributes (``register_audit``, ``register_mart_builder``). Every
-publish imports all of them first, so no process can publish without a gate, or with a stale summary, just because
-it never happened to import the area that defines it. One list for both kinds: an area added here is wired into
-both.
+The warehouse does not import the areas that build on it. Their audits and mart builders are registered by one
+wiring module at the use-case level (``usecases.wiring.wire``), which every entry point runs first; a publish
+asked for before that is refused (:class:`NotWired`) rather than run without its gates or with a stale summary.
 """
 
 from __future__ import annotations
 
-import importlib
+from szcg.errors import SzcgError
 
-AREA_MODULES: tuple[str, ...] = ("quality.census", "quality.cases", "transforms.evaluation.store", "dashboards.marts")
+_wired: list[bool] = [False]
 
 
-def import_areas() -> None:
-    for module in AREA_MODULES:
-        importlib.import_module(module)
+class NotWired(SzcgError):
+    """A publish was asked for before the areas' audits and mart builders were registered."""
+
+
+def mark_wired() -> None:
+    _wired[0] = True
+
+
+def require_wired() -> None:
+    if not _wired[0]:
+        raise NotWired("the areas' audits and mart builders are not registered: an entry point must call "
+                       "usecases.wiring.wire() before publishing (publishing without them would skip their gates)")

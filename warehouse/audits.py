@@ -1,7 +1,8 @@
 """Audits run on a freshly built snapshot before readers are switched to it (write–audit–publish).
 
 An audit takes a read-only connection to the candidate snapshot and returns problems (empty list = pass).
-Areas register their own audits with :func:`register_audit`; a failing audit keeps the previous snapshot current.
+The wiring module (``usecases.wiring``) registers the areas' audits with :func:`register_audit`; a failing audit
+keeps the previous snapshot current.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from warehouse.areas import import_areas
+from warehouse.areas import require_wired
 from warehouse.migrate import available_migrations, schema_version
 
 Audit = Callable[[duckdb.DuckDBPyConnection], list[str]]
@@ -26,7 +27,7 @@ def register_audit(name: str) -> Callable[[Audit], Audit]:
 
 
 def registered_audits() -> dict[str, Audit]:
-    import_areas()  # the areas' audits register themselves on import (warehouse.areas)
+    require_wired()  # the areas' audits are registered by usecases.wiring (warehouse.areas)
     return dict(_REGISTRY)
 
 

@@ -19,12 +19,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     land = add_command(group, "land", _land, help="keep an input file byte-for-byte in landing; prints its batch id")
     land.add_argument("path", type=Path)
     land.add_argument("--kind", required=True, help="census, grids, hotline, legacy_cases, …")
-    add_command(
+    reference = add_command(
         group,
         "load-reference",
         _load_reference,
-        help="load the city's catalogues, area tree and departments into the core dimensions",
+        help="load the city's catalogues, area tree and departments into the core dimensions, and publish",
     )
+    reference.add_argument("--no-publish", action="store_true", help="load into the work database without publishing")
     fp = add_command(group, "fingerprint", _fingerprint, help="row counts and content hashes of every table")
     fp.add_argument("--published", action="store_true", help="of the published snapshot instead of the work db")
 
@@ -60,9 +61,9 @@ def _status(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from warehouse.store import Warehouse
+    from usecases.publish import publish
 
-    snap = Warehouse(settings).publish(reason=args.reason)
+    snap = publish(settings, args.reason).snapshot
     return Outcome(
         {"published": snap.to_dict(), "outputs": [str(snap.db_path)]},
         f"published snapshot {snap.snapshot_id} → {snap.db_path}",
@@ -92,14 +93,13 @@ def _land(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _load_reference(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from standards.city import load_city
-    from transforms.reference.load import load_reference
-    from warehouse.store import Warehouse
+    from usecases.reference import load_reference_data
 
-    city = load_city(settings)
-    result = load_reference(Warehouse(settings), city)
-    counts = ", ".join(f"{n} {t}" for t, n in result.to_dict()["loaded"].items())  # type: ignore[attr-defined]
-    return Outcome({"city": city.key, **result.to_dict()}, f"{city.name} reference data loaded: {counts}")
+    outcome = load_reference_data(settings, publish=not args.no_publish)
+    summary = outcome.to_dict()
+    counts = ", ".join(f"{n} {t}" for t, n in summary["loaded"].items())
+    published = f"; published snapshot {outcome.published}" if outcome.published else ""
+    return Outcome(summary, f"{outcome.city_name} reference data loaded: {counts}{published}")
 
 
 def _fingerprint(args: argparse.Namespace, settings: Settings) -> Outcome:

@@ -6,8 +6,9 @@ from core. ``Warehouse.publish`` runs every registered builder first, all in ONE
 is rebuilt or none is and the publish stops, so the snapshot never carries a summary that disagrees with the core
 rows copied with it. Builders must be idempotent (rebuild from scratch: same input, same tables).
 
-Areas register builders with :func:`register_mart_builder`; every publish imports the areas listed in
-``warehouse.areas`` first, so no process can publish a stale summary just because it never imported its owner.
+The wiring module (``usecases.wiring``) registers the areas' builders with :func:`register_mart_builder`; a publish
+before it ran is refused (``warehouse.areas``), so no process can publish a stale summary just because it never
+imported the summary's owner.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 import duckdb
 
 from szcg.errors import SzcgError
-from warehouse.areas import import_areas
+from warehouse.areas import require_wired
 from warehouse.transaction import transaction
 
 MartBuilder = Callable[[duckdb.DuckDBPyConnection], None]
@@ -43,7 +44,7 @@ def register_mart_builder(name: str) -> Callable[[MartBuilder], MartBuilder]:
 
 
 def registered_mart_builders() -> dict[str, MartBuilder]:
-    import_areas()
+    require_wired()
     return dict(_REGISTRY)
 
 

@@ -37,6 +37,7 @@ from dashboards.marts import summaries_match_core  # noqa: E402
 from dashboards.screenshot import browser_page, open_dashboard  # noqa: E402
 from dashboards.site import site_from_settings  # noqa: E402
 from szcg.settings import Settings  # noqa: E402
+from usecases.wiring import wire  # noqa: E402
 from warehouse.mart_builders import build_marts  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
 
@@ -89,6 +90,7 @@ def baseline_in_duckdb(db: Path) -> dict[str, object]:
 
 
 def main() -> int:
+    wire()  # an entry point: the areas' audits and mart builders into every publish (usecases.wiring)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=10_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/szcg-bench-dashboards"))

@@ -273,8 +273,8 @@ def test_backfilling_months_through_airflow_backfill_create(api: AirflowApi, set
     for run in backfilled:
         states = api.task_states("monthly_evaluation", run["dag_run_id"])
         if missing_font:  # the report cannot be rendered here; everything before it must have worked
-            assert states["publish"] == "success" and states["render_report"] == "failed", states
-            assert "MissingCJKFont" in api.log("monthly_evaluation", run["dag_run_id"], "render_report")
+            assert states["publish"] == "success" and states["report"] == "failed", states
+            assert "MissingCJKFont" in api.log("monthly_evaluation", run["dag_run_id"], "report")
         else:
             assert run["state"] == "success", states
     if missing_font:

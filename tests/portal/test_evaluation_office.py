@@ -22,7 +22,7 @@ from tests.portal.conftest import PortalServer, city_settings, start_portal
 from tests.transforms.evaluation.city import DA, DB, build_october
 from transforms.evaluation import store
 from transforms.evaluation.period import parse_period
-from usecases.scorecards import _context
+from usecases.evaluation import evaluation_context
 from warehouse.store import Warehouse
 
 OURS, OTHER = "14060003", "14060005"  # 朔州市环境卫生服务中心, 朔州市市政设施服务中心 (the city's departments)
@@ -36,7 +36,7 @@ def evaluated_city(settings: Settings) -> None:
     for case in city.cases:
         for event in case.events:
             event["department_code"] = rename.get(event["department_code"], event["department_code"])
-    scheme, calendar, handbook = _context(settings)
+    scheme, calendar, handbook = evaluation_context(settings)
     wh = Warehouse(settings)
     with wh.writer() as con:
         city.load(con)

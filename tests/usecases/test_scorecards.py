@@ -15,6 +15,7 @@ from transforms.evaluation.period import parse_period
 from transforms.evaluation.store import EvaluationRefused
 from usecases import scorecard_views as views
 from usecases import scorecards
+from usecases.evaluation import evaluation_context
 from usecases.scorecards import AppealRequest, EvidenceUpload
 from warehouse.store import Warehouse
 
@@ -26,7 +27,7 @@ DEPT = views.Scope("department", "department")
 @pytest.fixture
 def drafted(settings: Settings) -> Settings:
     """October loaded and its draft computed with the city's scheme, as the monthly DAG leaves it."""
-    scheme, calendar, handbook = scorecards._context(settings)
+    scheme, calendar, handbook = evaluation_context(settings)
     wh = Warehouse(settings)
     with wh.writer() as con:
         build_october().load(con)
@@ -75,12 +76,6 @@ def test_a_closed_gate_publishes_nothing_and_names_the_problem(drafted: Settings
     with Warehouse(drafted).writer() as con:
         assert store.published_versions(con, PERIOD) == []
         assert con.execute("SELECT count(*) FROM marts.evaluation_audit").fetchone() == (0,)
-
-
-def test_the_gate_checks_what_the_monthly_dag_checks() -> None:
-    from orchestration.steps import VALIDATIONS
-
-    assert scorecards.DRAFT_VALIDATIONS == VALIDATIONS
 
 
 def test_a_reissue_needs_a_reason_and_adds_a_version(published: Settings) -> None:
@@ -189,7 +184,7 @@ def test_an_adjustment_without_points_reason_or_approver_is_refused(
 
 def test_reranking_without_adjustments_gives_the_engines_own_scores(drafted: Settings) -> None:
     """adjustments.RERANK_SQL restates 10_score.sql's grades and ranks: on unadjusted totals both must agree."""
-    scheme, calendar, handbook = scorecards._context(drafted)
+    scheme, calendar, handbook = evaluation_context(drafted)
     with Warehouse(drafted).writer() as con:
         engine.run(con, parse_period(PERIOD), scheme, calendar, handbook=handbook)
         before = con.execute("SELECT * FROM eval_score ORDER BY ALL").fetchall()

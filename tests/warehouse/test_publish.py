@@ -84,7 +84,9 @@ def test_process_killed_mid_publish_leaves_readers_on_previous_snapshot(settings
         import time
         from pathlib import Path
         from szcg.settings import load_settings
+        from usecases.wiring import wire
         from warehouse.store import Warehouse
+        wire()  # a process of its own is an entry point: it wires the areas' audits like any other
         def pause(path):
             Path({str(marker)!r}).write_text(str(path))
             time.sleep(60)

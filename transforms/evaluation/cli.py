@@ -107,12 +107,6 @@ def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, 
     return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(city), load_handbook(city)
 
 
-def _publish_warehouse(settings: Settings, reason: str) -> str:
-    from warehouse.store import Warehouse
-
-    return Warehouse(settings).publish(reason=reason).snapshot_id
-
-
 def _compute_default(args: argparse.Namespace, settings: Settings) -> Outcome:
     if not args.period:
         raise EvaluateUsage("szcg evaluate: give --period YYYY-MM (computes the draft) or a COMMAND "
@@ -121,34 +115,18 @@ def _compute_default(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _compute(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from transforms.evaluation import store
-    from transforms.evaluation.period import parse_period
-    from warehouse.store import Warehouse
+    """The draft goes through the same validations and gate as the monthly DAG (usecases.evaluation): a closed
+    gate publishes nothing and exits 1 naming what failed; a passed one publishes the draft for review."""
+    from usecases.evaluation import evaluate_month, parse_as_of
 
-    period = parse_period(args.period)
-    scheme, calendar, handbook = _context(settings, args.scheme)
-    as_of = _parse_as_of(args.as_of) if args.as_of else None
-    with Warehouse(settings).writer() as con:
-        summary = store.compute_draft(con, period, scheme, calendar, as_of=as_of, actor=args.by, handbook=handbook)
-    snap = _publish_warehouse(settings, f"evaluation draft {period.key}")
-    text = (f"draft {period.key} computed with scheme {scheme.scheme_id} {scheme.version}: "
-            f"{summary.counts.get('cohort_cases', 0)} cases registered in the period, "
-            f"{summary.counts['score']} scores, {summary.counts['score_lineage']} lineage rows")
-    return Outcome({**summary.to_dict(), "snapshot": snap}, text)
-
-
-def _parse_as_of(text: str) -> Any:
-    from datetime import datetime, timedelta, timezone
-
-    from transforms.evaluation.store import EvaluationRefused
-
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise EvaluationRefused("as_of", "iso_datetime", f"--as-of {text!r}: expected an ISO date-time") from exc
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None)
-    return value
+    as_of = parse_as_of(args.as_of) if args.as_of else None
+    outcome = evaluate_month(settings, args.period, scheme=args.scheme, as_of=as_of, actor=args.by, freeze=False)
+    draft = outcome.draft
+    text = (f"draft {outcome.period} computed with scheme {draft['scheme_id']} {draft['scheme_version']}: "
+            f"{draft['counts'].get('cohort_cases', 0)} cases registered in the period, "
+            f"{draft['counts']['score']} scores, {draft['counts']['score_lineage']} lineage rows; validations passed"
+            + (f"; published snapshot {outcome.snapshot}" if outcome.snapshot else ""))
+    return Outcome({**draft, "snapshot": outcome.snapshot}, text)
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -267,28 +245,24 @@ def _check_scheme(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 def _latest_published_month(settings: Settings) -> str:
     """The latest complete month the report can show: the newest month with published scorecards."""
-    from warehouse.store import Warehouse
+    from usecases.report import latest_published_month
 
-    with Warehouse(settings).reader() as con:
-        row = con.execute("SELECT max(period) FROM marts.scorecard WHERE status = 'published' AND length(period) = 7"
-                          ).fetchone()
-    if not row or row[0] is None:
+    month = latest_published_month(settings)
+    if month is None:
         raise EvaluateUsage("szcg report: no month has published scorecards yet; give --period YYYY-MM")
-    return str(row[0])
+    return month
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> Outcome:
     from transforms.evaluation.period import parse_period
-    from transforms.report.build import build_report
+    from usecases.report import render_report, send_monthly_report
 
     period = parse_period(args.period or _latest_published_month(settings))
     if args.issue:
-        from transforms.report.delivery import issue_reports
-
-        issued = issue_reports(settings, period.key)
+        issued = send_monthly_report(settings, period.key).to_dict()
         lines = [f"issued {i['period']} v{i['version']}{' 更正版' if i['corrected'] else ''} → {i['pdf']} "
                  f"(mailed to {i['sent_to']})" for i in issued["issued"]]
         return Outcome(issued, "\n".join(lines) or f"{period.key}: already issued, nothing new")
-    result = build_report(settings, period, args.out, version=args.version)
+    result = render_report(settings, period.key, args.out, version=args.version)
     return Outcome(result, f"report {period.key} v{result['version']} → {result['out']}"
                    + (f" ({result['pages']} pages)" if result["pages"] else ""))

@@ -488,11 +488,3 @@ def published_scorecards_intact(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"scorecard {p} version {v} changed after publication" for p, v, h in rows
             if content_hash(con, p, v) != h]
 
-
-def register_audits() -> None:
-    from warehouse.audits import register_audit
-
-    register_audit("published_scorecards_intact")(published_scorecards_intact)
-
-
-register_audits()
