@@ -39,6 +39,7 @@ class GridLocator:
         self._loaded_from: str | None = None
         self._tree: Any = None
         self._grids: list[Placement] = []
+        self._shapes: list[Any] = []  # the grids' polygons, in the order of _grids (the tree's indices)
 
     def _snapshot(self) -> str | None:
         target = os.path.realpath(self.current_link)
@@ -60,22 +61,43 @@ class GridLocator:
         finally:
             con.close()
         self._grids = [Placement(r[0], r[1], r[2], r[3]) for r in rows]
-        self._tree = STRtree(shapely.from_wkt([r[4] for r in rows])) if rows else None
+        self._shapes = list(shapely.from_wkt([r[4] for r in rows]))
+        self._tree = STRtree(self._shapes) if rows else None
         self._loaded_from = snapshot
         log.info("read %d current grids from %s in %.2f s", len(rows), snapshot, time.monotonic() - started)
 
-    def locate(self, lon: float, lat: float) -> Placement | None:
-        """The grid the point lies in (closed grids; on a shared edge the smaller code), or None."""
+    def _current(self) -> tuple[Any, list[Placement], list[Any]]:
+        """(tree, grids, shapes) of the published snapshot, read again when it moved; tree None when none."""
         snapshot = self._snapshot()
         if snapshot is None:
-            return None
+            return None, [], []
         with self._lock:
             if snapshot != self._loaded_from:
                 self._load(snapshot)
-            tree, grids = self._tree, self._grids
+            return self._tree, self._grids, self._shapes
+
+    def locate(self, lon: float, lat: float) -> Placement | None:
+        """The grid the point lies in (closed grids; on a shared edge the smaller code), or None."""
+        tree, grids, _shapes = self._current()
         if tree is None:
             return None
         import shapely
 
         hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
         return min((grids[i] for i in hits), key=lambda g: g.grid_code, default=None)
+
+
+    def shapes_near(self, lon: float, lat: float, radius_deg: float) -> list[tuple[str, Any]]:
+        """(grid code, polygon) of the current grids within ``radius_deg`` of the point (a case page's map)."""
+        tree, grids, shapes = self._current()
+        if tree is None:
+            return []
+        import shapely
+
+        hits = tree.query(shapely.Point(lon, lat).buffer(radius_deg), predicate="intersects")
+        return sorted((grids[i].grid_code, shapes[i]) for i in hits)
+
+    def shape(self, grid_code: str) -> Any:
+        """The current polygon of a grid, or None."""
+        _tree, grids, shapes = self._current()
+        return next((shapes[i] for i, g in enumerate(grids) if g.grid_code == grid_code), None)

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -26,7 +27,8 @@ from casework.security import SecurityConfig, load_security
 from casework.service import CaseService, ServiceError, now_cst
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
-from portal.routers import appeals, auth, cases, home, scorecards
+from portal.labels import REFUSALS
+from portal.routers import appeals, auth, cases, home, reports, scorecards
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
 
@@ -39,7 +41,9 @@ ANONYMOUS_POSTS = frozenset({"/login"})
 async def csrf_protect(request: Request) -> None:
     """Bind this request's CSRF token (for the forms it renders) and check it on every unsafe request."""
     key = get_config(request).secret_key
-    binding = csrf_binding(key, request.cookies.get(SESSION_COOKIE), request.cookies.get(ANON_COOKIE))
+    # the login form is bound to the anonymous cookie its page set, even for a visitor who is signed in already
+    session = None if request.url.path in ANONYMOUS_POSTS else request.cookies.get(SESSION_COOKIE)
+    binding = csrf_binding(key, session, request.cookies.get(ANON_COOKIE))
     request.state.csrf_binding = binding
     if request.method in SAFE_METHODS:
         return
@@ -94,7 +98,14 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
 
     @app.exception_handler(ServiceError)
     def _service_error(request: Request, exc: ServiceError) -> Response:
-        return render(request, "error.html", {"title": "无法完成", "message": str(exc)}, exc.status)
+        message = REFUSALS.get(exc.code, str(exc))
+        title = "未找到" if exc.status == 404 else "无权操作" if exc.status == 403 else "无法完成"
+        return render(request, "error.html", {"title": title, "message": message}, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, _exc: RequestValidationError) -> Response:
+        # never the rejected input in the answer: it may be anything
+        return render(request, "error.html", {"title": "页面不存在", "message": "地址有误。"}, 404)
 
     @app.exception_handler(wf.WorkflowError)
     def _workflow_error(request: Request, exc: wf.WorkflowError) -> Response:
@@ -109,7 +120,7 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
         return render(request, "error.html", {"title": title, "message": str(exc.detail)}, exc.status_code)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, cases):
+    for module in (auth, home, cases, reports):
         app.include_router(module.router)
     app.include_router(scorecards.router)
     app.include_router(appeals.router)

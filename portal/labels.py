@@ -29,4 +29,27 @@ SOURCE_NAMES: dict[str, str] = {
     "supervisor": "监督员上报", "public": "公众举报", "hotline": "12319热线", "video": "视频发现", "leader": "领导交办",
 }
 STEP_NAMES: dict[str, str] = dict(STEP_NAMES_ZH)
-BASIS_NAMES: dict[str, str] = {"working": "工作时", "natural": "自然时"}
+BASIS_NAMES: dict[str, str] = {"working": "工作", "natural": "自然"}
+
+
+def limit_text(hours: float | None, basis: str | None) -> str:
+    """A 指挥手册 limit as the handbook writes it: 10工作分钟, 4工作时, 2自然日 (whole units only)."""
+    if not hours:
+        return ""
+    word = BASIS_NAMES.get(basis or "", "")
+    minutes = round(hours * 60)
+    if minutes < 60 or minutes % 60:
+        return f"{minutes}{word}分钟"
+    if basis == "natural" and minutes % 1440 == 0:
+        return f"{minutes // 1440}{word}日"
+    return f"{minutes // 60}{word}时"
+PENDING_NAMES: dict[str, str] = {"extension": "延期", "return": "回退", "shelve": "挂账", "void": "作废"}
+# The case service's refusals, by code, as the pages say them (other refusals show the service's own message).
+REFUSALS: dict[str, str] = {
+    "stale_version": "案件已被他人更新，请刷新页面核对后再办理。",
+    "illegal_transition": "案件当前状态不允许此操作，请刷新页面。",
+    "role_not_allowed": "您的角色不能在案件当前状态办理此操作。",
+    "not_assigned": "该案件已指派给其他监督员。",
+    "department_out_of_district": "所选专业部门不属于案件所在区县。",
+    "not_found": "案件不存在，或不在您的管辖范围内。",
+}

@@ -293,6 +293,23 @@ def case_service(settings: Settings) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+def portal_up(settings: Settings) -> None:
+    """The web portal beside the case service, on the same case database; left running after the demo."""
+    from casework.cli import DEMO_PASSWORD
+    from portal import local
+
+    portal = local.local_portal(settings)
+    try:
+        pid, started = local.start(settings, portal)
+    except local.PortalError as exc:  # the portal is for people: the demo's data does not depend on it
+        say(f"web portal not started: {exc}")
+        return
+    say(f"web portal: {portal.url} ({'started' if started else 'already running'}, pid {pid}; it keeps running "
+        f"after the demo, `szcg portal down` stops it). Demo accounts, password {DEMO_PASSWORD!r}:")
+    for username, who in local.demo_accounts(settings):
+        say(f"  {username:<20} {who}")
+
+
 # A synthetic step → the case service's actions for it (approvals are asked for, then granted).
 SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
     "accept": ("accept",),
@@ -495,6 +512,7 @@ def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -
 
         os.environ.update(SZCG_CASEWORK_URL=url, SZCG_CASEWORK_USER="evaluator", SZCG_CASEWORK_PASSWORD=DEMO_PASSWORD)
         af.run("casework_sync")
+    portal_up(settings)
 
     say("hotline logs (DAG hotline_ingest, one run per file):")
     for log in sorted((city / "hotline" / "gbk").glob("*.csv")):

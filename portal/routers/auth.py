@@ -14,7 +14,14 @@ from casework.accounts import TOKEN_LIFETIME, guarded_login, revoke_token
 from casework.auth import secret_hash
 from casework.service import now_cst
 from portal.deps import ConfigDep, ServiceDep, render
-from portal.sessions import ANON_COOKIE, SESSION_COOKIE, new_anonymous_id, session_token, sign_session
+from portal.sessions import (
+    ANON_COOKIE,
+    SESSION_COOKIE,
+    csrf_binding,
+    new_anonymous_id,
+    session_token,
+    sign_session,
+)
 
 router = APIRouter()
 
@@ -30,9 +37,11 @@ def _safe_next(target: str | None) -> str:
 async def login_page(request: Request, config: ConfigDep, next: str = "/") -> Response:
     anon = request.cookies.get(ANON_COOKIE)
     fresh = None
-    if request.state.csrf_binding is None or not anon:
+    binding = csrf_binding(config.secret_key, None, anon)  # the form is bound to this visitor, not to a session
+    if binding is None:
         fresh = new_anonymous_id()
-        request.state.csrf_binding = "a:" + fresh
+        binding = "a:" + fresh
+    request.state.csrf_binding = binding
     response = render(request, "login.html", {"next": _safe_next(next), "title": "登录"})
     if fresh:
         response.set_cookie(ANON_COOKIE, fresh, httponly=True, samesite="lax", secure=config.https, path="/")
@@ -64,6 +73,9 @@ async def login(request: Request, config: ConfigDep, service: ServiceDep) -> Res
         await anyio.sleep(outcome.delay)  # slows guessing without holding a thread
         return _refused(request, target, username, "用户名或密码错误。", 401)
     token, _expires, _user = outcome.token
+    earlier = session_token(config.secret_key, request.cookies.get(SESSION_COOKIE))
+    if earlier:  # signing in as someone else ends the previous session, in the database too
+        await run_in_threadpool(revoke_token, service.db, secret_hash(earlier), at=now_cst())
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, sign_session(config.secret_key, token),
                         max_age=int(TOKEN_LIFETIME.total_seconds()), path="/", httponly=True, samesite="lax",
