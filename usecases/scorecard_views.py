@@ -7,6 +7,7 @@ from the snapshot too: ``szcg evaluate compute`` and the monthly DAG publish the
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,12 +50,33 @@ def scope_of(obj: str, level: str) -> Scope:
     return scope
 
 
+# Opening the snapshot costs ≈ 50 ms (its catalogue is read each time), more than most pages' queries: the pages
+# keep one read-only connection per snapshot and take a cursor of it per request. The current snapshot is looked
+# up on every request, so a newly published one is used at once; a snapshot is immutable, and a request that
+# holds a cursor of an older one keeps reading it (the cursor keeps its database open).
+_SNAPSHOTS: dict[Path, duckdb.DuckDBPyConnection] = {}
+_SNAPSHOTS_KEPT = 2
+_SNAPSHOTS_LOCK = threading.Lock()
+
+
 @contextmanager
-def _reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+def snapshot_reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the snapshot that is current now."""
     from warehouse.store import Warehouse
 
-    with Warehouse(settings).reader() as con:
-        yield con
+    path = Warehouse(settings).published_path()
+    with _SNAPSHOTS_LOCK:
+        parent = _SNAPSHOTS.get(path)
+        if parent is None:
+            parent = _SNAPSHOTS[path] = duckdb.connect(str(path), read_only=True)
+            while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:  # the oldest goes; open cursors keep it until they close
+                del _SNAPSHOTS[next(iter(_SNAPSHOTS))]
+        cursor = parent.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
 
 
 # --- periods and versions ---------------------------------------------------------------------------------------
@@ -118,7 +140,7 @@ def board(settings: Settings, period: str | None, scope: Scope, *, page: int = 1
           entity: str | None = None) -> Board | None:
     """The period's (default: the newest draft's) draft scores of one object/level beside last month's latest
     published ones, ranked first; None when no period has a draft yet. One snapshot connection."""
-    with _reader(settings) as con:
+    with snapshot_reader(settings) as con:
         draft_periods = [str(r[0]) for r in con.execute(
             "SELECT period FROM marts.scorecard WHERE version = 0 ORDER BY period DESC").fetchall()]
         if period is None and not draft_periods:
@@ -193,7 +215,7 @@ class ScoreDetail:
 
 
 def score_detail(settings: Settings, period: str, version: int, scope: Scope, entity: str) -> ScoreDetail | None:
-    with _reader(settings) as con:
+    with snapshot_reader(settings) as con:
         head = con.execute(
             "SELECT c.status, coalesce(s.entity_name, s.entity_code), s.total_score, "
             "CASE WHEN s.ranked THEN s.grade END, s.rank, s.sample_size FROM marts.score s JOIN marts.scorecard c "
@@ -249,7 +271,7 @@ def lineage(settings: Settings, period: str, version: int, scope: Scope, entity:
         where += " AND l.indicator = ?"
         params.append(indicator)
     # one pass over the entity's lineage rows: the page and (window) the number of cases; labels from the catalogue
-    with _reader(settings) as con:
+    with snapshot_reader(settings) as con:
         rows = con.execute(
             "SELECT case_id, list(DISTINCT indicator ORDER BY indicator), bool_or(role = 'numerator'), "
             f"count(*) OVER () FROM marts.score_lineage l WHERE {where} GROUP BY case_id ORDER BY case_id "
@@ -309,7 +331,7 @@ def appeals(settings: Settings, *, entity: str | None = None, status: str | None
     if status is not None:
         sql += " AND status = ?"
         params.append(status)
-    with _reader(settings) as con:
+    with snapshot_reader(settings) as con:
         rows = con.execute(sql + " ORDER BY appeal_id DESC", params).fetchall()
         files = con.execute("SELECT appeal_id, file_no, file_name, size_bytes FROM marts.appeal_evidence "
                             "ORDER BY appeal_id, file_no").fetchall()
@@ -331,7 +353,7 @@ class EvidenceFile:
 
 
 def evidence_file(settings: Settings, appeal_id: int, file_no: int) -> EvidenceFile | None:
-    with _reader(settings) as con:
+    with snapshot_reader(settings) as con:
         row = con.execute("SELECT a.entity_code, e.file_name, e.content_type, e.stored_path FROM marts.appeal_evidence "
                           "e JOIN marts.appeal a USING (appeal_id) WHERE e.appeal_id = ? AND e.file_no = ?",
                           [appeal_id, file_no]).fetchone()
@@ -383,7 +405,7 @@ class History:
 def history(settings: Settings, period: str, scope: Scope, entity: str) -> History:
     """Every version of the period with this entity's total in it, and every action on the period that concerns
     this entity: publications and re-issues (the whole period), its appeals and its adjustments."""
-    with _reader(settings) as con:
+    with snapshot_reader(settings) as con:
         vs = con.execute(
             "SELECT c.version, c.status, c.reason, c.created_at, c.created_by, s.total_score, "
             "CASE WHEN s.ranked THEN s.grade END, s.rank FROM marts.scorecard c LEFT JOIN marts.score s "

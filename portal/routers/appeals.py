@@ -50,9 +50,7 @@ def own_department(user: PortalUser, entity: str | None) -> str:
 
 def _department_scores(settings: Any, department: str) -> list[dict[str, Any]]:
     """The department's score in the latest published version of every published period (newest first)."""
-    from warehouse.store import Warehouse
-
-    with Warehouse(settings).reader() as con:
+    with views.snapshot_reader(settings) as con:
         rows = con.execute(
             "SELECT s.period, s.version, coalesce(s.entity_name, s.entity_code), s.total_score, "
             "CASE WHEN s.ranked THEN s.grade END, s.rank FROM marts.score s JOIN (SELECT period, max(version) AS "

@@ -109,9 +109,7 @@ async def board(request: Request, settings: SettingsDep, user: PortalUser = Offi
 # --- publish ----------------------------------------------------------------------------------------------------
 def _preview_gate(settings: Any, period: str) -> scorecards.GateResult:
     """The gate on the published snapshot's copy of the draft (what the office is looking at)."""
-    from warehouse.store import Warehouse
-
-    with Warehouse(settings).reader() as con:
+    with views.snapshot_reader(settings) as con:
         return scorecards.check_draft(con, period)
 
 
