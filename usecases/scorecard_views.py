@@ -140,34 +140,44 @@ def board(settings: Settings, period: str | None, scope: Scope, *, page: int = 1
           entity: str | None = None) -> Board | None:
     """The period's (default: the newest draft's) draft scores of one object/level beside last month's latest
     published ones, ranked first; None when no period has a draft yet. One snapshot connection."""
-    with snapshot_reader(settings) as con:
-        draft_periods = [str(r[0]) for r in con.execute(
-            "SELECT period FROM marts.scorecard WHERE version = 0 ORDER BY period DESC").fetchall()]
-        if period is None and not draft_periods:
-            return None
-        p = parse_period(period or draft_periods[0])
-        prev = p.previous_month()
-        period_versions = [VersionRow(str(pk), int(v), str(st), str(r), c, str(b)) for pk, v, st, r, c, b in
-                           con.execute("SELECT period, version, status, reason, created_at, created_by "
-                                       "FROM marts.scorecard WHERE period = ? ORDER BY version", [p.key]).fetchall()]
-        has_draft = con.execute("SELECT count(*) FROM marts.scorecard WHERE period = ? AND version = 0",
-                                [p.key]).fetchone() not in (None, (0,))
-        published = latest_published(con, p.key)
-        prev_version = latest_published(con, prev.key) if prev else None
-        where = "s.period = ? AND s.version = 0 AND s.object = ? AND s.level = ?"
-        params: list[Any] = [p.key, scope.object, scope.level]
-        if entity is not None:
-            where += " AND s.entity_code = ?"
-            params.append(entity)
-        count = con.execute(f"SELECT count(*) FROM marts.score s WHERE {where}", params).fetchone()
-        rows = con.execute(
-            "SELECT s.entity_code, coalesce(s.entity_name, s.entity_code), s.sample_size, s.total_score, "
-            "CASE WHEN s.ranked THEN s.grade END, s.rank, q.total_score, CASE WHEN q.ranked THEN q.grade END, q.rank "
-            "FROM marts.score s LEFT JOIN marts.score q ON q.period = ? AND q.version = ? AND q.object = s.object "
-            f"AND q.level = s.level AND q.entity_code = s.entity_code WHERE {where} "
-            "ORDER BY s.rank NULLS LAST, s.total_score DESC NULLS LAST, s.entity_code LIMIT ? OFFSET ?",
-            [prev.key if prev else None, prev_version, *params, page_size, (page - 1) * page_size],
-        ).fetchall()
+    from warehouse.store import NothingPublished
+
+    try:
+        with snapshot_reader(settings) as con:
+            return _board(con, period, scope, page, page_size, entity)
+    except NothingPublished:  # a new installation: nothing to show yet
+        return None
+
+
+def _board(con: duckdb.DuckDBPyConnection, period: str | None, scope: Scope, page: int, page_size: int,
+           entity: str | None) -> Board | None:
+    draft_periods = [str(r[0]) for r in con.execute(
+        "SELECT period FROM marts.scorecard WHERE version = 0 ORDER BY period DESC").fetchall()]
+    if period is None and not draft_periods:
+        return None
+    p = parse_period(period or draft_periods[0])
+    prev = p.previous_month()
+    period_versions = [VersionRow(str(pk), int(v), str(st), str(r), c, str(b)) for pk, v, st, r, c, b in
+                       con.execute("SELECT period, version, status, reason, created_at, created_by "
+                                   "FROM marts.scorecard WHERE period = ? ORDER BY version", [p.key]).fetchall()]
+    has_draft = con.execute("SELECT count(*) FROM marts.scorecard WHERE period = ? AND version = 0",
+                            [p.key]).fetchone() not in (None, (0,))
+    published = latest_published(con, p.key)
+    prev_version = latest_published(con, prev.key) if prev else None
+    where = "s.period = ? AND s.version = 0 AND s.object = ? AND s.level = ?"
+    params: list[Any] = [p.key, scope.object, scope.level]
+    if entity is not None:
+        where += " AND s.entity_code = ?"
+        params.append(entity)
+    count = con.execute(f"SELECT count(*) FROM marts.score s WHERE {where}", params).fetchone()
+    rows = con.execute(
+        "SELECT s.entity_code, coalesce(s.entity_name, s.entity_code), s.sample_size, s.total_score, "
+        "CASE WHEN s.ranked THEN s.grade END, s.rank, q.total_score, CASE WHEN q.ranked THEN q.grade END, q.rank "
+        "FROM marts.score s LEFT JOIN marts.score q ON q.period = ? AND q.version = ? AND q.object = s.object "
+        f"AND q.level = s.level AND q.entity_code = s.entity_code WHERE {where} "
+        "ORDER BY s.rank NULLS LAST, s.total_score DESC NULLS LAST, s.entity_code LIMIT ? OFFSET ?",
+        [prev.key if prev else None, prev_version, *params, page_size, (page - 1) * page_size],
+    ).fetchall()
     return Board(p.key, scope, has_draft, published, prev.key if prev else None, prev_version,
                  [BoardRow(str(c), str(n), int(ss), t, g, r, pt, pg, pr) for c, n, ss, t, g, r, pt, pg, pr in rows],
                  int(count[0]) if count else 0, page, page_size, draft_periods, period_versions)

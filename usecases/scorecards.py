@@ -4,7 +4,8 @@ through the gate, re-issue with a reason, appeals (申诉) with evidence files, 
 Each job is one function taking ``settings`` and returning a typed outcome; the CLI (``szcg evaluate publish /
 reissue / appeal / decide / adjust``) and the portal call these, so both do the same thing. Every job writes the
 work database under the writer lock, is audited in ``marts.evaluation_audit`` (who, when, why) by the store, and
-publishes a warehouse snapshot so readers (portal pages, dashboards) see it.
+publishes a warehouse snapshot so readers (portal pages, dashboards) see it. Reasons are free text typed by
+people: phone and ID-card numbers in them are masked (szcg.privacy) before they reach the warehouse.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import BinaryIO
 
 import duckdb
 
+from szcg.privacy import scrub_text
 from szcg.settings import Settings
 from transforms.evaluation import store
 from transforms.evaluation.store import EvaluationRefused, Evidence
@@ -165,7 +167,7 @@ def reissue(settings: Settings, period: str, reason: str, *, actor: str,
     from transforms.evaluation.period import parse_period
     from warehouse.store import Warehouse
 
-    p = parse_period(period)
+    p, reason = parse_period(period), scrub_text(reason)
     if not reason.strip():  # refused before the (long) computation
         raise EvaluationRefused("reason", "reason_required", "重新发布需要填写理由")
     scheme, calendar, handbook = evaluation_context(settings, scheme_path)
@@ -181,7 +183,8 @@ def file_appeal(settings: Settings, request: AppealRequest, *, actor: str) -> Ap
     from warehouse.store import Warehouse
 
     p = parse_period(request.period)
-    if not request.reason.strip():
+    reason = scrub_text(request.reason)
+    if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "申诉需要填写理由")
     if len(request.evidence) > MAX_EVIDENCE_FILES:
         raise EvaluationRefused("evidence", "evidence_count", f"证明材料最多 {MAX_EVIDENCE_FILES} 个文件")
@@ -190,7 +193,7 @@ def file_appeal(settings: Settings, request: AppealRequest, *, actor: str) -> Ap
         kept = tuple(_keep_evidence(settings.data_dir, folder, n, upload)
                      for n, upload in enumerate(request.evidence, 1))
         with Warehouse(settings).writer() as con:
-            appeal_id = store.file_appeal(con, p.key, request.entity_code, request.case_id, request.reason.strip(),
+            appeal_id = store.file_appeal(con, p.key, request.entity_code, request.case_id, reason.strip(),
                                           indicator=request.indicator or None, obj=request.object or None,
                                           actor=actor, evidence=kept)
     except BaseException:
@@ -204,6 +207,7 @@ def decide_appeal(settings: Settings, appeal_id: int, accept: bool, reason: str,
     """The office accepts (→ a new version without the contested case) or rejects an appeal, with a reason."""
     from warehouse.store import Warehouse
 
+    reason = scrub_text(reason)
     if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "处理申诉需要填写理由")
     scheme, calendar, handbook = evaluation_context(settings)
@@ -224,7 +228,7 @@ def adjust(settings: Settings, period: str, obj: str, level: str, entity: str, p
     from transforms.evaluation.period import parse_period
     from warehouse.store import Warehouse
 
-    p = parse_period(period)
+    p, reason = parse_period(period), scrub_text(reason)
     if not reason.strip():
         raise EvaluationRefused("reason", "reason_required", "扣分/加分需要填写理由")
     scheme, calendar, handbook = evaluation_context(settings)

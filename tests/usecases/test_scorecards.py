@@ -210,3 +210,28 @@ def test_the_board_shows_the_draft_beside_last_month(published: Settings) -> Non
     page = views.lineage(published, PERIOD, 0, DEPT, DA, indicator="on_time_handle_rate")
     assert [c.case_id for c in page.cases] == ["t:C01", "t:C02", "t:C03", "t:C12"]
     assert [c.in_numerator for c in page.cases] == [True, False, True, False]
+
+
+def test_phone_numbers_in_reasons_never_reach_the_warehouse(published: Settings) -> None:
+    filed = scorecards.file_appeal(
+        published, AppealRequest(PERIOD, DA, "t:C02", "市民 13912345678 来电确认已处置"), actor="dept-a")
+    scorecards.decide_appeal(published, filed.appeal_id, False, "回访 0349-2345678 未接通", actor="evaluator")
+    (row,) = views.appeals(published)
+    assert (row.reason, row.decision_reason) == ("市民 [电话] 来电确认已处置", "回访 [电话] 未接通")
+    assert "13912345678" not in json.dumps([d for *_, d in _audit(published)], ensure_ascii=False)
+
+
+def test_the_cli_adjusts_through_the_same_job(published: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from szcg.cli import main
+
+    assert main(["evaluate", "adjust", "--period", PERIOD, "--object", "department", "--entity", DA,
+                 "--points", "2", "--reason", "专项整治表现突出", "--approver", "李局长", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["adjustment_id"], out["version"]) == (1, 2)
+    assert _total(published, 2) == min(100.0, round(_total(published, 1) + 2, 2))
+    assert main(["evaluate", "adjust", "--period", PERIOD, "--object", "department", "--entity", DA,
+                 "--points", "2", "--reason", " ", "--approver", "李局长"]) == 1
+
+
+def test_the_board_of_a_new_installation_is_empty(settings: Settings) -> None:
+    assert views.board(settings, None, DEPT) is None
