@@ -40,6 +40,7 @@ class GridLocator:
         self._tree: Any = None
         self._grids: list[Placement] = []
         self._shapes: list[Any] = []  # the grids' polygons, in the order of _grids (the tree's indices)
+        self._community_names: dict[str, str] = {}
 
     def _snapshot(self) -> str | None:
         target = os.path.realpath(self.current_link)
@@ -55,12 +56,15 @@ class GridLocator:
         try:
             rows = con.execute("SELECT grid_code, community_code, street_code, district_code, geometry_wkt"
                                " FROM core.grid WHERE valid_to IS NULL ORDER BY grid_code").fetchall()
+            names = dict(con.execute("SELECT code, name FROM core.admin_area WHERE level = 'community'"
+                                     " AND valid_to IS NULL").fetchall())
         except duckdb.Error as exc:  # an old or foreign snapshot: no placement rather than no service
             log.warning("grids not read from %s: %s", snapshot, type(exc).__name__)
-            rows = []
+            rows, names = [], {}
         finally:
             con.close()
         self._grids = [Placement(r[0], r[1], r[2], r[3]) for r in rows]
+        self._community_names = {str(k): str(v) for k, v in names.items()}
         self._shapes = list(shapely.from_wkt([r[4] for r in rows]))
         self._tree = STRtree(self._shapes) if rows else None
         self._loaded_from = snapshot
@@ -101,3 +105,8 @@ class GridLocator:
         """The current polygon of a grid, or None."""
         _tree, grids, shapes = self._current()
         return next((shapes[i] for i, g in enumerate(grids) if g.grid_code == grid_code), None)
+
+    def community_name(self, code: str) -> str | None:
+        """The current name of a 社区 as the census loaded it (the city's area tree may not list communities)."""
+        self._current()
+        return self._community_names.get(code)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, false, or_, select, true
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, false, func, or_, select, true
 
 from casework import workflow as wf
 from casework.attachments import check_references
@@ -112,6 +112,23 @@ class TransitionInput:
     supervisor: str | None = None  # send_verify: a named supervisor instead of the grid's
 
 
+@dataclass
+class CaseFilter:
+    """What a search asks for (every field optional; all given ones must hold)."""
+
+    status: list[str] | None = None
+    kind: str | None = None
+    subclass_code: str | None = None
+    grid_code: str | None = None
+    area_code: str | None = None  # district/street/community code: a grid-code prefix
+    district_code: str | None = None
+    department_code: str | None = None
+    source: str | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    overdue: bool | None = None
+
+
 def scope_clause(actor: Actor) -> ColumnElement[bool]:
     """Which cases ``actor`` may see: a district dispatcher its district, a department what was sent to it, a
     district's 监督员 its district and the cases it reported or was assigned; a survey team none (it does no case
@@ -185,6 +202,38 @@ class CaseService:
                 .order_by(c.clock_deadline_at.is_(None), c.clock_deadline_at, c.id).limit(limit))
         with self.db.read() as conn:
             return [(row._mapping, by_state[wf.State(row.status)]) for row in conn.execute(stmt)]
+
+    def search(self, actor: Actor, wanted: CaseFilter, *, limit: int = 50,
+               offset: int = 0) -> tuple[int, list[CaseRow]]:
+        """Cases within ``actor``'s scope matching ``wanted``, newest first: (how many match, this page)."""
+        c = CASES.c
+        conds: list[Any] = [scope_clause(actor)]
+        if wanted.status:
+            conds.append(c.status.in_(wanted.status))
+        for column, value in ((c.kind, wanted.kind), (c.subclass_code, wanted.subclass_code),
+                              (c.grid_code, wanted.grid_code), (c.district_code, wanted.district_code),
+                              (c.department_code, wanted.department_code), (c.source, wanted.source)):
+            if value is not None:
+                conds.append(column == value)
+        if wanted.area_code:
+            conds.append(c.grid_code.like(f"{wanted.area_code}%"))
+        start, end = wanted.reported_from, wanted.reported_to
+        if start and end and end < start:
+            raise Invalid("reported_to is before reported_from", field="reported_to")
+        if start:
+            conds.append(c.reported_at >= start)
+        if end:
+            conds.append(c.reported_at < end)
+        now = self.now()
+        if wanted.overdue is True:
+            conds.append(c.clock_deadline_at < now)
+        elif wanted.overdue is False:
+            conds.append((c.clock_deadline_at.is_(None)) | (c.clock_deadline_at >= now))
+        with self.db.read() as conn:
+            total = conn.execute(select(func.count()).select_from(CASES).where(*conds)).scalar_one()
+            rows = conn.execute(select(CASES).where(*conds).order_by(c.id.desc())  # type: ignore[arg-type]
+                                .limit(limit).offset(offset))
+            return int(total), [row._mapping for row in rows]
 
     def may_download(self, conn: Connection, actor: Actor, digest: str, uploaded_by: str) -> bool:
         """An attachment is for its uploader and for whoever may see a case one of whose events references it."""

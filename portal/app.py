@@ -21,12 +21,15 @@ from starlette.exceptions import HTTPException
 
 from casework import db as dbmod
 from casework import workflow as wf
+from casework.api.strict import BodyLimit, Scope
+from casework.attachments import load_limits
 from casework.deadlines import CaseStandards, load_standards
 from casework.grids import GridLocator
 from casework.security import SecurityConfig, load_security
 from casework.service import CaseService, ServiceError, now_cst
 from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
+from portal.headers import SecurityHeaders
 from portal.labels import REFUSALS
 from portal.routers import appeals, auth, cases, home, reports, scorecards
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
@@ -58,6 +61,22 @@ async def csrf_protect(request: Request) -> None:
         raise PortalForbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
 
 
+def body_limits(security: SecurityConfig) -> Callable[[Scope], int]:
+    """Request bodies are refused beyond the case service's limit (1 MiB), before they are read or parsed; a
+    transition's form may carry one photo (the attachment store's limit). A team whose form takes bigger files
+    adds its path here."""
+    base = security.request_body_max_bytes
+    photo = load_limits().max_bytes + base
+
+    def limit_for(scope: Scope) -> int:
+        path = str(scope.get("path", ""))
+        if scope.get("method") == "POST" and path.startswith("/cases/") and path.endswith("/transitions"):
+            return photo
+        return base
+
+    return limit_for
+
+
 async def csrf_protect_safe(request: Request) -> None:
     """What :func:`csrf_protect` binds for a page, for a request that reached no route (its error page)."""
     key = get_config(request).secret_key
@@ -84,6 +103,8 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
     app.state.service = service
     app.state.security = security or load_security()
     app.router.add_event_handler("shutdown", database.dispose)
+    app.add_middleware(BodyLimit, limit_for=body_limits(app.state.security))
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NotSignedIn)
     def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:

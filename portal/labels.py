@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from standards.handbook import STEP_NAMES_ZH
 
+# The same words as the dashboards' (szcg.vocabulary.STATE_LABELS / SOURCE_LABELS on branch v17: when that lands,
+# these two tables become those).
 STATE_NAMES: dict[str, str] = {
-    "reported": "待受理", "verifying": "待核实", "accepted": "待立案", "registered": "待派遣", "dispatched": "待签收",
+    "reported": "待受理", "verifying": "核实中", "accepted": "待立案", "registered": "待派遣", "dispatched": "已派遣",
     "handling": "处置中", "handled": "待核查", "checked": "待结案", "closed": "已结案", "rejected": "不予立案",
-    "return_requested": "回退待审", "extension_requested": "延期待审", "shelve_requested": "挂账待审",
-    "shelved": "已挂账", "void_requested": "作废待审", "voided": "已作废",
+    "return_requested": "申请回退", "extension_requested": "申请延期", "shelve_requested": "申请挂账",
+    "shelved": "已挂账", "void_requested": "申请作废", "voided": "已作废",
 }
 ACTION_NAMES: dict[str, str] = {
     "report": "上报", "accept": "受理", "send_verify": "派核实", "verify": "核实属实", "reject": "不予立案",
@@ -26,7 +28,7 @@ REASON_REQUIRED: frozenset[str] = frozenset({
     "deny_void",
 })
 SOURCE_NAMES: dict[str, str] = {
-    "supervisor": "监督员上报", "public": "公众举报", "hotline": "12319热线", "video": "视频发现", "leader": "领导交办",
+    "supervisor": "监督员上报", "public": "公众举报", "hotline": "12319热线", "video": "视频监控", "leader": "领导交办",
 }
 STEP_NAMES: dict[str, str] = dict(STEP_NAMES_ZH)
 BASIS_NAMES: dict[str, str] = {"working": "工作", "natural": "自然"}

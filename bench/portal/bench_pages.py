@@ -104,7 +104,8 @@ def main() -> int:
         db.dispose()
         for username, page in (("operator", "/tasks"), ("leader", "/tasks"), ("dispatcher-140602", "/tasks"),
                                ("dept-14060014", "/tasks"), ("leader", f"/cases/{busiest}"),
-                               ("supervisor-140602", f"/cases/{busiest}"), ("evaluator", "/reports")):
+                               ("supervisor-140602", f"/cases/{busiest}"), ("admin", "/cases"),
+                               ("dispatcher-140602", "/cases?overdue_only=true"), ("evaluator", "/reports")):
             client = sign_in(url, username)
             try:
                 results[f"{username} {page}"] = time_page(client, page, args.rounds, proc.pid)

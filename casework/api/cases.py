@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import AfterValidator
-from sqlalchemy import func, select
 
 from casework import workflow as wf
 from casework.api.deps import CurrentActor, FastJSON, Service, case_out
@@ -23,7 +22,7 @@ from casework.api.schemas import (
 )
 from casework.api.strict import StrictJSONRoute
 from casework.feed import event_to_dict
-from casework.service import CASES, Invalid, ReportInput, TransitionInput, scope_clause
+from casework.service import CaseFilter, Invalid, ReportInput, TransitionInput
 
 router = APIRouter(tags=["cases"], route_class=StrictJSONRoute)
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -73,35 +72,11 @@ def search_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Any:
-    c = CASES.c
-    conds: list[Any] = [scope_clause(actor)]
-    if status:
-        conds.append(c.status.in_([s.value for s in status]))
-    for column, value in ((c.kind, kind), (c.subclass_code, subclass_code), (c.grid_code, grid_code),
-                          (c.district_code, district_code), (c.department_code, department_code),
-                          (c.source, source)):
-        if value is not None:
-            conds.append(column == value)
-    if area_code:
-        conds.append(c.grid_code.like(f"{area_code}%"))
-    start, end = reported_from, reported_to
-    if start and end and end < start:
-        raise Invalid("reported_to is before reported_from", field="reported_to")
-    if start:
-        conds.append(c.reported_at >= start)
-    if end:
-        conds.append(c.reported_at < end)
+    found = CaseFilter([s.value for s in status] if status else None, kind, subclass_code, grid_code, area_code,
+                       district_code, department_code, source, reported_from, reported_to, overdue)
     now = service.now()
-    if overdue is True:
-        conds.append(c.clock_deadline_at < now)
-    elif overdue is False:
-        conds.append((c.clock_deadline_at.is_(None)) | (c.clock_deadline_at >= now))
-    with service.db.read() as conn:
-        total = conn.execute(select(func.count()).select_from(CASES).where(*conds)).scalar_one()
-        rows = conn.execute(select(CASES).where(*conds).order_by(c.id.desc())  # type: ignore[arg-type]
-                            .limit(limit).offset(offset))
-        items = [case_out(row._mapping, service, now) for row in rows]
-    return FastJSON({"total": total, "items": items})
+    total, rows = service.search(actor, found, limit=limit, offset=offset)
+    return FastJSON({"total": total, "items": [case_out(row, service, now) for row in rows]})
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, responses=ERRORS,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,16 @@ from starlette.concurrency import run_in_threadpool
 from casework import attachments as attachment_store
 from casework import workflow as wf
 from casework.models import Attachment, AttachmentUse
-from casework.service import CaseRow, CaseService, Invalid, NotFound, TransitionInput, can_see, overdue
+from casework.service import (
+    CaseFilter,
+    CaseRow,
+    CaseService,
+    Invalid,
+    NotFound,
+    TransitionInput,
+    can_see,
+    overdue,
+)
 from portal.deps import (
     CASE_ROLES,
     ROLE_NAMES,
@@ -50,6 +59,8 @@ def area_name(service: CaseService, code: str | None) -> str:
     if not code:
         return "—"
     area = service.standards.areas.get(code)
+    if area is None and len(code) == 12 and service.grids is not None:  # a community the census brought
+        return service.grids.community_name(code) or code
     return area.name if area is not None else code
 
 
@@ -93,6 +104,29 @@ async def task_list(request: Request, service: ServiceDep, user: PortalUser = Ca
     return render(request, "cases/tasks.html", {
         "title": "我的任务", "items": items, "overdue_count": sum(i["overdue"] for i in items),
         "overdue_only": overdue_only, "limit": TASK_LIMIT, "now": now,
+    })
+
+
+SEARCH_LIMIT = 100
+
+
+@router.get("/cases", include_in_schema=False)
+async def case_search(request: Request, service: ServiceDep, user: PortalUser = CaseStaff, status: str = "",
+                      district: str = "", overdue_only: bool = False, case_id: str = "") -> Response:
+    """案件查询: the cases within the user's scope, newest first, by state, district and overdue."""
+    if case_id.strip().isdigit():
+        return RedirectResponse(f"/cases/{int(case_id)}", status_code=303)
+    states = [s.value for s in wf.State]
+    wanted = CaseFilter(status=[status] if status in states else None,
+                        district_code=district if district.isdigit() and len(district) == 6 else None,
+                        overdue=True if overdue_only else None)
+    now = service.now()
+    total, rows = await run_in_threadpool(service.search, user.actor(), wanted, limit=SEARCH_LIMIT)
+    districts = [d for d in service.standards.areas.districts() if user.can_see_district(d.code)]
+    return render(request, "cases/search.html", {
+        "title": "案件查询", "items": [case_summary(service, row, now) for row in rows], "total": total,
+        "limit": SEARCH_LIMIT, "states": [(s, STATE_NAMES.get(s, s)) for s in states], "status": status,
+        "districts": districts, "district": district, "overdue_only": overdue_only,
     })
 
 

@@ -107,7 +107,10 @@ def test_case_staff_walk_a_case_through_the_loop(staff_portal: PortalServer, chr
         log_in(page, "operator")
         page.get_by_role("link", name=str(case_id), exact=True).click()
         assert page.get_by_role("img", name=f"案件 {case_id} 在网格图上的位置").is_visible()
-        assert page.locator("dl.facts").get_by_text(grid_code(2, 3)).is_visible()  # placed at intake
+        facts = page.locator("dl.facts")
+        assert facts.get_by_text(grid_code(2, 3)).is_visible()  # placed at intake: grid, community, street
+        assert facts.get_by_text("测试社区2", exact=True).is_visible()
+        assert facts.get_by_text("北城街道", exact=True).is_visible()
         assert buttons(page) == sorted(["受理", "派核实", "不予立案"])
         act(page, "受理", "属实，受理")
         assert f"案件 {case_id}：已受理" in page.get_by_role("status").inner_text()
@@ -260,3 +263,25 @@ def test_a_supervisor_gets_no_buttons_on_a_case_assigned_to_another() -> None:
     assert actions_now(PortalUser("supervisor-140603", "supervisor"), handled) == []
     assert actions_now(PortalUser("evaluator", "evaluator"), handled) == []
     assert actions_now(PortalUser("admin", "admin"), {"status": "reported", "supervisor": None}) == []
+
+
+def test_case_search_finds_within_the_scope_only(portal_server: PortalServer, browser_page: Any,
+                                                 login_as: Callable[..., None]) -> None:
+    page = browser_page
+    mine = report_in_lattice(portal_server, 7, 0, "查询用")
+    login_as(page, "admin")  # the administrator takes no step: its home is the search
+    assert page.get_by_role("heading", name="案件查询").is_visible()
+    page.get_by_label("状态").select_option(label="待受理")
+    page.get_by_role("button", name="查询").click()
+    results = page.get_by_role("table", name="查询结果")
+    assert results.get_by_role("link", name=str(mine), exact=True).is_visible()
+    assert set(results.locator("tbody td:nth-child(7)").all_inner_texts()) == {"待受理"}
+    page.get_by_label("案件号").fill(str(mine))
+    page.get_by_role("button", name="查询").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith(f"案件 {mine}")
+
+    login_as(page, "dispatcher-140603")  # 平鲁区: the lattice lies in 朔城区
+    page.goto("/cases")
+    assert page.get_by_label("区县").locator("option").all_inner_texts() == ["全部", "平鲁区"]
+    assert page.get_by_role("link", name=str(mine), exact=True).count() == 0
+    assert "共 0 件" in page.locator("main").inner_text()

@@ -48,6 +48,15 @@ def test_a_page_of_another_role_is_refused(browser_page: Any, login_as: Callable
     assert page.get_by_role("link", name="我的任务").count() == 0  # nor is it in the navigation
 
 
+def test_pages_are_not_framed_cached_or_given_foreign_scripts(portal_server: PortalServer) -> None:
+    with httpx.Client(base_url=portal_server.url) as client:
+        page = client.get("/login")
+        csp = page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+        assert "cache-control" not in client.get("/static/portal.css").headers
+
+
 def test_a_wrong_password_is_refused(browser_page: Any, login_as: Callable[..., None]) -> None:
     page = browser_page
     login_as(page, "dispatcher", "not-the-password")
@@ -104,6 +113,13 @@ def test_posts_without_a_session_are_refused_before_the_body_is_read(portal_serv
     with httpx.Client(base_url=portal_server.url) as client:
         r = client.post("/logout", content=b"x" * 100)
         assert r.status_code == 401 and "请重新登录" in r.text
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(portal_server: PortalServer) -> None:
+    with httpx.Client(base_url=portal_server.url) as client:
+        r = client.post("/login", content=b"username=" + b"x" * 2_000_000,
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 413
 
 
 def test_repeated_failures_lock_the_username_even_for_the_right_password(portal_server: PortalServer) -> None:
