@@ -48,17 +48,35 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+# The project's top-level packages: their loggers (``logging.getLogger(__name__)`` in an area, ``szcg.*`` from
+# :func:`get_logger`) are the ones ``szcg -v`` shows; third-party libraries keep their own levels.
+PROJECT_LOGGERS = ("szcg", "usecases", "warehouse", "transforms", "census_loaders", "quality", "dashboards",
+                   "casework", "standards", "synth", "orchestration", "portal")
+
+
+def _shown(record: logging.LogRecord) -> bool:
+    """The project's records, and any library's warnings (which Python would print without a handler)."""
+    return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in PROJECT_LOGGERS
+
+
 def configure(verbosity: int = 0, stream: Any = None) -> None:
-    """Send the project's log (logger ``szcg`` and below) to ``stream`` (default: stderr): INFO with ``verbosity``
-    1, DEBUG with 2 or more, only warnings otherwise. Calling it again replaces the earlier handler."""
+    """With ``verbosity`` 1 (``szcg -v``) send the project's log at INFO to ``stream`` (default: stderr), with 2 or
+    more at DEBUG; with 0 take the handler away again (warnings then reach stderr as Python prints them without
+    any handler). One handler, on the root logger, passing the project's records and anyone's warnings."""
     global _handler
-    logger = logging.getLogger(ROOT)
+    root = logging.getLogger()
     if _handler is not None:
-        logger.removeHandler(_handler)
+        root.removeHandler(_handler)
+        _handler = None
+    if verbosity <= 0:
+        return
     _handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
+    _handler.addFilter(_shown)
     _handler.setFormatter(logging.Formatter(_FORMAT))
-    logger.addHandler(_handler)
-    logger.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.WARNING)
+    _handler.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
+    root.addHandler(_handler)
+    for name in PROJECT_LOGGERS:
+        logging.getLogger(name).setLevel(_handler.level)
 
 
 def get_logger(name: str) -> logging.Logger:

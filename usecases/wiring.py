@@ -11,7 +11,10 @@ not import pandas and Great Expectations to register audits it will not run).
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def component_history(con: duckdb.DuckDBPyConnection) -> list[str]:
