@@ -10,6 +10,7 @@ before anything is kept).
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
@@ -103,7 +104,8 @@ async def file_appeal(request: Request, settings: SettingsDep, period: Annotated
     try:
         out = await run_in_threadpool(lambda: scorecards.file_appeal(settings, request_, actor=user.username))
     except InputRejected as exc:
-        return refused(request, exc, f"/appeals/new?period={key}&case={case_id}", "申诉未提交")
+        return refused(request, exc, f"/appeals/new?period={key}&case={quote(case_id.strip(), safe=':')}",
+                       "申诉未提交")
     return redirect_with_message(request, "/appeals", f"申诉 #{out.appeal_id} 已提交（案件 {out.case_id}，"
                                                       f"证明材料 {len(out.evidence)} 个），等待评价办公室处理。")
 
