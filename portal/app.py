@@ -34,6 +34,7 @@ from portal.labels import REFUSALS
 from portal.routers import appeals, auth, cases, home, reports, scorecards
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
+from usecases.scorecards import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES
 
 STATIC_DIR = Path(__file__).with_name("static")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -67,9 +68,12 @@ def body_limits(security: SecurityConfig) -> Callable[[Scope], int]:
     adds its path here."""
     base = security.request_body_max_bytes
     photo = load_limits().max_bytes + base
+    evidence = MAX_EVIDENCE_FILES * MAX_EVIDENCE_BYTES + base  # an appeal's evidence files (checked again each)
 
     def limit_for(scope: Scope) -> int:
         path = str(scope.get("path", ""))
+        if scope.get("method") == "POST" and path == "/appeals":
+            return evidence
         if scope.get("method") == "POST" and path.startswith("/cases/") and path.endswith("/transitions"):
             return photo
         return base
