@@ -32,9 +32,10 @@ from portal.config import PortalConfig, load_portal_config
 from portal.deps import NotSignedIn, PortalForbidden, get_config, optional_user, render
 from portal.headers import SecurityHeaders
 from portal.labels import REFUSALS
-from portal.routers import auth, cases, census, home, reports
+from portal.routers import appeals, auth, cases, census, home, reports, scorecards
 from portal.sessions import ANON_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_binding, csrf_valid
 from szcg.settings import Settings
+from usecases.scorecards import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES
 
 STATIC_DIR = Path(__file__).with_name("static")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,9 +69,12 @@ def body_limits(security: SecurityConfig) -> Callable[[Scope], int]:
     adds its path here."""
     base = security.request_body_max_bytes
     photo = load_limits().max_bytes + base
+    evidence = MAX_EVIDENCE_FILES * MAX_EVIDENCE_BYTES + base  # an appeal's evidence files (checked again each)
 
     def limit_for(scope: Scope) -> int:
         path = str(scope.get("path", ""))
+        if scope.get("method") == "POST" and path == "/appeals":
+            return evidence
         if scope.get("method") == "POST" and path.startswith("/cases/") and path.endswith("/transitions"):
             return photo
         if scope.get("method") == "POST" and path == "/census/uploads":  # a census batch, streamed to disk
@@ -147,6 +151,8 @@ def create_portal(settings: Settings, *, config: PortalConfig | None = None, sta
     for module in (auth, home, cases, reports):
         app.include_router(module.router)
     app.include_router(census.router)
+    app.include_router(scorecards.router)
+    app.include_router(appeals.router)
     return app
 
 

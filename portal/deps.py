@@ -54,6 +54,8 @@ NAV: list[NavLink] = [
     NavLink("案件查询", "/cases", CASE_ROLES),
     NavLink("月度报告", "/reports", LEADER_ROLES),
     NavLink("部件普查", "/census", ("survey_team",)),
+    NavLink("综合评价", "/scorecards", ("evaluator", "admin")),
+    NavLink("申诉", "/appeals", ("evaluator", "admin", "department")),
 ]
 
 

@@ -61,6 +61,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verdict.add_argument("--reject", action="store_true")
     decide.add_argument("--reason", required=True)
     _by(decide)
+    adjust = add_command(group, "adjust", _adjust, help="扣分/加分: points on one entity's total (→ new version)")
+    _period(adjust)
+    adjust.add_argument("--entity", required=True)
+    adjust.add_argument("--object", required=True, help="region, department, supervisor, …")
+    adjust.add_argument("--level", help="region: district/street/community/grid (default: = object)")
+    adjust.add_argument("--points", type=float, required=True, help="negative: 扣分, positive: 加分")
+    adjust.add_argument("--reason", required=True)
+    adjust.add_argument("--approver", required=True, help="who approved the adjustment (recorded)")
+    _by(adjust)
     check = add_command(group, "check-scheme", _check_scheme, help="validate a scheme YAML")
     check.add_argument("scheme", type=Path, nargs="?")
     report = add_command(subparsers, "report", _report, help="monthly evaluation report (PDF or HTML, Chinese)")
@@ -98,12 +107,6 @@ def _context(settings: Settings, scheme_path: Path | None = None) -> tuple[Any, 
     return load_scheme(resolve_scheme_path(settings, scheme_path)), load_calendar(city), load_handbook(city)
 
 
-def _publish_warehouse(settings: Settings, reason: str) -> str:
-    from warehouse.store import Warehouse
-
-    return Warehouse(settings).publish(reason=reason).snapshot_id
-
-
 def _compute_default(args: argparse.Namespace, settings: Settings) -> Outcome:
     if not args.period:
         raise EvaluateUsage("szcg evaluate: give --period YYYY-MM (computes the draft) or a COMMAND "
@@ -127,30 +130,23 @@ def _compute(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from transforms.evaluation import store
-    from transforms.evaluation.period import parse_period
-    from warehouse.store import Warehouse
+    from transforms.evaluation.store import EvaluationRefused
+    from usecases.scorecards import publish_draft
 
-    period = parse_period(args.period)
-    with Warehouse(settings).writer() as con:
-        summary = store.publish(con, period, actor=args.by)
-    snap = _publish_warehouse(settings, f"evaluation {period.key} published v{summary.version}")
-    return Outcome({**summary.to_dict(), "snapshot": snap},
-                   f"{period.key} published as version {summary.version} (sha256 {summary.content_sha256[:12]})")
+    out = publish_draft(settings, args.period, actor=args.by)
+    if out.version is None:  # the gate is closed: nothing was published
+        raise EvaluationRefused("period", "gate", f"{args.period} not published; validation failed: "
+                                + "; ".join(out.gate.problems))
+    return Outcome({"period": out.gate.period, "version": out.version, "status": "published",
+                    "content_sha256": out.content_sha256, "snapshot": out.snapshot},
+                   f"{out.gate.period} published as version {out.version} (sha256 {(out.content_sha256 or '')[:12]})")
 
 
 def _reissue(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from transforms.evaluation import store
-    from transforms.evaluation.period import parse_period
-    from warehouse.store import Warehouse
+    from usecases.scorecards import reissue
 
-    period = parse_period(args.period)
-    scheme, calendar, handbook = _context(settings, args.scheme)
-    with Warehouse(settings).writer() as con:
-        summary = store.reissue(con, period, scheme, calendar, reason=args.reason, actor=args.by, handbook=handbook)
-    snap = _publish_warehouse(settings, f"evaluation {period.key} re-issued v{summary.version}")
-    return Outcome({**summary.to_dict(), "snapshot": snap},
-                   f"{period.key} re-issued as version {summary.version}: {args.reason}")
+    out = reissue(settings, args.period, args.reason, actor=args.by, scheme_path=args.scheme)
+    return Outcome(dict(out.__dict__), f"{out.period} re-issued as version {out.version}: {args.reason}")
 
 
 def _explain(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -209,36 +205,33 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
 
 
 def _appeal(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from transforms.evaluation import store
-    from transforms.evaluation.period import parse_period
-    from warehouse.store import Warehouse
+    from usecases.scorecards import AppealRequest, file_appeal
 
-    period = parse_period(args.period)
-    with Warehouse(settings).writer() as con:
-        appeal_id = store.file_appeal(con, period.key, args.entity, args.case_id, args.reason,
-                                      indicator=args.indicator, obj=args.object, actor=args.by)
-    snap = _publish_warehouse(settings, f"evaluation appeal #{appeal_id}")
-    return Outcome({"appeal_id": appeal_id, "status": "pending", "snapshot": snap},
-                   f"appeal #{appeal_id} filed for {args.entity} / case {args.case_id}")
+    out = file_appeal(settings, AppealRequest(args.period, args.entity, args.case_id, args.reason,
+                                              indicator=args.indicator, object=args.object), actor=args.by)
+    return Outcome({"appeal_id": out.appeal_id, "status": "pending", "snapshot": out.snapshot},
+                   f"appeal #{out.appeal_id} filed for {args.entity} / case {args.case_id}")
 
 
 def _decide(args: argparse.Namespace, settings: Settings) -> Outcome:
-    from transforms.evaluation import store
-    from warehouse.store import Warehouse
+    from usecases.scorecards import decide_appeal
 
-    wh = Warehouse(settings)
-    with wh.writer() as con:
-        row = con.execute("SELECT period FROM marts.appeal WHERE appeal_id = ?", [args.appeal_id]).fetchone()
-        period_key = str(row[0]) if row else ""
-        scheme, calendar, handbook = _context(settings)
-        decision, summary = store.decide_appeal(con, args.appeal_id, bool(args.accept), args.reason, scheme,
-                                                calendar, actor=args.by, handbook=handbook)
-    snap = _publish_warehouse(settings, f"evaluation appeal #{args.appeal_id} {decision}")
-    text = f"appeal #{args.appeal_id} {decision}"
-    if summary is not None:
-        text += f"; {period_key} re-issued as version {summary.version}"
-    return Outcome({"appeal_id": args.appeal_id, "decision": decision,
-                    "version": summary.version if summary else None, "snapshot": snap}, text)
+    out = decide_appeal(settings, args.appeal_id, bool(args.accept), args.reason, actor=args.by)
+    text = f"appeal #{args.appeal_id} {out.decision}"
+    if out.version is not None:
+        text += f"; {out.period} re-issued as version {out.version.version}"
+    return Outcome({"appeal_id": args.appeal_id, "decision": out.decision,
+                    "version": out.version.version if out.version else None, "snapshot": out.snapshot}, text)
+
+
+def _adjust(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from usecases.scorecards import adjust
+
+    out = adjust(settings, args.period, args.object, args.level or args.object, args.entity, args.points,
+                 args.reason, args.approver, actor=args.by)
+    return Outcome({"adjustment_id": out.adjustment_id, **out.version.__dict__},
+                   f"{'加分' if args.points > 0 else '扣分'} #{out.adjustment_id} on {args.entity}: "
+                   f"{out.version.period} re-issued as version {out.version.version}")
 
 
 def _check_scheme(args: argparse.Namespace, settings: Settings) -> Outcome:

@@ -8,6 +8,8 @@ accepted appeal adds the next version with its reason.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,7 @@ from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
 from szcg import clock
 from szcg.errors import InputRejected, RowProblem
-from transforms.evaluation import engine
+from transforms.evaluation import adjustments, engine
 from transforms.evaluation.engine import Exclusion
 from transforms.evaluation.indicators import BY_KEY, find
 from transforms.evaluation.period import Period, parse_period
@@ -32,7 +34,12 @@ _IV_COLS = ("object", "level", "entity_code", "indicator", "label", "numerator",
 _SCORE_COLS = ("object", "level", "entity_code", "entity_name", "sample_size", "ranked", "total_score", "grade",
                "colour", "rank", "tie_break", "mom_score", "yoy_score", "scheme_version")
 _LINEAGE_COLS = ("object", "level", "entity_code", "indicator", "case_id", "role", "event_seq")
-TABLES = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage": _LINEAGE_COLS}
+_ADJUSTMENT_COLS = ("object", "level", "entity_code", "adjustment_id", "points", "engine_total", "adjusted_total")
+TABLES = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage": _LINEAGE_COLS,
+          "score_adjustment_lineage": _ADJUSTMENT_COLS}
+# Tables added after versions were published: a version without rows in them hashes as before they existed, so
+# the content recorded at publication still matches (published_scorecards_intact).
+_HASHED_WHEN_PRESENT = frozenset({"score_adjustment_lineage"})
 
 
 def now_cst() -> datetime:
@@ -92,6 +99,8 @@ def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> s
             f"SELECT CAST(struct_pack({packed}) AS VARCHAR) AS r FROM marts.{table} WHERE period = ? AND version = ?)",
             [period, version],
         ).fetchone()
+        if table in _HASHED_WHEN_PRESENT and not (row and row[0]):
+            continue
         parts.append(f"{table}\n{row[0] if row else ''}")
     import hashlib
 
@@ -156,6 +165,8 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
         "INSERT INTO marts.score_lineage SELECT ?, ?, object, level, entity_code, indicator, case_id, role, event_seq "
         "FROM eval_lineage", [p, version]
     )
+    con.execute(f"INSERT INTO marts.score_adjustment_lineage SELECT ?, ?, {', '.join(_ADJUSTMENT_COLS)} "
+                "FROM eval_adjustment_lineage", [p, version])
 
 
 def _scheme_version_var(con: duckdb.DuckDBPyConnection) -> str:
@@ -181,6 +192,7 @@ def _run(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, calenda
     exclusions = _exclusions(con, period.key)
     con.execute("SET VARIABLE eval_scheme_version = ?", [scheme.version])
     info = engine.run(con, period, scheme, calendar, as_of=as_of, exclusions=exclusions, handbook=handbook)
+    adjustments.apply(con, period.key)  # 扣分/加分 on top of the engine's totals
     return info, exclusions
 
 
@@ -265,10 +277,22 @@ def reissue(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme, cale
 
 
 # --- appeals ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evidence:
+    """An evidence file of an appeal, already checked and kept under the data directory (``stored_path``)."""
+
+    file_name: str
+    stored_path: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
 def file_appeal(con: duckdb.DuckDBPyConnection, period: str, entity: str, case_id: str, reason: str, *,
-                indicator: str | None = None, obj: str | None = None, actor: str = "system") -> int:
+                indicator: str | None = None, obj: str | None = None, actor: str = "system",
+                evidence: Sequence[Evidence] = ()) -> int:
     """申诉: ``entity`` contests ``case_id`` (for one indicator, or all). The case must have counted for it in the
-    latest published version."""
+    latest published version. ``evidence`` is recorded with the appeal, in its transaction."""
     version = latest_published(con, period)
     if version is None:
         raise EvaluationRefused("period", "published_first", f"{period} has no published scorecard to appeal")
@@ -298,8 +322,13 @@ def file_appeal(con: duckdb.DuckDBPyConnection, period: str, entity: str, case_i
             "INSERT INTO marts.appeal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, NULL, NULL)",
             [appeal_id, period, version, objects[0], entity, key, case_id, reason, actor, now_cst()],
         )
+        for file_no, e in enumerate(evidence, 1):
+            con.execute("INSERT INTO marts.appeal_evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [appeal_id, file_no, e.file_name, e.stored_path, e.content_type, e.size_bytes, e.sha256,
+                         actor, now_cst()])
         audit(con, actor, "appeal_filed", period, version,
-              {"appeal_id": appeal_id, "entity": entity, "case_id": case_id, "indicator": key, "reason": reason})
+              {"appeal_id": appeal_id, "entity": entity, "case_id": case_id, "indicator": key, "reason": reason,
+               "evidence": [e.file_name for e in evidence]})
     return appeal_id
 
 
@@ -329,6 +358,51 @@ def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: int, accept: bool, 
         audit(con, actor, f"appeal_{decision}", period_key, summary.version if summary else None,
               {"appeal_id": appeal_id, "reason": reason})
     return decision, summary
+
+
+# --- 扣分/加分 adjustments --------------------------------------------------------------------------------------
+MAX_ADJUSTMENT_POINTS = 100.0
+
+
+def adjust(con: duckdb.DuckDBPyConnection, period: Period, obj: str, level: str, entity: str, points: float,
+           reason: str, approver: str, scheme: Scheme, calendar: WorkingCalendar, *, actor: str = "system",
+           handbook: Handbook | None = None) -> tuple[int, VersionSummary]:
+    """扣分 (points < 0) or 加分 (points > 0) on one entity's total, approved by ``approver``: kept in
+    marts.score_adjustment and published at once as the next version (adjustments.apply adds it to the engine's
+    total in this and every later computation of the period)."""
+    if not reason.strip():
+        raise EvaluationRefused("reason", "reason_required", "an adjustment needs a reason")
+    if not approver.strip():
+        raise EvaluationRefused("approver", "approver_required", "an adjustment needs its approver")
+    if not math.isfinite(points) or points == 0 or abs(points) > MAX_ADJUSTMENT_POINTS:
+        raise EvaluationRefused("points", "points_range",
+                                f"points {points!r}: expected a non-zero number between -100 and 100")
+    previous = latest_published(con, period.key)
+    if previous is None:
+        raise EvaluationRefused("period", "published_first",
+                                f"{period.key} has not been published yet; publish it before adjusting")
+    row = con.execute("SELECT total_score FROM marts.score WHERE period = ? AND version = ? AND object = ? "
+                      "AND level = ? AND entity_code = ?", [period.key, previous, obj, level, entity]).fetchone()
+    if row is None:
+        raise EvaluationRefused("entity", "evaluated",
+                                f"{obj}/{level} {entity} has no score in {period.key} version {previous}")
+    if row[0] is None:
+        raise EvaluationRefused("entity", "has_total", f"{entity} has no total (无样本): nothing to adjust")
+    kind = "加分" if points > 0 else "扣分"
+    with transaction(con):
+        next_id = con.execute("SELECT coalesce(max(adjustment_id), 0) + 1 FROM marts.score_adjustment").fetchone()
+        adjustment_id = int(next_id[0]) if next_id else 1
+        con.execute("INSERT INTO marts.score_adjustment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    [adjustment_id, period.key, obj, level, entity, points, reason, approver, actor, now_cst()])
+        why = f"{kind} #{adjustment_id} {entity} {points:+g}：{reason}"
+        summary = reissue(con, period, scheme, calendar, reason=why, actor=actor, in_transaction=True,
+                          handbook=handbook)
+        con.execute("UPDATE marts.score_adjustment SET first_version = ? WHERE adjustment_id = ?",
+                    [summary.version, adjustment_id])
+        audit(con, actor, "adjustment", period.key, summary.version,
+              {"adjustment_id": adjustment_id, "object": obj, "level": level, "entity": entity, "points": points,
+               "reason": reason, "approver": approver})
+    return adjustment_id, summary
 
 
 # --- explain ----------------------------------------------------------------------------------------------------
