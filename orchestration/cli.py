@@ -18,7 +18,9 @@ def _up(args: argparse.Namespace, settings: Settings) -> Outcome:
         f"Airflow: {site.url}  (user {airflow_env.ADMIN_USER}; password in {password_file})",
         f"  components: {', '.join(f'{c} pid {p}' for c, p in pids.items())}; logs in {site.run_dir}",
         f"  plain CLI: export AIRFLOW_HOME={site.home}; airflow dags list",
-        "  DAGs start paused: unpause one to let its schedule run; a manual trigger runs it once",
+        "  DAGs start paused. The UI's Trigger button unpauses the DAG (uncheck that to keep it paused) and runs it;"
+        " from then on its schedule runs too. `airflow dags trigger` on a paused DAG queues a run that starts only"
+        " after `airflow dags unpause <dag>`.",
     ]
     summary = {"url": site.url, "user": airflow_env.ADMIN_USER, "password_file": str(password_file),
                "airflow_home": str(site.home), "pids": pids}

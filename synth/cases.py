@@ -67,7 +67,7 @@ def arrow_schema(columns: tuple[str, ...]) -> Any:
     return pa.schema([(c, pa.timestamp("s") if c in _TS else special.get(c, pa.string()))
                       for c in columns])  # fixed so output never depends on memory settings
 # Hour-of-day weights per source (0..23).
-_HOURS = {
+HOUR_WEIGHTS = {  # public: the live hotline log (synth.hotline_live) calls with the same profile
     "supervisor": [0, 0, 0, 0, 0, 0, 0, 1, 8, 10, 10, 9, 3, 2, 8, 10, 10, 9, 3, 1, 0, 0, 0, 0],
     "hotline": [0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 1, 3, 6, 8, 8, 7, 5, 4, 6, 7, 7, 6, 5, 5, 4, 3, 1.5, 0.7],
     "public": [0.5, 0.3, 0.2, 0.1, 0.1, 0.3, 1, 3, 5, 6, 6, 6, 5, 5, 6, 6, 6, 6, 6, 7, 7, 5, 3, 1],
@@ -187,7 +187,7 @@ def generate_chunk(ctx: CaseContext, days: np.ndarray, counts: np.ndarray, first
     sec = np.zeros(n, dtype=np.int64)
     for s in src_names:
         sel = source == s
-        hw = np.array(_HOURS[s], dtype=float)
+        hw = np.array(HOUR_WEIGHTS[s], dtype=float)
         sec[sel] = rng.choice(24, int(sel.sum()), p=hw / hw.sum()) * 3600 + rng.integers(0, 3600, int(sel.sum()))
     reported = day.astype("datetime64[s]").astype(np.int64) + sec
     order = np.argsort(reported, kind="stable")

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_TOPICS = ("垃圾清运时间", "占道经营审批办理", "户外广告设置审批", "渣土运输证办理", "门前三包责任", "停车收费标准",
-           "绿化带养护责任单位", "路灯开关时间", "共享单车投放点", "施工许可公示")
+CONSULTATION_TOPICS = ("垃圾清运时间", "占道经营审批办理", "户外广告设置审批", "渣土运输证办理", "门前三包责任",
+                       "停车收费标准", "绿化带养护责任单位", "路灯开关时间", "共享单车投放点", "施工许可公示")
 _COMPLAINTS = ("，已经好几天了，没人管", "，影响出行，要求尽快处理", "，存在安全隐患", "，味道很大", "，希望尽快解决")
 
 CALL_LEAD_MAX_S = 600  # a hotline case is reported at most this long after its call
@@ -39,7 +39,8 @@ def calls_for_chunk(cases: pd.DataFrame, params: dict[str, Any], first_call: int
     lo, hi = (int(rep.min()), int(rep.max())) if n else (0, 1)
     consult = pd.DataFrame({
         "called_at": rng.integers(lo, hi + 1, n_con), "linked_case_id": None, "is_duplicate": False,
-        "subject": "市民来电咨询" + np.array(_TOPICS, dtype=object)[rng.integers(0, len(_TOPICS), n_con)],
+        "subject": "市民来电咨询" + np.array(CONSULTATION_TOPICS, dtype=object)[
+            rng.integers(0, len(CONSULTATION_TOPICS), n_con)],
         "district_code": None, "grid_code": None, "closed": np.datetime64("NaT", "s"),
     })
     calls = pd.concat([primary, dups, consult], ignore_index=True)
