@@ -5,8 +5,9 @@ order (so each month has its 环比 and the last its 同比), and the live cases
 today's month. Everything lands under ``$SZCG_DATA_DIR`` (default ./var): the synthetic city, the warehouse and its
 snapshots, Airflow's SQLite metadata and each run's log, the case service's database, reports. Running it again
 changes nothing: inputs already landed are recognised by their hash, the case service is not replayed twice, months
-already published stay published; the final check compares the published warehouse's fingerprints with the
-previous run's. A failing step stops the demo at once (no retries) with the step, the reason and its log.
+already published stay published; the final check compares the published warehouse's fingerprints, taken once the
+history is in, with the previous run's. Only today's data grows: the calls of the 12319 log since the last run.
+A failing step stops the demo at once (no retries) with the step, the reason and its log.
 """
 
 from __future__ import annotations
@@ -478,16 +479,18 @@ def main() -> int:
     try:
         with stage("embedded Airflow", log_dir):
             af = Airflow.embedded(data_dir, log_dir)
-        run_demo(settings, af, start, periods)
+        history_prints = run_demo(settings, af, start, periods)
     except StepFailed as exc:
         say(f"demo stopped after {time.perf_counter() - started:.0f}s: {exc.step} failed.")
         say(f"  reason: {exc.reason}")
         say(f"  log:    {exc.log}")
         return 1
-    return finish(settings, started)
+    return finish(settings, started, history_prints)
 
 
-def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -> None:
+def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -> dict[str, list[Any]]:
+    """Every step of the demo; returns the published tables' fingerprints once the history is in (before today's
+    live data), which a re-run must reproduce."""
     with stage("synthetic city", af.log_dir):
         city = synthesize(settings, start, len(periods))
     with stage("reference data", af.log_dir):
@@ -523,13 +526,6 @@ def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -
             continue
         af.run("hotline_ingest", {"path": str(log)})
 
-    say("today's hotline log (DAG hotline_ingest: the 12319 system's calls since its last log, up to now):")
-    live = todays_hotline_log(settings, city)
-    if live is None:
-        say("  = no call since the last log: no run")
-    else:
-        af.run("hotline_ingest", {"path": str(live)})
-
     say(f"evaluation (DAG monthly_evaluation, one run per month in order, {periods[0]} … {periods[-1]}):")
     for period in periods:
         if evaluated_before(settings, period):
@@ -541,32 +537,44 @@ def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -
         say(f"    scorecards {period} version {published.get('version')}"
             f" ({'already published, unchanged' if published.get('already_published') else 'published now'})")
 
+    # Everything above is the city's history: a re-run must leave it as it was. What follows is today's.
+    history_prints = published_fingerprint(settings)
+    say("today's hotline log (DAG hotline_ingest: the 12319 system's calls since its last log, up to now):")
+    live = todays_hotline_log(settings, city)
+    if live is None:
+        say("  = no call since the last log: no run")
+    else:
+        af.run("hotline_ingest", {"path": str(live)})
+
     say("warehouse quality (DAG warehouse_quality, as of now: what a manual trigger in the Airflow UI judges):")
     try:
         af.run("warehouse_quality")
     except StepFailed as exc:
         say(f"  quality problems found (see reports/quality/): {exc.reason} (log: {exc.log})")
+    return history_prints
 
 
-def finish(settings: Settings, started: float) -> int:
+def finish(settings: Settings, started: float, prints: dict[str, list[Any]]) -> int:
+    """Compare the history's fingerprints with the previous run's (today's live data may grow between runs), then
+    say where everything is."""
     from warehouse.store import Warehouse
 
     wh = Warehouse(settings)
     current = next((s for s in wh.snapshots() if s.current), None)
-    prints = published_fingerprint(settings)
-    state = settings.data_dir / "demo" / "fingerprint.json"
+    state = settings.data_dir / "demo" / "history-fingerprint.json"
     state.parent.mkdir(parents=True, exist_ok=True)
     verdict = 0
     if state.is_file():
         before = json.loads(state.read_text(encoding="utf-8"))
         changed = sorted(t for t in set(before) | set(prints) if before.get(t) != prints.get(t))
         if changed:
-            say(f"NOT idempotent: this re-run changed {len(changed)} tables: {', '.join(changed)}")
+            say(f"NOT idempotent: this re-run changed {len(changed)} tables of the history: {', '.join(changed)}")
             verdict = 1
         else:
-            say(f"idempotent: this re-run left all {len(prints)} published tables identical (fingerprints)")
+            say(f"idempotent: this re-run left the history's {len(prints)} published tables identical (fingerprints);"
+                " only today's live data may have grown")
     state.write_text(json.dumps(prints, indent=1, sort_keys=True), encoding="utf-8")
-    rows = sum(n for n, _ in prints.values())
+    rows = sum(n for n, _ in published_fingerprint(settings).values())
     d = settings.data_dir
     say("")
     say("where everything is:")
