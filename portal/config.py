@@ -18,8 +18,6 @@ from pathlib import Path
 
 from szcg.settings import Settings
 
-MIN_SECRET_CHARS = 32
-
 
 @dataclass(frozen=True)
 class PortalConfig:
@@ -41,11 +39,7 @@ def _kept_secret(path: Path) -> str:
 
 
 def load_portal_config(settings: Settings) -> PortalConfig:
-    secret = os.environ.get("SZCG_PORTAL_SECRET") or ""
-    if secret and len(secret) < MIN_SECRET_CHARS:
-        raise ValueError(f"SZCG_PORTAL_SECRET: at least {MIN_SECRET_CHARS} characters, got {len(secret)}")
-    if not secret:
-        secret = _kept_secret(settings.data_dir / "portal" / "secret")
-    https = os.environ.get("SZCG_PORTAL_HTTPS", "").lower() in ("1", "true", "yes")
-    superset = os.environ.get("SZCG_SUPERSET_URL") or f"http://127.0.0.1:{settings.superset_port}"
-    return PortalConfig(secret.encode(), https, superset.rstrip("/"))
+    """From the settings (``SZCG_PORTAL_SECRET``, ``SZCG_PORTAL_HTTPS``, ``SZCG_SUPERSET_URL``; checked there)."""
+    secret = settings.portal_secret or _kept_secret(settings.data_dir / "portal" / "secret")
+    superset = settings.superset_url or f"http://127.0.0.1:{settings.superset_port}"
+    return PortalConfig(secret.encode(), settings.portal_https, superset)

@@ -46,10 +46,7 @@ class LocalPortal:
 
 
 def local_portal(settings: Settings) -> LocalPortal:
-    value = os.environ.get("SZCG_PORTAL_PORT") or ""
-    if value and not value.isdigit():
-        raise ValueError(f"environment variable SZCG_PORTAL_PORT={value!r}: expected a port number")
-    return LocalPortal(settings.data_dir, int(value) if value else DEFAULT_PORT)
+    return LocalPortal(settings.data_dir, settings.portal_port)
 
 
 def healthy(portal: LocalPortal, timeout: float = 2.0) -> bool:

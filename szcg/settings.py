@@ -58,6 +58,12 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     report_recipients: tuple[str, ...] = ()
+    # the web portal (portal/): the key signing its cookies (None: one kept in data_dir/portal/secret), whether
+    # users reach it over https (cookies marked Secure), its port for `szcg portal up`, the dashboards' address
+    portal_secret: str | None = None
+    portal_https: bool = False
+    portal_port: int = 8710
+    superset_url: str | None = None
 
     @property
     def warehouse_dir(self) -> Path:
@@ -106,6 +112,7 @@ OTHER_VARIABLES = frozenset({
     "SZCG_FONT_CACHE",   # where the reports' font is extracted (transforms.report.fonts)
     "SZCG_CHROMIUM",     # the browser that prints reports and screenshots (dashboards.screenshot)
     "SZCG_PG_BIN",       # PostgreSQL binaries of the case-service tests (tests/casework/pg.py)
+    "SZCG_UPDATE_SCREENSHOTS",  # 1: the portal's browser tests rewrite docs/screenshots/ (tests/portal)
 })
 # Variables that meant something once: an explanation instead of "unknown".
 RETIRED_VARIABLES = {
@@ -145,15 +152,22 @@ class _Environment(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     report_recipients: str = ""  # comma-separated addresses (not JSON)
+    portal_secret: str | None = Field(default=None, min_length=32)
+    portal_https: bool = False
+    portal_port: int = Field(default=8710, ge=1, le=65535)
+    superset_url: str | None = None
 
 
 SECRET_VARIABLES = frozenset({"SZCG_HASH_KEY", "SZCG_CASEWORK_TOKEN", "SZCG_CASEWORK_PASSWORD",
-                              "SZCG_SUPERSET_ADMIN_PASSWORD", "SZCG_SMTP_PASSWORD"})
+                              "SZCG_SUPERSET_ADMIN_PASSWORD", "SZCG_SMTP_PASSWORD", "SZCG_PORTAL_SECRET"})
 # What each variable must hold, for errors that name the variable and never repeat its value.
 _EXPECTED = {
     "SZCG_WAREHOUSE_KEEP_SNAPSHOTS": "a whole number ≥ 2 (the published snapshot and its predecessor)",
     "SZCG_SUPERSET_PORT": "a port number 1–65535",
     "SZCG_SMTP_PORT": "a port number 1–65535",
+    "SZCG_PORTAL_PORT": "a port number 1–65535",
+    "SZCG_PORTAL_SECRET": "at least 32 characters",
+    "SZCG_PORTAL_HTTPS": "1 or 0 (true/false, yes/no)",
     "SZCG_DEMO": "1 or 0 (true/false, yes/no)",
     "SZCG_SMTP_STARTTLS": "1 or 0 (true/false, yes/no)",
 }
@@ -221,4 +235,8 @@ def load_settings() -> Settings:
         smtp_password=read.smtp_password,
         smtp_starttls=read.smtp_starttls,
         report_recipients=tuple(a.strip() for a in read.report_recipients.split(",") if a.strip()),
+        portal_secret=read.portal_secret,
+        portal_https=read.portal_https,
+        portal_port=read.portal_port,
+        superset_url=read.superset_url.rstrip("/") if read.superset_url else None,
     )

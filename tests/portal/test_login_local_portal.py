@@ -3,6 +3,7 @@ a demo account signs in there, ``szcg portal down`` stops it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ def test_the_demo_leaves_a_portal_running_that_demo_accounts_sign_in_to(
     port = free_port()
     monkeypatch.setenv("SZCG_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SZCG_PORTAL_PORT", str(port))
-    settings = city_settings(tmp_path)
+    settings = replace(city_settings(tmp_path), portal_port=port)
     seed_demo_users(settings)
     try:
         portal_up(settings)

@@ -83,3 +83,17 @@ def test_errors_never_show_a_secret(clean_env: pytest.MonkeyPatch, capsys: pytes
     assert main(["warehouse", "status"]) == 2
     err = capsys.readouterr().err
     assert "SZCG_SMPT_HOST" in err and "SZCG_SMTP_HOST" in err and secret not in err
+
+
+def test_the_portals_variables_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SZCG_PORTAL_PORT", "8799")
+    monkeypatch.setenv("SZCG_PORTAL_HTTPS", "1")
+    monkeypatch.setenv("SZCG_SUPERSET_URL", "https://bi.example.gov.cn/")
+    monkeypatch.setenv("SZCG_PORTAL_SECRET", "k" * 40)
+    s = load_settings()
+    assert (s.portal_port, s.portal_https, s.superset_url, s.portal_secret) == (
+        8799, True, "https://bi.example.gov.cn", "k" * 40)
+    monkeypatch.setenv("SZCG_PORTAL_SECRET", "short-secret")
+    with pytest.raises(ValueError, match="SZCG_PORTAL_SECRET: expected at least 32 characters") as refused:
+        load_settings()
+    assert "short-secret" not in str(refused.value)
