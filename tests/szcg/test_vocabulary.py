@@ -13,7 +13,7 @@ from casework import workflow as wf
 from szcg import vocabulary as v
 from tests.szcg.sources import production_sources, read
 from transforms.cases import model
-from transforms.cases.feed_pull import VOCABULARY
+from transforms.cases.vocabulary import VOCABULARY
 from warehouse.migrate import migrate
 
 
