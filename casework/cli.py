@@ -167,6 +167,59 @@ def _add_serve_args(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default 1; 2 on a 2-core machine doubles the throughput)")
 
 
+# The case service the demo leaves running: its files under <data_dir>/casework, found by `szcg airflow up`.
+LOCAL_NAME = "service"
+
+
+def local_case_service(settings: Settings, port: int) -> Any:
+    from szcg.localserver import LocalServer
+
+    return LocalServer(LOCAL_NAME, "casework", settings.data_dir / "casework", port)
+
+
+def running_case_service(settings: Settings) -> str | None:
+    """The URL of the case service ``szcg casework up`` (or the demo) left running on this data directory."""
+    from szcg.localserver import running_url
+
+    return running_url(settings.data_dir / "casework", LOCAL_NAME)
+
+
+def case_service_up(settings: Settings, port: int | None = None) -> tuple[str, int, bool]:
+    """The case service in the background (on a free loopback port unless given); → (url, pid, started now)."""
+    import os
+    import socket
+
+    from szcg import localserver
+
+    url = running_case_service(settings)
+    if url is not None:
+        port = int(url.rsplit(":", 1)[1])
+    elif port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+    server = local_case_service(settings, port)
+    env = {**os.environ, "SZCG_DATA_DIR": str(settings.data_dir), "SZCG_CASEWORK_DB_URL": settings.casework_db_url}
+    pid, started = localserver.start(server, env)
+    return server.url, pid, started
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> Outcome:
+    url, pid, started = case_service_up(settings, args.port)
+    text = (f"case service: {url}  ({'started' if started else 'already running'}, pid {pid}, database"
+            f" {_safe_url(settings.casework_db_url)}; `szcg casework down` stops it)")
+    return Outcome({"url": url, "pid": pid, "started": started}, text)
+
+
+def _down(args: argparse.Namespace, settings: Settings) -> Outcome:
+    from szcg import localserver
+
+    url = running_case_service(settings)
+    port = int(url.rsplit(":", 1)[1]) if url else 0
+    stopped = localserver.stop(local_case_service(settings, port))
+    return Outcome({"stopped": stopped}, "case service stopped" if stopped else "case service was not running")
+
+
 def _serve_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     """The shared ``serve`` group: reuse it when another area created it first."""
     existing = subparsers.choices.get("serve")
@@ -196,5 +249,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("name")
     p.add_argument("--source", default="public", choices=CLIENT_SOURCES)
     _add_serve_args(add_command(group, "serve", _serve, help="serve the case API with uvicorn", json_flag=False))
+    p = add_command(group, "up", _up, help="start the case service in the background on loopback unless it runs")
+    p.add_argument("--port", type=int, default=None, help="port (default: a free one; its URL is printed)")
+    add_command(group, "down", _down, help="stop the case service started by `szcg casework up` or the demo")
     _add_serve_args(add_command(_serve_group(subparsers), "casework", _serve, help="serve the case API",
                                 json_flag=False))

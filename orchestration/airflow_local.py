@@ -77,7 +77,26 @@ def component_env(site: LocalAirflow) -> dict[str, str]:
         SZCG_DATA_DIR=str(site.data_dir),
         PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
     )
+    env.update(_local_case_feed(site.data_dir, env))
     return env
+
+
+def _local_case_feed(data_dir: Path, env: dict[str, str]) -> dict[str, str]:
+    """The case feed of the case service running on this data directory (the demo leaves one), unless the caller
+    named one: its URL, and in the demo (SZCG_DEMO=1) the demo's feed reader when no credentials are given."""
+    from casework.cli import DEMO_PASSWORD, LOCAL_NAME
+    from szcg.localserver import running_url
+
+    if env.get("SZCG_CASEWORK_URL"):
+        return {}
+    url = running_url(data_dir / "casework", LOCAL_NAME)
+    if url is None:
+        return {}
+    feed = {"SZCG_CASEWORK_URL": url}
+    demo = env.get("SZCG_DEMO", "").lower() not in ("", "0", "false", "no")
+    if demo and not (env.get("SZCG_CASEWORK_TOKEN") or env.get("SZCG_CASEWORK_USER")):
+        feed.update(SZCG_CASEWORK_USER="evaluator", SZCG_CASEWORK_PASSWORD=DEMO_PASSWORD)
+    return feed
 
 
 # One interpreter migrates (when asked) and sets the pool: each Airflow CLI call costs seconds of imports.

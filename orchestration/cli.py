@@ -18,6 +18,8 @@ def _up(args: argparse.Namespace, settings: Settings) -> Outcome:
         f"Airflow: {site.url}  (user {airflow_env.ADMIN_USER}; password in {password_file})",
         f"  components: {', '.join(f'{c} pid {p}' for c, p in pids.items())}; logs in {site.run_dir}",
         f"  plain CLI: export AIRFLOW_HOME={site.home}; airflow dags list",
+        "  casework_sync reads " + (airflow_local.component_env(site).get("SZCG_CASEWORK_URL")
+                                    or "SZCG_CASEWORK_URL: unset (start the case service: `szcg casework up`)"),
         "  DAGs start paused. The UI's Trigger button unpauses the DAG (uncheck that to keep it paused) and runs it;"
         " from then on its schedule runs too. `airflow dags trigger` on a paused DAG queues a run that starts only"
         " after `airflow dags unpause <dag>`.",

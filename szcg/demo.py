@@ -293,6 +293,19 @@ def case_service(settings: Settings) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+def case_service_up(settings: Settings) -> str:
+    """The case service on loopback, left running after the demo (as the portal): its live cases stay reachable,
+    and `szcg airflow up` hands its URL to the casework_sync DAG. A re-run finds it running."""
+    from casework.cli import case_service_up as start
+    from casework.cli import seed_demo_users
+
+    seed_demo_users(settings)  # skips users that exist
+    url, pid, started = start(settings)
+    say(f"case service: {url} ({'started' if started else 'already running'}, pid {pid}, database"
+        f" {settings.casework_db_url}; it keeps running after the demo, `szcg casework down` stops it)")
+    return url
+
+
 def portal_up(settings: Settings) -> None:
     """The web portal beside the case service, on the same case database; left running after the demo."""
     from casework.cli import DEMO_PASSWORD
@@ -511,12 +524,13 @@ def run_demo(settings: Settings, af: Airflow, start: date, periods: list[str]) -
     af.run("legacy_case_import", {"path": str(city / "cases"), "mapping": ""})
 
     say("live cases, today (case service API → DAG casework_sync):")
-    with stage("live cases through the case service", af.log_dir), case_service(settings) as url:
+    with stage("live cases through the case service", af.log_dir):
+        url = case_service_up(settings)
         replay(url, city)
         from casework.cli import DEMO_PASSWORD
 
         os.environ.update(SZCG_CASEWORK_URL=url, SZCG_CASEWORK_USER="evaluator", SZCG_CASEWORK_PASSWORD=DEMO_PASSWORD)
-        af.run("casework_sync")
+    af.run("casework_sync")
     portal_up(settings)
 
     say("hotline logs (DAG hotline_ingest, one run per file):")
@@ -587,8 +601,8 @@ def finish(settings: Settings, started: float, prints: dict[str, list[Any]]) -> 
     say("dashboards: `make superset-env` once, then `szcg dashboards up` (Superset on loopback; it prints the URL,"
         " user and dashboards); `szcg dashboards down` stops it.")
     say("Airflow UI: `SZCG_DEMO=1 .venv/bin/szcg airflow up` (scheduler and API server on loopback, with the demo's"
-        " runs; it prints the URL and login; SZCG_DEMO=1 lets the demo's tasks run without production secrets);"
-        " `.venv/bin/szcg airflow down` stops it.")
+        " runs; it prints the URL and login; SZCG_DEMO=1 lets the demo's tasks run without production secrets;"
+        " casework_sync reads the case service the demo left running); `.venv/bin/szcg airflow down` stops it.")
     say(f"demo finished in {time.perf_counter() - started:.0f}s")
     return verdict
 
