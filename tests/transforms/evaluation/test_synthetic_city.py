@@ -15,9 +15,10 @@ from standards.city import load_city
 from standards.handbook import load_handbook
 from synth.city import Options, generate_city
 from szcg.settings import Settings
+from tests.support import evaluation_reference as reference
 from tests.transforms.evaluation.agreement import assert_same_indicators
 from transforms.cases.parquet_import import import_parquet
-from transforms.evaluation import engine, reference, store
+from transforms.evaluation import engine, store
 from transforms.evaluation.period import parse_period
 from transforms.evaluation.scheme import load_scheme
 from warehouse.mart_builders import build_marts
