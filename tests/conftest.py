@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own data directory (the embedded default layout under a tmp dir)."""
+"""Shared fixtures: every test gets its own data directory (the embedded default layout under a tmp dir); synthetic
+cities and other expensive inputs are built once per run and shared (tests/support/factories.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from szcg.settings import Settings
+from tests.support.factories import SharedBuilds, SyntheticCities, shared_root
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -25,3 +27,31 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("SZCG_WAREHOUSE_KEEP_SNAPSHOTS", "3")
     yield Settings(data_dir=data_dir, warehouse_keep_snapshots=3,
                    hash_key=os.environ["SZCG_HASH_KEY"]).with_data_dir(data_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_builds(tmp_path_factory: pytest.TempPathFactory) -> SharedBuilds:
+    """Folders built once per run by key, shared by every test and xdist worker (tests/support/factories.py)."""
+    return SharedBuilds(shared_root(tmp_path_factory))
+
+
+@pytest.fixture(scope="session")
+def cities(shared_builds: SharedBuilds) -> SyntheticCities:
+    """The run's synthetic cities, one per CitySpec: ``cities.get(spec)`` read-only, ``cities.copy(spec, dest)``."""
+    return SyntheticCities(shared_builds)
+
+
+# Fixtures that start a server once per test process: tests using them share one pytest-xdist worker, so the run
+# starts each server once (``make test`` runs ``pytest -n 2 --dist loadgroup``).
+_PROCESS_SERVERS = {"superset_env": "superset", "airflow_home": "airflow", "dagbag": "airflow"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group every test for pytest-xdist's ``--dist loadgroup``: by the server it needs, else by its module (a
+    module's tests share module fixtures, and some build on one warehouse in order). Harmless without xdist."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        names = set(getattr(item, "fixturenames", ()))
+        group = next((g for fixture, g in _PROCESS_SERVERS.items() if fixture in names), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
