@@ -264,6 +264,7 @@ def test_backfilling_months_through_airflow_backfill_create(
     api: AirflowApi, settings: Settings, case_history: tuple[str, int]
 ) -> None:
     """One run per 02:00 CST tick on a 1st in the inclusive range, each evaluating the month before its tick."""
+    api.unpause("monthly_evaluation")  # the scheduler runs no backfill of a paused DAG (a manual trigger unpauses)
     plain_airflow(api.home, "backfill", "create", "--dag-id", "monthly_evaluation",
                   "--from-date", "2026-02-01", "--to-date", "2026-03-01T02:00")
     deadline = time.monotonic() + 2 * RUN_TIMEOUT_S
