@@ -40,18 +40,3 @@ def cities(shared_builds: SharedBuilds) -> SyntheticCities:
     """The run's synthetic cities, one per CitySpec: ``cities.get(spec)`` read-only, ``cities.copy(spec, dest)``."""
     return SyntheticCities(shared_builds)
 
-
-# Fixtures that start a server once per test process: tests using them share one pytest-xdist worker, so the run
-# starts each server once (``make test`` runs ``pytest -n 2 --dist loadgroup``).
-_PROCESS_SERVERS = {"superset_env": "superset", "airflow_home": "airflow", "dagbag": "airflow"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group every test for pytest-xdist's ``--dist loadgroup``: by the server it needs, else by its module (a
-    module's tests share module fixtures, and some build on one warehouse in order). Harmless without xdist."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        names = set(getattr(item, "fixturenames", ()))
-        group = next((g for fixture, g in _PROCESS_SERVERS.items() if fixture in names), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
