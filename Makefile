@@ -57,7 +57,7 @@ typecheck: env
 	$(BIN)/mypy
 
 pytest: env
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # What only Debian has, installed when missing (as root, else through sudo): Chromium for the dashboard tests and
 # screenshots, poppler-utils for the monthly report's PDF checks, docker-compose to validate docker-compose.yml.

@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own data directory (the embedded default layout under a tmp dir)."""
+"""Shared fixtures: every test gets its own data directory (the embedded default layout under a tmp dir); synthetic
+cities and other expensive inputs are built once per run and shared (tests/support/factories.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from szcg.settings import Settings
+from tests.support.factories import SharedBuilds, SyntheticCities, shared_root
 from usecases.wiring import wire
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,3 +32,16 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("SZCG_WAREHOUSE_KEEP_SNAPSHOTS", "3")
     yield Settings(data_dir=data_dir, warehouse_keep_snapshots=3,
                    hash_key=os.environ["SZCG_HASH_KEY"]).with_data_dir(data_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_builds(tmp_path_factory: pytest.TempPathFactory) -> SharedBuilds:
+    """Folders built once per run by key, shared by every test and xdist worker (tests/support/factories.py)."""
+    return SharedBuilds(shared_root(tmp_path_factory))
+
+
+@pytest.fixture(scope="session")
+def cities(shared_builds: SharedBuilds) -> SyntheticCities:
+    """The run's synthetic cities, one per CitySpec: ``cities.get(spec)`` read-only, ``cities.copy(spec, dest)``."""
+    return SyntheticCities(shared_builds)
+

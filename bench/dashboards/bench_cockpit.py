@@ -3,7 +3,7 @@
     .venv/bin/python bench/dashboards/bench_cockpit.py [--cases 10000000] [--dir /tmp/szcg-bench-dash] [--keep]
         [--republish] [--out results.json]
 
-Generates the demo city at the given size straight into a warehouse with DuckDB SQL (dashboards.demo_data),
+Generates the demo city at the given size straight into a warehouse with DuckDB SQL (tests/support/demo_data.py),
 publishes it, starts a Superset on it (its own home and port), opens the cockpit in Chromium to capture every
 chart's data request, then replays each request alone through the chart data API three times and reports the
 median. Results: bench/dashboards/results.json (and the table printed at the end).
@@ -31,12 +31,12 @@ sys.path.insert(0, str(REPO))
 
 from dashboards import server  # noqa: E402
 from dashboards.client import SupersetClient  # noqa: E402
-from dashboards.demo_data import DemoSize, build_demo_warehouse  # noqa: E402
 from dashboards.deploy import import_assets  # noqa: E402
 from dashboards.marts import summaries_match_core  # noqa: E402
 from dashboards.screenshot import browser_page, open_dashboard  # noqa: E402
 from dashboards.site import site_from_settings  # noqa: E402
 from szcg.settings import Settings  # noqa: E402
+from tests.support.demo_data import DemoSize, build_demo_warehouse  # noqa: E402
 from usecases.wiring import wire  # noqa: E402
 from warehouse.mart_builders import build_marts  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402

@@ -1,5 +1,5 @@
 """Benchmark: evaluate one month and a full year over a synthetic year of cases generated in DuckDB SQL, and
-compare with the pandas implementation of the same indicators (transforms.evaluation.reference).
+compare with the pandas implementation of the same indicators (tests/support/evaluation_reference.py).
 
     python bench/evaluation/bench_evaluation.py --cases 10000000 --db /tmp/eval-bench.duckdb
 
@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 from typing import cast
@@ -22,12 +23,16 @@ from typing import cast
 import duckdb
 import pandas as pd
 
-from standards.calendar import load_calendar
-from standards.city import packaged_city
-from szcg.settings import load_settings
-from transforms.evaluation import engine, reference
-from transforms.evaluation.period import Period, parse_period
-from transforms.evaluation.scheme import load_scheme
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # the pandas reference lives in tests/support, not in an installed package
+
+from standards.calendar import load_calendar  # noqa: E402
+from standards.city import packaged_city  # noqa: E402
+from szcg.settings import load_settings  # noqa: E402
+from tests.support import evaluation_reference as reference  # noqa: E402
+from transforms.evaluation import engine  # noqa: E402
+from transforms.evaluation.period import Period, parse_period  # noqa: E402
+from transforms.evaluation.scheme import load_scheme  # noqa: E402
 
 STEPS = """
 -- seq, action, minutes after report, actor, role, department, deadline_met, overdue_multiple, outcome, condition

@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from szcg.cli import main
+from tests.support.factories import DIRTY_CITY, SyntheticCities
 
 REJECTED_KINDS = {"wrong_code", "duplicate_id", "swapped_lat_lon", "gcj02_coordinates", "outside_city"}
 
 
 @pytest.fixture(scope="module")
-def dirty_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "city"
-    if main(["synth", "city", "--out", str(out), "--seed", "3", "--scale", "0.3", "--dirty", "--quiet"]) != 0:
-        pytest.skip("synth city generation failed")
-    return out
+def dirty_city(cities: SyntheticCities) -> Path:
+    return cities.get(DIRTY_CITY)
 
 
 def test_every_injected_census_defect_is_quarantined_or_repaired(dirty_city: Path, census, capsys) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.factories import SMALL_CITY, SyntheticCities
+
 _ROOT = Path(tempfile.mkdtemp(prefix="szcg-dagtests-"))
 if "airflow" not in sys.modules:
     from orchestration import airflow_env
@@ -52,15 +54,9 @@ def dagbag(airflow_home: Path) -> Any:
 
 
 @pytest.fixture(scope="session")
-def small_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic Shuozhou (seed 1): grids, 12 census batches, two months of cases, hotline logs."""
-    from synth.city import Options, generate_city
-    from szcg.settings import Settings
-
-    out = tmp_path_factory.mktemp("city") / "shuozhou"
-    root = tmp_path_factory.mktemp("city-settings")
-    generate_city(Options(out, 0.1, 2, 1, False, progress=False), Settings(data_dir=root).with_data_dir(root))
-    return out
+def small_city(cities: SyntheticCities) -> Path:
+    """A small synthetic Shuozhou (seed 1): grids, 12 census batches, two months of cases, hotline logs (read-only)."""
+    return cities.get(SMALL_CITY)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 """Each DAG run end to end with ``dag.test()`` on a small synthetic city, in the order a city's month happens:
 grids and census batches, the case history, the live case service's feed, hotline logs, the monthly
-evaluation, the nightly quality re-check. One warehouse for the module; each test builds on the previous."""
+evaluation, the nightly quality re-check. One warehouse for the module. What a test needs from an earlier step (the
+evaluation needs the case history, the quality check the hotline logs too) it gets from that step's run, a module
+fixture: each test also passes alone (``pytest tests/dags/test_dag_runs.py::<test>``)."""
 
 from __future__ import annotations
 
@@ -83,11 +85,26 @@ def test_a_batch_that_is_not_a_census_is_quarantined_not_published(dagbag: Any, 
     assert report["result"]["rejected"] or report["result"]["rows_loaded"] > 0
 
 
-def test_case_history_import_publishes_cases(dagbag: Any, settings: Settings, small_city: Path) -> None:
+@pytest.fixture(scope="module")
+def case_history(dagbag: Any, settings: Settings, small_city: Path) -> tuple[Any, int]:
+    """The case history's import run, and how many cases the published warehouse held right after it."""
     dag_run = run(dagbag, "legacy_case_import", {"path": str(small_city / "cases"), "mapping": ""})
+    return dag_run, published(settings, 'SELECT count(*) FROM core."case"')
+
+
+@pytest.fixture(scope="module")
+def hotline_log(dagbag: Any, settings: Settings, small_city: Path) -> tuple[Any, int]:
+    """One hotline log's ingest run, and how many calls the published warehouse held right after it."""
+    log = sorted((small_city / "hotline" / "gbk").glob("*.csv"))[0]
+    dag_run = run(dagbag, "hotline_ingest", {"path": str(log)})
+    return dag_run, published(settings, "SELECT count(*) FROM core.hotline_call")
+
+
+def test_case_history_import_publishes_cases(case_history: tuple[Any, int]) -> None:
+    dag_run, cases_published = case_history
     assert set(states(dag_run).values()) == {"success"}, states(dag_run)
     imported = xcom(dag_run, "import_cases")
-    assert published(settings, 'SELECT count(*) FROM core."case"') == imported["cases_loaded"] > 0
+    assert cases_published == imported["cases_loaded"] > 0
 
 
 def test_the_case_services_feed_is_synced(
@@ -114,14 +131,15 @@ def test_the_case_services_feed_is_synced(
     )
 
 
-def test_a_hotline_log_is_ingested(dagbag: Any, settings: Settings, small_city: Path) -> None:
-    log = sorted((small_city / "hotline" / "gbk").glob("*.csv"))[0]
-    dag_run = run(dagbag, "hotline_ingest", {"path": str(log)})
+def test_a_hotline_log_is_ingested(hotline_log: tuple[Any, int]) -> None:
+    dag_run, calls_published = hotline_log
     assert set(states(dag_run).values()) == {"success"}, states(dag_run)
-    assert published(settings, "SELECT count(*) FROM core.hotline_call") == xcom(dag_run, "ingest")["rows_loaded"] > 0
+    assert calls_published == xcom(dag_run, "ingest")["rows_loaded"] > 0
 
 
-def test_the_monthly_run_evaluates_the_month_before_its_logical_date(dagbag: Any, settings: Settings) -> None:
+def test_the_monthly_run_evaluates_the_month_before_its_logical_date(
+    dagbag: Any, settings: Settings, case_history: tuple[Any, int], hotline_log: tuple[Any, int]
+) -> None:
     dag_run = run(dagbag, "monthly_evaluation", logical_date=datetime(2026, 2, 1, 2, tzinfo=CST))
     assert xcom(dag_run, "period") == "2026-01"  # a backfilled January, whatever today is
     got = states(dag_run)
@@ -136,7 +154,9 @@ def test_the_monthly_run_evaluates_the_month_before_its_logical_date(dagbag: Any
     assert repeated["already_published"] and repeated["draft_matches"] and repeated["published"] is False
 
 
-def test_nightly_quality_check_lists_every_problem(dagbag: Any, settings: Settings) -> None:
+def test_nightly_quality_check_lists_every_problem(
+    dagbag: Any, settings: Settings, case_history: tuple[Any, int], hotline_log: tuple[Any, int]
+) -> None:
     from warehouse.store import Warehouse
 
     wh = Warehouse(settings)

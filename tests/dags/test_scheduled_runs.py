@@ -2,7 +2,9 @@
 scheduler, DAG processor and triggerer on loopback (LocalExecutor, the platform's airflow.cfg in a tmp data
 directory); each DAG is triggered through the REST API with no logical date — what the UI's Trigger button
 does — and must succeed and write what it should. What ``dag.test()`` cannot show: manual runs without a logical
-date, serialisation, the writers' pool, Asset-triggered runs, ``airflow backfill create``, task logs."""
+date, serialisation, the writers' pool, Asset-triggered runs, ``airflow backfill create``, task logs. A test that
+needs an earlier run's data (the backfill needs the case history) gets it from a module fixture, so each test also
+passes alone."""
 
 from __future__ import annotations
 
@@ -192,10 +194,17 @@ def test_a_census_batch_triggered_by_hand_is_loaded_and_its_asset_triggers_the_q
     assert Path(found["report"]).is_file() and found["run_id"] == run["dag_run_id"]
 
 
-def test_case_history_import_by_hand(api: AirflowApi, settings: Settings, small_city: Path) -> None:
+@pytest.fixture(scope="module")
+def case_history(api: AirflowApi, settings: Settings, small_city: Path) -> tuple[str, int]:
+    """The case history imported by hand (the backfill evaluates it): the run, and the cases published after it."""
     run_id = api.succeeds("legacy_case_import", {"path": str(small_city / "cases"), "mapping": ""})
+    return run_id, published(settings, 'SELECT count(*) FROM core."case"')
+
+
+def test_case_history_import_by_hand(api: AirflowApi, case_history: tuple[str, int]) -> None:
+    run_id, cases_published = case_history
     imported = api.xcom("legacy_case_import", run_id, "import_cases")
-    assert published(settings, 'SELECT count(*) FROM core."case"') == imported["cases_loaded"] > 0
+    assert cases_published == imported["cases_loaded"] > 0
 
 
 def test_the_case_feed_is_synced_on_its_schedule_and_by_hand(
@@ -251,8 +260,11 @@ def cjk_font_missing() -> str | None:
     return None
 
 
-def test_backfilling_months_through_airflow_backfill_create(api: AirflowApi, settings: Settings) -> None:
+def test_backfilling_months_through_airflow_backfill_create(
+    api: AirflowApi, settings: Settings, case_history: tuple[str, int]
+) -> None:
     """One run per 02:00 CST tick on a 1st in the inclusive range, each evaluating the month before its tick."""
+    api.unpause("monthly_evaluation")  # the scheduler runs no backfill of a paused DAG (a manual trigger unpauses)
     plain_airflow(api.home, "backfill", "create", "--dag-id", "monthly_evaluation",
                   "--from-date", "2026-02-01", "--to-date", "2026-03-01T02:00")
     deadline = time.monotonic() + 2 * RUN_TIMEOUT_S

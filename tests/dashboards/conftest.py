@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboards.demo_data import DemoSize, publish_demo_warehouse
 from dashboards.site import SupersetSite, site_from_settings
 from szcg.settings import Settings, load_settings
+from tests.support.demo_data import DemoSize, publish_demo_warehouse
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "dashboards"
 DEMO = DemoSize(cases=20_000)

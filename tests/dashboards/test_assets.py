@@ -12,8 +12,8 @@ import yaml
 
 from dashboards.authoring import DATABASE_FILE, DATASETS, DISTRICT_DATASETS, build_assets, dump
 from dashboards.bundle import BUNDLE_ROOT, asset_files, build_bundle
-from dashboards.demo_data import DemoSize, build_demo_warehouse
 from dashboards.site import ASSETS_DIR
+from tests.support.demo_data import DemoSize, build_demo_warehouse
 from warehouse.mart_builders import build_marts
 from warehouse.migrate import migrate
 

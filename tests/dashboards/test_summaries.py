@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from dashboards.authoring import DATASETS, _charts
-from dashboards.demo_data import DemoSize, build_demo_warehouse
 from dashboards.marts import summaries_match_core
+from tests.support.demo_data import DemoSize, build_demo_warehouse
 from warehouse.fingerprint import database_fingerprint
 from warehouse.mart_builders import build_marts
 from warehouse.migrate import migrate

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from szcg.cli import main
 from szcg.settings import Settings
+from tests.support.factories import SMALL_CITY, SyntheticCities
 from tests.transforms.cases.conftest import EXPORTS, MAPPINGS
 from tests.transforms.cases.test_feed_pull import Service
 from transforms.cases.feed_pull import pull_feed
@@ -52,11 +52,8 @@ def found(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "city"
-    assert main(["synth", "city", "--out", str(out), "--seed", "5", "--scale", "0.2", "--months", "1",
-                 "--quiet"]) == 0
-    return out
+def city(cities: SyntheticCities) -> Path:
+    return cities.get(SMALL_CITY)  # read-only: the planted inputs are written under tmp_path
 
 
 def _hotline_log(city: Path, tmp: Path) -> Path:

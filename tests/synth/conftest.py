@@ -1,4 +1,4 @@
-"""One small synthetic city per test session (clean and dirty), shared by the synth tests."""
+"""One small synthetic city per test run (clean and dirty, same seed), shared by the synth tests (read-only)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from synth.city import Options, generate_city
+from tests.support.factories import CITY, DIRTY_CITY, SyntheticCities
 
-SCALE, MONTHS, SEED = 0.5, 2, 7
-
-
-@pytest.fixture(scope="session")
-def city_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "clean"
-    generate_city(Options(out, SCALE, MONTHS, SEED))
-    return out
+SCALE, MONTHS, SEED = CITY.scale, CITY.months, CITY.seed  # test_dirty_and_reproducible generates it again
 
 
 @pytest.fixture(scope="session")
-def dirty_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "dirty"
-    generate_city(Options(out, SCALE, MONTHS, SEED, dirty=True))
-    return out
+def city_dir(cities: SyntheticCities) -> Path:
+    return cities.get(CITY)
+
+
+@pytest.fixture(scope="session")
+def dirty_dir(cities: SyntheticCities) -> Path:
+    return cities.get(DIRTY_CITY)
 
 
 @pytest.fixture(scope="session")

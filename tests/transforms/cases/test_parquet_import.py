@@ -11,17 +11,15 @@ import pytest
 from szcg.cli import main
 from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected
+from tests.support.factories import DIRTY_CITY, SyntheticCities
 from transforms.cases.parquet_import import import_parquet
 from warehouse.fingerprint import database_fingerprint
 from warehouse.store import Warehouse
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "city"
-    assert main(["synth", "city", "--out", str(out), "--seed", "5", "--scale", "0.3", "--months", "2", "--dirty",
-                 "--quiet"]) == 0
-    return out
+def city(cities: SyntheticCities) -> Path:
+    return cities.get(DIRTY_CITY)  # read-only: tests write altered exports under tmp_path
 
 
 def test_synthetic_cases_load_with_conformed_states_and_flags(wh: Warehouse, city: Path) -> None:

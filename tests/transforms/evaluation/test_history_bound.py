@@ -16,9 +16,10 @@ import pytest
 
 from standards.calendar import load_calendar
 from standards.city import packaged_city
+from tests.support import evaluation_reference as reference
 from tests.transforms.evaluation.agreement import assert_same_indicators
 from tests.transforms.evaluation.city import DA, G1, City, at, build_october
-from transforms.evaluation import engine, reference
+from transforms.evaluation import engine
 from transforms.evaluation.period import parse_period
 from transforms.evaluation.scheme import load_scheme
 from warehouse.migrate import migrate

@@ -7,8 +7,9 @@ import pytest
 
 from standards.calendar import load_calendar
 from standards.city import packaged_city
+from tests.support import evaluation_reference as reference
 from tests.transforms.evaluation.city import City
-from transforms.evaluation import engine, reference
+from transforms.evaluation import engine
 from transforms.evaluation.period import parse_period
 from transforms.evaluation.scheme import load_scheme
 from warehouse.migrate import migrate

@@ -13,11 +13,12 @@ import pytest
 from standards.calendar import load_calendar
 from standards.city import packaged_city
 from standards.handbook import load_handbook
-from synth.city import Options, generate_city
 from szcg.settings import Settings
+from tests.support import evaluation_reference as reference
+from tests.support.factories import CITY, SyntheticCities
 from tests.transforms.evaluation.agreement import assert_same_indicators
 from transforms.cases.parquet_import import import_parquet
-from transforms.evaluation import engine, reference, store
+from transforms.evaluation import engine, store
 from transforms.evaluation.period import parse_period
 from transforms.evaluation.scheme import load_scheme
 from warehouse.mart_builders import build_marts
@@ -27,12 +28,12 @@ MONTHS = ("2026-03", "2026-02")  # published in this order: the later month firs
 
 
 @pytest.fixture(scope="module")
-def city_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = tmp_path_factory.mktemp("synthetic-demo")
-    generate_city(Options(root / "city", 0.5, 2, 1))
-    data_dir = root / "var"
+def city_warehouse(
+    tmp_path_factory: pytest.TempPathFactory, cities: SyntheticCities
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    data_dir = tmp_path_factory.mktemp("synthetic-demo") / "var"
     wh = Warehouse(Settings(data_dir=data_dir).with_data_dir(data_dir))
-    import_parquet(wh, root / "city" / "cases")
+    import_parquet(wh, cities.get(CITY) / "cases")
     with wh.writer() as con:
         yield con
 
