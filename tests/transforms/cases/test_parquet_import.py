@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from szcg.cli import main
 from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected
 from tests.support.factories import DIRTY_CITY, SyntheticCities
