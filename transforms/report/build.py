@@ -98,7 +98,23 @@ def _fontconfig(font_file: str, workdir: Path) -> Path:
 
 
 def print_pdf(html_text: str, out: Path, *, title: str, font_file: str, font_family: str) -> None:
-    """Print the HTML on A4 with Chromium: page numbers in the footer, rows never split (the template's CSS)."""
+    """Print the HTML on A4 with Chromium: page numbers in the footer, rows never split (the template's CSS).
+
+    Playwright's sync API refuses a thread whose asyncio loop is running (an async handler of a web server, or a
+    browser another caller keeps open in the same thread); the printing then runs in a thread of its own."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _print_pdf(html_text, out, title=title, font_file=font_file, font_family=font_family)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="szcg-report-pdf") as pool:
+        pool.submit(_print_pdf, html_text, out, title=title, font_file=font_file, font_family=font_family).result()
+
+
+def _print_pdf(html_text: str, out: Path, *, title: str, font_file: str, font_family: str) -> None:
     from playwright.sync_api import sync_playwright
 
     from dashboards.screenshot import CHROMIUM, CHROMIUM_ARGS

@@ -61,3 +61,23 @@ def test_html_report_lists_rankings_and_headline(
     assert '<td class="l">立案</td><td>10</td>' in page
     assert '<td class="l">按期结案率</td><td>50.00%</td>' in page  # (3 + 1) / (6 + 2)
     assert "75.0%" in page  # 热线满意率: (2 满意 + 1 基本满意) / 4 reached
+
+
+def test_the_pdf_prints_in_a_thread_whose_event_loop_runs(tmp_path: Path) -> None:
+    """An async web handler, or a browser another caller keeps open in this thread (the portal's browser tests),
+    runs an asyncio loop here: Playwright's sync API refuses such a thread, so the report prints from its own."""
+    import asyncio
+
+    from transforms.report.build import print_pdf
+    from transforms.report.fonts import SC_FAMILY, sc_font_file
+
+    out = tmp_path / "inside-a-loop.pdf"
+
+    async def handler() -> None:
+        print_pdf("<html><body><h1>月报</h1></body></html>", out, title="月报", font_file=str(sc_font_file()),
+                  font_family=SC_FAMILY)
+
+    asyncio.run(handler())
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "月报" in text
