@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.census_upload import ReceivedUpload
+from szcg import clock
 from szcg.errors import InputRejected
 from szcg.settings import Settings
 
@@ -125,7 +126,7 @@ class CensusJobs:
     def submit(self, upload: ReceivedUpload, *, district_code: str, mapping: str | None, uploaded_by: str,
                corrects: str | None) -> CensusJob:
         job = CensusJob(upload.upload_id, upload.batch_id, district_code, mapping, upload.file_name,
-                        upload.size_bytes, uploaded_by, dt.datetime.now().replace(microsecond=0), corrects,
+                        upload.size_bytes, uploaded_by, clock.now().replace(microsecond=0), corrects,
                         upload.path)
         with self._lock:
             self._jobs[job.upload_id] = job

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from standards.calendar import load_calendar
-from standards.city import load_city
+from standards.city import packaged_city
 from standards.handbook import load_handbook
 from synth.city import Options, generate_city
 from szcg.settings import Settings
@@ -68,7 +68,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> str:
 
 
 def _run(con: duckdb.DuckDBPyConnection, period: str, **kwargs: object) -> str:
-    city = load_city()
+    city = packaged_city()
     info = engine.run(con, parse_period(period), load_scheme(), load_calendar(city), handbook=load_handbook(city),
                       **kwargs)  # type: ignore[arg-type]
     assert info.cohort_cases > 100
@@ -80,8 +80,8 @@ def test_a_month_scores_as_before(city: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_a_month_with_an_accepted_appeal_scores_as_before(city: duckdb.DuckDBPyConnection) -> None:
-    engine.run(city, parse_period("2026-03"), load_scheme(), load_calendar(load_city()),
-               handbook=load_handbook(load_city()))
+    engine.run(city, parse_period("2026-03"), load_scheme(), load_calendar(packaged_city()),
+               handbook=load_handbook(packaged_city()))
     picked = city.execute("SELECT object, entity_code, case_id, indicator FROM eval_lineage "
                           "WHERE role = 'numerator' ORDER BY ALL LIMIT 3").fetchall()
     exclusions = [engine.Exclusion(o, e, c, i if k else None) for k, (o, e, c, i) in enumerate(picked)]
