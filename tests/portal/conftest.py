@@ -127,8 +127,11 @@ def portal_server(portal_city: Settings) -> Iterator[PortalServer]:
     stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser per test module: Playwright's sync API keeps an asyncio loop running in this thread while it is
+    open, and every other sync Playwright user (the Superset screenshots, the report's PDF) refuses such a thread;
+    so it must not outlive the portal's modules on a worker that runs other modules after them."""
     from playwright.sync_api import sync_playwright
 
     from dashboards.screenshot import launch_chromium
