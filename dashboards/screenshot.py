@@ -95,7 +95,10 @@ def _log_in(page: Any, base_url: str, username: str, password: str, attempts: in
         page.keyboard.press("Enter")
         try:
             page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
-            return
+            # Left the login page, but is the session there? Once in a full test run the next page found the login
+            # form again: ask Superset who we are before going on, and log in again if it does not know.
+            if page.request.get(f"{base_url}/api/v1/me/").status == 200:
+                return
         except PlaywrightTimeout:
             if attempt == attempts:
                 break
