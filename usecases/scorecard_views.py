@@ -122,6 +122,7 @@ class Board:
     scope: Scope
     has_draft: bool
     published_version: int | None  # the period's latest published version, if any
+    shown_version: int  # the version whose scores the rows are: the latest published one, else the draft (0)
     previous_period: str | None
     previous_version: int | None  # last month's latest published version
     rows: list[BoardRow]
@@ -135,11 +136,22 @@ class Board:
     def pages(self) -> int:
         return max(1, -(-self.total_rows // self.page_size))
 
+    @property
+    def version_label(self) -> str:
+        """What the rows are, as the page titles them: a draft, the first issue, or a corrected re-issue."""
+        if self.shown_version == 0:
+            return "草稿"
+        if self.shown_version == 1:
+            return "已发布 第 1 版"
+        return f"已发布 第 {self.shown_version} 版（更正版）"
+
 
 def board(settings: Settings, period: str | None, scope: Scope, *, page: int = 1, page_size: int = 50,
           entity: str | None = None) -> Board | None:
-    """The period's (default: the newest draft's) draft scores of one object/level beside last month's latest
-    published ones, ranked first; None when no period has a draft yet. One snapshot connection."""
+    """The period's (default: the newest draft's) scores of one object/level — its latest published version once
+    there is one (an appeal or adjustment after publishing changes that version, not the draft), else the
+    draft — beside last month's latest published ones, ranked first; None when no period has a draft yet.
+    One snapshot connection."""
     from warehouse.store import NothingPublished
 
     try:
@@ -164,8 +176,9 @@ def _board(con: duckdb.DuckDBPyConnection, period: str | None, scope: Scope, pag
                             [p.key]).fetchone() not in (None, (0,))
     published = latest_published(con, p.key)
     prev_version = latest_published(con, prev.key) if prev else None
-    where = "s.period = ? AND s.version = 0 AND s.object = ? AND s.level = ?"
-    params: list[Any] = [p.key, scope.object, scope.level]
+    shown = published if published is not None else 0
+    where = "s.period = ? AND s.version = ? AND s.object = ? AND s.level = ?"
+    params: list[Any] = [p.key, shown, scope.object, scope.level]
     if entity is not None:
         where += " AND s.entity_code = ?"
         params.append(entity)
@@ -178,7 +191,7 @@ def _board(con: duckdb.DuckDBPyConnection, period: str | None, scope: Scope, pag
         "ORDER BY s.rank NULLS LAST, s.total_score DESC NULLS LAST, s.entity_code LIMIT ? OFFSET ?",
         [prev.key if prev else None, prev_version, *params, page_size, (page - 1) * page_size],
     ).fetchall()
-    return Board(p.key, scope, has_draft, published, prev.key if prev else None, prev_version,
+    return Board(p.key, scope, has_draft, published, shown, prev.key if prev else None, prev_version,
                  [BoardRow(str(c), str(n), int(ss), t, g, r, pt, pg, pr) for c, n, ss, t, g, r, pt, pg, pr in rows],
                  int(count[0]) if count else 0, page, page_size, draft_periods, period_versions)
 

@@ -119,7 +119,7 @@ def test_the_office_reviews_publishes_and_decides_an_appeal_with_evidence(
     page.goto("/scorecards")
     page.get_by_role("link", name="综合评价").first.click()
     page.get_by_role("navigation", name="评价对象").get_by_role("link", name="专业部门").click()
-    board = page.get_by_role("table", name="草稿与上月对照")
+    board = page.get_by_role("table", name="本期与上月对照")
     assert "2026-10 草稿" in board.inner_text() and "2026-09 已发布" in board.inner_text()
     row = board.get_by_role("row").filter(has_text=OURS)
     assert row.count() == 1
@@ -230,3 +230,28 @@ def test_an_empty_reason_is_refused_and_publishes_nothing(page: Any, login_as: C
     assert "重新发布需要填写理由" in page.get_by_role("alert").inner_text()
     with Warehouse(office_portal.settings).reader() as con:
         assert con.execute("SELECT count(*) FROM marts.scorecard WHERE period = '2026-09'").fetchone() == before
+
+
+def _comparison_heading(page: Any) -> str:
+    return str(page.get_by_role("heading", level=2).filter(has_text="对照").inner_text())
+
+
+def test_a_published_month_is_titled_by_its_version_not_as_a_draft(
+        page: Any, login_as: Callable[..., None]) -> None:
+    """September is published (version 1): the board titles its scores 已发布 第 1 版, never 草稿, and links to
+    that version; a re-issue makes it 第 2 版, the 更正版. (Last in the module: it re-issues September.)"""
+    _sign_in(page, login_as, "evaluator")
+    page.goto("/scorecards?period=2026-09&object=department&level=department")
+    heading = _comparison_heading(page)
+    assert heading.startswith("2026-09 已发布 第 1 版与") and "草稿" not in heading, heading
+    board = page.get_by_role("table", name="本期与上月对照")
+    assert "2026-09 已发布 第 1 版" in board.locator("thead").inner_text()
+    score = board.get_by_role("row").filter(has_text=OURS).get_by_role("link", name=re.compile("已发布 第 1 版得分"))
+    assert "/scorecards/2026-09/v1/" in score.get_attribute("href")
+
+    page.get_by_label("重新发布理由").fill("迟报事件补录")
+    page.get_by_role("button", name="重新发布").click()
+    assert "第 2 版" in _status(page)
+    page.goto("/scorecards?period=2026-09&object=department&level=department")
+    heading = _comparison_heading(page)
+    assert heading.startswith("2026-09 已发布 第 2 版（更正版）与") and "草稿" not in heading, heading
