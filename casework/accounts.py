@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from casework import workflow as wf
 from casework.auth import hash_password, new_secret, secret_hash, verify_password
 from casework.db import Database
-from casework.models import ApiClient, LoginFailure, Token, TokenEpoch, User
+from casework.models import ApiClient, LoginFailure, Token, TokenEpoch, User, UserDistrict
 from casework.security import LoginPolicy
 from casework.service import Actor, Conflict, Invalid, NotFound
 from szcg.vocabulary import CLIENT_SOURCES
@@ -27,14 +27,20 @@ _FAILURES = LoginFailure.__table__
 
 def create_user(db: Database, username: str, password: str, role: str, *, at: datetime,
                 display_name: str = "", district_code: str | None = None, department_code: str | None = None,
-                grid_codes: Sequence[str] = ()) -> User:
+                grid_codes: Sequence[str] = (), district_codes: Sequence[str] = ()) -> User:
+    """A new active user. Its districts are ``district_code`` (the home district) then ``district_codes``; only a
+    survey team may have more than one: the case service scopes a dispatcher or 监督员 to one district."""
     if role not in STAFF_ROLES:
         raise Invalid(f"role {role!r}: expected one of {', '.join(STAFF_ROLES)}", field="role")
     if role == wf.Role.department and not department_code:
         raise Invalid("a department user needs department_code", field="department_code")
+    districts = list(dict.fromkeys([*([district_code] if district_code else []), *district_codes]))
+    if len(districts) > 1 and role != wf.Role.survey_team:
+        raise Invalid(f"only a survey_team may have several districts; a {role} has one", field="district_codes")
     user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name,
-                district_code=district_code, department_code=department_code, grid_codes=list(grid_codes),
-                active=True, created_at=at)
+                district_code=districts[0] if districts else None, department_code=department_code,
+                grid_codes=list(grid_codes), active=True, created_at=at,
+                districts=[UserDistrict(district_code=code) for code in districts])
     try:
         with db.writing() as s:
             s.add(user)

@@ -61,7 +61,7 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> Outcome:
     db = _database(settings)
     try:
         user = create_user(db, args.username, args.password, args.role, at=now_cst(),
-                           display_name=args.display_name, district_code=args.district,
+                           display_name=args.display_name, district_codes=args.district or [],
                            department_code=args.department, grid_codes=args.grid or [])
     except ServiceError as exc:
         raise InputRejected(f"user {args.username!r} not created: {exc}") from None
@@ -77,6 +77,11 @@ def _seed_demo_users(args: argparse.Namespace, settings: Settings) -> Outcome:
     if key:
         text += f"\nOpen311 api_key for demo-hotline: {key}"
     return Outcome({"created": len(created), "skipped": skipped, "users": created, "api_key": key}, text)
+
+
+def two_district_surveyor(first: str, second: str) -> str:
+    """The demo's survey team of two districts (``surveyor-<区县代码>-<区县代码>``)."""
+    return f"surveyor-{first}-{second}"
 
 
 def seed_demo_users(settings: Settings, password: str = DEMO_PASSWORD) -> tuple[list[str], int, str | None]:
@@ -99,6 +104,10 @@ def seed_demo_users(settings: Settings, password: str = DEMO_PASSWORD) -> tuple[
         # the district's 普查作业单位 (portal: census uploads of that district only)
         plan.append((f"surveyor-{d.code}", "survey_team", {"district_code": d.code,
                                                           "display_name": f"{d.name}普查作业单位"}))
+    # a 普查作业单位 contracted for two districts: one form, both districts' batches
+    for first, second in zip(st.areas.districts()[:1], st.areas.districts()[1:2], strict=False):
+        plan.append((two_district_surveyor(first.code, second.code), "survey_team", {
+            "district_codes": [first.code, second.code], "display_name": f"{first.name}、{second.name}普查作业单位"}))
     for dept in st.departments:
         plan.append((f"dept-{dept.code}", "department", {"department_code": dept.code}))
     created, skipped = [], 0
@@ -238,7 +247,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--password", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--display-name", default="")
-    p.add_argument("--district", help="6-digit district code (district dispatcher, supervisor or survey team)")
+    p.add_argument("--district", action="append",
+                   help="6-digit district code (district dispatcher, supervisor or survey team); a survey team may "
+                        "repeat it for each of its districts")
     p.add_argument("--department", help="department code (department users)")
     p.add_argument("--grid", action="append", help="a supervisor's grid code (repeatable)")
     p = add_command(group, "seed-demo-users", _seed_demo_users,

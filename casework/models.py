@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -22,11 +22,29 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(128), default="")
-    district_code: Mapped[str | None] = mapped_column(String(12), nullable=True)  # district dispatcher/supervisor
+    # The user's home district: the case service's one-district scope of a district dispatcher or 监督员 (the
+    # first of ``districts``). Only a survey team may have more districts (its census uploads, in the portal).
+    district_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # department user
     grid_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # a supervisor's grids (核实/核查)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    districts: Mapped[list[UserDistrict]] = relationship(lazy="selectin", cascade="all, delete-orphan",
+                                                         order_by="UserDistrict.district_code")
+
+    @property
+    def district_codes(self) -> list[str]:
+        """Every district the user works in (empty: city-wide)."""
+        return sorted(d.district_code for d in self.districts)
+
+
+class UserDistrict(Base):
+    """One district of a user (migration 0005): a 普查作业单位 may survey several districts."""
+
+    __tablename__ = "user_districts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(12), primary_key=True)
 
 
 class Token(Base):

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from casework import workflow as wf
 from casework.auth import secret_hash
-from casework.models import Token, User
+from casework.models import Token, User, UserDistrict
 from casework.service import Actor, CaseService, now_cst
 from portal.config import PortalConfig
 from portal.sessions import CSRF_FIELD, FLASH_COOKIE, SESSION_COOKIE, csrf_token, read_flash, session_token, sign_flash
@@ -82,7 +82,8 @@ class PortalUser:
 
     def actor(self) -> Actor:
         """The same user as the case service's :class:`Actor` (its scope rule decides what cases it sees)."""
-        district = self.district_codes[0] if len(self.district_codes) == 1 else None
+        # Only a survey team has several districts, and it sees no case; never widen a scope to city-wide.
+        district = self.district_codes[0] if self.district_codes else None
         return Actor(self.username, self.role, district, self.department_code, self.grid_codes)
 
     def nav(self) -> list[NavLink]:
@@ -101,21 +102,28 @@ class PortalForbidden(Exception):
         self.message = message
 
 
-_USERS, _TOKENS = User.__table__, Token.__table__
-_SESSION_LOOKUP = (select(_USERS, _TOKENS.c.expires_at)  # type: ignore[arg-type]
+_USERS, _TOKENS, _DISTRICTS = User.__table__, Token.__table__, UserDistrict.__table__
+# One row per district of the user (one row, district NULL, for a city-wide user): one round trip per request.
+_SESSION_LOOKUP = (select(_USERS, _TOKENS.c.expires_at,  # type: ignore[arg-type]
+                          _DISTRICTS.c.district_code.label("scope_district"))  # type: ignore[attr-defined]
                    .join(_TOKENS, _TOKENS.c.user_id == _USERS.c.id)  # type: ignore[attr-defined]
+                   .outerjoin(_DISTRICTS, _DISTRICTS.c.user_id == _USERS.c.id)  # type: ignore[attr-defined]
                    .where(_TOKENS.c.token_hash == bindparam("token_hash"),  # type: ignore[attr-defined]
-                          _TOKENS.c.revoked_at.is_(None)))  # type: ignore[attr-defined]
+                          _TOKENS.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+                   .order_by(_DISTRICTS.c.district_code))  # type: ignore[attr-defined]
 
 
 def lookup_session(service: CaseService, token: str) -> PortalUser | None:
-    """The active user of a live (unexpired, unrevoked) login token, else None."""
+    """The active user of a live (unexpired, unrevoked) login token, with all its districts, else None."""
     with service.db.read() as conn:
-        row = conn.execute(_SESSION_LOOKUP, {"token_hash": secret_hash(token)}).first()
-    if row is None or not row.active or row.expires_at <= now_cst():  # wall-clock time, as the API's tokens
+        rows = conn.execute(_SESSION_LOOKUP, {"token_hash": secret_hash(token)}).all()
+    if not rows:
         return None
-    return PortalUser(row.username, row.role, row.display_name or "",
-                      (row.district_code,) if row.district_code else (), row.department_code,
+    row = rows[0]
+    if not row.active or row.expires_at <= now_cst():  # wall-clock time, as the API's tokens
+        return None
+    districts = tuple(r.scope_district for r in rows if r.scope_district)
+    return PortalUser(row.username, row.role, row.display_name or "", districts, row.department_code,
                       tuple(row.grid_codes or ()))
 
 

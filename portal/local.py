@@ -27,6 +27,7 @@ def start(settings: Settings, portal: LocalServer, *, wait_s: float = 90.0) -> t
 def demo_accounts(settings: Settings) -> list[tuple[str, str]]:
     """(username pattern, who) of the demo accounts (``szcg casework seed-demo-users``), for the demo's closing
     lines."""
+    from casework.cli import two_district_surveyor
     from casework.deadlines import load_standards
 
     st = load_standards(settings)
@@ -38,5 +39,7 @@ def demo_accounts(settings: Settings) -> list[tuple[str, str]]:
         (f"supervisor-{district.code}", f"{district.name}监督员（supervisor-<区县代码>）"),
         (f"dept-{dept.code}", f"{dept.name}（dept-<部门代码>，专业部门，可提交申诉）"),
         (f"surveyor-{district.code}", f"{district.name}普查作业单位（surveyor-<区县代码>）"),
+        *[(two_district_surveyor(district.code, second.code), f"{district.name}、{second.name}两区县的普查作业单位")
+          for second in st.areas.districts()[1:2]],
         ("evaluator", "评价办公室 / 领导（月度报告、看板）"), ("admin", "系统管理员"),
     ]

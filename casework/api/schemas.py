@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,8 @@ class UserIn(BaseModel):
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
     department_code: str | None = Field(default=None, max_length=64)
     grid_codes: list[str] = Field(default_factory=list, max_length=1000)
+    district_codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(
+        default_factory=list, max_length=50, description="more districts (a survey team's), after district_code")
 
 
 class UserOut(BaseModel):
@@ -65,6 +67,7 @@ class UserOut(BaseModel):
     role: str
     display_name: str
     district_code: str | None
+    district_codes: list[str]
     department_code: str | None
     grid_codes: list[str]
     active: bool

@@ -92,7 +92,8 @@ def add_user(body: UserIn, actor: CurrentActor, service: Service) -> Any:
         raise HTTPException(422, detail={"code": "invalid", "message": "public is for Open311 API clients"})
     return create_user(service.db, body.username, body.password, body.role.value, at=service.now(),
                        display_name=body.display_name, district_code=body.district_code,
-                       department_code=body.department_code, grid_codes=body.grid_codes)
+                       department_code=body.department_code, grid_codes=body.grid_codes,
+                       district_codes=body.district_codes)
 
 
 @router.get("/users", response_model=list[UserOut], responses=ADMIN_ERRORS, summary="List users (admin)")

@@ -43,6 +43,24 @@ def test_an_operator_creates_a_user_and_a_second_one_with_the_same_name_is_refus
     assert "exists already" in capsys.readouterr().out
 
 
+def test_a_survey_team_is_given_each_of_its_districts(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from casework.db import Database
+    from casework.models import UserDistrict
+    from szcg.settings import load_settings
+
+    assert main(["casework", "create-user", "team", "--password", "secret-123", "--role", "survey_team",
+                 "--district", "140602", "--district", "140603"]) == 0
+    assert main(["casework", "create-user", "two", "--password", "secret-123", "--role", "dispatcher",
+                 "--district", "140602", "--district", "140603"]) == 1
+    assert "only a survey_team may have several districts" in capsys.readouterr().err
+    db = Database(load_settings().casework_db_url)
+    try:
+        with db.reading() as s:
+            assert sorted(d.district_code for d in s.query(UserDistrict)) == ["140602", "140603"]
+    finally:
+        db.dispose()
+
+
 def test_a_department_user_without_its_department_is_refused(data_dir: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["casework", "create-user", "w", "--password", "secret-123", "--role", "department"]) == 1

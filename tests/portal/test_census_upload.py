@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from casework.cli import two_district_surveyor
 from tests.census_loaders.cityfiles import census_rows, write_csv
 from tests.portal.conftest import PortalServer, city_settings, log_in, publish_small_city, start_portal
 
 REPO = Path(__file__).resolve().parents[2]
 DISTRICT = "140602"  # the test lattice of unit grids lies in 朔城区
 OTHER_DISTRICT = "140603"
+TEAM_OF_BOTH = two_district_surveyor(DISTRICT, OTHER_DISTRICT)  # the demo's survey team of two districts
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +199,51 @@ def test_another_district_cannot_see_the_batch(team_page: Callable[[str], Any], 
     other.get_by_label("普查文件").set_input_files(str(tmp_path / "scope.csv"))
     other.get_by_role("button", name="上传并校验").click()
     expect(other.get_by_role("alert")).to_contain_text("不在您的作业范围内")
+
+
+def _post_without_script(page: Any, district: str, path: Path) -> Any:
+    """The upload form posted by hand (its CSRF field, any district): what a forged request sends."""
+    page.goto("/census")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    return page.request.post("/census/uploads", multipart={
+        "csrf_token": token, "district": district, "mapping": "",
+        "file": {"name": path.name, "mimeType": "text/csv", "buffer": path.read_bytes()}})
+
+
+def test_a_team_of_two_districts_sees_both_and_a_team_of_one_only_its_own(
+        team_page: Callable[[str], Any], tmp_path: Path) -> None:
+    team = team_page(TEAM_OF_BOTH)
+    team.goto("/census")
+    assert team.get_by_label("区县").locator("option").all_inner_texts() == [
+        f"{DISTRICT} 朔城区", f"{OTHER_DISTRICT} 平鲁区"]
+    # one batch of each district: 朔城区's by its own team, 平鲁区's by the team of both
+    own = team_page(f"surveyor-{DISTRICT}")
+    upload(own, write_csv(tmp_path / "朔城区两区县.csv", census_rows(4, start_serial=1500)))
+    wait_for_report(own)
+    shuocheng_batch = own.url
+    upload(team, write_csv(tmp_path / "平鲁区两区县.csv", census_rows(4, start_serial=1600)),
+           district=OTHER_DISTRICT)
+    wait_for_report(team)
+    pinglu_batch = team.url
+
+    # the team of both opens both batches and lists both in its history
+    opened = team.goto(shuocheng_batch)
+    assert opened is not None and opened.status == 200
+    team.goto("/census")
+    history = team.get_by_role("table", name="批次历史")
+    expect(history.get_by_role("row").filter(has_text="朔城区两区县.csv")).to_have_count(1)
+    expect(history.get_by_role("row").filter(has_text="平鲁区两区县.csv")).to_have_count(1)
+
+    # the team of one district: not the other district's batch, not in its history, not by a forged POST
+    refused = own.goto(pinglu_batch)
+    assert refused is not None and refused.status == 403 and "无权查看" in own.content()
+    own.goto("/census")
+    assert "平鲁区两区县.csv" not in own.content()
+    forged = _post_without_script(own, OTHER_DISTRICT, tmp_path / "朔城区两区县.csv")
+    assert forged.status == 403 and "不在您的作业范围内" in forged.text()
+    # nor may the team of both upload for a third district
+    third = _post_without_script(team, "140621", tmp_path / "平鲁区两区县.csv")
+    assert third.status == 403 and "不在您的作业范围内" in third.text()
 
 
 def test_a_wrong_file_type_is_refused_with_a_clear_message(team_page: Callable[[str], Any], tmp_path: Path,
