@@ -20,8 +20,8 @@ from szcg.settings import Settings, load_settings
 from usecases.evaluation import GateClosed
 
 __all__ = ["GateClosed", "check_upload", "compute_evaluation", "gate", "import_legacy_cases", "ingest_census",
-           "ingest_hotline", "issue_monthly_report", "load_grid_map", "publish_evaluation", "publish_if_loaded",
-           "refresh_dashboards", "report_run", "sync_cases", "validate_evaluation"]
+           "ingest_hotline", "issue_monthly_report", "load_grid_map", "mail_cockpit", "publish_evaluation",
+           "publish_if_loaded", "refresh_dashboards", "report_run", "sync_cases", "validate_evaluation"]
 
 
 def _settings() -> Settings:
@@ -183,6 +183,15 @@ def issue_monthly_report(period: str) -> dict[str, Any]:
     from usecases.report import send_monthly_report
 
     return _jsonable(send_monthly_report(_settings(), period).to_dict())
+
+
+@logged
+def mail_cockpit(period: str) -> dict[str, Any]:
+    """E-mail the month's 领导驾驶舱 (PNG and PDF) from the running Superset to SZCG_REPORT_RECIPIENTS; ``skipped``
+    says why nothing was sent when no mail is configured; raises when Superset does not answer."""
+    from usecases.cockpit import send_cockpit_mail
+
+    return _jsonable(send_cockpit_mail(_settings(), period).to_dict())
 
 
 @logged

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted(p for p in (REPO / "dags").glob("*.py") if not p.name.startswith("_"))
 EXPECTED = {
     "census_ingest",
+    "cockpit_mail",
     "grid_map_update",
     "casework_sync",
     "hotline_ingest",

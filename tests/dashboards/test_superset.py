@@ -264,13 +264,17 @@ def test_clicking_a_score_drills_down_to_exactly_the_cases_behind_it(
 
 
 def test_the_monthly_cockpit_is_emailed_as_pdf_and_png(superset_env: tuple[Settings, SupersetSite],
-                                                       tmp_path: Path) -> None:
-    from dashboards.reports import SmtpSettings, send_cockpit
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the cockpit_mail DAG's use case, with the settings object's mail settings."""
+    from szcg.settings import load_settings
+    from usecases.cockpit import send_cockpit_mail
 
-    _, site = superset_env
     with SmtpSink() as sink:
-        smtp = SmtpSettings("127.0.0.1", sink.port, "szcg@localhost", ["leader@localhost"])
-        report = send_cockpit(site, "2026-09", smtp, tmp_path)
+        monkeypatch.setenv("SZCG_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SZCG_SMTP_PORT", str(sink.port))
+        monkeypatch.setenv("SZCG_REPORT_RECIPIENTS", "leader@localhost")
+        outcome = send_cockpit_mail(load_settings(), "2026-09")
+    assert outcome.sent_to == ["leader@localhost"] and outcome.skipped is None and outcome.png is not None
     assert len(sink.messages) == 1
     message = sink.messages[0]
     assert message["Subject"] == "领导驾驶舱月报 2026-09"
@@ -279,7 +283,8 @@ def test_the_monthly_cockpit_is_emailed_as_pdf_and_png(superset_env: tuple[Setti
     pdf = next(p for p in message.iter_attachments() if p.get_content_type() == "application/pdf")
     assert pdf.get_content().startswith(b"%PDF") and len(pdf.get_content()) > 20_000
     (ARTIFACTS / "report").mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "report" / report.png.name).write_bytes(report.png.read_bytes())
+    png = Path(outcome.png)
+    (ARTIFACTS / "report" / png.name).write_bytes(png.read_bytes())
 
 
 def test_the_cli_reports_status(superset_env: tuple[Settings, SupersetSite],
