@@ -35,6 +35,8 @@ def create_user(db: Database, username: str, password: str, role: str, *, at: da
     if role == wf.Role.department and not department_code:
         raise Invalid("a department user needs department_code", field="department_code")
     districts = list(dict.fromkeys([*([district_code] if district_code else []), *district_codes]))
+    if role == wf.Role.survey_team and not districts:  # the portal reads "no district" as city-wide
+        raise Invalid("a survey_team user needs at least one district", field="district_codes")
     if len(districts) > 1 and role != wf.Role.survey_team:
         raise Invalid(f"only a survey_team may have several districts; a {role} has one", field="district_codes")
     user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name,

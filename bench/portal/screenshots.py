@@ -1,9 +1,13 @@
-"""The README's screenshots of the case staff's and the leaders' pages (docs/screenshots/portal-*.png).
+"""The README's screenshots of each role's main page (docs/screenshots/portal-*.png).
 
     python bench/portal/screenshots.py [--work /tmp/portal-shots] [--out docs/screenshots]
+    python bench/portal/screenshots.py --demo DATA_DIR [--out docs/screenshots]
 
-Same data as the page benchmark (bench/portal/seed.py), plus two issued monthly reports in the archive; the
-portal served as ``szcg serve portal``; Chromium signed in as each role, as a user would.
+Case staff and leaders: same data as the page benchmark (bench/portal/seed.py), plus two issued monthly reports in
+the archive. The evaluation office and the survey team (``--demo``): a data directory after ``make demo`` (13
+evaluated months; the city's census batches), where the demo's team of two districts first uploads a part of one
+of its batches through the form. The portal served as ``szcg serve portal``; Chromium signed in as each role, as a
+user would.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,12 +59,79 @@ def log_in(page: object, username: str) -> None:
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
 
 
+@contextmanager
+def serve_portal(data_dir: Path) -> Iterator[str]:
+    """``szcg serve portal`` on ``data_dir`` on a free port until the block ends; → its URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "szcg.cli", "serve", "portal", "--port", str(port),
+                             "--log-level", "warning"], env={**os.environ, "SZCG_DATA_DIR": str(data_dir)}, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def demo_shots(data_dir: Path, out: Path, work: Path) -> None:
+    """The office's board and the survey team's upload page, on a demo's data directory."""
+    from playwright.sync_api import sync_playwright
+
+    from casework.cli import two_district_surveyor
+    from dashboards.screenshot import launch_chromium
+
+    city = next(data_dir.glob("**/census/batches.csv")).parent.parent
+    batches = [line.split(",") for line in (city / "census" / "batches.csv").read_text(encoding="utf-8").splitlines()]
+    header, rows = batches[0], batches[1:]
+    file_at, district_at = header.index("file"), header.index("district")
+    first, second = sorted({r[district_at] for r in rows})[:2]
+    source = city / next(r[file_at] for r in rows if r[district_at] == second and r[file_at].endswith(".csv"))
+    work.mkdir(parents=True, exist_ok=True)
+    part = work / "平鲁区补充普查.csv"  # a part of one of the district's batches, as a team sends a correction
+    part.write_bytes(b"".join(source.read_bytes().splitlines(keepends=True)[:301]))
+    with serve_portal(data_dir) as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        context = browser.new_context(base_url=url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      viewport={"width": 1360, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        log_in(page, "evaluator")
+        page.goto("/scorecards?object=department&level=department")
+        page.screenshot(path=str(out / "portal-evaluator.png"))
+        print(f"{out / 'portal-evaluator.png'}: evaluator /scorecards")
+        context.clear_cookies()
+        log_in(page, two_district_surveyor(first, second))
+        page.goto("/census")
+        page.get_by_label("区县").select_option(second)
+        page.get_by_label("普查文件").set_input_files(str(part))
+        page.get_by_role("button", name="上传并校验").click()
+        page.wait_for_url("**/census/batches/*")
+        page.get_by_role("heading", name="隔离原因（按规则）").wait_for()
+        page.goto("/census")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "portal-survey_team-home.png"))
+        print(f"{out / 'portal-survey_team-home.png'}: {two_district_surveyor(first, second)} /census")
+        browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/portal-shots"))
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument("--cases", type=int, default=120)
+    parser.add_argument("--demo", type=Path, default=None, help="a data directory after `make demo`: the office's "
+                        "and the survey team's pages")
     args = parser.parse_args()
+    if args.demo is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        demo_shots(args.demo, args.out, args.work)
+        return 0
     shutil.rmtree(args.work, ignore_errors=True)
     settings = build(args.work, args.cases)
     from playwright.sync_api import sync_playwright
@@ -74,39 +147,25 @@ def main() -> int:
             "e.case_id = c.id AND e.action = 'approve_extension') ORDER BY c.id DESC LIMIT 1")).scalar_one()
         supervisor = conn.execute(text("SELECT supervisor FROM cases WHERE id = :id"), {"id": shown}).scalar_one()
     db.dispose()
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "szcg.cli", "serve", "portal", "--port", str(port),
-                             "--log-level", "warning"], env={**os.environ, "SZCG_DATA_DIR": str(args.work)}, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        args.out.mkdir(parents=True, exist_ok=True)
-        with sync_playwright() as pw:
-            browser = launch_chromium(pw)
-            archive_reports(browser, settings)
-            for name, username, path, full in (
-                ("portal-case-staff", "dispatcher-140602", "/tasks", False),
-                ("portal-case-page", supervisor or "supervisor-140602", f"/cases/{shown}", True),
-                ("portal-leader", "evaluator", "/reports", False),
-            ):
-                context = browser.new_context(base_url=url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                              viewport={"width": 1360, "height": 860})
-                page = context.new_page()
-                log_in(page, username)
-                page.goto(path)
-                page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(args.out / f"{name}.png"), full_page=full)
-                context.close()
-                print(f"{args.out / f'{name}.png'}: {username} {path}")
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with serve_portal(args.work) as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        archive_reports(browser, settings)
+        for name, username, path, full in (
+            ("portal-case-staff", "dispatcher-140602", "/tasks", False),
+            ("portal-case-page", supervisor or "supervisor-140602", f"/cases/{shown}", True),
+            ("portal-leader", "evaluator", "/reports", False),
+        ):
+            context = browser.new_context(base_url=url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                          viewport={"width": 1360, "height": 860})
+            page = context.new_page()
+            log_in(page, username)
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(args.out / f"{name}.png"), full_page=full)
+            context.close()
+            print(f"{args.out / f'{name}.png'}: {username} {path}")
+        browser.close()
     return 0
 
 

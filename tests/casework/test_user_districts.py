@@ -54,6 +54,8 @@ def test_only_a_survey_team_may_have_several_districts(backend: str) -> None:
         with pytest.raises(Invalid, match="only a survey_team may have several districts"):
             create_user(db, "dispatcher-two", "password-1", "dispatcher", at=AT, district_code="140602",
                         district_codes=["140603"])
+        with pytest.raises(Invalid, match="a survey_team user needs at least one district"):
+            create_user(db, "team-none", "password-1", "survey_team", at=AT)
         one = create_user(db, "dispatcher-one", "password-1", "dispatcher", at=AT, district_code="140602",
                           district_codes=["140602"])  # the same district twice is one district
         assert one.district_codes == ["140602"]
