@@ -76,7 +76,11 @@ def serve_portal(data_dir: Path) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)  # a census job still publishing finishes first
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def demo_shots(data_dir: Path, out: Path, work: Path) -> None:
@@ -86,15 +90,17 @@ def demo_shots(data_dir: Path, out: Path, work: Path) -> None:
     from casework.cli import two_district_surveyor
     from dashboards.screenshot import launch_chromium
 
-    city = next(data_dir.glob("**/census/batches.csv")).parent.parent
+    city = next(data_dir.glob("synth/*/census/batches.csv")).parent.parent
     batches = [line.split(",") for line in (city / "census" / "batches.csv").read_text(encoding="utf-8").splitlines()]
     header, rows = batches[0], batches[1:]
-    file_at, district_at = header.index("file"), header.index("district")
+    file_at, district_at = header.index("file"), header.index("district_code")
     first, second = sorted({r[district_at] for r in rows})[:2]
-    source = city / next(r[file_at] for r in rows if r[district_at] == second and r[file_at].endswith(".csv"))
     work.mkdir(parents=True, exist_ok=True)
-    part = work / "平鲁区补充普查.csv"  # a part of one of the district's batches, as a team sends a correction
-    part.write_bytes(b"".join(source.read_bytes().splitlines(keepends=True)[:301]))
+    parts = {}  # a part of one batch of each district, as a team sends a supplement
+    for district, name in ((first, "补充普查-1.csv"), (second, "补充普查-2.csv")):
+        source = city / next(r[file_at] for r in rows if r[district_at] == district and r[file_at].endswith(".csv"))
+        parts[district] = work / f"{district}-{name}"
+        parts[district].write_bytes(b"".join(source.read_bytes().splitlines(keepends=True)[:301]))
     with serve_portal(data_dir) as url, sync_playwright() as pw:
         browser = launch_chromium(pw)
         context = browser.new_context(base_url=url, locale="zh-CN", timezone_id="Asia/Shanghai",
@@ -107,14 +113,19 @@ def demo_shots(data_dir: Path, out: Path, work: Path) -> None:
         print(f"{out / 'portal-evaluator.png'}: evaluator /scorecards")
         context.clear_cookies()
         log_in(page, two_district_surveyor(first, second))
-        page.goto("/census")
-        page.get_by_label("区县").select_option(second)
-        page.get_by_label("普查文件").set_input_files(str(part))
-        page.get_by_role("button", name="上传并校验").click()
-        page.wait_for_url("**/census/batches/*")
-        page.get_by_role("heading", name="隔离原因（按规则）").wait_for()
-        page.goto("/census")
-        page.wait_for_load_state("networkidle")
+        for district, part in parts.items():
+            page.goto("/census")
+            page.get_by_label("区县").select_option(district)
+            page.get_by_label("普查文件").set_input_files(str(part))
+            page.get_by_role("button", name="上传并校验").click()
+            page.wait_for_url("**/census/batches/*")
+            page.get_by_role("heading", name="隔离原因（按规则）").wait_for()
+        for _ in range(180):  # until every batch is published for the warehouse's readers (状态 已处理)
+            page.goto("/census")
+            statuses = page.get_by_role("table", name="批次历史").locator("tbody tr td:nth-child(5)").all_inner_texts()
+            if all(s == "已处理" for s in statuses):
+                break
+            time.sleep(1)
         page.screenshot(path=str(out / "portal-survey_team-home.png"))
         print(f"{out / 'portal-survey_team-home.png'}: {two_district_surveyor(first, second)} /census")
         browser.close()
