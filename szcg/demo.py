@@ -320,7 +320,7 @@ def portal_up(settings: Settings) -> None:
     say(f"web portal: {portal.url} ({'started' if started else 'already running'}, pid {pid}; it keeps running "
         f"after the demo, `szcg portal down` stops it). Demo accounts, password {DEMO_PASSWORD!r}:")
     for username, who in local.demo_accounts(settings):
-        say(f"  {username:<20} {who}")
+        say(f"  {username:<22} {who}")
 
 
 # A synthetic step → the case service's actions for it (approvals are asked for, then granted).
