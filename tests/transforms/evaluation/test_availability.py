@@ -26,6 +26,7 @@ from tests.transforms.evaluation.city import D1, DA, City
 from transforms.evaluation import engine
 from transforms.evaluation.period import parse_period
 from transforms.evaluation.scheme import load_scheme
+from usecases import scorecard_views
 from warehouse.migrate import migrate
 from warehouse.store import Warehouse
 
@@ -117,6 +118,11 @@ def test_cli_lists_unavailable_indicators_and_strict_fails_on_them(
         stored = con.execute("SELECT input, reason FROM marts.indicator_availability WHERE period = '2026-11' "
                              "AND version = 0 AND object = 'department' AND indicator = 'rework_rate'").fetchall()
     assert stored == [("check", "本期案件没有核查（核查）环节记录")]
+    # the office's board (the published snapshot of the draft) lists them beside the scores
+    board = scorecard_views.board(settings, "2026-11", scorecard_views.scope_of("department", "department"))
+    assert board is not None
+    assert {(u.label, u.reason) for u in board.unavailable} >= {("返工率", "本期案件没有核查（核查）环节记录"),
+                                                                ("按期处置率", "本期案件没有处置反馈（反馈）环节记录")}
     assert main(["evaluate", "--period", "2026-11", "--scheme", str(small_scheme), "--json", "--strict"]) == 3
     strict = json.loads(capsys.readouterr().out)
     assert strict["ok"] is False and strict["strict"] is True
