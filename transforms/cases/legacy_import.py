@@ -410,7 +410,11 @@ def _events(cases: pd.DataFrame, mapping: LegacyMapping) -> pd.DataFrame:
     step(everyone, "dispatch", "dispatched", times["dispatched"],
          pd.Series(np.where(cases["dispatched_at"].notna(), "column:dispatched_at", "steps.dispatched"),
                    index=cases.index),
-         department_code=cases["department_code"], deadline_at=judged["deadline_at"])
+         # the 处置 deadline in force from this 派遣 (the export's 处置时限, else the handbook's): step 'handle' says
+         # whose deadline it is — a live 派遣 records its own step's — so the evaluation judges a case still open
+         # at the cut-off by it (01_case_summary.sql start_deadline_at)
+         department_code=cases["department_code"], deadline_at=judged["deadline_at"],
+         step=pd.Series("handle", index=cases.index, dtype=object).where(judged["deadline_at"].notna(), None))
     step(everyone, "feedback", "handled", times["handled"],
          pd.Series(np.where(cases["handled_at"].notna(), "column:handled_at", "steps.handled"), index=cases.index),
          department_code=cases["department_code"], step="handle", deadline_at=judged["deadline_at"],
