@@ -130,3 +130,31 @@ def test_open_cases_past_the_export_due_time_are_overdue_in_the_evaluation(
                FROM core."case" c JOIN core.case_event e ON e.case_id = c.case_id AND e.action = 'dispatch'
                WHERE c.due_at IS NOT NULL""").fetchone()
     assert dispatches is not None and dispatches[0] > 100 and dispatches[1] == dispatches[0]
+
+
+def test_the_handbook_deadlines_are_the_calendars_case_by_case(settings: Settings) -> None:
+    """The deadline rule looks limits and deadlines up once per distinct value (legacy_import.handbook_deadline_rule):
+    each case still gets exactly WorkingCalendar.deadline of its own subclass's limit from its own start."""
+    from standards.calendar import load_calendar
+    from standards.city import load_city
+    from standards.handbook import load_handbook
+    from transforms.cases.legacy_import import handbook_deadline_rule
+
+    rule = handbook_deadline_rule(Warehouse(settings), load_mapping(MAPPINGS / "cn_anjuan.yaml"))
+    assert rule is not None
+    city = load_city(settings)
+    handbook, calendar = load_handbook(city), load_calendar(city)
+    codes = [r.subclass_code for r in handbook.rules()][:4]
+    starts = pd.to_datetime(["2026-03-06 17:30", "2026-03-06 17:30", "2026-03-07 09:00", "2026-04-30 11:59"])
+    cases = pd.DataFrame({
+        "subclass_code": [codes[0], codes[1], codes[0], codes[2], "no-such-code", None, codes[3]],
+        "kind": [None, None, None, None, None, None, None],
+        "_start": [starts[0], starts[1], starts[2], starts[3], starts[0], starts[0], pd.NaT]},
+        index=[10, 11, 12, 13, 14, 15, 16])
+    got = rule(cases)
+    for idx, code, start in zip(cases.index, cases["subclass_code"], cases["_start"], strict=True):
+        if code in codes and not pd.isna(start):
+            want = calendar.deadline(start.to_pydatetime(), handbook.rule_for(code).limits["handle"])
+            assert got[idx] == pd.Timestamp(want), (idx, code)
+        else:
+            assert pd.isna(got[idx]), idx
