@@ -53,7 +53,8 @@ COLUMN_LABELS = {
     "rows_quarantined": "拒收行数", "rejection_pct": "拒收率(%)", "object_name": "评价对象", "level_name": "评价层级",
     "entity_name": "评价单位", "total_score": "综合得分", "grade": "等级", "rank": "排名", "version_name": "版本",
     "mom_change": "环比变化", "sample_size": "样本量", "indicator_label": "评价指标", "counted_as": "计入",
-    "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "closed": "结案数", "on_time": "按期环节数",
+    "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "registered_at": "立案时间",
+    "registered_month": "立案月份", "closed": "结案数", "on_time": "按期环节数",
     "with_deadline": "应按期环节数", "step_order": "环节序号", "mom_score": "上月得分", "yoy_score": "去年同月得分",
 }
 

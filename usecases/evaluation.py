@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from szcg.clock import to_cst
 from szcg.errors import SzcgError
 from szcg.logs import get_logger, job
 from szcg.settings import Settings
 from usecases.publish import publish_if_changed
+
+if TYPE_CHECKING:
+    from transforms.evaluation.scheme import Scheme
 
 log = get_logger(__name__)
 
@@ -118,7 +121,25 @@ def compute(settings: Settings, period: str, *, scheme: Path | None = None, as_o
     chosen, calendar, handbook = evaluation_context(settings, scheme)
     with Warehouse(settings).writer() as con:
         summary = store.compute_draft(con, key, chosen, calendar, as_of=as_of, actor=actor, handbook=handbook)
-    return {**summary.to_dict(), "scheme_id": chosen.scheme_id}
+    draft = {**summary.to_dict(), "scheme_id": chosen.scheme_id}
+    draft["warnings"] = [*summary.warnings, *_scored_unavailable(draft["unavailable"], chosen)]
+    for warning in draft["warnings"]:  # codes and counts only: the message names no case or person
+        log.warning("evaluation %s draft: %s (%s)", key.key, warning["code"], warning["message"])
+    return draft
+
+
+def _scored_unavailable(unavailable: list[dict[str, Any]], scheme: Scheme) -> list[dict[str, Any]]:
+    """A warning when indicators the scheme scores could not be computed for want of an input (the month's events
+    lack a step): totals then rest on the other indicators. 无样本 alone (input 'sample') is usual and not warned."""
+    scored = {(o.object, s.indicator) for o in scheme.objects.values() for s in o.indicators if s.weight}
+    missing = sorted({(u["object"], u["label"], u["reason"]) for u in unavailable
+                      if u["input"] != "sample" and (u["object"], u["indicator"]) in scored})
+    if not missing:
+        return []
+    return [{"code": "indicators_unavailable", "indicators": [
+                {"object": o, "indicator": label, "reason": reason} for o, label, reason in missing],
+             "message": f"{len(missing)} 项计分指标本期不可用，总分按其余指标的权重计算："
+                        + "；".join(f"{o}/{label}（{reason}）" for o, label, reason in missing)}]
 
 
 def validate(settings: Settings, period: str) -> Validation:
@@ -174,6 +195,8 @@ def evaluate_month(settings: Settings, period: str, *, scheme: Path | None = Non
             validation = validate(settings, period)
             step.count(passed=validation.passed, problems=len(validation.problems))
         with running.step("gate"):
+            if not validation.passed:  # say why the draft is empty, not only that it is
+                validation.problems += [str(w["message"]) for w in draft["warnings"]]
             gate(validation)
         with running.step("publish") as step:
             published = publish_month(settings, period, freeze=freeze, actor=actor)

@@ -117,6 +117,15 @@ class BoardRow:
 
 
 @dataclass(frozen=True)
+class UnavailableIndicator:
+    """An indicator the draft could not compute for this object and level, and why (marts.indicator_availability)."""
+
+    indicator: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Board:
     period: str
     scope: Scope
@@ -131,6 +140,7 @@ class Board:
     page_size: int
     draft_periods: list[str]  # every period with a draft, newest first (the period choice)
     period_versions: list[VersionRow]  # this period's versions
+    unavailable: tuple[UnavailableIndicator, ...] = ()  # the shown version's indicators of this scope that did not count
 
     @property
     def pages(self) -> int:
@@ -191,9 +201,12 @@ def _board(con: duckdb.DuckDBPyConnection, period: str | None, scope: Scope, pag
         "ORDER BY s.rank NULLS LAST, s.total_score DESC NULLS LAST, s.entity_code LIMIT ? OFFSET ?",
         [prev.key if prev else None, prev_version, *params, page_size, (page - 1) * page_size],
     ).fetchall()
+    unavailable = tuple(UnavailableIndicator(str(k), str(lb), str(why)) for k, lb, why in con.execute(
+        "SELECT indicator, label, reason FROM marts.indicator_availability WHERE period = ? AND version = ? "
+        "AND object = ? AND level = ? ORDER BY indicator", [p.key, shown, scope.object, scope.level]).fetchall())
     return Board(p.key, scope, has_draft, published, shown, prev.key if prev else None, prev_version,
                  [BoardRow(str(c), str(n), int(ss), t, g, r, pt, pg, pr) for c, n, ss, t, g, r, pt, pg, pr in rows],
-                 int(count[0]) if count else 0, page, page_size, draft_periods, period_versions)
+                 int(count[0]) if count else 0, page, page_size, draft_periods, period_versions, unavailable)
 
 
 # --- one score and the cases behind it --------------------------------------------------------------------------

@@ -67,10 +67,15 @@ def test_monthly_case_and_step_views_add_up_to_the_per_case_and_per_step_views(
     monthly = con.execute("""
         SELECT period_month, district_name, source_name, kind_name, major_name, sum(reported), sum(registered),
                sum(closed) FROM marts.dash_case_monthly GROUP BY ALL ORDER BY ALL""").fetchall()
+    # reported and closed count in the month reported, registered in the month of the first 立案
     per_case = con.execute("""
-        SELECT period_month, district_name, source_name, kind_name, major_name, count(*),
-               count(*) FILTER (WHERE is_registered), count(*) FILTER (WHERE is_closed)
-        FROM marts.dash_case GROUP BY ALL ORDER BY ALL""").fetchall()
+        SELECT m, district_name, source_name, kind_name, major_name, sum(r), sum(g), sum(c) FROM (
+            SELECT period_month AS m, district_name, source_name, kind_name, major_name, 1 AS r, 0 AS g,
+                   CAST(is_closed AS INTEGER) AS c FROM marts.dash_case
+            UNION ALL
+            SELECT registered_month, district_name, source_name, kind_name, major_name, 0, 1, 0
+            FROM marts.dash_case WHERE is_registered)
+        GROUP BY ALL ORDER BY ALL""").fetchall()
     assert len(monthly) > 100 and monthly == per_case
     steps = con.execute("""
         SELECT period_month, district_name, step_name, step_order, sum(on_time), sum(with_deadline)

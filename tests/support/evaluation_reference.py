@@ -189,8 +189,14 @@ def _open_overdue(f: pd.DataFrame, ev: pd.DataFrame, c: pd.DataFrame, cal: pd.Da
     sub = ev[ev["case_id"].isin(candidates)]  # ev is sorted by (case_id, seq)
     # the 处置 clock (casework.workflow.handle_clock_effects): the latest start, and whether a completion or stop
     # follows it; an approved 延期 after the start sets the deadline recorded on the latest one
-    start = sub[sub["act"].isin(["dispatch", "rework", "unshelve"])].groupby("case_id", sort=False)[
-        ["seq", "occurred_at"]].last()
+    starts = sub[sub["act"].isin(["dispatch", "rework", "unshelve"])]
+    # a start may record the 处置 deadline itself (step 'handle': a legacy export's due time); a live 派遣's
+    # deadline is the 派遣 step's own and is not the 处置 clock's
+    handle_deadline = (starts["deadline_at"].where(starts["step"] == "handle") if "step" in starts
+                       else pd.Series(pd.NaT, index=starts.index))
+    # the latest start's own values (groupby.last() would skip a NaT and take an earlier start's deadline)
+    start = starts.assign(start_deadline=handle_deadline).groupby("case_id", sort=False).tail(1).set_index(
+        "case_id")[["seq", "occurred_at", "start_deadline"]]
     after = sub["seq"] > sub["case_id"].map(start["seq"])
     done = sub[after & sub["act"].isin(["feedback", "return", "shelve"])]["case_id"].unique()
     ext = sub[after & (sub["act"] == "extend")]
@@ -217,8 +223,11 @@ def _open_overdue(f: pd.DataFrame, ev: pd.DataFrame, c: pd.DataFrame, cal: pd.Da
     elapsed = np.where(natural, (cutoff - at).dt.total_seconds().to_numpy() / 3600.0, worked.to_numpy())
     late = elapsed > hours  # NaN limit: not judged
     by_deadline = (cutoff > ext_deadline.reindex(o.index)).to_numpy()
-    f.loc[o.index, "open_overdue"] = np.where(extended, by_deadline, late)
-    f.loc[o.index, "open_multiple"] = np.where(~extended & late, elapsed / hours - 1, np.nan)
+    recorded = start["start_deadline"].reindex(o.index)
+    by_recorded = (cutoff > recorded).to_numpy()
+    has_recorded = recorded.notna().to_numpy()
+    f.loc[o.index, "open_overdue"] = np.where(extended, by_deadline, np.where(has_recorded, by_recorded, late))
+    f.loc[o.index, "open_multiple"] = np.where(~extended & ~has_recorded & late, elapsed / hours - 1, np.nan)
 
 
 def _aggregate(df: pd.DataFrame, key: str, inds: list[Indicator], obj: str, level: str) -> pd.DataFrame:

@@ -243,7 +243,9 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     flags["unknown_status"] = frame["status"].isna()
     frame["status"] = frame["status"].fillna(mapping.status_fallback)
     frame["origin_category"] = _joined(raw, col.get("category"))
-    looked = [_lookup_category(v, mapping) for v in frame["origin_category"]]
+    # looked up once per distinct value (an export repeats a few hundred categories over its rows)
+    by_value = {v: _lookup_category(v, mapping) for v in frame["origin_category"].unique()}
+    looked = [by_value[v] for v in frame["origin_category"]]
     frame["kind"] = [c.kind for c in looked]
     frame["subclass_code"] = [c.code for c in looked]
     # "not a 城管 matter" (declared out_of_scope) is not "not mapped yet" (no entry, or an entry of null)
@@ -410,7 +412,11 @@ def _events(cases: pd.DataFrame, mapping: LegacyMapping) -> pd.DataFrame:
     step(everyone, "dispatch", "dispatched", times["dispatched"],
          pd.Series(np.where(cases["dispatched_at"].notna(), "column:dispatched_at", "steps.dispatched"),
                    index=cases.index),
-         department_code=cases["department_code"], deadline_at=judged["deadline_at"])
+         # the 处置 deadline in force from this 派遣 (the export's 处置时限, else the handbook's): step 'handle' says
+         # whose deadline it is — a live 派遣 records its own step's — so the evaluation judges a case still open
+         # at the cut-off by it (01_case_summary.sql start_deadline_at)
+         department_code=cases["department_code"], deadline_at=judged["deadline_at"],
+         step=pd.Series("handle", index=cases.index, dtype=object).where(judged["deadline_at"].notna(), None))
     step(everyone, "feedback", "handled", times["handled"],
          pd.Series(np.where(cases["handled_at"].notna(), "column:handled_at", "steps.handled"), index=cases.index),
          department_code=cases["department_code"], step="handle", deadline_at=judged["deadline_at"],
@@ -444,7 +450,7 @@ def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRul
         return None
     from standards.calendar import load_calendar
     from standards.city import load_city
-    from standards.handbook import load_handbook
+    from standards.handbook import TimeLimit, load_handbook
 
     city = load_city(wh.settings)
     if city.edition != mapping.edition:
@@ -452,17 +458,37 @@ def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRul
                           f"the city's 指挥手册 is for {city.edition}, the mapping's codes are {mapping.edition}")
     handbook, calendar = load_handbook(city), load_calendar(city)
 
+    def limit_of(code: object, kind: object) -> TimeLimit | None:
+        try:
+            return handbook.rule_for(str(code), kind if isinstance(kind, str) else None).limits["handle"]
+        except KeyError:
+            return None
+
     def rule(cases: pd.DataFrame) -> pd.Series:
+        # one handbook look-up per (subclass, kind) and one calendar walk per distinct (start, limit): a month's
+        # export repeats both (starts to the minute); row by row, this was most of a large import's time
         out = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
-        for idx, code, kind, start in zip(cases.index, cases["subclass_code"], cases["kind"], cases["_start"],
-                                          strict=True):
-            if code is None or pd.isna(start):
-                continue
-            try:
-                limit = handbook.rule_for(str(code), kind).limits["handle"]
-            except KeyError:
-                continue
-            out[idx] = calendar.deadline(pd.Timestamp(start).to_pydatetime(), limit)
+        todo = cases.loc[cases["subclass_code"].notna() & cases["_start"].notna(), ["subclass_code", "kind", "_start"]]
+        kinds = todo["kind"].astype(object).where(todo["kind"].notna(), None)
+        keys = list(zip(todo["subclass_code"], kinds, strict=True))
+        found = {key: limit_of(*key) for key in set(keys)}
+        numbered: dict[tuple[object, object], int] = {}
+        limits: dict[int, TimeLimit] = {}
+        for key, lim in found.items():
+            if lim is not None:
+                numbered[key] = len(limits)
+                limits[len(limits)] = lim
+        pairs = pd.DataFrame({"start": todo["_start"].astype("datetime64[ns]"),
+                              "limit": pd.Series([numbered.get(k, -1) for k in keys], index=todo.index)})
+        pairs = pairs[pairs["limit"] >= 0]
+        if pairs.empty:
+            return out
+        distinct = pairs.drop_duplicates().reset_index(drop=True)
+        distinct["deadline"] = pd.Series(
+            [calendar.deadline(start.to_pydatetime(), limits[n]) for start, n in
+             zip(distinct["start"], distinct["limit"], strict=True)], dtype="datetime64[ns]")
+        judged = pairs.rename_axis("row").reset_index().merge(distinct, on=["start", "limit"]).set_index("row")
+        out.loc[judged.index] = judged["deadline"]
         return out
 
     return rule

@@ -10,6 +10,9 @@ from szcg.cliutil import EXIT_USAGE, Outcome, add_command
 from szcg.errors import SzcgError
 from szcg.settings import Settings
 
+# `--strict` and the draft has warnings: computed and published for review, but not to be trusted as complete
+EXIT_INCOMPLETE = 3
+
 
 class EvaluateUsage(SzcgError):
     """``szcg evaluate`` with neither --period nor a command (exit 2, like an argparse usage error)."""
@@ -89,6 +92,9 @@ def _compute_options(parser: argparse.ArgumentParser, required: bool) -> None:
     _period(parser, required)
     parser.add_argument("--as-of", help="cut-off instant (ISO, CST); default: the end of the period")
     parser.add_argument("--scheme", type=Path, help="scheme YAML (default: the city's own, else the packaged one)")
+    parser.add_argument("--strict", action="store_true",
+                        help=f"exit {EXIT_INCOMPLETE} when the draft has a warning: cases in scope but none "
+                        "registered in the period, or a scored indicator not computable from the month's events")
     _by(parser)
 
 
@@ -126,7 +132,11 @@ def _compute(args: argparse.Namespace, settings: Settings) -> Outcome:
             f"{draft['counts'].get('cohort_cases', 0)} cases registered in the period, "
             f"{draft['counts']['score']} scores, {draft['counts']['score_lineage']} lineage rows; validations passed"
             + (f"; published snapshot {outcome.snapshot}" if outcome.snapshot else ""))
-    return Outcome({**draft, "snapshot": outcome.snapshot}, text)
+    lines = [text, *(f"不可用 {u['object']}/{u['level']} {u['label']}: {u['reason']}" for u in draft["unavailable"]),
+             *(f"warning: {w['message']}" for w in draft["warnings"])]
+    strict_failed = bool(args.strict and draft["warnings"])
+    return Outcome({**draft, "snapshot": outcome.snapshot, "strict": bool(args.strict)}, "\n".join(lines),
+                   EXIT_INCOMPLETE if strict_failed else 0)
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> Outcome:

@@ -25,6 +25,7 @@ import jinja2
 from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
 from szcg.clock import REPORT_CLOCK_SLACK  # reported_at vs its events' times; the Parquet import flags beyond
+from transforms.evaluation.availability import Availability, build_availability
 from transforms.evaluation.indicators import CATALOGUE, REGION_LEVELS, Indicator, indicators_of
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
@@ -327,6 +328,34 @@ class RunInfo:
     cohort_cases: int
     calendar_days: int
     early_history_cases: int = 0  # cases in scope reported before the history bound, recomputed (see run)
+    # per indicator and object level: whether the period's events hold its inputs, else why not (availability.py)
+    availability: tuple[Availability, ...] = ()
+
+    # cases in scope without any 立案 event / first registered before the period (why a cohort can be empty)
+    unregistered_cases: int = 0
+    registered_before_cases: int = 0
+
+    @property
+    def unavailable(self) -> list[Availability]:
+        return [a for a in self.availability if not a.available]
+
+    @property
+    def warnings(self) -> list[dict[str, object]]:
+        """What the office must know before trusting the draft: cases in scope but an empty cohort (every 区域 and
+        专业部门 indicator is then unavailable), with the reason."""
+        if self.cases_in_scope == 0 or self.cohort_cases > 0:
+            return []
+        reasons = []
+        if self.unregistered_cases:
+            reasons.append(f"{self.unregistered_cases} 件没有立案（立案）环节记录（导入的历史案件可在映射中声明缺失的"
+                           "立案，如 steps.registered: at_report）")
+        if self.registered_before_cases:
+            reasons.append(f"{self.registered_before_cases} 件在本期之前已立案")
+        return [{"code": "empty_cohort", "cases_in_scope": self.cases_in_scope,
+                 "unregistered_cases": self.unregistered_cases,
+                 "registered_before_cases": self.registered_before_cases,
+                 "message": f"本期有 {self.cases_in_scope} 件案件有事件，但没有一件在本期立案，"
+                            "区域和专业部门评价无案件可评：" + "；".join(reasons)}]
 
 
 def _instant(value: datetime) -> str:
@@ -475,8 +504,10 @@ def run(
     con.execute(*indicator_sql(bool(exclusions)))
     if lineage:
         con.execute(*lineage_sql(bool(exclusions)))
+    available = build_availability(con)
     con.execute(sql_model(SCORE_MODEL))
-    scope = con.execute("SELECT count(*) FROM eval_case_summary").fetchone()
+    scope = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT any_register), count(*) FILTER (WHERE "
+                        "registered_at < getvariable('eval_start')) FROM eval_case_summary").fetchone() or (0, 0, 0)
     cohort = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()
-    return RunInfo(period, cutoff, int(scope[0]) if scope else 0, int(cohort[0]) if cohort else 0, days,
-                   early)
+    return RunInfo(period, cutoff, int(scope[0]), int(cohort[0]) if cohort else 0, days, early, tuple(available),
+                   int(scope[1]), int(scope[2]))

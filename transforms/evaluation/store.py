@@ -35,11 +35,12 @@ _SCORE_COLS = ("object", "level", "entity_code", "entity_name", "sample_size", "
                "colour", "rank", "tie_break", "mom_score", "yoy_score", "scheme_version")
 _LINEAGE_COLS = ("object", "level", "entity_code", "indicator", "case_id", "role", "event_seq")
 _ADJUSTMENT_COLS = ("object", "level", "entity_code", "adjustment_id", "points", "engine_total", "adjusted_total")
+_AVAILABILITY_COLS = ("object", "level", "indicator", "label", "input", "reason")
 TABLES = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage": _LINEAGE_COLS,
-          "score_adjustment_lineage": _ADJUSTMENT_COLS}
+          "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS}
 # Tables added after versions were published: a version without rows in them hashes as before they existed, so
 # the content recorded at publication still matches (published_scorecards_intact).
-_HASHED_WHEN_PRESENT = frozenset({"score_adjustment_lineage"})
+_HASHED_WHEN_PRESENT = frozenset({"score_adjustment_lineage", "indicator_availability"})
 
 
 def now_cst() -> datetime:
@@ -63,6 +64,9 @@ class VersionSummary:
     reason: str
     content_sha256: str
     counts: dict[str, int] = field(default_factory=dict)
+    # a computed version: the indicators it could not compute and why (availability.py), and the run's warnings
+    unavailable: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -167,6 +171,8 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
     )
     con.execute(f"INSERT INTO marts.score_adjustment_lineage SELECT ?, ?, {', '.join(_ADJUSTMENT_COLS)} "
                 "FROM eval_adjustment_lineage", [p, version])
+    con.execute(f"INSERT INTO marts.indicator_availability SELECT ?, ?, {', '.join(_AVAILABILITY_COLS)} "
+                "FROM eval_indicator_availability WHERE NOT available", [p, version])
 
 
 def _scheme_version_var(con: duckdb.DuckDBPyConnection) -> str:
@@ -210,6 +216,8 @@ def compute_draft(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme
         summary = _insert_header(con, period, DRAFT, "draft", scheme, info.as_of, "draft", None, len(exclusions),
                                  info.as_of, actor)
     summary.counts.update(cases_in_scope=info.cases_in_scope, cohort_cases=info.cohort_cases)
+    summary.unavailable = [a.to_dict() for a in info.unavailable]
+    summary.warnings = info.warnings
     return summary
 
 

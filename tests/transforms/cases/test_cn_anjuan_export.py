@@ -90,3 +90,71 @@ def test_an_imported_month_is_evaluated_with_department_and_region_scores(
     assert by_level[("region", "district")] == 2 and by_level[("region", "grid")] >= 5
     assert all(den and den > 0 for _, _, den in handled)
     assert any(num < den for _, num, den in handled)  # late and open-overdue cases count against departments
+
+
+def test_open_cases_past_the_export_due_time_are_overdue_in_the_evaluation(
+    settings: Settings, export: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Judged as of the export's time, the evaluation counts as 超期 exactly the cases the export itself makes
+    overdue: a 反馈 after the 处置时限, or still open past it (the import's overdue_at_export) — by the export's own
+    due time, not the 指挥手册's limit, wherever the export gives one."""
+    wh = Warehouse(settings)
+    _grids(wh)
+    assert main(["cases", "import", export["csv"], "--mapping", str(MAPPINGS / "cn_anjuan.yaml"),
+                 "--as-of", export["export_time"], "--json"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--period", "2026-03", "--scheme", str(_scheme(tmp_path)),
+                 "--as-of", export["export_time"], "--json"]) == 0
+    capsys.readouterr()
+    with wh.reader() as con:
+        expected = con.execute(
+            """SELECT c.district_code, count(*) FROM core."case" c
+               WHERE c.case_id IN (SELECT case_id FROM core.case_event WHERE action = 'register'
+                                   AND occurred_at >= '2026-03-01' AND occurred_at < '2026-04-01')
+                 AND c.status NOT IN ('voided', 'shelved')
+                 AND (list_contains(c.flags, 'overdue_at_export') OR c.case_id IN (
+                      SELECT case_id FROM core.case_event WHERE action = 'feedback' AND NOT deadline_met))
+               GROUP BY ALL ORDER BY ALL""").fetchall()
+        open_overdue = con.execute(
+            "SELECT count(*) FROM core.\"case\" WHERE list_contains(flags, 'overdue_at_export')").fetchone()
+        counted = con.execute(
+            "SELECT entity_code, CAST(numerator AS BIGINT) FROM marts.indicator_value WHERE period = '2026-03' "
+            "AND version = 0 AND object = 'region' AND level = 'district' AND indicator = 'overdue_rate' "
+            "AND numerator > 0 ORDER BY ALL").fetchall()
+    assert open_overdue is not None and open_overdue[0] > 0
+    assert counted == expected
+    # what the engine reads: the export's 处置时限 on the 派遣, marked as the 处置 deadline (step 'handle')
+    with wh.reader() as con:
+        dispatches = con.execute(
+            """SELECT count(*), count(*) FILTER (WHERE e.step = 'handle' AND e.deadline_at = c.due_at)
+               FROM core."case" c JOIN core.case_event e ON e.case_id = c.case_id AND e.action = 'dispatch'
+               WHERE c.due_at IS NOT NULL""").fetchone()
+    assert dispatches is not None and dispatches[0] > 100 and dispatches[1] == dispatches[0]
+
+
+def test_the_handbook_deadlines_are_the_calendars_case_by_case(settings: Settings) -> None:
+    """The deadline rule looks limits and deadlines up once per distinct value (legacy_import.handbook_deadline_rule):
+    each case still gets exactly WorkingCalendar.deadline of its own subclass's limit from its own start."""
+    from standards.calendar import load_calendar
+    from standards.city import load_city
+    from standards.handbook import load_handbook
+    from transforms.cases.legacy_import import handbook_deadline_rule
+
+    rule = handbook_deadline_rule(Warehouse(settings), load_mapping(MAPPINGS / "cn_anjuan.yaml"))
+    assert rule is not None
+    city = load_city(settings)
+    handbook, calendar = load_handbook(city), load_calendar(city)
+    codes = [r.subclass_code for r in handbook.rules()][:4]
+    starts = pd.to_datetime(["2026-03-06 17:30", "2026-03-06 17:30", "2026-03-07 09:00", "2026-04-30 11:59"])
+    cases = pd.DataFrame({
+        "subclass_code": [codes[0], codes[1], codes[0], codes[2], "no-such-code", None, codes[3]],
+        "kind": [None, None, None, None, None, None, None],
+        "_start": [starts[0], starts[1], starts[2], starts[3], starts[0], starts[0], pd.NaT]},
+        index=[10, 11, 12, 13, 14, 15, 16])
+    got = rule(cases)
+    for idx, code, start in zip(cases.index, cases["subclass_code"], cases["_start"], strict=True):
+        if code in codes and not pd.isna(start):
+            want = calendar.deadline(start.to_pydatetime(), handbook.rule_for(code).limits["handle"])
+            assert got[idx] == pd.Timestamp(want), (idx, code)
+        else:
+            assert pd.isna(got[idx]), idx

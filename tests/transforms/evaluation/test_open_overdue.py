@@ -152,3 +152,46 @@ def test_pandas_reference_counts_the_same_open_cases(november: duckdb.DuckDBPyCo
                                con.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=HANDBOOK)
     assert_same_indicators(sql, pdf)
     con.close()
+
+
+def _record_handle_deadline(con: duckdb.DuckDBPyConnection, case: str, deadline: str, step: str = "handle") -> None:
+    """The deadline recorded on the case's (only) 派遣: a legacy export's 处置时限 (step 'handle': the import's
+    convention, transforms/cases/legacy_import.py), or a live dispatch's own 派遣 deadline (step 'dispatch')."""
+    con.execute("UPDATE core.case_event SET deadline_at = CAST(? AS TIMESTAMP), step = ? "
+                "WHERE case_id = ? AND action = 'dispatch'", [deadline, step, f"t:{case}"])
+
+
+@pytest.fixture
+def november_with_export_deadlines(november: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    # O6 (no subclass: the handbook cannot judge it) carries the export's due time 11-20 18:00 → 超期, no multiple
+    _record_handle_deadline(november, "O6", "2026-11-20 18:00")
+    # O5 (K01: 38 natural hours > 24 by the handbook) is due 12-02 by the export: the export's due time wins
+    _record_handle_deadline(november, "O5", "2026-12-02 00:00")
+    # O2's 派遣 deadline (the 派遣 step's own, passed) is not a 处置 deadline: O2 stays not yet overdue (3 h < 8)
+    _record_handle_deadline(november, "O2", "2026-11-30 15:30", step="dispatch")
+    return november
+
+
+def test_an_open_case_past_the_export_due_time_is_overdue(
+        november_with_export_deadlines: duckdb.DuckDBPyConnection) -> None:
+    con = november_with_export_deadlines
+    engine.run(con, parse_period("2026-11"), load_scheme(), load_calendar(packaged_city()), handbook=HANDBOOK)
+    assert _cases(con, "region", D1, "overdue_rate") == ["t:O1", "t:O11", "t:O4", "t:O6"]
+    assert _cases(con, "department", DA, "overdue_count") == ["t:O1"]
+    assert _ind(con, "department", DA, "overdue_multiple") == pytest.approx((4.875, 1, 4.875))
+    assert _cases(con, "department", DB, "overdue_count") == ["t:O11", "t:O4", "t:O6"]
+    assert _ind(con, "department", DB, "overdue_multiple") == pytest.approx((0.125, 1, 0.125))
+    con.close()
+
+
+def test_pandas_reference_reads_the_export_due_time_too(
+        november_with_export_deadlines: duckdb.DuckDBPyConnection) -> None:
+    con = november_with_export_deadlines
+    period, calendar = parse_period("2026-11"), load_calendar(packaged_city())
+    engine.run(con, period, load_scheme(), calendar, lineage=False, handbook=HANDBOOK)
+    sql = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
+                      "FROM eval_indicator").df()
+    pdf = reference.indicators(con.execute("SELECT * FROM core.case_event").df(),
+                               con.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=HANDBOOK)
+    assert_same_indicators(sql, pdf)
+    con.close()

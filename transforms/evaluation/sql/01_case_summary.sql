@@ -61,6 +61,9 @@ END;
 --     clock_started_at   the latest start
 --     extended           an approved 延期 2048 follows the latest start (2×seq + 1 for a 延期: odd = extended)
 --     extend_deadline_at the deadline recorded on the latest approved 延期 (the one in force)
+--     start_deadline_at  the 处置 deadline recorded on the latest start itself (step 'handle' on a 派遣: a legacy
+--                        export's 处置时限, legacy_import.py); a live 派遣 records its own step's deadline (step
+--                        'dispatch'), which is not the 处置 one and is not read here
 --   awaiting_redispatch an approved 回退 follows the latest dispatch (2×seq + 1 for a 回退: odd): the case waits at
 --                      立案 for re-dispatch
 --   any_register, voided, rejected_at_register (不予立案), shelved (挂账 now), closed, dispatched, handled (反馈),
@@ -79,6 +82,7 @@ CREATE OR REPLACE TEMP TABLE eval_case_summary AS
 WITH flagged AS (
     SELECT
         e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, e.deadline_at,
+        CASE WHEN e.step = 'handle' THEN e.deadline_at END AS handle_deadline_at,
         eval_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
         + CASE WHEN e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')
                THEN 4096 ELSE 0 END AS bit
@@ -109,6 +113,7 @@ per_case AS (
         max(2 * seq + CASE WHEN bit & (64 | 512 | 1024) <> 0 THEN 1 ELSE 0 END)
             FILTER (WHERE bit & (16 | 256 | 8192 | 64 | 512 | 1024) <> 0) AS clock_last,
         arg_max(occurred_at, seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS clock_started_at,
+        arg_max_null(handle_deadline_at, seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS start_deadline_at,
         max(2 * seq + CASE WHEN bit & 2048 <> 0 THEN 1 ELSE 0 END)
             FILTER (WHERE bit & (16 | 256 | 8192 | 2048) <> 0) AS extend_last,
         arg_max_null(deadline_at, seq) FILTER (WHERE bit & 2048 <> 0) AS extend_deadline_at,
@@ -142,6 +147,7 @@ SELECT
     p.late_multiple,
     coalesce(p.clock_last % 2 = 0, false) AS clock_running,
     p.clock_started_at,
+    p.start_deadline_at,
     coalesce(p.extend_last % 2 = 1, false) AS extended,
     p.extend_deadline_at,
     coalesce(p.redispatch % 2 = 1, false) AS awaiting_redispatch,

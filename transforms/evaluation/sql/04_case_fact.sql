@@ -7,7 +7,9 @@
 --                    处置 clock runs (casework.workflow.handle_clock_effects: the latest 派遣/返工/解除挂账 is later
 --                    than the latest 反馈, approved 回退 and approved 挂账), it is not 结案/作废/挂账, and its 处置
 --                    deadline passed before as_of. That deadline: with an approved 延期 after that start, the deadline
---                    recorded on the latest such 延期 (deadline_at); without one, the 指挥手册 处置 limit of the case's
+--                    recorded on the latest such 延期 (deadline_at); else the 处置 deadline recorded on that start
+--                    (start_deadline_at: an imported export's own due time, judged as of as_of — no multiple, like a
+--                    延期's); without either, the 指挥手册 处置 limit of the case's
 --                    subclass (eval_handle_limit) counted from that start on the limit's basis — working time on the
 --                    city's calendar or natural hours — as the case service starts the clock. A 延期 with no
 --                    recorded deadline, or a subclass without a limit, leaves the open case unjudged. 签收 (handle)
@@ -41,6 +43,7 @@ open_clock AS (
         o.case_id,
         o.extended,
         o.extend_deadline_at,
+        o.start_deadline_at,
         l.hours AS limit_hours,
         CASE WHEN l.basis = 'natural' THEN epoch(getvariable('eval_as_of') - o.clock_started_at) / 3600.0
              ELSE (eval_wm(getvariable('eval_as_of'), a.cum_before, a.working)
@@ -56,8 +59,10 @@ open_overdue AS (
     SELECT
         case_id,
         CASE WHEN extended THEN getvariable('eval_as_of') > extend_deadline_at
+             WHEN start_deadline_at IS NOT NULL THEN getvariable('eval_as_of') > start_deadline_at
              ELSE elapsed_hours > limit_hours END AS open_overdue,
-        CASE WHEN NOT extended AND elapsed_hours > limit_hours THEN elapsed_hours / limit_hours - 1
+        CASE WHEN NOT extended AND start_deadline_at IS NULL AND elapsed_hours > limit_hours
+            THEN elapsed_hours / limit_hours - 1
         END AS open_multiple
     FROM open_clock
 )

@@ -3,6 +3,9 @@
 -- scheme as tables (eval_scheme_indicator, eval_scheme_band, eval_grade, eval_scheme_sample).
 --   score    rate: value×100; inverse_rate: (1−value)×100; bands: the first band whose max ≥ value. NULL when the
 --            indicator has no sample (value NULL) — its weight is then shared by the others (rules.no_sample)
+--   unavailable  an indicator whose inputs the period's events do not hold (eval_indicator_availability, see
+--            availability.py: e.g. no 反馈 recorded) has neither value nor score, never a silent 0 — its weight is
+--            shared by the others like a missing sample; numerator and denominator stay, for explain
 --   total    Σ score×weight / Σ weight over the scored indicators that have a sample, rounded to 2 decimals
 --   ranked   sample size (the scheme's sample indicator) ≥ the level's minimum; unranked entities keep their
 --            score and grade but get no rank
@@ -10,9 +13,10 @@
 --            asc; tie_break records every tie on the rounded total and how it was broken
 CREATE OR REPLACE TEMP TABLE eval_indicator_scored AS
 SELECT
-    i.object, i.level, i.entity_code, i.indicator, i.label, i.numerator, i.denominator, i.value,
+    i.object, i.level, i.entity_code, i.indicator, i.label, i.numerator, i.denominator,
+    CASE WHEN coalesce(av.available, true) THEN i.value END AS value,
     round(CASE
-        WHEN i.value IS NULL OR s.method IS NULL THEN NULL
+        WHEN i.value IS NULL OR s.method IS NULL OR NOT coalesce(av.available, true) THEN NULL
         WHEN s.method = 'rate' THEN greatest(0, least(100, i.value * 100))
         WHEN s.method = 'inverse_rate' THEN greatest(0, least(100, (1 - i.value) * 100))
         ELSE b.score
@@ -21,7 +25,8 @@ SELECT
 FROM eval_indicator i
 LEFT JOIN eval_scheme_indicator s ON s.object = i.object AND s.indicator = i.indicator
 LEFT JOIN eval_scheme_band b
-    ON b.band_table = s.band_table AND i.value > b.lo AND (b.hi IS NULL OR i.value <= b.hi);
+    ON b.band_table = s.band_table AND i.value > b.lo AND (b.hi IS NULL OR i.value <= b.hi)
+LEFT JOIN eval_indicator_availability av ON av.object = i.object AND av.level = i.level AND av.indicator = i.indicator;
 
 CREATE OR REPLACE TEMP TABLE eval_score AS
 WITH totals AS (

@@ -20,10 +20,13 @@ SELECT
     coalesce(sc.name, c.subclass_code, '未分类')                    AS subclass_name,
     coalesce(st.label, c.status)                                  AS status_name,
     coalesce(hc.label, c.handling_class, '未定')                    AS handling_class_name,
-    c.status NOT IN {{ unregistered_states | sql_list }} AS is_registered,
+    r.registered_at IS NOT NULL                                   AS is_registered,  -- marts.case_registration
     c.status = 'closed'                                           AS is_closed,
-    c.description
+    c.description,
+    r.registered_at,
+    strftime(r.registered_at, '%Y-%m')                            AS registered_month
 FROM core."case" c
+LEFT JOIN marts.case_registration r ON r.case_id = c.case_id
 LEFT JOIN marts.dash_area d ON d.code = c.district_code
 LEFT JOIN marts.dash_area s ON s.code = c.street_code
 LEFT JOIN core.department dep ON dep.code = c.department_code
