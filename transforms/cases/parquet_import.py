@@ -26,7 +26,7 @@ import duckdb
 from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected, RowProblem
 from transforms.cases.model import ACTIONS, CASE_COLUMNS, EVENT_COLUMNS
-from transforms.cases.scrub import register_scrub
+from transforms.cases.scrub import register_scrub, scrub_sql
 from transforms.cases.vocabulary import load_vocabulary
 from warehouse.accounting import LoadCount, record_load
 from warehouse.store import Warehouse
@@ -270,12 +270,12 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     unknown_grid = (f"{copt('grid_code')} IS NOT NULL AND {copt('grid_code')} NOT IN (SELECT grid_code FROM core.grid)"
                     if grids else "FALSE")
     closed_at = copt("closed_at", "TIMESTAMP")
-    scrub = register_scrub(con)  # reporters' free text: personal data masked (only rows that may hold any)
     # Flags in alphabetical order, so the list is sorted and distinct without sorting it.
     run(f"""
         INSERT INTO core."case" ({", ".join(CASE_COLUMNS)})
         SELECT $origin || ':' || c.case_id, $origin, CAST(c.case_id AS VARCHAR), $edition, {copt('kind')},
-               {copt('subclass_code')}, c.source, {scrub}({copt('description')}), CAST(c.reported_at AS TIMESTAMP),
+               {copt('subclass_code')}, c.source,
+               {scrub_sql(con, copt('description'))}, CAST(c.reported_at AS TIMESTAMP),
                {copt('reporter_id')}, {copt('grid_code')}, {copt('community_code')}, {copt('street_code')},
                {copt('district_code')}, {copt('lon', 'DOUBLE')}, {copt('lat', 'DOUBLE')}, {copt('department_code')},
                {copt('handling_class')}, {_state_expr('c.status', states)},
