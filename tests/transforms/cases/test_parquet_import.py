@@ -67,6 +67,9 @@ def test_rows_that_cannot_load_are_quarantined_and_reimport_changes_nothing(wh: 
     import_parquet(wh, tmp_path / "in", edition="gbt47678.5-2026")
     with wh.writer() as con:
         assert database_fingerprint(con) == before
+    # landed once each (copied on a thread while the events are profiled), nothing left half-copied
+    landed = sorted(p.name for p in wh.settings.landing_dir.rglob("*") if p.is_file())
+    assert landed == ["case_events.parquet", "cases.parquet"]
 
 
 def test_a_folder_without_the_parquet_files_is_refused(wh: Warehouse, tmp_path: Path) -> None:
