@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,23 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
     The copy is made first and hashed: the batch id is the hash of exactly the bytes kept and loaded (one pass
     over the data, not one over the source and another over the copy). A source whose size or modification time
     moves while it is copied is refused — the copy could mix two versions."""
+    return register_copy(con, landing_dir, copy_for_landing(landing_dir, source, kind))
+
+
+@dataclass(frozen=True)
+class CopiedFile:
+    """A source copied into the landing area and hashed, not registered yet (see :func:`copy_for_landing`)."""
+
+    source: Path
+    kind: str
+    incoming: Path
+    sha256: str
+    size: int
+
+
+def copy_for_landing(landing_dir: Path, source: Path, kind: str) -> CopiedFile:
+    """The part of :func:`land_file` that needs no database: copy and hash. It touches no connection, so a load may
+    run it on a thread while DuckDB reads the source; :func:`register_copy` (or :func:`discard_copy`) must follow."""
     if not _KIND.match(kind):
         raise ValueError(f"landing kind {kind!r}: expected lower_snake_case")
     source = Path(source)
@@ -62,7 +80,7 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
                          else ("does not exist", "文件不存在"))
         raise InputRejected(f"{source}: {what}", [RowProblem(source.name or str(source), 0, "(file)", "file.missing",
                                                              chinese)])
-    incoming = landing_dir / kind / f".incoming-{os.getpid()}-{source.name}"
+    incoming = landing_dir / kind / f".incoming-{os.getpid()}-{threading.get_ident()}-{source.name}"
     incoming.parent.mkdir(parents=True, exist_ok=True)
     try:
         before = source.stat()
@@ -71,6 +89,21 @@ def land_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Path, k
         if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
             raise OSError(f"{source}: changed while being landed; submit it again")
         sha, size = sha256_of(incoming)
+    except BaseException:
+        incoming.unlink(missing_ok=True)
+        raise
+    return CopiedFile(source, kind, incoming, sha, size)
+
+
+def discard_copy(copied: CopiedFile) -> None:
+    """A copy that will not be registered (the load stopped before): nothing of it stays."""
+    copied.incoming.unlink(missing_ok=True)
+
+
+def register_copy(con: duckdb.DuckDBPyConnection, landing_dir: Path, copied: CopiedFile) -> LandedFile:
+    """Keep the copy under its hash (once) and record it in landing.landed_file; returns where it is kept."""
+    source, kind, incoming, sha, size = copied.source, copied.kind, copied.incoming, copied.sha256, copied.size
+    try:
         batch_id = f"{kind}-{sha[:16]}"
         row = con.execute(
             "SELECT landed_path, original_name FROM landing.landed_file WHERE batch_id = ?", [batch_id]

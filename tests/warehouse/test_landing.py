@@ -135,3 +135,25 @@ def test_a_refused_file_keeps_only_its_head_and_is_whole_again_when_landed_again
     with wh.writer() as con:
         again = wh.land(con, source, "census")
     assert again.already_landed and again.path.read_bytes() == source.read_bytes()
+
+
+def test_a_copy_made_apart_is_landed_like_land_file_or_leaves_nothing(settings: Settings, tmp_path: Path) -> None:
+    """Loads copy and hash on a thread while DuckDB reads the source, then register the copy in their transaction:
+    the result is land_file's; a copy that is never registered leaves no file behind."""
+    from warehouse.landing import copy_for_landing, discard_copy, register_copy
+
+    source = tmp_path / "cases.parquet"
+    source.write_bytes(b"PAR1" * 5000)
+    wh = Warehouse(settings)
+    copied = copy_for_landing(settings.landing_dir, source, "synth_cases")
+    with wh.writer() as con:
+        registered = register_copy(con, settings.landing_dir, copied)
+        again = wh.land(con, source, "synth_cases")
+        count = con.execute("SELECT count(*) FROM landing.landed_file").fetchone()
+    assert registered.batch_id == again.batch_id and again.already_landed and count == (1,)
+    assert registered.path.read_bytes() == source.read_bytes() and not registered.path.stat().st_mode & 0o222
+    other = tmp_path / "events.parquet"
+    other.write_bytes(b"PAR1" * 7)
+    discard_copy(copy_for_landing(settings.landing_dir, other, "synth_case_events"))
+    kept = sorted(p.name for p in settings.landing_dir.rglob("*") if p.is_file())
+    assert kept == ["cases.parquet"], "no copy in incoming stays behind"

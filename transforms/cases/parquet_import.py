@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,10 @@ import duckdb
 from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected, RowProblem
 from transforms.cases.model import ACTIONS, CASE_COLUMNS, EVENT_COLUMNS
-from transforms.cases.scrub import register_scrub
+from transforms.cases.scrub import register_scrub, scrub_sql
 from transforms.cases.vocabulary import load_vocabulary
 from warehouse.accounting import LoadCount, record_load
+from warehouse.landing import CopiedFile, copy_for_landing, discard_copy, register_copy
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
 
@@ -75,7 +78,8 @@ def import_parquet(wh: Warehouse, directory: Path, *, origin_system: str = "synt
         edition = load_city(wh.settings).edition
     states = load_vocabulary().synth_states
     started = time.perf_counter()
-    with wh.writer(spatial=True) as con:
+    landing_dir = wh.settings.landing_dir
+    with wh.writer(spatial=True) as con, ThreadPoolExecutor(1, thread_name_prefix="szcg-landing") as pool:
         for path, required in ((cases_path, CASE_REQUIRED), (events_path, EVENT_REQUIRED)):
             missing = [c for c in required if c not in _columns(con, path)]
             if missing:
@@ -86,24 +90,42 @@ def import_parquet(wh: Warehouse, directory: Path, *, origin_system: str = "synt
         row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
         keep_order = bool(row[0]) if row else True
         con.execute("SET preserve_insertion_order = false")
+        # Landing copies and hashes both files (single-threaded, ≈ 4 s at 10 M cases) on a thread of its own while
+        # DuckDB profiles the events (its streaming pass is single-threaded too); the copies are registered in
+        # the load's transaction once the profile is done.
+        copying = pool.submit(_copy_both, landing_dir, cases_path, events_path)
+
+        def land() -> tuple[str, str]:
+            cases_copy, events_copy = copying.result()
+            return (register_copy(con, landing_dir, cases_copy).batch_id,
+                    register_copy(con, landing_dir, events_copy).batch_id)
+
         try:
             with transaction(con):
-                cb = wh.land(con, cases_path, "synth_cases").batch_id
-                eb = wh.land(con, events_path, "synth_case_events").batch_id
-                landed_at = time.perf_counter()
-                result = _load(con, cases_path, events_path, cb, eb, origin_system, edition, states)
+                result = _load(con, cases_path, events_path, land, origin_system, edition, states)
         finally:
             con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
+            if copying.exception() is None:  # registered copies are gone from incoming already
+                for copied in copying.result():
+                    discard_copy(copied)
         committed = time.perf_counter()
-        result.stages = {"land": round(landed_at - started, 2), **result.stages,
-                         "commit": round(committed - landed_at - sum(result.stages.values()), 2)}
+        result.stages["commit"] = round(committed - started - sum(result.stages.values()), 2)
     result.stages["checkpoint"] = round(time.perf_counter() - committed, 2)
     result.seconds = round(time.perf_counter() - started, 2)
     return result
 
 
-def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, cb: str, eb: str, origin: str,
-          edition: str, states: dict[str, str]) -> ParquetResult:
+def _copy_both(landing_dir: Path, cases_path: Path, events_path: Path) -> tuple[CopiedFile, CopiedFile]:
+    cases_copy = copy_for_landing(landing_dir, cases_path, "synth_cases")
+    try:
+        return cases_copy, copy_for_landing(landing_dir, events_path, "synth_case_events")
+    except BaseException:
+        discard_copy(cases_copy)
+        raise
+
+
+def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, land: Callable[[], tuple[str, str]],
+          origin: str, edition: str, states: dict[str, str]) -> ParquetResult:
     """Gates, flags and inserts in as few passes over the Parquet files as the rules allow.
 
     1. profile: one aggregate over the events (narrow columns) and one over the cases, joined per case id: is the
@@ -123,14 +145,11 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
         stages[name] = round(now - clock[0], 2)
         clock[0] = now
 
-    con.execute("DELETE FROM core.case_event WHERE batch_id IN (?, ?)", [cb, eb])
-    con.execute('DELETE FROM core."case" WHERE batch_id IN (?, ?)', [cb, eb])
-    con.execute("DELETE FROM quarantine.rejected_row WHERE batch_id IN (?, ?)", [cb, eb])
     # Every value is a named parameter ($cfile, $origin, …; see _execute): paths, the origin and the vocabularies
     # are never spliced into the SQL text.
     params: dict[str, object] = {
-        "cfile": str(cases_path), "efile": str(events_path), "origin": origin, "edition": edition, "cb": cb,
-        "eb": eb, "states": list(states), "state_codes": list(states.values()), "actions": list(ACTIONS),
+        "cfile": str(cases_path), "efile": str(events_path), "origin": origin, "edition": edition,
+        "states": list(states), "state_codes": list(states.values()), "actions": list(ACTIONS),
         "prefix": len(origin) + 2,  # '<origin>:' + 1 (SQL strings are 1-based)
     }
 
@@ -144,59 +163,79 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     def action_ok(column: str) -> str:
         return f"list_contains($actions::VARCHAR[], {column})"
 
-    # Keys already in core from other batches (the exactly-once gate); usually none, then no join at all.
-    taken_cases = _count(con, 'SELECT count(*) FROM core."case" WHERE origin_system = ?', [origin]) > 0
-    taken_events = _count(con, "SELECT count(*) FROM core.case_event WHERE origin_system = ?", [origin]) > 0
-    taken_c_sql = ('SELECT DISTINCT origin_case_id AS case_id FROM core."case" WHERE origin_system = $origin'
-                   if taken_cases else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
-    taken_e_sql = ("SELECT DISTINCT substr(case_id, $prefix) AS case_id FROM core.case_event"
-                   " WHERE origin_system = $origin"
-                   if taken_events else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
+    def profile() -> bool:
+        """The table _prof (step 1 below); returns whether events of this origin are in core already."""
+        # Keys already in core from other batches (the exactly-once gate); usually none, then no join at all.
+        taken_cases = _count(con, 'SELECT count(*) FROM core."case" WHERE origin_system = ?', [origin]) > 0
+        taken_events = _count(con, "SELECT count(*) FROM core.case_event WHERE origin_system = ?", [origin]) > 0
+        taken_c_sql = ('SELECT DISTINCT origin_case_id AS case_id FROM core."case" WHERE origin_system = $origin'
+                       if taken_cases else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
+        taken_e_sql = ("SELECT DISTINCT substr(case_id, $prefix) AS case_id FROM core.case_event"
+                       " WHERE origin_system = $origin"
+                       if taken_events else "SELECT CAST(NULL AS VARCHAR) AS case_id WHERE FALSE")
 
-    # 1. Profile per case id (NULL ids form one group of their own; so do ids of cases without events and of
-    #    events without a case, through the FULL JOIN). Duplicate or out-of-order seqs are not looked for per case
-    #    (sorting every case's events cost most of this pass): a case is *in order* when, in file order, its events
-    #    form one run with seq strictly rising and times not falling (see _CHAIN); then it has neither defect. A case
-    #    that is not in order (rare) is re-read in 2b, where its duplicates and flags are found exactly.
-    run(f"""
-        CREATE OR REPLACE TEMP TABLE _prof AS
-        WITH ca AS (
-            SELECT CAST(case_id AS VARCHAR) AS case_id, count(*) AS copies, min(file_row_number) AS first_row,
-                   arg_min(reported_at IS NOT NULL AND coalesce({state_ok("status")}, FALSE), file_row_number)
-                       AS first_ok,
-                   bool_and(reported_at IS NOT NULL AND coalesce({state_ok("status")}, FALSE)) AS all_ok,
-                   min(CAST(reported_at AS TIMESTAMP)) AS reported_at
-            FROM read_parquet($cfile, file_row_number = true) GROUP BY 1),
-        ev AS (
-            SELECT case_id, count(*) AS events,
-                   count(*) FILTER (WHERE "at" IS NULL OR seq IS NULL OR NOT coalesce({action_ok("action")}, FALSE))
-                       AS bad_events,
-                   coalesce(min("at") FILTER (WHERE action = 'close') < min("at") FILTER (WHERE action = 'report'),
-                            FALSE) AS close_before_report,
-                   count(*) FILTER (WHERE actor_id IS NULL) > 0 AS missing_actor,
-                   min(CAST("at" AS TIMESTAMP)) AS first_at,
-                   case_id IS NULL OR count(*) FILTER (WHERE NOT in_chain) <> 1 AS unsure
-            FROM (SELECT *, {_CHAIN} FROM (
-                      SELECT CAST(case_id AS VARCHAR) AS case_id, seq, "at", action, actor_id, file_row_number
-                      FROM read_parquet($efile, file_row_number = true)))
-            GROUP BY 1)
-        SELECT * FROM (
-            SELECT case_id, coalesce(ca.copies, 0) AS copies, ca.first_row, coalesce(ca.all_ok, FALSE) AS all_ok,
-                   case_id IS NOT NULL AND coalesce(ca.first_ok, FALSE)
-                       AND case_id NOT IN ({taken_c_sql}) AS loaded,
-                   case_id IN ({taken_c_sql}) AS case_taken,
-                   coalesce(ev.events, 0) AS events, coalesce(ev.bad_events, 0) AS bad_events,
-                   coalesce(ev.unsure, FALSE) AS unsure, FALSE AS out_of_order,
-                   coalesce(ev.close_before_report, FALSE) AS close_before_report,
-                   coalesce(ev.missing_actor, FALSE) AS missing_actor,
-                   coalesce(ev.first_at < ca.reported_at - {EARLY_EVENT_SLACK}, FALSE) AS early_event,
-                   case_id IN ({taken_e_sql}) AS events_taken
-            FROM ca FULL JOIN ev USING (case_id))
-        -- only cases with something to say are kept: a clean case loads straight from the file
-        WHERE NOT (copies = 1 AND all_ok AND loaded AND bad_events = 0 AND NOT unsure AND NOT events_taken
-                   AND NOT close_before_report AND NOT missing_actor AND NOT early_event)
-    """)
+        # 1. Profile per case id (NULL ids form one group of their own; so do ids of cases without events and of
+        #    events without a case, through the FULL JOIN). Duplicate or out-of-order seqs are not looked for per
+        #    case (sorting every case's events cost most of this pass): a case is *in order* when, in file order,
+        #    its events form one run with seq strictly rising and times not falling (see _CHAIN); then it has
+        #    neither defect. A case that is not in order (rare) is re-read in 2b, where its duplicates and flags
+        #    are found exactly.
+        run(f"""
+            CREATE OR REPLACE TEMP TABLE _prof AS
+            WITH ca AS (
+                SELECT CAST(case_id AS VARCHAR) AS case_id, count(*) AS copies, min(file_row_number) AS first_row,
+                       arg_min(reported_at IS NOT NULL AND coalesce({state_ok("status")}, FALSE), file_row_number)
+                           AS first_ok,
+                       bool_and(reported_at IS NOT NULL AND coalesce({state_ok("status")}, FALSE)) AS all_ok,
+                       min(CAST(reported_at AS TIMESTAMP)) AS reported_at
+                FROM read_parquet($cfile, file_row_number = true) GROUP BY 1),
+            ev AS (
+                SELECT case_id, count(*) AS events,
+                       count(*) FILTER (WHERE "at" IS NULL OR seq IS NULL OR NOT coalesce({action_ok("action")}, FALSE))
+                           AS bad_events,
+                       coalesce(min("at") FILTER (WHERE action = 'close') < min("at") FILTER (WHERE action = 'report'),
+                                FALSE) AS close_before_report,
+                       count(*) FILTER (WHERE actor_id IS NULL) > 0 AS missing_actor,
+                       min(CAST("at" AS TIMESTAMP)) AS first_at,
+                       case_id IS NULL OR count(*) FILTER (WHERE NOT in_chain) <> 1 AS unsure
+                FROM (SELECT *, {_CHAIN} FROM (
+                          SELECT CAST(case_id AS VARCHAR) AS case_id, seq, "at", action, actor_id, file_row_number
+                          FROM read_parquet($efile, file_row_number = true)))
+                GROUP BY 1)
+            SELECT * FROM (
+                SELECT case_id, coalesce(ca.copies, 0) AS copies, ca.first_row, coalesce(ca.all_ok, FALSE) AS all_ok,
+                       case_id IS NOT NULL AND coalesce(ca.first_ok, FALSE)
+                           AND case_id NOT IN ({taken_c_sql}) AS loaded,
+                       case_id IN ({taken_c_sql}) AS case_taken,
+                       coalesce(ev.events, 0) AS events, coalesce(ev.bad_events, 0) AS bad_events,
+                       coalesce(ev.unsure, FALSE) AS unsure, FALSE AS out_of_order,
+                       coalesce(ev.close_before_report, FALSE) AS close_before_report,
+                       coalesce(ev.missing_actor, FALSE) AS missing_actor,
+                       coalesce(ev.first_at < ca.reported_at - {EARLY_EVENT_SLACK}, FALSE) AS early_event,
+                       case_id IN ({taken_e_sql}) AS events_taken
+                FROM ca FULL JOIN ev USING (case_id))
+            -- only cases with something to say are kept: a clean case loads straight from the file
+            WHERE NOT (copies = 1 AND all_ok AND loaded AND bad_events = 0 AND NOT unsure AND NOT events_taken
+                       AND NOT close_before_report AND NOT missing_actor AND NOT early_event)
+        """)
+        return taken_events
+
+    taken_events = profile()
     lap("profile")
+    cb, eb = land()
+    params |= {"cb": cb, "eb": eb}
+    # Re-importing the same files replaces their own batch: its rows are not "already loaded". The batch id is
+    # the landed copy's hash, known only now; the profile ran meanwhile, so if this batch has rows in core the
+    # profile is taken again without them (a re-import only).
+    own = (_count(con, 'SELECT count(*) FROM core."case" WHERE batch_id IN (?, ?)', [cb, eb])
+           + _count(con, "SELECT count(*) FROM core.case_event WHERE batch_id IN (?, ?)", [cb, eb]))
+    con.execute("DELETE FROM core.case_event WHERE batch_id IN (?, ?)", [cb, eb])
+    con.execute('DELETE FROM core."case" WHERE batch_id IN (?, ?)', [cb, eb])
+    con.execute("DELETE FROM quarantine.rejected_row WHERE batch_id IN (?, ?)", [cb, eb])
+    lap("land")
+    if own:
+        taken_events = profile()
+        lap("profile_again")
     # 2a. Case rows that are not clean, with their rule (few: missing ids/times, vocabulary, duplicates, taken).
     run(f"""
         CREATE OR REPLACE TEMP TABLE _cases AS
@@ -270,12 +309,12 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, c
     unknown_grid = (f"{copt('grid_code')} IS NOT NULL AND {copt('grid_code')} NOT IN (SELECT grid_code FROM core.grid)"
                     if grids else "FALSE")
     closed_at = copt("closed_at", "TIMESTAMP")
-    scrub = register_scrub(con)  # reporters' free text: personal data masked (only rows that may hold any)
     # Flags in alphabetical order, so the list is sorted and distinct without sorting it.
     run(f"""
         INSERT INTO core."case" ({", ".join(CASE_COLUMNS)})
         SELECT $origin || ':' || c.case_id, $origin, CAST(c.case_id AS VARCHAR), $edition, {copt('kind')},
-               {copt('subclass_code')}, c.source, {scrub}({copt('description')}), CAST(c.reported_at AS TIMESTAMP),
+               {copt('subclass_code')}, c.source,
+               {scrub_sql(con, copt('description'))}, CAST(c.reported_at AS TIMESTAMP),
                {copt('reporter_id')}, {copt('grid_code')}, {copt('community_code')}, {copt('street_code')},
                {copt('district_code')}, {copt('lon', 'DOUBLE')}, {copt('lat', 'DOUBLE')}, {copt('department_code')},
                {copt('handling_class')}, {_state_expr('c.status', states)},

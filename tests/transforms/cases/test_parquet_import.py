@@ -67,6 +67,9 @@ def test_rows_that_cannot_load_are_quarantined_and_reimport_changes_nothing(wh: 
     import_parquet(wh, tmp_path / "in", edition="gbt47678.5-2026")
     with wh.writer() as con:
         assert database_fingerprint(con) == before
+    # landed once each (copied on a thread while the events are profiled), nothing left half-copied
+    landed = sorted(p.name for p in wh.settings.landing_dir.rglob("*") if p.is_file())
+    assert landed == ["case_events.parquet", "cases.parquet"]
 
 
 def test_a_folder_without_the_parquet_files_is_refused(wh: Warehouse, tmp_path: Path) -> None:
@@ -292,3 +295,25 @@ def test_a_case_reported_after_its_own_events_is_flagged_event_before_report(
     expected = {c for c, at in zip(cases["case_id"], cases["reported_at"], strict=True)
                 if c in first.index and first[c] < at - REPORT_CLOCK_SLACK}  # the dirty city has a few of its own
     assert late in flagged and slightly not in flagged and flagged == expected
+
+
+def test_reporters_descriptions_are_loaded_scrubbed_and_ordinary_ones_as_written(
+    wh: Warehouse, city: Path, tmp_path: Path
+) -> None:
+    """A number or a name dictated into a case's description never reaches core.case, whatever its form; text
+    without any stays exactly as written (the load tests the hint in SQL and scrubs only the rows that match)."""
+    from szcg.privacy import scrub_text
+
+    notes = ["市民反映路灯不亮", "联系电话 139 1234 5601，井盖缺失",
+             "我叫张三，身份证１４０６０２１９９００１０１１２３４", "座机(0349)5551234", "本人李四反映噪音扰民",
+             "一三九一二三四五六零二 请回电", "3月5日 12:30 垃圾未清运", "", None]
+    cases = pd.read_parquet(city / "cases" / "cases.parquet").iloc[:len(notes)].reset_index(drop=True)
+    cases["description"] = notes
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    events = events[events["case_id"].isin(cases["case_id"])].reset_index(drop=True)
+    import_parquet(wh, _write(tmp_path / "in", cases, events), edition="gbt47678.5-2026")
+    with wh.writer() as con:
+        loaded = dict(con.execute('SELECT origin_case_id, description FROM core."case"').fetchall())
+    expected = {c: (scrub_text(n) if n else n) for c, n in zip(cases["case_id"], notes, strict=True)}
+    assert loaded == expected
+    assert sum(loaded[c] != n for c, n in zip(cases["case_id"], notes, strict=True)) == 5  # the five with PII
