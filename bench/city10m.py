@@ -49,6 +49,9 @@ YEAR_START = datetime(2025, 11, 1)
 YEAR_DAYS = 365
 TEMPLATE_MONTH = (datetime(2026, 9, 1), datetime(2026, 10, 1))
 EVALUATED = ("2026-09", "2026-10")
+# callers' numbers are hashed with a secret; a synthetic city's calls need only a fixed one (not the demo's
+# SZCG_DEMO switch, which changes more than the key)
+HASH_KEY = "city10m-synthetic-city-not-a-secret-0123456789"
 SUFFIX = "~"  # copy k of case X is X~k: never a character of the synthetic city's ids
 
 
@@ -161,9 +164,7 @@ def replicate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, int]:
 
 def build(directory: Path, cases: int) -> dict[str, Any]:
     os.environ["SZCG_DATA_DIR"] = str(directory)
-    # callers' numbers are hashed with a secret; a synthetic city's calls need only a fixed one (not the demo's
-    # SZCG_DEMO switch, which changes more than the key)
-    os.environ.setdefault("SZCG_HASH_KEY", "city10m-synthetic-city-not-a-secret-0123456789")
+    os.environ.setdefault("SZCG_HASH_KEY", HASH_KEY)
     from szcg.cli import main as szcg
     from szcg.settings import load_settings
     from transforms.cases.parquet_import import import_parquet
