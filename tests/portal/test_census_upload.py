@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -244,6 +245,32 @@ def test_a_team_of_two_districts_sees_both_and_a_team_of_one_only_its_own(
     # nor may the team of both upload for a third district
     third = _post_without_script(team, "140621", tmp_path / "平鲁区两区县.csv")
     assert third.status == 403 and "不在您的作业范围内" in third.text()
+
+
+def test_a_batch_queued_behind_another_is_not_held_behind_its_publish(
+        team_page: Callable[[str], Any], tmp_path: Path, census_portal: PortalServer) -> None:
+    """Two batches queue while the worker is busy: the first's publish (20-40 s at the demo's size) is left to
+    the second's — one publish carries both — and both end published, in the history as 已处理."""
+    from warehouse.store import Warehouse
+
+    jobs = census_portal.app.state.census_jobs
+    busy = threading.Event()
+    jobs._pool.submit(busy.wait, 120)  # the one worker is taken: both uploads queue behind it
+    page = team_page(f"surveyor-{DISTRICT}")
+    answers = [_post_without_script(page, DISTRICT, write_csv(tmp_path / f"queued-{n}.csv",
+                                                                census_rows(4, start_serial=1700 + 10 * n)))
+               for n in (1, 2)]
+    busy.set()
+    queued = [jobs.get(answer.url.rsplit("/", 1)[-1]) for answer in answers]
+    for job in queued:
+        assert job.ended.wait(300)
+    assert [job.stage for job in queued] == ["done", "done"], [job.message for job in queued]
+    current = next(s for s in Warehouse(census_portal.settings).snapshots() if s.current)
+    assert all(job.batch_id in current.reason for job in queued), current.reason
+    page.goto("/census")
+    history = page.get_by_role("table", name="批次历史")
+    for n in (1, 2):
+        expect(history.get_by_role("row").filter(has_text=f"queued-{n}.csv")).to_contain_text("已处理")
 
 
 def test_a_wrong_file_type_is_refused_with_a_clear_message(team_page: Callable[[str], Any], tmp_path: Path,
