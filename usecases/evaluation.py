@@ -122,7 +122,9 @@ def compute(settings: Settings, period: str, *, scheme: Path | None = None, as_o
     with Warehouse(settings).writer() as con:
         summary = store.compute_draft(con, key, chosen, calendar, as_of=as_of, actor=actor, handbook=handbook)
     draft = {**summary.to_dict(), "scheme_id": chosen.scheme_id}
-    draft["warnings"] = [*summary.warnings, *_scored_unavailable(draft["unavailable"], chosen)]
+    # a month without any event is "no scores computed" at the gate; listing every indicator as well is noise
+    unavailable = _scored_unavailable(draft["unavailable"], chosen) if summary.counts.get("cases_in_scope") else []
+    draft["warnings"] = [*summary.warnings, *unavailable]
     for warning in draft["warnings"]:  # codes and counts only: the message names no case or person
         log.warning("evaluation %s draft: %s (%s)", key.key, warning["code"], warning["message"])
     return draft
@@ -196,7 +198,7 @@ def evaluate_month(settings: Settings, period: str, *, scheme: Path | None = Non
             step.count(passed=validation.passed, problems=len(validation.problems))
         with running.step("gate"):
             if not validation.passed:  # say why the draft is empty, not only that it is
-                validation.problems += [str(w["message"]) for w in draft["warnings"]]
+                validation.problems += [str(w["message"]) for w in draft["warnings"] if w["code"] == "empty_cohort"]
             gate(validation)
         with running.step("publish") as step:
             published = publish_month(settings, period, freeze=freeze, actor=actor)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from szcg.vocabulary import TERMINAL_STATES, CaseState, EventAction, Source
 
@@ -39,6 +40,12 @@ def conform(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def _scannable(frame: pd.DataFrame) -> pa.Table:
+    """The frame as Arrow: DuckDB reads an Arrow table column by column in C, where it converts a pandas object
+    column (text, NULLs) value by value — most of a large legacy import's insert time."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
 def delete_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     con.execute("DELETE FROM core.case_event WHERE batch_id = ?", [batch_id])
     con.execute('DELETE FROM core."case" WHERE batch_id = ?', [batch_id])
@@ -47,7 +54,7 @@ def delete_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
 def insert_cases(con: duckdb.DuckDBPyConnection, cases: pd.DataFrame) -> None:
     if cases.empty:
         return
-    frame = conform(cases, CASE_COLUMNS)  # noqa: F841 — read by DuckDB's replacement scan
+    frame = _scannable(conform(cases, CASE_COLUMNS))  # noqa: F841 — read by DuckDB's replacement scan
     cols = ", ".join(CASE_COLUMNS)
     con.execute(f'INSERT INTO core."case" ({cols}) SELECT {cols} FROM frame ORDER BY case_id')
 
@@ -55,7 +62,7 @@ def insert_cases(con: duckdb.DuckDBPyConnection, cases: pd.DataFrame) -> None:
 def insert_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> None:
     if events.empty:
         return
-    frame = conform(events, EVENT_COLUMNS)  # noqa: F841 — read by DuckDB's replacement scan
+    frame = _scannable(conform(events, EVENT_COLUMNS))  # noqa: F841 — read by DuckDB's replacement scan
     cols = ", ".join(EVENT_COLUMNS)
     con.execute(f"INSERT INTO core.case_event ({cols}) SELECT {cols} FROM frame ORDER BY case_id, seq")
 

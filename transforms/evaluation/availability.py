@@ -21,24 +21,26 @@ import duckdb
 
 from transforms.evaluation.indicators import CATALOGUE, OBJECT_LABELS, REGION_LEVELS, Indicator
 
-# Input → (SQL true when present, over the cohort facts and events, reason when absent). The SQL is one scalar
-# subquery each, evaluated once per run; the events are only looked at for inputs the facts do not keep (核查 that
-# passed sets no bit, a 反馈 without a judgement looks like one on time), and only until a first one is found.
+# Input → (SQL tests, reason when absent). An input is present when one of its tests is true; they are tried in
+# order, cheapest first, each a scalar query over the run's small tables, and the events are scanned only when
+# those do not show it (核查 that passed sets no bit, a 反馈 on time looks like one without a judgement) — on live
+# data a late 反馈 or a 返工 settles it at once; a scan stops at the first matching event.
 _COHORT_EVENTS = ("SELECT 1 FROM core.case_event e WHERE e.occurred_at >= getvariable('eval_early_lower') "
                   "AND e.occurred_at < getvariable('eval_as_of') AND e.case_id IN (SELECT case_id FROM eval_case_fact)")
-INPUTS: dict[str, tuple[str, str]] = {
-    "cohort": ("EXISTS (SELECT 1 FROM eval_case_fact)",
+INPUTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "cohort": (("EXISTS (SELECT 1 FROM eval_case_fact)",),
                "本期没有立案的案件（案件没有立案（立案）环节记录，或本期无立案）"),
-    "dispatch": ("EXISTS (SELECT 1 FROM eval_case_fact WHERE is_dispatched)",
+    "dispatch": (("EXISTS (SELECT 1 FROM eval_case_fact WHERE is_dispatched)",),
                  "本期立案的案件没有派遣（派遣）环节记录"),
-    "feedback": ("EXISTS (SELECT 1 FROM eval_case_fact WHERE is_handled)",
+    "feedback": (("EXISTS (SELECT 1 FROM eval_case_fact WHERE is_handled)",),
                  "本期案件没有处置反馈（反馈）环节记录"),
-    "judged": (f"EXISTS ({_COHORT_EVENTS} AND e.action = 'feedback' AND e.deadline_met IS NOT NULL) "
-               "OR EXISTS (SELECT 1 FROM eval_case_fact WHERE is_open_overdue)",
+    "judged": (("EXISTS (SELECT 1 FROM eval_case_fact WHERE is_open_overdue OR bits & 128 <> 0)",  # judged late
+                f"EXISTS ({_COHORT_EVENTS} AND e.action = 'feedback' AND e.deadline_met IS NOT NULL)"),
                "本期案件的处置反馈没有时限判定（无处置时限，也无法按指挥手册判定）"),
-    "check": (f"EXISTS ({_COHORT_EVENTS} AND e.action IN ('check', 'rework'))",
+    "check": (("EXISTS (SELECT 1 FROM eval_case_fact WHERE is_reworked)",  # 返工 is a 核查 that failed
+               f"EXISTS ({_COHORT_EVENTS} AND e.action IN ('check', 'rework'))"),
               "本期案件没有核查（核查）环节记录"),
-    **{f"post:{obj}": (f"EXISTS (SELECT 1 FROM eval_post_cell WHERE object = '{obj}')",
+    **{f"post:{obj}": ((f"EXISTS (SELECT 1 FROM eval_post_cell WHERE object = '{obj}')",),  # obj: a constant
                        f"本期没有记录{OBJECT_LABELS[obj]}经办的事件（事件未记录经办人，如导入的历史案件）")
        for obj in ("supervisor", "operator", "shift_leader", "dispatcher")},
 }
@@ -92,9 +94,11 @@ class Availability:
 
 def present_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
     """Which INPUTS the run's facts hold (one statement after the facts are built)."""
-    names = list(INPUTS)
-    row = con.execute("SELECT " + ", ".join(f"({INPUTS[n][0]})" for n in names)).fetchone()
-    return {n: bool(v) for n, v in zip(names, row or [False] * len(names), strict=True)}
+    def holds(test: str) -> bool:
+        row = con.execute(f"SELECT {test}").fetchone()
+        return bool(row and row[0])
+
+    return {name: any(holds(test) for test in tests) for name, (tests, _) in INPUTS.items()}
 
 
 def build_availability(con: duckdb.DuckDBPyConnection) -> list[Availability]:
