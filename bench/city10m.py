@@ -17,8 +17,9 @@ How, and why this way:
    the case (events, deadlines, closing) moved by the same amount, new ids and the same grid, subclass and
    department. Hotline calls are copied the same way, linked to the same copy of their case. Rows are written a
    month at a time in time order, as the warehouse appends them (month filters then skip row groups).
-3. ``usecases.evaluation.evaluate_month`` (compute → validate → gate → publish, freeze) for 2026-09 and 2026-10,
-   so the report has 环比; each publish rebuilds the marts as any publish does.
+3. 2026-09 through the steps of ``usecases.evaluation.evaluate_month`` (compute → validate → gate → freeze as
+   version 1) without a snapshot of its own, then ``evaluate_month`` itself for 2026-10 (its publish carries both
+   months), so the report has 环比; the publish rebuilds the marts as any publish does.
 
 Every step records wall and CPU seconds, the 1-minute load average when it started and the peak RSS; the
 results go to ``<dir>/build.json``. DuckDB connections opened by this process get ``memory_limit`` (default 8GB,
@@ -73,6 +74,10 @@ def _cpu() -> float:
 
 
 def step(results: dict[str, Any], name: str, fn: Callable[[], Any]) -> Any:
+    """Run one step of the build and record it; a step an interrupted build finished is not run again."""
+    if name in results["steps"]:
+        print(name, "done before", flush=True)
+        return results.get("outputs", {}).get(name)
     load = round(os.getloadavg()[0], 1)
     t, c = time.perf_counter(), _cpu()
     out = fn()
@@ -80,6 +85,10 @@ def step(results: dict[str, Any], name: str, fn: Callable[[], Any]) -> Any:
         "seconds": round(time.perf_counter() - t, 1), "cpu_seconds": round(_cpu() - c, 1), "load_1m": load,
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
     print(name, json.dumps(results["steps"][name]), flush=True)
+    if isinstance(out, dict):
+        results.setdefault("outputs", {})[name] = out
+    results["path"].write_text(json.dumps({k: v for k, v in results.items() if k != "path"}, indent=1,
+                                          default=str), encoding="utf-8")
     return out
 
 
@@ -162,6 +171,28 @@ def replicate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, int]:
     return counts
 
 
+def _evaluate(settings: Any, month: str) -> dict[str, Any]:
+    from usecases.evaluation import evaluate_month
+
+    return evaluate_month(settings, month, actor="bench").to_dict()
+
+
+def _freeze(settings: Any, month: str) -> dict[str, Any]:
+    """evaluate_month's steps (compute → validate → gate → freeze as version 1) without its snapshot: at 10 M
+    cases a publish takes minutes, and the next month's evaluate_month publishes this month with it."""
+    from transforms.evaluation import store
+    from transforms.evaluation.period import parse_period
+    from usecases.evaluation import compute, gate, validate
+    from warehouse.store import Warehouse
+
+    draft = compute(settings, month, actor="bench")
+    validation = gate(validate(settings, month))
+    with Warehouse(settings).writer() as con:
+        version = store.publish(con, parse_period(month), actor="bench").version
+    return {"period": month, "draft": draft, "validation": validation.to_dict(), "version": version,
+            "snapshot": "published with the next month's"}
+
+
 def build(directory: Path, cases: int) -> dict[str, Any]:
     os.environ["SZCG_DATA_DIR"] = str(directory)
     os.environ.setdefault("SZCG_HASH_KEY", HASH_KEY)
@@ -169,7 +200,6 @@ def build(directory: Path, cases: int) -> dict[str, Any]:
     from szcg.settings import load_settings
     from transforms.cases.parquet_import import import_parquet
     from transforms.hotline.ingest import ingest_hotline
-    from usecases.evaluation import evaluate_month
     from usecases.grids import load_grid_map
     from usecases.publish import publish_if_changed
     from usecases.reference import load_reference_data
@@ -177,8 +207,12 @@ def build(directory: Path, cases: int) -> dict[str, Any]:
 
     settings = load_settings()
     city = directory / "synth-city"
+    progress = directory / "build.json"
     results: dict[str, Any] = {"started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
                                "cases_asked": cases, "steps": {}}
+    if progress.is_file():  # an interrupted build: resume after its last finished step
+        results = {**json.loads(progress.read_text(encoding="utf-8")), "resumed_utc": results["started_utc"]}
+    results["path"] = progress
     if not (city / "synth.json").is_file():
         step(results, "synth_city", lambda: szcg(["synth", "city", "--out", str(city), "--scale", "1", "--months",
                                                   "2", "--start", f"{TEMPLATE_MONTH[0]:%Y-%m-%d}", "--quiet"]))
@@ -196,10 +230,10 @@ def build(directory: Path, cases: int) -> dict[str, Any]:
 
     results["counts"] = step(results, "generate_year", generate)
     step(results, "publish_year", lambda: publish_if_changed(settings, "city10m: a 10M-case year"))
-    for month in EVALUATED:
-        outcome = step(results, f"evaluate_{month}", partial(evaluate_month, settings, month, actor="bench"))
-        results.setdefault("evaluated", {})[month] = {"version": outcome.version, "published": outcome.published,
-                                                      "snapshot": outcome.snapshot}
+    for month in EVALUATED[:-1]:
+        step(results, f"evaluate_{month}", partial(_freeze, settings, month))
+    step(results, f"evaluate_{EVALUATED[-1]}", partial(_evaluate, settings, EVALUATED[-1]))
+    del results["path"]
     results["finished_utc"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     results["work_db_gib"] = round(settings.work_db_path.stat().st_size / 2**30, 2)
     return results
@@ -215,7 +249,7 @@ def main() -> int:
     if ready.is_file():
         print(f"{args.dir}: already built ({ready.read_text(encoding='utf-8').strip()})")
         return 0
-    if (args.dir / "warehouse").exists():
+    if (args.dir / "warehouse").exists() and not (args.dir / "build.json").is_file():
         print(f"{args.dir}: a build that did not finish is there; delete the folder and run again", file=sys.stderr)
         return 1
     args.dir.mkdir(parents=True, exist_ok=True)

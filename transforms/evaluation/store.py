@@ -92,23 +92,39 @@ def header(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[st
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
+_HASH_BATCH = 100_000  # rows fetched at a time while hashing
+
+
 def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
     """SHA-256 over the version's score, indicator and lineage rows (period and version columns left out, so a
-    published copy of a draft has the draft's hash)."""
-    parts = []
-    for table, cols in TABLES.items():
-        packed = ", ".join(f"{c} := {c}" for c in cols)
-        row = con.execute(
-            f"SELECT coalesce(string_agg(r, chr(10) ORDER BY r), '') FROM ("
-            f"SELECT CAST(struct_pack({packed}) AS VARCHAR) AS r FROM marts.{table} WHERE period = ? AND version = ?)",
-            [period, version],
-        ).fetchone()
-        if table in _HASHED_WHEN_PRESENT and not (row and row[0]):
-            continue
-        parts.append(f"{table}\n{row[0] if row else ''}")
+    published copy of a draft has the draft's hash).
+
+    The digest is that of each table's name, a newline and its rows as text sorted and joined by newlines, the
+    tables joined by newlines. The rows are fed to the hash as DuckDB streams them in order, never joined into one
+    string: a month of a 10 M-case year has tens of millions of lineage rows, and one string of them (gigabytes)
+    ran DuckDB out of memory."""
     import hashlib
 
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    first_table = True
+    for table, cols in TABLES.items():
+        packed = ", ".join(f"{c} := {c}" for c in cols)
+        cur = con.execute(
+            f"SELECT CAST(struct_pack({packed}) AS VARCHAR) AS r FROM marts.{table} WHERE period = ? AND version = ? "
+            "ORDER BY r",
+            [period, version],
+        )
+        batch = cur.fetchmany(_HASH_BATCH)
+        if table in _HASHED_WHEN_PRESENT and not batch:
+            continue
+        digest.update(f"{'' if first_table else chr(10)}{table}\n".encode())
+        first_table, first_row = False, True
+        while batch:
+            text = "\n".join(r[0] for r in batch)
+            digest.update(((text if first_row else "\n" + text)).encode("utf-8"))
+            first_row = False
+            batch = cur.fetchmany(_HASH_BATCH)
+    return digest.hexdigest()
 
 
 def _counts(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[str, int]:
