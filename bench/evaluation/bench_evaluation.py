@@ -1,5 +1,6 @@
 """Benchmark: evaluate one month and a full year over a synthetic year of cases generated in DuckDB SQL, and
-compare with the pandas implementation of the same indicators (tests/support/evaluation_reference.py).
+compare with the pandas implementation of the same indicators (tests/support/evaluation_reference.py) and with the
+floor: a hand-written single-pass DuckDB query of the month's district headline figures (FLOOR_SQL).
 
     python bench/evaluation/bench_evaluation.py --cases 10000000 --db /tmp/eval-bench.duckdb
 
@@ -180,6 +181,104 @@ def timed(label: str, fn, results: dict) -> object:  # type: ignore[no-untyped-d
     return out
 
 
+# The floor: the month's district headline figures (立案数, 结案率, 按期处置率, 超期率, 返工率) in one hand-written
+# aggregate over core.case_event, read with the engine's history bound. It computes the same figures as the engine
+# on this synthetic year (no 解除挂账, no 延期 deadline, no handbook: every 超期 is a late 反馈), and nothing else —
+# no departments, posts, working-time durations, early-history or attribution passes, scores or ranks.
+FLOOR_SQL = """
+WITH c AS (
+    SELECT case_id,
+           min(occurred_at) FILTER (WHERE action = 'register') AS registered_at,
+           bool_or(action = 'void' AND outcome = 'approved') OR bool_or(action = 'shelve' AND outcome = 'approved')
+               AS not_due,
+           bool_or(action = 'close') AS closed,
+           bool_or(action = 'dispatch') AS dispatched,
+           bool_or(action = 'feedback') AS handled,
+           bool_or(action = 'feedback' AND deadline_met = false) AS late,
+           bool_or(action = 'rework') AS reworked
+    FROM core.case_event
+    WHERE occurred_at >= CAST($lower AS TIMESTAMP) AND occurred_at < CAST($end AS TIMESTAMP)
+    GROUP BY case_id
+    HAVING registered_at >= CAST($start AS TIMESTAMP)
+)
+SELECT k.district_code,
+       count(*) AS registered,
+       count(*) FILTER (WHERE NOT not_due AND closed) / count(*) FILTER (WHERE NOT not_due) AS close_rate,
+       count(*) FILTER (WHERE NOT not_due AND dispatched AND handled AND NOT late)
+           / count(*) FILTER (WHERE NOT not_due AND dispatched) AS on_time_handle_rate,
+       count(*) FILTER (WHERE NOT not_due AND late) / count(*) FILTER (WHERE NOT not_due) AS overdue_rate,
+       count(*) FILTER (WHERE NOT not_due AND reworked) / count(*) FILTER (WHERE NOT not_due) AS rework_rate
+FROM c JOIN core."case" k USING (case_id)
+GROUP BY k.district_code
+"""
+FLOOR_INDICATORS = ("registered", "close_rate", "on_time_handle_rate", "overdue_rate", "rework_rate")
+
+
+def floor_month(con: duckdb.DuckDBPyConnection, period: Period) -> list[tuple[object, ...]]:
+    params = {"lower": str(period.start_at - engine.HISTORY_LOOKBACK), "start": str(period.start_at),
+              "end": str(period.end_at)}
+    return con.execute(FLOOR_SQL, params).fetchall()
+
+
+def floor_matches_engine(con: duckdb.DuckDBPyConnection, floor: list[tuple[object, ...]]) -> bool:
+    """The floor's figures are the engine's district figures (eval_indicator of the month run)."""
+    rows = con.execute("SELECT entity_code, indicator, value FROM eval_indicator WHERE object = 'region' "
+                       "AND level = 'district'").fetchall()
+    engine_values = {(str(e), str(i)): v for e, i, v in rows}
+    return len(floor) > 0 and all(
+        abs(float(v) - float(engine_values[(str(row[0]), key)])) < 1e-9  # type: ignore[arg-type]
+        for row in floor for key, v in zip(FLOOR_INDICATORS, row[1:], strict=True))
+
+
+# The drill-down at this scale: the month's lineage rows written as a version would be (marts.score_lineage_fact and
+# marts.score_lineage_role, migration 0100) and read through the warehouse view marts.score_lineage, with the
+# queries of `szcg evaluate explain` (store.explain) and of the portal's page (usecases.scorecard_views.lineage).
+EXPLAIN_SQL = ("SELECT case_id, list(DISTINCT role) FROM marts.score_lineage WHERE period = $period AND version = 1 "
+               "AND object = $object AND level = $level AND entity_code = $entity AND indicator = $indicator "
+               "GROUP BY case_id ORDER BY case_id")
+PORTAL_SQL = ("SELECT case_id, list(DISTINCT indicator ORDER BY indicator), bool_or(role = 'numerator'), "
+              "count(*) OVER () FROM marts.score_lineage l WHERE l.period = $period AND l.version = 1 "
+              "AND l.object = $object AND l.level = $level AND l.entity_code = $entity GROUP BY case_id "
+              "ORDER BY case_id LIMIT 50 OFFSET 0")
+
+
+def store_month_lineage(con: duckdb.DuckDBPyConnection, period: Period) -> None:
+    from warehouse.models import available_models
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute("CREATE OR REPLACE TABLE marts.score_lineage_legacy (period VARCHAR, version INTEGER, "
+                "object VARCHAR, level VARCHAR, entity_code VARCHAR, indicator VARCHAR, case_id VARCHAR, "
+                "role VARCHAR, event_seq INTEGER)")
+    con.execute("CREATE OR REPLACE TABLE marts.score_lineage_fact AS SELECT $1 AS period, 1 AS version, * "
+                "FROM eval_lineage_fact", [period.key])
+    con.execute("CREATE OR REPLACE TABLE marts.score_lineage_role AS SELECT $1 AS period, 1 AS version, * "
+                "FROM eval_lineage_role", [period.key])
+    view = next(m for m in available_models() if m.name == "marts.score_lineage")
+    con.execute(view.statement)
+
+
+def drilldowns(con: duckdb.DuckDBPyConnection, period: Period, results: dict[str, object]) -> None:
+    """Time explain and the portal page for the largest entity of each object (and each region level)."""
+    picks = con.execute("""
+        SELECT object, level, arg_max(entity_code, coalesce(denominator, numerator)), arg_max(indicator,
+               coalesce(denominator, numerator)) FROM eval_indicator GROUP BY object, level ORDER BY ALL
+    """).fetchall()
+    worst: dict[str, float] = {"explain": 0.0, "portal": 0.0}
+    cases = 0
+    for obj, level, entity, indicator in picks:
+        args = {"period": period.key, "object": obj, "level": level, "entity": entity}
+        for name, sql, extra in (("explain", EXPLAIN_SQL, {"indicator": indicator}), ("portal", PORTAL_SQL, {})):
+            t = time.perf_counter()
+            rows = con.execute(sql, {**args, **extra}).fetchall()
+            worst[name] = max(worst[name], time.perf_counter() - t)
+            if name == "portal" and rows:
+                cases = max(cases, int(rows[0][3]))
+    results["drilldown_entities"] = len(picks)
+    results["drilldown_explain_max_s"] = round(worst["explain"], 3)
+    results["drilldown_portal_max_s"] = round(worst["portal"], 3)
+    results["drilldown_largest_entity_cases"] = cases
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=10_000_000)
@@ -218,18 +317,39 @@ def main() -> None:
     con.execute("CREATE TEMP TABLE eval_exclusion (object VARCHAR, entity_code VARCHAR, case_id VARCHAR, "
                 "indicator VARCHAR)")
     timed("duckdb_month_s", lambda: engine.run(con, month, scheme, calendar, lineage=False), results)
-    results["month_cohort_cases"] = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()[0]  # type: ignore
+    cohort = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()[0]  # type: ignore[index]
+    results["month_cohort_cases"] = cohort
+    # the floor right after the engine's month, on the same (now warm) file; then the engine again, warm too
+    floor = cast(list[tuple[object, ...]], timed("floor_month_s", lambda: floor_month(con, month), results))
+    results["floor_matches_engine"] = floor_matches_engine(con, floor)
+    timed("duckdb_month_again_s", lambda: engine.run(con, month, scheme, calendar, lineage=False), results)
+    r0 = results
+    r0["ratio_month_over_floor"] = round(r0["duckdb_month_again_s"] / r0["floor_month_s"], 2)  # type: ignore
+    r0["ratio_month_cpu_over_floor"] = round(r0["duckdb_month_again_cpu_s"] / r0["floor_month_cpu_s"], 2)  # type: ignore
     if not args.no_lineage:
         timed("duckdb_month_with_lineage_s", lambda: engine.run(con, month, scheme, calendar), results)
+        r0["ratio_month_lineage_over_month"] = round(
+            r0["duckdb_month_with_lineage_s"] / r0["duckdb_month_again_s"], 2)  # type: ignore[operator]
+        r0["ratio_month_lineage_cpu_over_month"] = round(
+            r0["duckdb_month_with_lineage_cpu_s"] / r0["duckdb_month_again_cpu_s"], 2)  # type: ignore[operator]
+        stored = con.execute("SELECT count(*), count(*) FILTER (WHERE events IS NULL), "
+                             "coalesce(sum(len(events)), 0) FROM eval_lineage_fact").fetchone() or (0, 0, 0)
+        results["month_lineage_stored_rows"] = stored[0]
+        results["month_lineage_post_events"] = stored[2]
+        results["lineage_rows_per_case"] = round(stored[0] / cohort, 2)
+        # counting each post event of a person's row as a row: the stored entries, nested or not
+        results["lineage_entries_per_case"] = round((stored[1] + stored[2]) / cohort, 2)
         results["month_lineage_rows"] = con.execute("SELECT count(*) FROM eval_lineage").fetchone()[0]  # type: ignore
-        con.execute("DROP TABLE eval_lineage")  # ~65 M rows: kept, they would crowd the year run out of memory
+        store_month_lineage(con, month)
+        timed("drilldown_s", lambda: drilldowns(con, month, results), results)
+        con.execute("DROP VIEW eval_lineage")
+        con.execute("DROP TABLE eval_lineage_fact")
     sql_month = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
                             "FROM eval_indicator").df()
     timed("duckdb_year_s", lambda: engine.run(con, year, scheme, calendar, lineage=False), results)
     results["year_cohort_cases"] = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()[0]  # type: ignore
     # the first month run read the database from disk; pandas below works on frames already in memory
     timed("duckdb_month_warm_s", lambda: engine.run(con, month, scheme, calendar, lineage=False), results)
-    con.execute("DROP TABLE IF EXISTS eval_lineage")
     # pandas: the same indicators for the month. Its frames are loaded from the warehouse file the fastest way we
     # know — DuckDB selects exactly the events the month needs (the same history bound as the engine: events from
     # a week before the month on, plus the earlier events of the cases reported before that) and hands them over

@@ -270,8 +270,10 @@ def _scores(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
                count(*) FILTER (WHERE on_time) / nullif(count(*) FILTER (WHERE dispatched), 0), NULL, NULL
         FROM c GROUP BY ALL
     """)
+    # rows per (entity, indicator, case) as given: the table the view marts.score_lineage reads them from as they
+    # are (the engine's versions store bit masks instead, migration 0100)
     con.execute("""
-        INSERT INTO marts.score_lineage
+        INSERT INTO marts.score_lineage_legacy
         SELECT period, 1, object, level, entity_code, 'close_rate', case_id,
                CASE WHEN is_closed THEN 'numerator' ELSE 'denominator' END, NULL
         FROM demo_entity

@@ -27,6 +27,7 @@ from standards.handbook import Handbook
 from szcg.clock import REPORT_CLOCK_SLACK  # reported_at vs its events' times; the Parquet import flags beyond
 from transforms.evaluation.availability import Availability, build_availability
 from transforms.evaluation.indicators import CATALOGUE, REGION_LEVELS, Indicator, indicators_of
+from transforms.evaluation.lineage import fact_sql, load_roles
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
 
@@ -34,6 +35,9 @@ CASE_MODELS = ("01_case_summary.sql", "02_slow_event.sql", "03_slow_case.sql")
 FACT_MODELS = ("04_case_fact.sql", "05_department_fact.sql", "06_post_base.sql", "07_post_fact.sql")
 # Without lineage these are read once by the aggregate (eval_post_fact not at all): views, never stored.
 VIEW_WITHOUT_LINEAGE = ("eval_department_fact", "eval_post_base", "eval_post_fact")
+# Read once even with lineage (by lineage.fact_sql): a view always.
+ALWAYS_VIEW = ("eval_post_fact",)
+LINEAGE_MODEL = "11_lineage.sql"
 # eval_post_base columns that eval_post_fact's flags read: the aggregate counts events per distinct combination.
 # act = eval_act(action, outcome, object) is computed once per cell, not per event.
 POST_CELL_KEYS = ("object", "actor_id", "action", "outcome", "deadline_met", "case_bits", "verified_later", "returned")
@@ -289,34 +293,9 @@ def _unpivot(p: Params, obj: str, inds: list[Indicator], wide: str, level: str, 
 
 
 def lineage_sql(exclusions: bool = True) -> tuple[str, dict[str, object]]:
-    """eval_lineage: for every indicator, the cases in its numerator and in its denominator; (statement, params)."""
-    parts: list[str] = []
-    p = Params()
-    for ind in CATALOGUE:
-        keep = f"NOT eval_excluded(excluded, {p(ind.key)})" if exclusions else "TRUE"
-        roles: list[tuple[str, str]] = []
-        if ind.kind == "count":
-            roles.append(("numerator", f"({ind.numerator})"))
-        elif ind.kind == "rate":
-            roles += [("numerator", f"({ind.numerator}) AND ({ind.denominator})"),
-                      ("denominator", f"({ind.denominator})")]
-        else:
-            roles += [("numerator", f"({ind.denominator})"), ("denominator", f"({ind.denominator})")]
-        for role, cond in roles:
-            head = f"{p(ind.object)} AS object"
-            if ind.object == "region":
-                for lv in REGION_LEVELS:
-                    parts.append(f"SELECT {head}, {p(lv)} AS level, {lv}_code AS entity_code, "
-                                 f"{p(ind.key)} AS indicator, case_id, {p(role)} AS role, "
-                                 f"CAST(NULL AS INTEGER) AS event_seq FROM eval_case_fact "
-                                 f"WHERE {lv}_code IS NOT NULL AND {cond} AND {keep}")
-            elif ind.object == "department":
-                parts.append(f"SELECT {head}, {p('department')}, department_code, {p(ind.key)}, case_id, "
-                             f"{p(role)}, CAST(NULL AS INTEGER) FROM eval_department_fact WHERE {cond} AND {keep}")
-            else:
-                parts.append(f"SELECT {head}, {p(ind.object)}, actor_id, {p(ind.key)}, case_id, {p(role)}, seq "
-                             f"FROM eval_post_fact WHERE object = {p(ind.object)} AND {cond} AND {keep}")
-    return "CREATE OR REPLACE TEMP TABLE eval_lineage AS " + " UNION ALL ".join(parts), p.values
+    """eval_lineage_fact: what each case (each post event) counted in, once, as bit masks (lineage.py);
+    (statement, params). The rows per (entity, indicator, role, case) are derived from it (11_lineage.sql)."""
+    return fact_sql(exclusions)
 
 
 # --- the run ----------------------------------------------------------------------------------------------------
@@ -380,15 +359,19 @@ def _optimizer_off(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
         con.execute("SET disabled_optimizers = $1", [before])
 
 
-def _replace_model(con: duckdb.DuckDBPyConnection, name: str, exclusions: bool, as_view: bool) -> None:
-    """Create a model as a table, or as a view when it is read only once; whatever it was before is dropped.
-    ``name`` is one of FACT_MODELS, whose file creates the relation eval_<name without number and .sql>."""
-    relation = f"eval_{name[3:-4]}"
+def _drop_relation(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    """Drop the temp table or view ``relation`` (one of the engine's own names) if there is one."""
     old = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? UNION ALL "
                       "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?",
                       [relation, relation]).fetchone()
     if old:
         con.execute(f"DROP {old[0]} {relation}")
+
+
+def _replace_model(con: duckdb.DuckDBPyConnection, name: str, exclusions: bool, as_view: bool) -> None:
+    """Create a model as a table, or as a view when it is read only once; whatever it was before is dropped.
+    ``name`` is one of FACT_MODELS, whose file creates the relation eval_<name without number and .sql>."""
+    _drop_relation(con, f"eval_{name[3:-4]}")
     con.execute(sql_model(name, exclusions=exclusions, relation="TEMP VIEW" if as_view else "TEMP TABLE"))
 
 
@@ -498,12 +481,16 @@ def run(
     for name in FACT_MODELS:
         table = f"eval_{name[3:-4]}"  # 05_department_fact.sql → eval_department_fact
         with _optimizer_off(con, KEEP_BUILD_SIDE if table == "eval_post_base" else ""):
-            _replace_model(con, name, bool(exclusions), table in VIEW_WITHOUT_LINEAGE and not lineage)
+            _replace_model(con, name, bool(exclusions),
+                           table in ALWAYS_VIEW or (table in VIEW_WITHOUT_LINEAGE and not lineage))
     with _optimizer_off(con, KEEP_BUILD_SIDE):
         con.execute(post_cell_sql(bool(exclusions)))
     con.execute(*indicator_sql(bool(exclusions)))
     if lineage:
         con.execute(*lineage_sql(bool(exclusions)))
+        load_roles(con)
+        _drop_relation(con, "eval_lineage")
+        con.execute(sql_model(LINEAGE_MODEL))
     available = build_availability(con)
     con.execute(sql_model(SCORE_MODEL))
     scope = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT any_register), count(*) FILTER (WHERE "

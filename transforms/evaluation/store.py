@@ -38,6 +38,14 @@ _ADJUSTMENT_COLS = ("object", "level", "entity_code", "adjustment_id", "points",
 _AVAILABILITY_COLS = ("object", "level", "indicator", "label", "input", "reason")
 TABLES = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage": _LINEAGE_COLS,
           "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS}
+# What a version stores (TABLES are what it is hashed and counted by): marts.score_lineage is a view (migration 0100)
+# derived from the frozen rows of score_lineage_fact and the bit table score_lineage_role; versions written before
+# 0100 keep their rows in score_lineage_legacy.
+_LINEAGE_FACT_COLS = ("object", "entity_code", "case_id", "district_code", "street_code", "community_code",
+                      "grid_code", "roles", "events")
+STORED = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage_legacy": _LINEAGE_COLS,
+          "score_lineage_fact": _LINEAGE_FACT_COLS, "score_lineage_role": ("object", "indicator", "role", "bit"),
+          "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS}
 # Tables added after versions were published: a version without rows in them hashes as before they existed, so
 # the content recorded at publication still matches (published_scorecards_intact).
 _HASHED_WHEN_PRESENT = frozenset({"score_adjustment_lineage", "indicator_availability"})
@@ -181,10 +189,11 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
         """,
         [p, version, _scheme_version_var(con)],
     )
-    con.execute(
-        "INSERT INTO marts.score_lineage SELECT ?, ?, object, level, entity_code, indicator, case_id, role, event_seq "
-        "FROM eval_lineage", [p, version]
-    )
+    # the lineage once per case (per post event), as the run's bit masks, and what the bits mean (lineage.py)
+    con.execute(f"INSERT INTO marts.score_lineage_fact SELECT ?, ?, {', '.join(_LINEAGE_FACT_COLS)} "
+                "FROM eval_lineage_fact", [p, version])
+    con.execute("INSERT INTO marts.score_lineage_role SELECT ?, ?, object, indicator, role, bit FROM eval_lineage_role",
+                [p, version])
     con.execute(f"INSERT INTO marts.score_adjustment_lineage SELECT ?, ?, {', '.join(_ADJUSTMENT_COLS)} "
                 "FROM eval_adjustment_lineage", [p, version])
     con.execute(f"INSERT INTO marts.indicator_availability SELECT ?, ?, {', '.join(_AVAILABILITY_COLS)} "
@@ -225,7 +234,7 @@ def compute_draft(con: duckdb.DuckDBPyConnection, period: Period, scheme: Scheme
     处置 limits that make a case still open at the cut-off 超期 (engine.run)."""
     with transaction(con):
         info, exclusions = _run(con, period, scheme, calendar, as_of, handbook)
-        for table in ("scorecard", *TABLES):
+        for table in ("scorecard", *STORED):
             con.execute(f"DELETE FROM marts.{table} WHERE period = ? AND version = 0", [period.key])
         _write_computed(con, period, DRAFT)
         # the draft's stamp is its cut-off, so recomputing unchanged data leaves the warehouse identical
@@ -265,7 +274,7 @@ def publish(con: duckdb.DuckDBPyConnection, period: Period, *, actor: str = "sys
 
 
 def _copy_version(con: duckdb.DuckDBPyConnection, period: str, source: int, target: int) -> None:
-    for table, cols in TABLES.items():
+    for table, cols in STORED.items():
         listing = ", ".join(cols)
         con.execute(f"INSERT INTO marts.{table} (period, version, {listing}) SELECT period, ?, {listing} "
                     f"FROM marts.{table} WHERE period = ? AND version = ?", [target, period, source])
