@@ -140,7 +140,7 @@ class Board:
     page_size: int
     draft_periods: list[str]  # every period with a draft, newest first (the period choice)
     period_versions: list[VersionRow]  # this period's versions
-    unavailable: tuple[UnavailableIndicator, ...] = ()  # the shown version's indicators of this scope that did not count
+    unavailable: tuple[UnavailableIndicator, ...] = ()  # the shown version's unavailable indicators
 
     @property
     def pages(self) -> int:

@@ -26,7 +26,7 @@ from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
 from szcg.clock import REPORT_CLOCK_SLACK  # reported_at vs its events' times; the Parquet import flags beyond
 from transforms.evaluation.availability import Availability, build_availability
-from transforms.evaluation.indicators import CATALOGUE, REGION_LEVELS, Indicator, indicators_of
+from transforms.evaluation.indicators import REGION_LEVELS, Indicator, indicators_of
 from transforms.evaluation.lineage import fact_sql, load_roles
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
