@@ -158,7 +158,7 @@ def test_airflow_up_serves_every_dag_from_the_platforms_airflow_cfg(api: Airflow
     assert (settings.data_dir / "airflow" / "airflow.cfg").is_file()
     listed = json.loads(plain_airflow(api.home, "dags", "list", "-o", "json").strip().splitlines()[-1])
     assert {d["dag_id"] for d in listed} == {
-        "census_ingest", "casework_sync", "grid_map_update", "hotline_ingest", "legacy_case_import",
+        "census_ingest", "casework_sync", "cockpit_mail", "grid_map_update", "hotline_ingest", "legacy_case_import",
         "monthly_evaluation", "warehouse_quality",
     }
     pool = api.call("GET", "/pools/warehouse_writer")

@@ -206,7 +206,9 @@ def _hot_grids(con: duckdb.DuckDBPyConnection, period: Period, version: int) -> 
         g AS (SELECT grid_code, any_value(district_code) AS district, any_value(street_code) AS street,
                      any_value(community_code) AS community, count(*) AS registered FROM c GROUP BY grid_code),
         gs AS (SELECT grid_code, subclass, count(*) AS n FROM c GROUP BY ALL),
-        m AS (SELECT grid_code, arg_max(subclass, n) AS main_subclass, max(n) AS main_count FROM gs GROUP BY 1)
+        -- the grid's main problem; a tie goes to the first name in order (arg_max would pick either, run to run)
+        m AS (SELECT grid_code, first(subclass ORDER BY n DESC, subclass) AS main_subclass, max(n) AS main_count
+              FROM gs GROUP BY 1)
         SELECT g.*, m.main_subclass, m.main_count,
                row_number() OVER (PARTITION BY district ORDER BY registered DESC, grid_code) AS district_rank
         FROM g JOIN m USING (grid_code) QUALIFY district_rank <= 5 ORDER BY district, district_rank
@@ -246,8 +248,8 @@ def _overdue(con: duckdb.DuckDBPyConnection, period: Period, version: int, as_of
                    e.department_code
             FROM core.case_event e SEMI JOIN counted c ON c.case_id = e.case_id
             WHERE e.occurred_at < ?
-        ), late AS (
-            SELECT case_id, arg_max(seq, coalesce(overdue_multiple, 0)) AS seq FROM ev
+        ), late AS (  -- the most overdue late step; ties: the earliest
+            SELECT case_id, first(seq ORDER BY coalesce(overdue_multiple, 0) DESC, seq) AS seq FROM ev
             WHERE action IN ('handle', 'feedback') AND deadline_met = false GROUP BY case_id
         )
         SELECT c.case_id, c.department_code, d.name AS department_name, k.subclass_code, k.kind,
