@@ -41,7 +41,9 @@ GOLDEN = {
     "explain": "4fafc87bd47bcf939a4f4abf360616b2a918f64af97ce7f839932a1a4df09bcc",
     "portal": "373dc9f97401e904845c344c9cfbed317b28c033b8e97813d03fe48a7fc6011d",
     "dashboard": "dca16dd1296c6ae921d8deb5df8f6a8b13ff9c994d31624f4f01b291fa8d4534",
-    "report": "d2d8a859dab75312d6edbb9ecdb7d6721841f55c4140d6a11f780b7220b92447",
+    # the report since its ties are broken by name and order (a grid whose two main problems tie had printed
+    # either one, run to run); every other answer is main's at 48835bd
+    "report": "3cd66ab126417e57f4fe086b68b28d0dc84c7a100503a05f8cd885852d23aba2",
     "lineage": "d900fc4001ca443ab7e12c31f06e9ddeb140c7e44f6246d4ea689594d01eec33",
 }
 
