@@ -28,6 +28,7 @@ from szcg.clock import REPORT_CLOCK_SLACK  # reported_at vs its events' times; t
 from transforms.evaluation.availability import Availability, build_availability
 from transforms.evaluation.indicators import REGION_LEVELS, Indicator, indicators_of
 from transforms.evaluation.lineage import fact_sql, load_roles
+from transforms.evaluation.params import Params
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
 
@@ -80,20 +81,6 @@ def sql_model(name: str, **context: object) -> str:
         return _TEMPLATES.from_string(text).render({**MODEL_DEFAULTS, **context})
     except jinja2.TemplateError as exc:
         raise ValueError(f"transforms/evaluation/sql/{name}: {exc}") from exc
-
-
-class Params:
-    """Named parameters of one generated statement: ``p(value)`` is the placeholder that binds ``value``."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-        self._names: dict[object, str] = {}
-
-    def __call__(self, value: str) -> str:
-        if value not in self._names:
-            self._names[value] = f"p{len(self._names)}"
-            self.values[self._names[value]] = value
-        return "$" + self._names[value]
 
 
 # --- working calendar -------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import duckdb
 
 from transforms.evaluation.indicators import OBJECTS, Indicator, indicators_of
+from transforms.evaluation.params import Params
 
 POST_OBJECTS: tuple[str, ...] = tuple(o for o in OBJECTS if o not in ("region", "department"))
 MAX_BIT = 62  # roles is a BIGINT: bits 0..62 keep it positive
@@ -55,21 +56,7 @@ def roles() -> list[Role]:
     return out
 
 
-class _Params:
-    """Named parameters of the statement: ``p(value)`` is the placeholder that binds ``value``."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-        self._names: dict[object, str] = {}
-
-    def __call__(self, value: str) -> str:
-        if value not in self._names:
-            self._names[value] = f"p{len(self._names)}"
-            self.values[self._names[value]] = value
-        return "$" + self._names[value]
-
-
-def _mask(obj: str, exclusions: bool, p: _Params) -> str:
+def _mask(obj: str, exclusions: bool, p: Params) -> str:
     """The object's roles bit mask of a fact row: one CASE per (indicator, role), summed (bits are distinct)."""
     terms = []
     for r in roles():
@@ -82,7 +69,7 @@ def _mask(obj: str, exclusions: bool, p: _Params) -> str:
 
 def fact_sql(exclusions: bool = True) -> tuple[str, dict[str, object]]:
     """eval_lineage_fact from the run's fact tables (eval_post_fact is read once: a view); (statement, params)."""
-    p = _Params()
+    p = Params()
     no_codes = "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)"
     post_mask = " ".join(f"WHEN {p(obj)} THEN {_mask(obj, exclusions, p)}" for obj in POST_OBJECTS)
     sql = f"""
