@@ -103,6 +103,25 @@ def header(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[st
 _HASH_BATCH = 100_000  # rows fetched at a time while hashing
 
 
+def _hashed_tables(con: duckdb.DuckDBPyConnection, period: str, version: int) -> list[tuple[str, tuple[str, ...]]]:
+    """TABLES, with the lineage as stored when the version was stored by derivation (it has a bit table)."""
+    has_bits = con.execute("SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'marts' "
+                           "AND table_name = 'score_lineage_role'").fetchone()
+    derived = has_bits and has_bits[0] and con.execute(
+        "SELECT count(*) > 0 FROM marts.score_lineage_role WHERE period = ? AND version = ?", [period, version]
+    ).fetchone()
+    if not (derived and derived[0]):  # stored before migration 0100 (or a warehouse not yet migrated)
+        return list(TABLES.items())
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for table, cols in TABLES.items():
+        if table == "score_lineage":
+            out += [("score_lineage_fact", STORED["score_lineage_fact"]),
+                    ("score_lineage_role", STORED["score_lineage_role"])]
+        else:
+            out.append((table, cols))
+    return out
+
+
 def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
     """SHA-256 over the version's score, indicator and lineage rows (period and version columns left out, so a
     published copy of a draft has the draft's hash).
@@ -110,13 +129,17 @@ def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> s
     The digest is that of each table's name, a newline and its rows as text sorted and joined by newlines, the
     tables joined by newlines. The rows are fed to the hash as DuckDB streams them in order, never joined into one
     string: a month of a 10 M-case year has tens of millions of lineage rows, and one string of them (gigabytes)
-    ran DuckDB out of memory."""
+    ran DuckDB out of memory.
+
+    A version stored by derivation (migration 0100) is hashed by what it stores, its fact and bit rows, not by the
+    rows the view derives from them: those are ~40× as many, and sorting them as text for every published version
+    at each publish's audit ran DuckDB out of memory at 10 M cases. Versions stored before keep their digest."""
     import hashlib
 
     digest = hashlib.sha256()
     first_table = True
-    for table, cols in TABLES.items():
-        packed = ", ".join(f"{c} := {c}" for c in cols)
+    for table, cols in _hashed_tables(con, period, version):
+        packed = ", ".join(f"\"{c}\" := \"{c}\"" for c in cols)  # quoted: the bit table has a column "bit"
         cur = con.execute(
             f"SELECT CAST(struct_pack({packed}) AS VARCHAR) AS r FROM marts.{table} WHERE period = ? AND version = ? "
             "ORDER BY r",
