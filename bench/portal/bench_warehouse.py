@@ -66,8 +66,9 @@ def _settings_of(data_dir: Path) -> Any:
     return load_settings()
 
 
-def measure(data_dir: Path, rounds: int) -> dict[str, Any]:
-    """Start the portal on ``data_dir`` and time every role's pages."""
+def measure(data_dir: Path, rounds: int, only: str | None = None, also_version: int | None = None) -> dict[str, Any]:
+    """Start the portal on ``data_dir`` and time every role's pages (those whose name matches ``only``; each also
+    at version ``also_version`` of the same period if given: e.g. one stored before lineage by derivation)."""
     import httpx
 
     from casework.cli import DEMO_PASSWORD
@@ -76,7 +77,10 @@ def measure(data_dir: Path, rounds: int) -> dict[str, Any]:
 
     settings = _settings_of(data_dir)
     with Warehouse(settings).reader() as con:
-        targets = role_pages(con)
+        targets = [t for t in role_pages(con) if only is None or re.search(only, t[1])]
+        if also_version is not None:
+            targets += [(user, f"{name} @v{also_version}", re.sub(r"/v\d+/", f"/v{also_version}/", url))
+                        for user, name, url in targets if re.search(r"/v\d+/", url)]
         size = {name: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
                 for name, table in (("cases", 'core."case"'), ("events", "core.case_event"),
                                     ("lineage_rows", "marts.score_lineage"))}
@@ -118,22 +122,28 @@ def measure(data_dir: Path, rounds: int) -> dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/szcg-city10m"))
-    ap.add_argument("--baseline-dir", type=Path, required=True)
+    ap.add_argument("--baseline-dir", type=Path, help="the demo-size directory (left out: the 10 M one only)")
+    ap.add_argument("--only", help="time only the pages whose name matches this regular expression, e.g. lineage")
+    ap.add_argument("--also-version", type=int, help="time the selected scorecard pages at this version too")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--out", type=Path, default=Path("/tmp/w10m-portal.json"))
     args = ap.parse_args()
     for d in (args.data_dir, args.baseline_dir):
-        if not (d / "READY").is_file():
+        if d is not None and not (d / "READY").is_file():
             raise SystemExit(f"{d}: no READY marker; build it with bench/city10m.py")
     from city10m import HASH_KEY  # type: ignore[import-not-found]
 
     os.environ.setdefault("SZCG_HASH_KEY", HASH_KEY)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    out = {"at": started, "rounds": args.rounds, "load_average_start": os.getloadavg(),
-           "baseline": measure(args.baseline_dir, args.rounds), "data_dir": measure(args.data_dir, args.rounds)}
+    out: dict[str, Any] = {"at": started, "rounds": args.rounds, "only": args.only,
+                           "load_average_start": os.getloadavg()}
+    if args.baseline_dir is not None:
+        out["baseline"] = measure(args.baseline_dir, args.rounds, args.only, args.also_version)
+    out["data_dir"] = measure(args.data_dir, args.rounds, args.only, args.also_version)
     out["load_average_end"] = os.getloadavg()
-    out["met"] = {"demo_300ms": out["baseline"]["slowest_median_ms"] <= 300,
-                  "year_1s": out["data_dir"]["slowest_median_ms"] <= 1000}
+    out["met"] = {"year_1s": out["data_dir"]["slowest_median_ms"] <= 1000}
+    if "baseline" in out:
+        out["met"]["demo_300ms"] = out["baseline"]["slowest_median_ms"] <= 300
     args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(out["met"]), "→", args.out)
     return 0
