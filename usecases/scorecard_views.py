@@ -327,9 +327,13 @@ class _RoleBits:
 
 def _role_bits(con: duckdb.DuckDBPyConnection, period: str, version: int, obj: str,
                indicator: str | None) -> _RoleBits | None:
-    """None for a version without a bit table: stored before migration 0100, its rows are in the legacy table."""
-    found = con.execute("SELECT object, indicator, role, bit FROM marts.score_lineage_role "
-                        "WHERE period = ? AND version = ?", [period, version]).fetchall()
+    """None for a version without a bit table: stored before migration 0100, its rows are in the legacy table (or,
+    in a snapshot published before 0100, in the lineage table itself)."""
+    try:
+        found = con.execute("SELECT object, indicator, role, bit FROM marts.score_lineage_role "
+                            "WHERE period = ? AND version = ?", [period, version]).fetchall()
+    except duckdb.CatalogException:  # a snapshot published before migration 0100: only the lineage table
+        return None
     if not found:
         return None
     mine = [(k, role, int(bit)) for o, k, role, bit in found if o == obj and (indicator is None or k == indicator)]
