@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+from szcg.sqltext import string_literal
+
 
 class CaseState(StrEnum):
     """A case's status (案件状态): the case service's workflow states, which are the conformed model's too."""
@@ -169,7 +171,7 @@ def sql_list(values: Iterable[str]) -> str:
     words = [str(v) for v in values]
     if not words:
         raise ValueError("an SQL IN-list needs at least one value")
-    return "(" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + ")"
+    return "(" + ", ".join(string_literal(w) for w in words) + ")"
 
 
 def as_template_context() -> dict[str, Any]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from szcg.sqltext import string_literal
+
 
 @lru_cache(maxsize=1)
 def spatial_extension_path() -> Path:
@@ -27,7 +29,7 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     """Load DuckDB spatial from the wheel; ``INSTALL spatial`` would try the network and fail."""
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
-    con.execute(f"LOAD '{spatial_extension_path()}'")
+    con.execute(f"LOAD {string_literal(spatial_extension_path())}")
 
 
 def connect(path: Path | str, *, read_only: bool = False, spatial: bool = False) -> duckdb.DuckDBPyConnection:

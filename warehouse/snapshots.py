@@ -20,6 +20,7 @@ import duckdb
 
 from szcg import clock
 from szcg.errors import SzcgError
+from szcg.sqltext import identifier, string_literal
 from warehouse.audits import Audit, registered_audits
 from warehouse.fingerprint import database_fingerprint
 from warehouse.migrate import schema_version
@@ -116,13 +117,14 @@ def _switch_current(current_link: Path, snapshot_path: Path) -> None:
 def _export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[str]:
     tables = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-        f" AND table_schema IN ({', '.join(repr(s) for s in PARQUET_SCHEMAS)}) ORDER BY 1, 2"
+        " AND list_contains(?, table_schema) ORDER BY 1, 2", [list(PARQUET_SCHEMAS)]
     ).fetchall()
     written = []
     for schema, table in tables:
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / f"{schema}.{table}.parquet"
-        con.execute(f"COPY {schema}.{table} TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(f"COPY {identifier(schema)}.{identifier(table)} TO {string_literal(target)}"
+                    " (FORMAT parquet, COMPRESSION zstd)")
         written.append(target.name)
     return written
 

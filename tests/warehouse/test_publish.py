@@ -133,3 +133,15 @@ def test_failed_audit_publishes_nothing(settings: Settings) -> None:
         wh.publish(reason="bad", audits=[("empty_marts", lambda con: ["marts.demo_count has rows"])])
     assert _published_rows(wh) == 1
     assert len(wh.snapshots()) == 1
+
+
+def test_a_data_directory_with_a_quote_in_its_path_publishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A city's share may be named like ``/srv/O'Brien``; the snapshot's Parquet export must not break on it."""
+    data_dir = tmp_path / "city's share" / "var"
+    monkeypatch.setenv("SZCG_DATA_DIR", str(data_dir))
+    quoted = Settings(data_dir=data_dir, hash_key=os.environ["SZCG_HASH_KEY"]).with_data_dir(data_dir)
+    wh = Warehouse(quoted)
+    _write_cases(wh, 4)
+    snap = wh.publish(reason="quoted path")
+    assert _published_rows(wh) == 4
+    assert (snap.path / "parquet" / "marts.demo_count.parquet").is_file()
