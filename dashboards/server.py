@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +14,7 @@ import httpx
 from dashboards.site import SupersetSite
 from szcg.errors import SzcgError
 from szcg.pidfile import running_pid as pid_from_file
+from szcg.pidfile import stop_process_group
 
 TEMPLATE = Path(__file__).resolve().parent / "superset_config.py.tmpl"
 
@@ -129,21 +128,6 @@ def stop(site: SupersetSite, *, wait_s: float = 20.0) -> bool:
     if pid is None:
         site.pid_file.unlink(missing_ok=True)
         return False
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child: reap it
-                break
-        except ChildProcessError:
-            pass
-        time.sleep(0.2)
-    else:
-        os.killpg(pid, signal.SIGKILL)
+    stop_process_group(pid, wait_s=wait_s)
     site.pid_file.unlink(missing_ok=True)
     return True

@@ -5,9 +5,6 @@ tools (``szcg airflow up``) find a running one by its files."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from szcg.errors import SzcgError
-from szcg.pidfile import running_pid
+from szcg.pidfile import running_pid, stop_process_group
 
 
 class LocalServerError(SzcgError):
@@ -103,15 +100,5 @@ def stop(server: LocalServer, *, wait_s: float = 20.0) -> bool:
     server.url_file.unlink(missing_ok=True)
     if pid is None:
         return False
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+    stop_process_group(pid, wait_s=wait_s)
     return True
