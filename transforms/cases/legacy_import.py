@@ -31,6 +31,7 @@ from transforms.cases.areas import resolve_areas
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, replace_batch
 from transforms.cases.scrub import scrub_json, scrub_series
+from transforms.cases.working_deadline import working_deadlines
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -465,30 +466,21 @@ def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRul
             return None
 
     def rule(cases: pd.DataFrame) -> pd.Series:
-        # one handbook look-up per (subclass, kind) and one calendar walk per distinct (start, limit): a month's
-        # export repeats both (starts to the minute); row by row, this was most of a large import's time
+        # one handbook look-up per (subclass, kind); the deadlines of all the cases sharing a limit at once, as a
+        # search over the calendar's cumulative working time (working_deadline): one calendar walk per case or
+        # per distinct start was most of a large import's time
         out = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
         todo = cases.loc[cases["subclass_code"].notna() & cases["_start"].notna(), ["subclass_code", "kind", "_start"]]
         kinds = todo["kind"].astype(object).where(todo["kind"].notna(), None)
         keys = list(zip(todo["subclass_code"], kinds, strict=True))
         found = {key: limit_of(*key) for key in set(keys)}
-        numbered: dict[tuple[object, object], int] = {}
-        limits: dict[int, TimeLimit] = {}
-        for key, lim in found.items():
-            if lim is not None:
-                numbered[key] = len(limits)
-                limits[len(limits)] = lim
-        pairs = pd.DataFrame({"start": todo["_start"].astype("datetime64[ns]"),
-                              "limit": pd.Series([numbered.get(k, -1) for k in keys], index=todo.index)})
-        pairs = pairs[pairs["limit"] >= 0]
-        if pairs.empty:
-            return out
-        distinct = pairs.drop_duplicates().reset_index(drop=True)
-        distinct["deadline"] = pd.Series(
-            [calendar.deadline(start.to_pydatetime(), limits[n]) for start, n in
-             zip(distinct["start"], distinct["limit"], strict=True)], dtype="datetime64[ns]")
-        judged = pairs.rename_axis("row").reset_index().merge(distinct, on=["start", "limit"]).set_index("row")
-        out.loc[judged.index] = judged["deadline"]
+        limits = sorted({lim for lim in found.values() if lim is not None}, key=repr)
+        number = {key: (limits.index(lim) if lim is not None else -1) for key, lim in found.items()}
+        limit_no = pd.Series([number[key] for key in keys], index=todo.index, dtype=np.int64)
+        starts = todo["_start"].astype("datetime64[ns]")
+        for n, lim in enumerate(limits):
+            rows = limit_no.index[limit_no == n]
+            out.loc[rows] = working_deadlines(calendar, starts.loc[rows], lim)
         return out
 
     return rule
