@@ -25,11 +25,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from transforms.cases.areas import resolve_areas
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
-from transforms.cases.model import TERMINAL_STATUSES, replace_batch
+from transforms.cases.model import TERMINAL_STATUSES, delete_batch, insert_cases
 from transforms.cases.scrub import scrub_json, scrub_series
 from transforms.cases.working_deadline import working_deadlines
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
@@ -203,7 +204,6 @@ def refuse_failing_rule(values: pd.Series, bad: pd.Series, column: str, mapping:
 @dataclass
 class Conformed:
     cases: pd.DataFrame
-    events: pd.DataFrame
     problems: list[RowProblem]
     quarantined_rows: set[int]
 
@@ -308,7 +308,7 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["flags"] = [list(flag_names[row]) for row in matrix]
     cases = frame[keep].drop(columns=["reported_at_readable"]).copy()
     cases["closed_at"] = cases["closed_at"].where(cases["closed_at"].notna(), None)
-    return Conformed(cases, _events(cases, mapping), problems, bad_rows)
+    return Conformed(cases, problems, bad_rows)
 
 
 def possible_duplicates(frame: pd.DataFrame, window_hours: float) -> pd.Series:
@@ -330,9 +330,6 @@ REGISTERED_OR_LATER = ("registered", "dispatched", "handling", "handled", "check
 DISPATCHED_OR_LATER = ("dispatched", "handling", "handled", "checked", "closed", "extension_requested",
                        "shelve_requested", "shelved")
 HANDLED_OR_LATER = ("handled", "checked", "closed")
-# Order of steps recorded at the same instant (立案 and 派遣 "at the report time" share its time).
-STEP_ORDER = {"report": 0, "accept": 1, "register": 2, "dispatch": 3, "feedback": 4, "check": 5, "close": 6,
-              "void": 6, "reject": 6}
 DeadlineRule = Callable[[pd.DataFrame], pd.Series]
 
 
@@ -382,66 +379,69 @@ def judge_handling(cases: pd.DataFrame, times: pd.DataFrame, mapping: LegacyMapp
                         index=cases.index)
 
 
-def _events(cases: pd.DataFrame, mapping: LegacyMapping) -> pd.DataFrame:
-    """The steps the evaluation reads: 上报, 受理, 立案, 派遣 (to the mapped department), 处置反馈 with the 处置
-    deadline and verdict, 核查 and the terminal action (结案 / 作废 / 不予立案). A step comes from the export's
-    column or from what the mapping declares a missing step means; actors and roles are unknown → NULL."""
-    times = cases[["step_registered_at", "step_dispatched_at", "step_handled_at"]].set_axis(
-        ["registered", "dispatched", "handled"], axis=1)
-    judged = cases[["handle_deadline_at", "handle_deadline_met"]].set_axis(["deadline_at", "deadline_met"], axis=1)
-    terminal_at = cases["closed_at"].astype("datetime64[ns]")
-    terminal_at = terminal_at.where(cases["status"] != "voided", cases["voided_at"].fillna(terminal_at))
-    ends = cases["status"].isin(TERMINAL_STATUSES) & terminal_at.notna()
-    parts = []
+# The steps the evaluation reads, in their order at one instant (立案 and 派遣 "at the report time" share its
+# time): (action, to_state, time column, origin_action, the 派遣/处置 columns). A step is written when its time is
+# known; actors and roles are unknown → NULL.
+_STEP_SQL = (
+    ("report", "'reported'", "reported_at", "'created'"),
+    ("accept", "'accepted'", "accepted_at", "'column:accepted_at'"),
+    ("register", "'registered'", "step_registered_at",
+     "CASE WHEN registered_at IS NULL THEN 'steps.registered' ELSE 'column:registered_at' END"),
+    ("dispatch", "'dispatched'", "step_dispatched_at",
+     "CASE WHEN dispatched_at IS NULL THEN 'steps.dispatched' ELSE 'column:dispatched_at' END"),
+    ("feedback", "'handled'", "step_handled_at",
+     "CASE WHEN handled_at IS NULL THEN 'steps.handled' ELSE 'column:handled_at' END"),
+    ("check", "'checked'", "checked_at", "'column:checked_at'"),
+    ("close", "status", "terminal_at", "'status:' || coalesce(origin_status, '')"),
+)
+# 派遣 carries the 处置 deadline in force from it (the export's 处置时限, else the handbook's): step 'handle' says
+# whose deadline it is — a live 派遣 records its own step's — so the evaluation judges a case still open at the
+# cut-off by it (01_case_summary.sql start_deadline_at); 处置反馈 carries the deadline and the verdict.
+_STEP_EXTRA = {
+    "dispatch": ("department_code", "handle_deadline_at", "NULL",
+                 "CASE WHEN handle_deadline_at IS NULL THEN NULL ELSE 'handle' END"),
+    "feedback": ("department_code", "handle_deadline_at", "handle_deadline_met", "'handle'"),
+    "close": ("department_code", "NULL", "NULL", "NULL"),
+}
+_EVENT_INPUT = ("case_id", "origin_case_id", "status", "origin_status", "department_code", "reported_at",
+                "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at", "closed_at",
+                "voided_at", "step_registered_at", "step_dispatched_at", "step_handled_at", "handle_deadline_at",
+                "handle_deadline_met")
 
-    def step(mask: pd.Series, action: str, to_state: str, at: pd.Series, origin: pd.Series | str,
-             **extra: Any) -> None:
-        sel = mask & at.notna()
-        if sel.any():
-            parts.append(pd.DataFrame({
-                "case_id": cases.loc[sel, "case_id"], "event_id": cases.loc[sel, "origin_case_id"] + ":" + action,
-                "action": action, "from_state": None, "to_state": to_state, "occurred_at": at[sel],
-                "origin_action": origin if isinstance(origin, str) else origin[sel],
-                **{k: (v[sel] if isinstance(v, pd.Series) else v) for k, v in extra.items()}}))
 
-    everyone = pd.Series(True, index=cases.index)
-    step(everyone, "report", "reported", cases["reported_at"], "created")
-    step(everyone, "accept", "accepted", cases["accepted_at"], "column:accepted_at")
-    step(everyone, "register", "registered", times["registered"],
-         pd.Series(np.where(cases["registered_at"].notna(), "column:registered_at", "steps.registered"),
-                   index=cases.index))
-    step(everyone, "dispatch", "dispatched", times["dispatched"],
-         pd.Series(np.where(cases["dispatched_at"].notna(), "column:dispatched_at", "steps.dispatched"),
-                   index=cases.index),
-         # the 处置 deadline in force from this 派遣 (the export's 处置时限, else the handbook's): step 'handle' says
-         # whose deadline it is — a live 派遣 records its own step's — so the evaluation judges a case still open
-         # at the cut-off by it (01_case_summary.sql start_deadline_at)
-         department_code=cases["department_code"], deadline_at=judged["deadline_at"],
-         step=pd.Series("handle", index=cases.index, dtype=object).where(judged["deadline_at"].notna(), None))
-    step(everyone, "feedback", "handled", times["handled"],
-         pd.Series(np.where(cases["handled_at"].notna(), "column:handled_at", "steps.handled"), index=cases.index),
-         department_code=cases["department_code"], step="handle", deadline_at=judged["deadline_at"],
-         deadline_met=judged["deadline_met"])
-    step(everyone, "check", "checked", cases["checked_at"], "column:checked_at")
-    step(ends, "close", "closed", terminal_at, "status:" + cases["origin_status"].fillna(""),
-         department_code=cases["department_code"])
-    events = pd.concat(parts, ignore_index=True)
-    is_end = events["event_id"].str.endswith(":close")
-    status_of = cases.set_index("case_id")["status"]
-    end_status = events.loc[is_end, "case_id"].map(status_of)
-    events.loc[is_end, "to_state"] = end_status
-    events.loc[is_end, "action"] = end_status.map(TERMINAL_ACTION)
-    events["_order"] = events["action"].map(STEP_ORDER).fillna(9)
-    events = events.sort_values(["case_id", "occurred_at", "_order"], kind="stable").drop(columns="_order")
-    events["seq"] = events.groupby("case_id").cumcount() + 1
-    events["origin_system"] = mapping.origin_system
-    events["batch_id"] = cases["batch_id"].iloc[0] if len(cases) else None
-    for name in ("deadline_at", "deadline_met", "department_code", "step"):
-        if name not in events:
-            events[name] = None
-    events["deadline_at"] = events["deadline_at"].astype(object).where(events["deadline_at"].notna(), None)
-    events["deadline_met"] = events["deadline_met"].astype(object).where(events["deadline_met"].notna(), None)
-    return events.reset_index(drop=True)
+def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMapping, batch_id: str) -> int:
+    """Write the loaded cases' events into core.case_event in one INSERT … SELECT (the engine reads 上报, 受理, 立案,
+    派遣 to the mapped department, 处置反馈 with the 处置 deadline and verdict, 核查 and the terminal action 结案 /
+    作废 / 不予立案); returns how many. Built in DuckDB from the conformed cases: a step per UNION ALL branch,
+    numbered per case by time, then the order of steps at one instant."""
+    if cases.empty:
+        return 0
+    steps = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
+    steps["handle_deadline_met"] = steps["handle_deadline_met"].astype("boolean")
+    cases_in = pa.Table.from_pandas(steps, preserve_index=False)  # noqa: F841 — read by DuckDB below
+    branches = []
+    for order, (action, to_state, at, origin) in enumerate(_STEP_SQL):
+        department, deadline, met, step = _STEP_EXTRA.get(action, ("NULL", "NULL", "NULL", "NULL"))
+        name = f"'{action}'" if action != "close" else (  # 结案 / 作废 / 不予立案 by the case's status
+            "CASE status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TERMINAL_ACTION.items()) + " END")
+        only = " AND status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES)) if action == "close" else ""
+        branches.append(
+            f"SELECT case_id, origin_case_id || ':{action}' AS event_id, {name} AS action, {to_state} AS to_state,"
+            f" {at} AS occurred_at, {origin} AS origin_action, CAST({department} AS VARCHAR) AS department_code,"
+            f" CAST({deadline} AS TIMESTAMP) AS deadline_at, CAST({met} AS BOOLEAN) AS deadline_met,"
+            f" CAST({step} AS VARCHAR) AS step, {order} AS step_order FROM c WHERE {at} IS NOT NULL{only}")
+    union = "\n UNION ALL ".join(branches)
+    row = con.execute(f"""
+        INSERT INTO core.case_event (case_id, seq, event_id, action, from_state, to_state, occurred_at,
+                                     department_code, deadline_at, deadline_met, origin_system, batch_id,
+                                     origin_action, step)
+        WITH c AS (SELECT *, CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at) ELSE closed_at END
+                             AS terminal_at FROM cases_in),
+             steps AS ({union})
+        SELECT case_id, row_number() OVER (PARTITION BY case_id ORDER BY occurred_at, step_order), event_id, action,
+               NULL, to_state, occurred_at, department_code, deadline_at, deadline_met, ?, ?, origin_action, step
+        FROM steps ORDER BY case_id, 2""", [mapping.origin_system, batch_id]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRule | None:
@@ -513,8 +513,9 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
         cases, unmatched = resolve_areas(con, cases)
         cases["flags"] = [sorted([*f, "no_grid_match"]) if u else f
                           for f, u in zip(cases["flags"], unmatched, strict=True)]
-        events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
-        replace_batch(con, landed.batch_id, cases, events)
+        delete_batch(con, landed.batch_id)
+        insert_cases(con, cases)
+        events = insert_events_from_cases(con, cases, mapping, landed.batch_id)
         raw_records = {int(p.row_number): scrub_json(raw.iloc[p.row_number - 1].to_dict())
                        for p in conformed.problems}
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
@@ -524,13 +525,13 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
         detail = {"mapping": Path(mapping.file).name, "origin_system": mapping.origin_system,
                   "flags": flag_counts, "quarantine_rules": rule_counts, "verdict_agreement": agreement}
         record_load(con, LoadCount(landed.batch_id, TARGET, len(raw), len(cases), quarantined), detail)
-        record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, len(events), len(events), 0),
+        record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, events, events, 0),
                     {"synthesised_from": "export timestamps"})
     LOG.info("legacy import %s (%s): %d rows in, %d cases loaded, %d quarantined, %d events in %.1f s",
-             path.name, mapping.origin_system, len(raw), len(cases), quarantined, len(events),
+             path.name, mapping.origin_system, len(raw), len(cases), quarantined, events,
              time.monotonic() - started)
     return ImportResult(landed.batch_id, path.name, mapping.origin_system, len(raw), len(cases), quarantined,
-                        len(events), {str(k): int(v) for k, v in flag_counts.items()},
+                        events, {str(k): int(v) for k, v in flag_counts.items()},
                         {str(k): int(v) for k, v in rule_counts.items()}, landed.already_landed, agreement)
 
 
