@@ -304,24 +304,52 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     keep = ~frame["row_number"].isin(bad_rows)
     flag_frame = pd.DataFrame({name: mask.fillna(False).astype(bool) for name, mask in flags.items()})
     flag_names = np.array(sorted(flag_frame.columns))
-    matrix = flag_frame[list(flag_names)].to_numpy()
-    frame["flags"] = [list(flag_names[row]) for row in matrix]
+    frame["flags"] = flag_lists(flag_frame[list(flag_names)].to_numpy(), flag_names)
     cases = frame[keep].drop(columns=["reported_at_readable"]).copy()
     cases["closed_at"] = cases["closed_at"].where(cases["closed_at"].notna(), None)
     return Conformed(cases, problems, bad_rows)
 
 
+def flag_lists(matrix: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Each row's flag names (in ``names`` order) from a boolean matrix: one list per distinct combination (an
+    export has a few dozen), shared by the rows that have it — never mutated in place."""
+    weights = np.left_shift(1, np.arange(matrix.shape[1], dtype=np.int64))  # the code's ~20 flags, not the input's
+    combination, row_of = np.unique(matrix.astype(np.int64) @ weights, return_inverse=True)
+    lists = np.empty(len(combination), dtype=object)
+    for n, bits in enumerate(combination):
+        lists[n] = list(names[(bits & weights) != 0])
+    return lists[row_of.reshape(-1)]
+
+
 def possible_duplicates(frame: pd.DataFrame, window_hours: float) -> pd.Series:
     """Same category at the same place (address, else coordinates to ~10 m) reported again within the window:
     the 311 habit of reporting one problem twice. Flagged, both cases kept (the origin counted both)."""
-    place = frame["address"].fillna("").str.upper().str.split().str.join(" ")
-    coords = frame["lon"].round(4).astype(str) + "," + frame["lat"].round(4).astype(str)
-    place = place.where(place != "", coords.where(frame["lon"].notna(), ""))
-    key = frame["origin_category"].fillna("") + "|" + place
-    ordered = frame.assign(_key=key).sort_values(["_key", "reported_at", "row_number"])
-    gap = ordered.groupby("_key")["reported_at"].diff()
-    dup = (gap <= pd.Timedelta(hours=window_hours)) & (ordered["_key"].str.split("|").str[1] != "")
-    return dup.reindex(frame.index).fillna(False).astype(bool)
+    # text work once per distinct address (an export repeats its addresses); places and categories as codes
+    address_codes, addresses = pd.factorize(frame["address"].fillna(""))
+    normal = pd.Series(addresses, dtype=object).str.upper().str.split().str.join(" ").fillna("").to_numpy()
+    place = pd.Series(normal[address_codes] if len(addresses) else np.full(len(frame), ""), index=frame.index,
+                      dtype=object)
+    by_point = (place == "") & frame["lon"].notna()
+    if by_point.any():
+        point = frame.loc[by_point]
+        place[by_point] = point["lon"].round(4).astype(str) + "," + point["lat"].round(4).astype(str)
+    place_codes = pd.factorize(place)[0]
+    category_codes = pd.factorize(frame["origin_category"].fillna(""))[0]
+    reported = frame["reported_at"].astype("datetime64[ns]").to_numpy().view(np.int64)
+    missing = frame["reported_at"].isna().to_numpy()
+    last = np.where(missing, np.iinfo(np.int64).max, reported)  # a missing time sorts last in its group
+    order = np.lexsort((frame["row_number"].to_numpy(), last, place_codes, category_codes))
+    same = np.zeros(len(frame), dtype=bool)
+    same[1:] = ((category_codes[order][1:] == category_codes[order][:-1])
+                & (place_codes[order][1:] == place_codes[order][:-1]))
+    timed = ~missing[order]
+    gap = np.zeros(len(frame), dtype=np.int64)
+    gap[1:] = np.diff(reported[order])
+    window = pd.Timedelta(hours=window_hours).value
+    hit = same & timed & np.concatenate([[False], timed[:-1]]) & (gap <= window) & (place.to_numpy()[order] != "")
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[order] = hit
+    return pd.Series(dup, index=frame.index)
 
 
 # How far a status shows the case went: a synthesised step is written only for cases that reached it.
@@ -511,15 +539,17 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
                     f" {taken[cases.at[idx, 'case_id']]}"))
             cases = cases[~cases["case_id"].isin(taken)]
         cases, unmatched = resolve_areas(con, cases)
-        cases["flags"] = [sorted([*f, "no_grid_match"]) if u else f
-                          for f, u in zip(cases["flags"], unmatched, strict=True)]
+        flag_column = cases["flags"].to_numpy(dtype=object, copy=True)
+        for n in np.flatnonzero(unmatched.to_numpy()):
+            flag_column[n] = sorted([*flag_column[n], "no_grid_match"])
+        cases["flags"] = flag_column
         delete_batch(con, landed.batch_id)
         insert_cases(con, cases)
         events = insert_events_from_cases(con, cases, mapping, landed.batch_id)
         raw_records = {int(p.row_number): scrub_json(raw.iloc[p.row_number - 1].to_dict())
                        for p in conformed.problems}
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
-        flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
+        flag_counts = cases["flags"].explode().value_counts().to_dict()
         rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()
         agreement = verdict_agreement(cases) if mapping.verdict is not None else None
         detail = {"mapping": Path(mapping.file).name, "origin_system": mapping.origin_system,
