@@ -28,10 +28,11 @@ import pandas as pd
 import pyarrow as pa
 
 from szcg.errors import ConfigError, InputRejected, RowProblem
+from szcg.privacy import scrub_text
 from transforms.cases.areas import resolve_areas
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, delete_batch, insert_cases
-from transforms.cases.scrub import scrub_json, scrub_series
+from transforms.cases.scrub import scrub_json
 from transforms.cases.working_deadline import working_deadlines
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
@@ -116,6 +117,15 @@ def _joined(raw: pd.DataFrame, columns: list[str] | None) -> pd.Series:
     for part in parts[1:]:
         joined = joined.where(part == "", joined.where(joined == "", joined + " / ") + part)
     return joined.where(joined != "", None)
+
+
+def _scrubbed(values: pd.Series) -> pd.Series:
+    """Free text scrubbed of personal data (szcg.privacy.scrub_text), once per distinct value; missing → None."""
+    codes, distinct = pd.factorize(values)
+    if not len(distinct):
+        return pd.Series(None, index=values.index, dtype=object)
+    done = np.array([scrub_text(v) for v in distinct] + [None], dtype=object)  # code -1 (missing) → the None
+    return pd.Series(done[codes], index=values.index, dtype=object)
 
 
 def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
@@ -261,10 +271,10 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     if mapping.department_fallback == "origin":
         own = (mapping.origin_system + ":" + frame["origin_department"]).astype(object)
         frame["department_code"] = frame["department_code"].fillna(own.where(frame["origin_department"].notna()))
-    frame["address"] = scrub_series(_joined(raw, col.get("address")))  # free text: personal data masked
+    frame["address"] = _scrubbed(_joined(raw, col.get("address")))  # free text: personal data masked
     if "grid" in col:  # a recorded 所属网格 is looked up in core.grid before any point-in-polygon
         frame["grid_code"] = _joined(raw, col["grid"])
-    frame["description"] = scrub_series(_joined(raw, col.get("description")))
+    frame["description"] = _scrubbed(_joined(raw, col.get("description")))
     frame["lon"], frame["lat"], coord_flags = _coordinates(raw, mapping)
     flags.update(coord_flags)
     flags["closed_before_opened"] = frame["closed_at"].notna() & (frame["closed_at"] < frame["reported_at"])
@@ -577,7 +587,9 @@ def _agreement(group: pd.DataFrame) -> dict[str, Any]:
 def verdict_agreement(cases: pd.DataFrame) -> dict[str, Any]:
     """The source's own on-time verdicts against szcg's, over the cases both judged: overall and per department
     (the export's own department name), with the first disagreeing case ids (in export order)."""
-    both = cases[cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()].sort_values("row_number")
+    judged = cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()
+    both = cases.loc[judged, ["row_number", "origin_case_id", "origin_department", "source_on_time",
+                              "handle_deadline_met"]].sort_values("row_number")
     departments = [{"department": str(name), **_agreement(group)}
                    for name, group in both.groupby(both["origin_department"].fillna("(none)"), sort=True)]
     return {**_agreement(both), "not_judged_by_source": int(cases["source_on_time"].isna().sum()),
