@@ -255,13 +255,17 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["status"] = frame["status"].fillna(mapping.status_fallback)
     frame["origin_category"] = _joined(raw, col.get("category"))
     # looked up once per distinct value (an export repeats a few hundred categories over its rows)
-    by_value = {v: _lookup_category(v, mapping) for v in frame["origin_category"].unique()}
-    looked = [by_value[v] for v in frame["origin_category"]]
-    frame["kind"] = [c.kind for c in looked]
-    frame["subclass_code"] = [c.code for c in looked]
+    codes, distinct = pd.factorize(frame["origin_category"])  # a missing category (code -1) → the last entry
+    looked = [_lookup_category(v, mapping) for v in distinct] + [_lookup_category(None, mapping)]
+
+    def per_row(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)[codes]
+
+    frame["kind"] = per_row([c.kind for c in looked])
+    frame["subclass_code"] = per_row([c.code for c in looked])
     # "not a 城管 matter" (declared out_of_scope) is not "not mapped yet" (no entry, or an entry of null)
-    flags["not_cityops"] = pd.Series([c.out_of_scope is not None for c in looked], index=raw.index)
-    flags["unknown_category"] = pd.Series([not c.mapped and c.out_of_scope is None for c in looked],
+    flags["not_cityops"] = pd.Series(np.array([c.out_of_scope is not None for c in looked])[codes], index=raw.index)
+    flags["unknown_category"] = pd.Series(np.array([not c.mapped and c.out_of_scope is None for c in looked])[codes],
                                           index=raw.index)
     frame["edition"] = mapping.edition
     frame["origin_source"] = _joined(raw, col.get("source"))
