@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.privacy import scrub_text
@@ -167,12 +168,34 @@ def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
     return mapping.fallback_category
 
 
+_PAIR = r"\s*[,，]\s*"
+_PLAIN_ASCII = r"^[!-~]*$"  # printable ASCII without spaces: the pair's only separator can be a plain ','
+
+
+def _split_pair(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """"经度,纬度" split at its first separator (a comma or a full-width one, spaces around it) into two text
+    columns ("" where a part is missing), as ``str.split(_PAIR, n=1)``. Plain ASCII values — nearly all — are split
+    on the comma by Arrow in C; the others by Python's regular expression."""
+    values = pa.Array.from_pandas(text.astype(object))
+    plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN_ASCII), False)
+    parts = pc.split_pattern(values, ",", max_splits=1)
+    two = pc.equal(pc.list_value_length(parts), 2)
+    first = pc.list_element(parts, 0).to_numpy(zero_copy_only=False)
+    second = pc.if_else(two, pc.list_element(pc.if_else(two, parts, pa.scalar(["", ""], parts.type)), 1), "")
+    xs = pd.Series(first, index=text.index, dtype=object)
+    ys = pd.Series(second.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
+    other = ~plain.to_numpy(zero_copy_only=False)
+    if other.any():
+        pair = text[other].str.split(_PAIR, n=1, regex=True)
+        xs[other], ys[other] = pair.str[0].fillna("").astype(object), pair.str[1].fillna("").astype(object)
+    return xs, ys
+
+
 def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
     """lon/lat (WGS84) and defect masks: zero, missing, unreadable, out of range."""
     n = len(raw)
     if mapping.coordinates.xy:
-        pair = raw[mapping.coordinates.xy].astype(str).str.strip().str.split(r"\s*[,，]\s*", n=1, regex=True)
-        xs, ys = pair.str[0].fillna(""), pair.str[1].fillna("")
+        xs, ys = _split_pair(raw[mapping.coordinates.xy].astype(str).str.strip())
         ys = ys.where(xs != "", "")
     elif not (mapping.x and mapping.y):
         nan = pd.Series(np.nan, index=raw.index)

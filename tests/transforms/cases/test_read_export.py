@@ -78,3 +78,16 @@ def test_an_export_in_another_encoding_than_declared_is_refused_naming_the_file(
     assert _read_csv_arrow(path, _mapping("utf-8")) is None
     with pytest.raises(InputRejected, match=r"export\.csv: cannot be read as utf-8"):
         read_export(path, _mapping("utf-8"))
+
+
+def test_a_coordinate_pair_splits_as_the_regular_expression_splits_it() -> None:
+    """坐标 "经度,纬度": Arrow splits the plain ASCII values, Python's regular expression the others; both as one."""
+    from transforms.cases.legacy_import import _PAIR, _split_pair
+
+    values = pd.Series(["112.1,39.2", "112.1 , 39.2", "112.1，39.2", "112.1 ，39.2", "", "abc", "1,2,3", "0,0",
+                        "112.1\u3000,39", ",5", "5,", "x,y", "１１２.１,39", "112.1,", "-1e3,+4"], dtype="str")
+    pair = values.str.split(_PAIR, n=1, regex=True)
+    xs, ys = _split_pair(values)
+    assert xs.tolist() == pair.str[0].fillna("").tolist()
+    assert ys.tolist() == pair.str[1].fillna("").tolist()
+    assert xs.index.equals(values.index) and ys.index.equals(values.index)
