@@ -25,12 +25,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from szcg.errors import ConfigError, InputRejected, RowProblem
+from szcg.privacy import scrub_text
 from transforms.cases.areas import resolve_areas
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
-from transforms.cases.model import TERMINAL_STATUSES, replace_batch
-from transforms.cases.scrub import scrub_json, scrub_series
+from transforms.cases.model import TERMINAL_STATUSES, delete_batch, insert_cases
+from transforms.cases.scrub import scrub_json
+from transforms.cases.working_deadline import working_deadlines
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
 from warehouse.store import Warehouse
 from warehouse.transaction import transaction
@@ -66,8 +70,10 @@ def read_export(path: Path, mapping: LegacyMapping) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xlsm"):  # the first sheet, every cell as text
             raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=mapping.encoding,
-                              sep=mapping.delimiter, quoting=csv.QUOTE_MINIMAL)
+            fast = _read_csv_arrow(path, mapping)
+            raw = fast if fast is not None else pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding=mapping.encoding, sep=mapping.delimiter,
+                quoting=csv.QUOTE_MINIMAL)
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError, KeyError) as exc:
         raise InputRejected(f"{path}: cannot be read as {mapping.encoding} CSV: {exc}",
                             [RowProblem(path.name, 0, "(file)", "readable_csv", str(exc))]) from None
@@ -80,6 +86,32 @@ def read_export(path: Path, mapping: LegacyMapping) -> pd.DataFrame:
             f"{path}: columns {missing} of mapping {mapping.file} not found (schema drift? the export has"
             f" {list(raw.columns)[:12]}…)", problems)
     return raw
+
+
+def _read_csv_arrow(path: Path, mapping: LegacyMapping) -> pd.DataFrame | None:
+    """The CSV read by Arrow's parser (in C, on both cores: a third of pandas' time on a million rows), every
+    column as text as pandas reads it; None for anything pandas reads differently or refuses — a file Arrow
+    cannot parse, an encoding it cannot decode, a header with duplicate or empty names (pandas renames them), a
+    delimiter of more than one character — so the caller reads it with pandas, its errors and its messages."""
+    import pyarrow.csv as pcsv
+
+    if len(mapping.delimiter) != 1:
+        return None
+    read = pcsv.ReadOptions(encoding=mapping.encoding)
+    parse = pcsv.ParseOptions(delimiter=mapping.delimiter, quote_char='"', double_quote=True,
+                              newlines_in_values=True, ignore_empty_lines=True)
+    try:
+        reader = pcsv.open_csv(path, read_options=read, parse_options=parse)  # the header (and a first block)
+        names = reader.schema.names
+        reader.close()
+        if len(set(names)) != len(names) or "" in names:
+            return None
+        convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                                      quoted_strings_can_be_null=False)
+        table = pcsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except (pa.ArrowException, UnicodeError, LookupError):
+        return None
+    return table.to_pandas()
 
 
 def parse_times(values: pd.Series, mapping: LegacyMapping) -> tuple[pd.Series, pd.Series]:
@@ -116,6 +148,15 @@ def _joined(raw: pd.DataFrame, columns: list[str] | None) -> pd.Series:
     return joined.where(joined != "", None)
 
 
+def _scrubbed(values: pd.Series) -> pd.Series:
+    """Free text scrubbed of personal data (szcg.privacy.scrub_text), once per distinct value; missing → None."""
+    codes, distinct = pd.factorize(values)
+    if not len(distinct):
+        return pd.Series(None, index=values.index, dtype=object)
+    done = np.array([scrub_text(v) for v in distinct] + [None], dtype=object)  # code -1 (missing) → the None
+    return pd.Series(done[codes], index=values.index, dtype=object)
+
+
 def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
     """The mapping's entry: exact value first, then shorter ' / ' prefixes (type before type / descriptor)."""
     if value is not None:
@@ -127,12 +168,34 @@ def _lookup_category(value: str | None, mapping: LegacyMapping) -> Category:
     return mapping.fallback_category
 
 
+_PAIR = r"\s*[,，]\s*"
+_PLAIN_ASCII = r"^[!-~]*$"  # printable ASCII without spaces: the pair's only separator can be a plain ','
+
+
+def _split_pair(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """"经度,纬度" split at its first separator (a comma or a full-width one, spaces around it) into two text
+    columns ("" where a part is missing), as ``str.split(_PAIR, n=1)``. Plain ASCII values — nearly all — are split
+    on the comma by Arrow in C; the others by Python's regular expression."""
+    values = pa.Array.from_pandas(text.astype(object))
+    plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN_ASCII), False)
+    parts = pc.split_pattern(values, ",", max_splits=1)
+    two = pc.equal(pc.list_value_length(parts), 2)
+    first = pc.list_element(parts, 0).to_numpy(zero_copy_only=False)
+    second = pc.if_else(two, pc.list_element(pc.if_else(two, parts, pa.scalar(["", ""], parts.type)), 1), "")
+    xs = pd.Series(first, index=text.index, dtype=object)
+    ys = pd.Series(second.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
+    other = ~plain.to_numpy(zero_copy_only=False)
+    if other.any():
+        pair = text[other].str.split(_PAIR, n=1, regex=True)
+        xs[other], ys[other] = pair.str[0].fillna("").astype(object), pair.str[1].fillna("").astype(object)
+    return xs, ys
+
+
 def _coordinates(raw: pd.DataFrame, mapping: LegacyMapping) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
     """lon/lat (WGS84) and defect masks: zero, missing, unreadable, out of range."""
     n = len(raw)
     if mapping.coordinates.xy:
-        pair = raw[mapping.coordinates.xy].astype(str).str.strip().str.split(r"\s*[,，]\s*", n=1, regex=True)
-        xs, ys = pair.str[0].fillna(""), pair.str[1].fillna("")
+        xs, ys = _split_pair(raw[mapping.coordinates.xy].astype(str).str.strip())
         ys = ys.where(xs != "", "")
     elif not (mapping.x and mapping.y):
         nan = pd.Series(np.nan, index=raw.index)
@@ -202,7 +265,6 @@ def refuse_failing_rule(values: pd.Series, bad: pd.Series, column: str, mapping:
 @dataclass
 class Conformed:
     cases: pd.DataFrame
-    events: pd.DataFrame
     problems: list[RowProblem]
     quarantined_rows: set[int]
 
@@ -244,13 +306,17 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     frame["status"] = frame["status"].fillna(mapping.status_fallback)
     frame["origin_category"] = _joined(raw, col.get("category"))
     # looked up once per distinct value (an export repeats a few hundred categories over its rows)
-    by_value = {v: _lookup_category(v, mapping) for v in frame["origin_category"].unique()}
-    looked = [by_value[v] for v in frame["origin_category"]]
-    frame["kind"] = [c.kind for c in looked]
-    frame["subclass_code"] = [c.code for c in looked]
+    codes, distinct = pd.factorize(frame["origin_category"])  # a missing category (code -1) → the last entry
+    looked = [_lookup_category(v, mapping) for v in distinct] + [_lookup_category(None, mapping)]
+
+    def per_row(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)[codes]
+
+    frame["kind"] = per_row([c.kind for c in looked])
+    frame["subclass_code"] = per_row([c.code for c in looked])
     # "not a 城管 matter" (declared out_of_scope) is not "not mapped yet" (no entry, or an entry of null)
-    flags["not_cityops"] = pd.Series([c.out_of_scope is not None for c in looked], index=raw.index)
-    flags["unknown_category"] = pd.Series([not c.mapped and c.out_of_scope is None for c in looked],
+    flags["not_cityops"] = pd.Series(np.array([c.out_of_scope is not None for c in looked])[codes], index=raw.index)
+    flags["unknown_category"] = pd.Series(np.array([not c.mapped and c.out_of_scope is None for c in looked])[codes],
                                           index=raw.index)
     frame["edition"] = mapping.edition
     frame["origin_source"] = _joined(raw, col.get("source"))
@@ -260,10 +326,10 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     if mapping.department_fallback == "origin":
         own = (mapping.origin_system + ":" + frame["origin_department"]).astype(object)
         frame["department_code"] = frame["department_code"].fillna(own.where(frame["origin_department"].notna()))
-    frame["address"] = scrub_series(_joined(raw, col.get("address")))  # free text: personal data masked
+    frame["address"] = _scrubbed(_joined(raw, col.get("address")))  # free text: personal data masked
     if "grid" in col:  # a recorded 所属网格 is looked up in core.grid before any point-in-polygon
         frame["grid_code"] = _joined(raw, col["grid"])
-    frame["description"] = scrub_series(_joined(raw, col.get("description")))
+    frame["description"] = _scrubbed(_joined(raw, col.get("description")))
     frame["lon"], frame["lat"], coord_flags = _coordinates(raw, mapping)
     flags.update(coord_flags)
     flags["closed_before_opened"] = frame["closed_at"].notna() & (frame["closed_at"] < frame["reported_at"])
@@ -290,7 +356,10 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
 
     # Gate 1 (GX on the DataFrame): what cannot be a case at all.
     frame["reported_at_readable"] = ~bad_reported & frame["reported_at"].notna()
-    problems = run_suite(frame, legacy_case_suite(), file_name=file_name, name="legacy_case")
+    # only the columns the suite reads: GX hashes the whole frame it is given (seconds on a million wide rows)
+    suite = legacy_case_suite()
+    checked = frame[["row_number", *dict.fromkeys(spec.column for spec in suite)]]
+    problems = run_suite(checked, suite, file_name=file_name, name="legacy_case")
     # Gate 2: a second row with an id already seen is a duplicate (the first occurrence is kept).
     dup = frame["origin_case_id"].notna() & frame["origin_case_id"].duplicated(keep="first")
     if dup.any():
@@ -303,24 +372,52 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     keep = ~frame["row_number"].isin(bad_rows)
     flag_frame = pd.DataFrame({name: mask.fillna(False).astype(bool) for name, mask in flags.items()})
     flag_names = np.array(sorted(flag_frame.columns))
-    matrix = flag_frame[list(flag_names)].to_numpy()
-    frame["flags"] = [list(flag_names[row]) for row in matrix]
+    frame["flags"] = flag_lists(flag_frame[list(flag_names)].to_numpy(), flag_names)
     cases = frame[keep].drop(columns=["reported_at_readable"]).copy()
     cases["closed_at"] = cases["closed_at"].where(cases["closed_at"].notna(), None)
-    return Conformed(cases, _events(cases, mapping), problems, bad_rows)
+    return Conformed(cases, problems, bad_rows)
+
+
+def flag_lists(matrix: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Each row's flag names (in ``names`` order) from a boolean matrix: one list per distinct combination (an
+    export has a few dozen), shared by the rows that have it — never mutated in place."""
+    weights = np.left_shift(1, np.arange(matrix.shape[1], dtype=np.int64))  # the code's ~20 flags, not the input's
+    combination, row_of = np.unique(matrix.astype(np.int64) @ weights, return_inverse=True)
+    lists = np.empty(len(combination), dtype=object)
+    for n, bits in enumerate(combination):
+        lists[n] = list(names[(bits & weights) != 0])
+    return lists[row_of.reshape(-1)]
 
 
 def possible_duplicates(frame: pd.DataFrame, window_hours: float) -> pd.Series:
     """Same category at the same place (address, else coordinates to ~10 m) reported again within the window:
     the 311 habit of reporting one problem twice. Flagged, both cases kept (the origin counted both)."""
-    place = frame["address"].fillna("").str.upper().str.split().str.join(" ")
-    coords = frame["lon"].round(4).astype(str) + "," + frame["lat"].round(4).astype(str)
-    place = place.where(place != "", coords.where(frame["lon"].notna(), ""))
-    key = frame["origin_category"].fillna("") + "|" + place
-    ordered = frame.assign(_key=key).sort_values(["_key", "reported_at", "row_number"])
-    gap = ordered.groupby("_key")["reported_at"].diff()
-    dup = (gap <= pd.Timedelta(hours=window_hours)) & (ordered["_key"].str.split("|").str[1] != "")
-    return dup.reindex(frame.index).fillna(False).astype(bool)
+    # text work once per distinct address (an export repeats its addresses); places and categories as codes
+    address_codes, addresses = pd.factorize(frame["address"].fillna(""))
+    normal = pd.Series(addresses, dtype=object).str.upper().str.split().str.join(" ").fillna("").to_numpy()
+    place = pd.Series(normal[address_codes] if len(addresses) else np.full(len(frame), ""), index=frame.index,
+                      dtype=object)
+    by_point = (place == "") & frame["lon"].notna()
+    if by_point.any():
+        point = frame.loc[by_point]
+        place[by_point] = point["lon"].round(4).astype(str) + "," + point["lat"].round(4).astype(str)
+    place_codes = pd.factorize(place)[0]
+    category_codes = pd.factorize(frame["origin_category"].fillna(""))[0]
+    reported = frame["reported_at"].astype("datetime64[ns]").to_numpy().view(np.int64)
+    missing = frame["reported_at"].isna().to_numpy()
+    last = np.where(missing, np.iinfo(np.int64).max, reported)  # a missing time sorts last in its group
+    order = np.lexsort((frame["row_number"].to_numpy(), last, place_codes, category_codes))
+    same = np.zeros(len(frame), dtype=bool)
+    same[1:] = ((category_codes[order][1:] == category_codes[order][:-1])
+                & (place_codes[order][1:] == place_codes[order][:-1]))
+    timed = ~missing[order]
+    gap = np.zeros(len(frame), dtype=np.int64)
+    gap[1:] = np.diff(reported[order])
+    window = pd.Timedelta(hours=window_hours).value
+    hit = same & timed & np.concatenate([[False], timed[:-1]]) & (gap <= window) & (place.to_numpy()[order] != "")
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[order] = hit
+    return pd.Series(dup, index=frame.index)
 
 
 # How far a status shows the case went: a synthesised step is written only for cases that reached it.
@@ -329,9 +426,6 @@ REGISTERED_OR_LATER = ("registered", "dispatched", "handling", "handled", "check
 DISPATCHED_OR_LATER = ("dispatched", "handling", "handled", "checked", "closed", "extension_requested",
                        "shelve_requested", "shelved")
 HANDLED_OR_LATER = ("handled", "checked", "closed")
-# Order of steps recorded at the same instant (立案 and 派遣 "at the report time" share its time).
-STEP_ORDER = {"report": 0, "accept": 1, "register": 2, "dispatch": 3, "feedback": 4, "check": 5, "close": 6,
-              "void": 6, "reject": 6}
 DeadlineRule = Callable[[pd.DataFrame], pd.Series]
 
 
@@ -381,66 +475,100 @@ def judge_handling(cases: pd.DataFrame, times: pd.DataFrame, mapping: LegacyMapp
                         index=cases.index)
 
 
-def _events(cases: pd.DataFrame, mapping: LegacyMapping) -> pd.DataFrame:
-    """The steps the evaluation reads: 上报, 受理, 立案, 派遣 (to the mapped department), 处置反馈 with the 处置
-    deadline and verdict, 核查 and the terminal action (结案 / 作废 / 不予立案). A step comes from the export's
-    column or from what the mapping declares a missing step means; actors and roles are unknown → NULL."""
-    times = cases[["step_registered_at", "step_dispatched_at", "step_handled_at"]].set_axis(
-        ["registered", "dispatched", "handled"], axis=1)
-    judged = cases[["handle_deadline_at", "handle_deadline_met"]].set_axis(["deadline_at", "deadline_met"], axis=1)
-    terminal_at = cases["closed_at"].astype("datetime64[ns]")
-    terminal_at = terminal_at.where(cases["status"] != "voided", cases["voided_at"].fillna(terminal_at))
-    ends = cases["status"].isin(TERMINAL_STATUSES) & terminal_at.notna()
-    parts = []
+# The steps the evaluation reads, in their order at one instant (立案 and 派遣 "at the report time" share its
+# time): (action, to_state, time column, origin_action, the 派遣/处置 columns). A step is written when its time is
+# known; actors and roles are unknown → NULL.
+@dataclass(frozen=True)
+class _Step:
+    """A step the evaluation reads: its action, the state it leads to, the column of its time, and what it
+    records (SQL over the case's columns; NULL = not recorded on this step)."""
 
-    def step(mask: pd.Series, action: str, to_state: str, at: pd.Series, origin: pd.Series | str,
-             **extra: Any) -> None:
-        sel = mask & at.notna()
-        if sel.any():
-            parts.append(pd.DataFrame({
-                "case_id": cases.loc[sel, "case_id"], "event_id": cases.loc[sel, "origin_case_id"] + ":" + action,
-                "action": action, "from_state": None, "to_state": to_state, "occurred_at": at[sel],
-                "origin_action": origin if isinstance(origin, str) else origin[sel],
-                **{k: (v[sel] if isinstance(v, pd.Series) else v) for k, v in extra.items()}}))
+    action: str
+    to_state: str
+    at: str
+    origin_action: str
+    department_code: str = "NULL"
+    deadline_at: str = "NULL"
+    deadline_met: str = "NULL"
+    step: str = "NULL"
 
-    everyone = pd.Series(True, index=cases.index)
-    step(everyone, "report", "reported", cases["reported_at"], "created")
-    step(everyone, "accept", "accepted", cases["accepted_at"], "column:accepted_at")
-    step(everyone, "register", "registered", times["registered"],
-         pd.Series(np.where(cases["registered_at"].notna(), "column:registered_at", "steps.registered"),
-                   index=cases.index))
-    step(everyone, "dispatch", "dispatched", times["dispatched"],
-         pd.Series(np.where(cases["dispatched_at"].notna(), "column:dispatched_at", "steps.dispatched"),
-                   index=cases.index),
-         # the 处置 deadline in force from this 派遣 (the export's 处置时限, else the handbook's): step 'handle' says
-         # whose deadline it is — a live 派遣 records its own step's — so the evaluation judges a case still open
-         # at the cut-off by it (01_case_summary.sql start_deadline_at)
-         department_code=cases["department_code"], deadline_at=judged["deadline_at"],
-         step=pd.Series("handle", index=cases.index, dtype=object).where(judged["deadline_at"].notna(), None))
-    step(everyone, "feedback", "handled", times["handled"],
-         pd.Series(np.where(cases["handled_at"].notna(), "column:handled_at", "steps.handled"), index=cases.index),
-         department_code=cases["department_code"], step="handle", deadline_at=judged["deadline_at"],
-         deadline_met=judged["deadline_met"])
-    step(everyone, "check", "checked", cases["checked_at"], "column:checked_at")
-    step(ends, "close", "closed", terminal_at, "status:" + cases["origin_status"].fillna(""),
-         department_code=cases["department_code"])
-    events = pd.concat(parts, ignore_index=True)
-    is_end = events["event_id"].str.endswith(":close")
-    status_of = cases.set_index("case_id")["status"]
-    end_status = events.loc[is_end, "case_id"].map(status_of)
-    events.loc[is_end, "to_state"] = end_status
-    events.loc[is_end, "action"] = end_status.map(TERMINAL_ACTION)
-    events["_order"] = events["action"].map(STEP_ORDER).fillna(9)
-    events = events.sort_values(["case_id", "occurred_at", "_order"], kind="stable").drop(columns="_order")
-    events["seq"] = events.groupby("case_id").cumcount() + 1
-    events["origin_system"] = mapping.origin_system
-    events["batch_id"] = cases["batch_id"].iloc[0] if len(cases) else None
-    for name in ("deadline_at", "deadline_met", "department_code", "step"):
-        if name not in events:
-            events[name] = None
-    events["deadline_at"] = events["deadline_at"].astype(object).where(events["deadline_at"].notna(), None)
-    events["deadline_met"] = events["deadline_met"].astype(object).where(events["deadline_met"].notna(), None)
-    return events.reset_index(drop=True)
+
+# In their order at one instant (立案 and 派遣 "at the report time" share its time). 派遣 carries the 处置 deadline in
+# force from it (the export's 处置时限, else the handbook's): step 'handle' says whose deadline it is — a live 派遣
+# records its own step's — so the evaluation judges a case still open at the cut-off by it (01_case_summary.sql
+# start_deadline_at); 处置反馈 carries the deadline and the verdict; the terminal step is 结案 / 作废 / 不予立案.
+_STEPS = (
+    _Step("report", "'reported'", "reported_at", "'created'"),
+    _Step("accept", "'accepted'", "accepted_at", "'column:accepted_at'"),
+    _Step("register", "'registered'", "step_registered_at",
+          "CASE WHEN registered_at IS NULL THEN 'steps.registered' ELSE 'column:registered_at' END"),
+    _Step("dispatch", "'dispatched'", "step_dispatched_at",
+          "CASE WHEN dispatched_at IS NULL THEN 'steps.dispatched' ELSE 'column:dispatched_at' END",
+          "department_code", "handle_deadline_at", "NULL",
+          "CASE WHEN handle_deadline_at IS NULL THEN NULL ELSE 'handle' END"),
+    _Step("feedback", "'handled'", "step_handled_at",
+          "CASE WHEN handled_at IS NULL THEN 'steps.handled' ELSE 'column:handled_at' END",
+          "department_code", "handle_deadline_at", "handle_deadline_met", "'handle'"),
+    _Step("check", "'checked'", "checked_at", "'column:checked_at'"),
+    _Step("close", "status", "terminal_at", "'status:' || coalesce(origin_status, '')", "department_code"),
+)
+_EVENT_INPUT = ("case_id", "origin_case_id", "status", "origin_status", "department_code", "reported_at",
+                "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at", "closed_at",
+                "voided_at", "step_registered_at", "step_dispatched_at", "step_handled_at", "handle_deadline_at",
+                "handle_deadline_met")
+
+
+def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMapping, batch_id: str) -> int:
+    """Write the loaded cases' events into core.case_event in one INSERT … SELECT (the engine reads 上报, 受理, 立案,
+    派遣 to the mapped department, 处置反馈 with the 处置 deadline and verdict, 核查 and the terminal action 结案 /
+    作废 / 不予立案); returns how many.
+
+    A million cases make four million events: no pandas frame per step, no sort or window in DuckDB. numpy orders
+    each case's seven step times (a step of unknown time is not written; steps at one instant in step order),
+    Arrow takes the cases' columns for each event in (case_id, seq) order, and DuckDB fills in the step's words."""
+    if cases.empty:
+        return 0
+    columns = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
+    columns["handle_deadline_met"] = columns["handle_deadline_met"].astype("boolean")
+    closed_at = columns["closed_at"].astype("datetime64[ns]")
+    voided = (columns["status"] == "voided").to_numpy()
+    terminal_at = closed_at.where(~voided, columns["voided_at"].astype("datetime64[ns]").fillna(closed_at))
+    terminal_at = terminal_at.where(columns["status"].isin(TERMINAL_STATUSES).to_numpy())
+    at_columns = [columns[st.at] if st.at != "terminal_at" else terminal_at for st in _STEPS]
+    times = np.column_stack([c.astype("datetime64[ns]").to_numpy().view(np.int64) for c in at_columns])
+    known = times != np.iinfo(np.int64).min  # NaT
+    order = np.argsort(np.where(known, times, np.iinfo(np.int64).max), axis=1, kind="stable")
+    known_in_order = np.take_along_axis(known, order, axis=1)  # the known steps first, by time, then step order
+    table = pa.Table.from_pandas(columns, preserve_index=False)
+    by_case = pc.sort_indices(table["case_id"]).to_numpy()  # written in (case_id, seq) order, as before
+    keep = known_in_order[by_case].ravel()
+    case_row = np.repeat(by_case, len(_STEPS))[keep]
+    step_no = order[by_case].ravel()[keep]
+    seq = np.tile(np.arange(1, len(_STEPS) + 1, dtype=np.int32), len(by_case))[keep]
+    events_in = (table.take(pa.array(case_row))  # noqa: F841 — read by DuckDB below
+                 .append_column("k", pa.array(step_no.astype(np.int8)))
+                 .append_column("seq", pa.array(seq))
+                 .append_column("occurred_at", pa.array(times[case_row, step_no].view("datetime64[ns]"))))
+
+    def per_step(sql: Callable[[_Step], str], cast: str) -> str:
+        whens = " ".join(f"WHEN {k} THEN {sql(st)}" for k, st in enumerate(_STEPS))
+        return f"CAST(CASE k {whens} END AS {cast})"
+
+    terminal = "CASE status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TERMINAL_ACTION.items()) + " END"
+    row = con.execute(f"""
+        INSERT INTO core.case_event (case_id, seq, event_id, action, from_state, to_state, occurred_at,
+                                     department_code, deadline_at, deadline_met, origin_system, batch_id,
+                                     origin_action, step)
+        SELECT case_id, seq, origin_case_id || ':' || {per_step(lambda st: f"'{st.action}'", "VARCHAR")},
+               {per_step(lambda st: terminal if st.action == "close" else f"'{st.action}'", "VARCHAR")}, NULL,
+               {per_step(lambda st: st.to_state, "VARCHAR")}, occurred_at,
+               {per_step(lambda st: st.department_code, "VARCHAR")},
+               {per_step(lambda st: st.deadline_at, "TIMESTAMP")},
+               {per_step(lambda st: st.deadline_met, "BOOLEAN")}, ?, ?,
+               {per_step(lambda st: st.origin_action, "VARCHAR")},
+               {per_step(lambda st: st.step, "VARCHAR")}
+        FROM events_in""", [mapping.origin_system, batch_id]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRule | None:
@@ -465,30 +593,21 @@ def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRul
             return None
 
     def rule(cases: pd.DataFrame) -> pd.Series:
-        # one handbook look-up per (subclass, kind) and one calendar walk per distinct (start, limit): a month's
-        # export repeats both (starts to the minute); row by row, this was most of a large import's time
+        # one handbook look-up per (subclass, kind); the deadlines of all the cases sharing a limit at once, as a
+        # search over the calendar's cumulative working time (working_deadline): one calendar walk per case or
+        # per distinct start was most of a large import's time
         out = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
         todo = cases.loc[cases["subclass_code"].notna() & cases["_start"].notna(), ["subclass_code", "kind", "_start"]]
         kinds = todo["kind"].astype(object).where(todo["kind"].notna(), None)
         keys = list(zip(todo["subclass_code"], kinds, strict=True))
         found = {key: limit_of(*key) for key in set(keys)}
-        numbered: dict[tuple[object, object], int] = {}
-        limits: dict[int, TimeLimit] = {}
-        for key, lim in found.items():
-            if lim is not None:
-                numbered[key] = len(limits)
-                limits[len(limits)] = lim
-        pairs = pd.DataFrame({"start": todo["_start"].astype("datetime64[ns]"),
-                              "limit": pd.Series([numbered.get(k, -1) for k in keys], index=todo.index)})
-        pairs = pairs[pairs["limit"] >= 0]
-        if pairs.empty:
-            return out
-        distinct = pairs.drop_duplicates().reset_index(drop=True)
-        distinct["deadline"] = pd.Series(
-            [calendar.deadline(start.to_pydatetime(), limits[n]) for start, n in
-             zip(distinct["start"], distinct["limit"], strict=True)], dtype="datetime64[ns]")
-        judged = pairs.rename_axis("row").reset_index().merge(distinct, on=["start", "limit"]).set_index("row")
-        out.loc[judged.index] = judged["deadline"]
+        limits = sorted({lim for lim in found.values() if lim is not None}, key=repr)
+        number = {key: (limits.index(lim) if lim is not None else -1) for key, lim in found.items()}
+        limit_no = pd.Series([number[key] for key in keys], index=todo.index, dtype=np.int64)
+        starts = todo["_start"].astype("datetime64[ns]")
+        for n, lim in enumerate(limits):
+            rows = limit_no.index[limit_no == n]
+            out.loc[rows] = working_deadlines(calendar, starts.loc[rows], lim)
         return out
 
     return rule
@@ -519,26 +638,29 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
                     f" {taken[cases.at[idx, 'case_id']]}"))
             cases = cases[~cases["case_id"].isin(taken)]
         cases, unmatched = resolve_areas(con, cases)
-        cases["flags"] = [sorted([*f, "no_grid_match"]) if u else f
-                          for f, u in zip(cases["flags"], unmatched, strict=True)]
-        events = conformed.events[conformed.events["case_id"].isin(cases["case_id"])]
-        replace_batch(con, landed.batch_id, cases, events)
+        flag_column = cases["flags"].to_numpy(dtype=object, copy=True)
+        for n in np.flatnonzero(unmatched.to_numpy()):
+            flag_column[n] = sorted([*flag_column[n], "no_grid_match"])
+        cases["flags"] = flag_column
+        delete_batch(con, landed.batch_id)
+        insert_cases(con, cases)
+        events = insert_events_from_cases(con, cases, mapping, landed.batch_id)
         raw_records = {int(p.row_number): scrub_json(raw.iloc[p.row_number - 1].to_dict())
                        for p in conformed.problems}
         quarantined = replace_quarantine(con, landed.batch_id, TARGET, conformed.problems, raw_records)
-        flag_counts = pd.Series([f for fs in cases["flags"] for f in fs]).value_counts().to_dict()
+        flag_counts = cases["flags"].explode().value_counts().to_dict()
         rule_counts = pd.Series([p.rule for p in conformed.problems]).value_counts().to_dict()
         agreement = verdict_agreement(cases) if mapping.verdict is not None else None
         detail = {"mapping": Path(mapping.file).name, "origin_system": mapping.origin_system,
                   "flags": flag_counts, "quarantine_rules": rule_counts, "verdict_agreement": agreement}
         record_load(con, LoadCount(landed.batch_id, TARGET, len(raw), len(cases), quarantined), detail)
-        record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, len(events), len(events), 0),
+        record_load(con, LoadCount(landed.batch_id, EVENT_TARGET, events, events, 0),
                     {"synthesised_from": "export timestamps"})
     LOG.info("legacy import %s (%s): %d rows in, %d cases loaded, %d quarantined, %d events in %.1f s",
-             path.name, mapping.origin_system, len(raw), len(cases), quarantined, len(events),
+             path.name, mapping.origin_system, len(raw), len(cases), quarantined, events,
              time.monotonic() - started)
     return ImportResult(landed.batch_id, path.name, mapping.origin_system, len(raw), len(cases), quarantined,
-                        len(events), {str(k): int(v) for k, v in flag_counts.items()},
+                        events, {str(k): int(v) for k, v in flag_counts.items()},
                         {str(k): int(v) for k, v in rule_counts.items()}, landed.already_landed, agreement)
 
 
@@ -554,7 +676,9 @@ def _agreement(group: pd.DataFrame) -> dict[str, Any]:
 def verdict_agreement(cases: pd.DataFrame) -> dict[str, Any]:
     """The source's own on-time verdicts against szcg's, over the cases both judged: overall and per department
     (the export's own department name), with the first disagreeing case ids (in export order)."""
-    both = cases[cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()].sort_values("row_number")
+    judged = cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()
+    both = cases.loc[judged, ["row_number", "origin_case_id", "origin_department", "source_on_time",
+                              "handle_deadline_met"]].sort_values("row_number")
     departments = [{"department": str(name), **_agreement(group)}
                    for name, group in both.groupby(both["origin_department"].fillna("(none)"), sort=True)]
     return {**_agreement(both), "not_judged_by_source": int(cases["source_on_time"].isna().sum()),
