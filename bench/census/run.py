@@ -115,7 +115,8 @@ def ingest_phase(work: Path) -> dict[str, Any]:
         # Like the floor, whose clock starts once its connection is open and spatial loaded: the work database's
         # writer (lock, open, migrations check, spatial) is timed apart (connect_seconds), not in `seconds`.
         opened = time.perf_counter()
-        result = ingest_file(con, wh, work / "census.csv", IngestOptions(DISTRICT), ctx, config)
+        # `szcg census ingest` without --report-dir: no report, so no report tables (the diff and the points)
+        result = ingest_file(con, wh, work / "census.csv", IngestOptions(DISTRICT, report_tables=False), ctx, config)
         seconds = time.perf_counter() - opened
     return {"seconds": seconds, "connect_seconds": time.perf_counter() - started - seconds,
             "rows_in": result.rows_in, "loaded": result.rows_loaded, "quarantined": result.rows_quarantined,
