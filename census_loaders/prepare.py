@@ -59,16 +59,20 @@ def _in_list(values: Any) -> str:
 
 def define_macros(con: Any) -> None:
     """``szcg_text(v)``: the value trimmed as str.strip() does, empty → NULL. The full trim (slow in DuckDB: a
-    character list of 29 kinds of space) only runs on values that start or end with a space character."""
+    character list of 29 kinds of space) only runs on values that start or end with a space character.
+    ``szcg_text_ending(v, e)`` is the same with ``e`` = ``ord(v[-1])`` (the code point of the last character, the
+    costliest part of the test) computed by the caller, once per value."""
     # Spaces beyond ASCII lie between U+0085 and U+3000: values starting or ending with a character in that range (or
     # at most U+0020) take the full trim — a few more than need it, never fewer. The first character is tested by
     # string comparison (UTF-8 order is code point order), the last by ord(v[-1]) (its code point; right(v, 1)
-    # counts graphemes and is slow; an IN list of the spaces is planned as a join).
+    # counts graphemes and is slow; an IN list of the spaces is planned as a join). Inside the macro ord(v[-1])
+    # would be evaluated twice for values ending beyond ASCII (both sides of the OR): the caller passes it.
     con.execute(
-        "CREATE OR REPLACE TEMP MACRO szcg_text(v) AS CASE WHEN v = '' THEN NULL"
-        f" WHEN v >= '!' AND (v < '{_FIRST_WIDE}' OR v >= '{chr(ord(_LAST_WIDE) + 1)}') AND (ord(v[-1]) BETWEEN 33 AND"
-        f" {ord(_FIRST_WIDE) - 1} OR ord(v[-1]) > {ord(_LAST_WIDE)}) THEN v"
+        "CREATE OR REPLACE TEMP MACRO szcg_text_ending(v, e) AS CASE WHEN v = '' THEN NULL"
+        f" WHEN v >= '!' AND (v < '{_FIRST_WIDE}' OR v >= '{chr(ord(_LAST_WIDE) + 1)}') AND (e BETWEEN 33 AND"
+        f" {ord(_FIRST_WIDE) - 1} OR e > {ord(_LAST_WIDE)}) THEN v"
         f" ELSE nullif(trim(v, {_literal(WHITESPACE)}), '') END")
+    con.execute("CREATE OR REPLACE TEMP MACRO szcg_text(v) AS szcg_text_ending(v, ord(v[-1]))")
 
 
 def _kind_sql(x: str, y: str, declared_crs: str | None) -> str:
@@ -131,10 +135,12 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
         for axis in ("x", "y"):
             parts.append(f"nullif(TRY_CAST({text(axis)} AS DOUBLE), 'NaN'::DOUBLE) AS {axis}_in")
         parts += ["NULL::VARCHAR AS geom_type", "NULL::VARCHAR AS wkt"]
-    # Each source column trimmed once, however many fields read it.
-    trimmed = ", ".join([f"szcg_text(c{i}) AS t{i}" for i in used] + (["__x", "__y", "__geom_type", "__wkt"]
-                                                                          if ctx.spatial else []))
-    mapped = f"SELECT {', '.join(parts)} FROM (SELECT rowid, {trimmed} FROM raw)"
+    # Each source column trimmed once, however many fields read it; its last character's code point computed once.
+    trimmed = ", ".join([f"szcg_text_ending(c{i}, e{i}) AS t{i}" for i in used]
+                        + (["__x", "__y", "__geom_type", "__wkt"] if ctx.spatial else []))
+    endings = ", ".join(f"ord(c{i}[-1]) AS e{i}" for i in used)
+    mapped = (f"SELECT {', '.join(parts)} FROM (SELECT rowid, {trimmed} FROM (SELECT rowid, *"
+              f"{', ' + endings if endings else ''} FROM raw))")
 
     # State words: the mapping's own words first, then the census vocabulary.
     states = ctx.config.states

@@ -123,7 +123,8 @@ def ingest_batches(
     if report:
         check_output_path(target_dir, "report directory", directory=True)
     wh = Warehouse(settings)
-    options = IngestOptions(district, mapping, convert_gcj02, progress=progress)
+    # the report's diff and points (a million rows each for a full census) are fetched only for a report
+    options = IngestOptions(district, mapping, convert_gcj02, progress=progress, report_tables=report or report_data)
     outcomes: list[CensusOutcome] = []
     with job("census ingest", log, district=district, files=len(paths)) as running:
         with running.step("configuration"):

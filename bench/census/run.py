@@ -9,7 +9,8 @@ Phases run in separate processes so each reports its own peak RSS:
             + SCD2 load; opening the work database's writer is timed apart (connect_seconds)
   floor     DuckDB reading the same CSV + the spatial join of its points with the grids, nothing else; then,
             reported apart, the same rows persisted into a table shaped like core.component (write_seconds)
-Targets: ingest ≤ 60 s, ≤ 4 GiB peak RSS, ≤ 3 × floor. The machine is noisy (a single pair's ratio moves by
+Targets: ingest ≤ 60 s, ≤ 4 GiB peak RSS, ≤ 2 × floor (issue 23; ≤ 3 × before it); ``target_met`` says whether
+the median ratio is within it. The machine is noisy (a single pair's ratio moves by
 ± 15 %), so ingest and floor run as ``--rounds`` interleaved pairs — each ingest into the warehouse as the grids
 load left it — and the median ratio is reported beside the lowest and highest. ``--reuse`` keeps the generated
 files of an earlier run with the same --rows/--side (the warehouse is always rebuilt). Each phase reports the
@@ -31,6 +32,7 @@ from typing import Any
 
 BOX = (112.36, 39.19, 112.60, 39.37)  # inside 朔城区 140602
 DISTRICT, STREET = "140602", "140602001"
+RATIO_TARGET = 2.0  # ingest / floor, median of the rounds (issue 23)
 
 
 def _rss_mib() -> float:
@@ -115,7 +117,8 @@ def ingest_phase(work: Path) -> dict[str, Any]:
         # Like the floor, whose clock starts once its connection is open and spatial loaded: the work database's
         # writer (lock, open, migrations check, spatial) is timed apart (connect_seconds), not in `seconds`.
         opened = time.perf_counter()
-        result = ingest_file(con, wh, work / "census.csv", IngestOptions(DISTRICT), ctx, config)
+        # `szcg census ingest` without --report-dir: no report, so no report tables (the diff and the points)
+        result = ingest_file(con, wh, work / "census.csv", IngestOptions(DISTRICT, report_tables=False), ctx, config)
         seconds = time.perf_counter() - opened
     return {"seconds": seconds, "connect_seconds": time.perf_counter() - started - seconds,
             "rows_in": result.rows_in, "loaded": result.rows_loaded, "quarantined": result.rows_quarantined,
@@ -238,7 +241,8 @@ def main() -> None:
         "ingest_peak_rss_gib_max": round(max(r["ingest"]["peak_rss_mib"] for r in rounds) / 1024, 2),
         "load_1min": [round(min(r["ingest"]["load_1min"] for r in rounds), 1),
                       round(max(r["ingest"]["load_1min"] for r in rounds), 1)],
-        "started": started, "targets": {"seconds": 60, "rss_gib": 4, "ratio": 3}}))
+        "started": started, "targets": {"seconds": 60, "rss_gib": 4, "ratio": RATIO_TARGET},
+        "target_met": statistics.median(ratios) <= RATIO_TARGET}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from cityfiles import census_rows, write_csv
+from cityfiles import HEADER, census_rows, write_csv
 
 from census_loaders.prepare import WHITESPACE, define_macros
 from census_loaders.readers import open_source, stage_raw
@@ -26,6 +26,38 @@ def test_the_trim_macro_removes_exactly_what_str_strip_removes() -> None:
     con.register("v", pd.DataFrame({"i": range(len(values)), "v": pd.array(values, dtype=object)}))
     got = dict(con.execute("SELECT i, szcg_text(v) FROM v").fetchall())
     assert [got[i] for i in range(len(values))] == [v.strip() or None for v in values]
+
+
+def test_the_staged_text_is_trimmed_as_str_strip_trims(census) -> None:
+    """The staging statement passes each value's last code point to the trim (computed once per value, beside
+    it): the staged text fields are still the delivered ones trimmed by str.strip(), empty → NULL."""
+    from census_loaders.mapping import choose_mapping
+    from census_loaders.prepare import PrepareContext, stage_sql
+
+    rng = random.Random(11)
+    alphabet = [*WHITESPACE, *"ab1部件é“”、\u3001\u2060\u0084\u00a1\u3000"]
+    rows = census_rows(2_000)
+    for row in rows:
+        for field in ("OBJCODE", "OBJNAME", "DEPTCODE2", "PHOTO"):
+            row[field] = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) + (
+                row[field] if field == "OBJCODE" else "")
+            row[field] += "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 2)))
+    con = duckdb.connect()
+    define_macros(con)
+    # ``raw`` as the reader stages it: the source columns as text under positional names, in file order
+    con.register("delivered", pd.DataFrame({f"c{i}": pd.array([r[h] for r in rows], dtype=object)
+                                            for i, h in enumerate(HEADER)}))
+    con.execute("CREATE TEMP TABLE raw AS SELECT * FROM delivered")
+    mapping = choose_mapping(list(HEADER), None)
+    catalogue = census.ctx.catalogue
+    context = PrepareContext(mapping, mapping.resolve(list(HEADER), "spaces.csv"), census.config, census.ctx.edition,
+                             6 + catalogue.code_digits + 6, catalogue.code_digits, census.ctx.city_bounds, None,
+                             False, census.ctx.department_codes)
+    con.execute(stage_sql(context, list(HEADER)))
+    staged = con.execute("SELECT component_id, name, property_department_code, photo FROM stage ORDER BY row_number"
+                         ).fetchall()
+    assert staged == [tuple(r[f].strip() or None for f in ("OBJCODE", "OBJNAME", "DEPTCODE2", "PHOTO"))
+                      for r in rows]
 
 
 @pytest.mark.parametrize("earlier_setting", ["true", "false"])
