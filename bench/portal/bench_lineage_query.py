@@ -15,7 +15,7 @@ After one warm-up each, it times:
   the largest denominator, against explain's former query through the view (same cases checked);
 * ``dashboard``: the query Superset issues for the drill-down table 得分依据案件 (``marts.dash_score_case``
   filtered by month and the clicked unit's name, newest 1,000 cases) for the largest district, street, department
-  and post.
+  and post; with ``--dash-model FILE`` the same query on that model file too (a temporary view).
 
 Prints one line per query and writes JSON (median/max wall, median CPU, load at the start of each).
 """
@@ -110,7 +110,17 @@ def explain(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, 
             [c for c, n in before if n], [c for c, n in before if not n]), label
 
 
-def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any]) -> None:
+def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any],
+              model: Path | None = None) -> None:
+    """The database's own marts.dash_score_case; with ``model``, that model file too (rendered as the warehouse
+    renders its models, a temporary view on the same data), e.g. a rewritten model on a snapshot published before."""
+    sources = {"": "marts.dash_score_case"}
+    if model is not None:
+        from warehouse.models import render
+
+        con.execute("CREATE OR REPLACE TEMP VIEW bench_dash_score_case AS "
+                    + render(str(model), model.read_text(encoding="utf-8")).rstrip().rstrip(";"))
+        sources = {" (database's model)": "marts.dash_score_case", f" ({model.name})": "bench_dash_score_case"}
     picked = con.execute(
         "SELECT object, level, entity_name, sample_size FROM marts.dash_score WHERE period_month = ? "
         "AND (object, level) IN (('region', 'district'), ('region', 'street'), ('department', 'department'), "
@@ -118,8 +128,10 @@ def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int
         "QUALIFY row_number() OVER (PARTITION BY object, level ORDER BY sample_size DESC, entity_name) = 1 "
         "ORDER BY ALL", [period]).fetchall()
     for obj, level, name, sample in picked:
-        timed(out, f"dashboard drill-down {obj}/{level} ({sample} cases)", rounds,
-              partial(lambda n: con.execute(DASHBOARD_SQL, [period, n]).fetchall(), name))
+        for label, source in sources.items():
+            sql = DASHBOARD_SQL.replace("marts.dash_score_case", source)
+            timed(out, f"dashboard drill-down {obj}/{level} ({sample} cases){label}", rounds,
+                  partial(lambda q, n: con.execute(q, [period, n]).fetchall(), sql, name))
 
 
 def main() -> int:
@@ -129,6 +141,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--memory-limit", default="8GB")
     ap.add_argument("--only", default="drill,explain,dashboard", help="comma-separated: drill, explain, dashboard")
+    ap.add_argument("--dash-model", type=Path, help="time this marts.dash_score_case model file too")
     ap.add_argument("--out", type=Path, default=Path("/tmp/lineage-query.json"))
     args = ap.parse_args()
     out: dict[str, Any] = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "db": str(args.db)}
@@ -137,8 +150,10 @@ def main() -> int:
                           [args.period]).fetchone()[0]  # type: ignore[index]
         out["version"] = new
         for part in args.only.split(","):
-            {"drill": drill, "explain": explain, "dashboard": dashboard}[part](con, args.period, new, args.rounds,
-                                                                               out)
+            if part == "dashboard":
+                dashboard(con, args.period, new, args.rounds, out, args.dash_model)
+            else:
+                {"drill": drill, "explain": explain}[part](con, args.period, new, args.rounds, out)
     out["load_average_end"] = os.getloadavg()
     args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0
