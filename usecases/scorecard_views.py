@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from szcg.settings import Settings
+from transforms.evaluation import lineage_read
 from transforms.evaluation.indicators import BY_KEY, LEVEL_LABELS, OBJECT_LABELS, REGION_LEVELS
 from transforms.evaluation.period import parse_period
 
@@ -302,10 +303,10 @@ def lineage(settings: Settings, period: str, version: int, scope: Scope, entity:
             indicator: str | None = None, page: int = 1, page_size: int = 50) -> LineagePage:
     """The cases behind a score (or one of its indicators), one row per case, paginated."""
     with snapshot_reader(settings) as con:
-        bits = _role_bits(con, period, version, scope.object, indicator)
-        fact = _fact_source(scope, entity) if bits is not None else None
-        if bits is not None and fact is not None:
-            rows, total = _cases_from_facts(con, period, version, fact, bits, page, page_size)
+        bits = lineage_read.role_bits(con, period, version, scope.object, indicator)
+        fact = lineage_read.fact_source(scope.object, scope.level, entity) if bits is not None else None
+        if bits is not None and fact is not None:  # one row per case from the entity's fact rows (lineage_read)
+            rows, total = lineage_read.cases_page(con, period, version, fact, bits, page, page_size)
         else:  # a version stored before lineage by derivation (or a scope the view has no rows for)
             rows, total = _cases_from_view(con, period, version, scope, entity, indicator, page, page_size)
     return LineagePage(indicator, _label(scope.object, indicator) if indicator else None,
@@ -313,70 +314,8 @@ def lineage(settings: Settings, period: str, version: int, scope: Scope, entity:
                         for c, keys, n in rows], total, page, page_size)
 
 
-_CaseRow = tuple[str, list[str], bool]
-
-
-@dataclass(frozen=True)
-class _RoleBits:
-    """A version's (indicator, role) bits of one object, narrowed to the page's indicator if it names one."""
-
-    mask: int  # the bits the page counts
-    numerator: int  # those of them that are a numerator
-    indicator_of: dict[int, str]  # bit → indicator
-
-
-def _role_bits(con: duckdb.DuckDBPyConnection, period: str, version: int, obj: str,
-               indicator: str | None) -> _RoleBits | None:
-    """None for a version without a bit table: stored before migration 0100, its rows are in the legacy table (or,
-    in a snapshot published before 0100, in the lineage table itself)."""
-    try:
-        found = con.execute("SELECT object, indicator, role, bit FROM marts.score_lineage_role "
-                            "WHERE period = ? AND version = ?", [period, version]).fetchall()
-    except duckdb.CatalogException:  # a snapshot published before migration 0100: only the lineage table
-        return None
-    if not found:
-        return None
-    mine = [(k, role, int(bit)) for o, k, role, bit in found if o == obj and (indicator is None or k == indicator)]
-    return _RoleBits(sum(1 << b for _, _, b in mine), sum(1 << b for _, role, b in mine if role == "numerator"),
-                     {b: k for k, _, b in mine})
-
-
-def _fact_source(scope: Scope, entity: str) -> tuple[str, list[Any]] | None:
-    """(case_id, roles) of the entity's rows of marts.score_lineage_fact — period and version still to bind — as the
-    view's branch for the scope selects them; None where the view has no branch (it yields no rows there)."""
-    fact = "FROM marts.score_lineage_fact WHERE period = ? AND version = ? AND object = ?"
-    if scope.object == "region" and scope.level in REGION_LEVELS:  # the level names the column: never user text
-        return f"SELECT case_id, roles {fact} AND {scope.level}_code = ?", ["region", entity]
-    if scope.object == "department" and scope.level == "department":
-        return f"SELECT case_id, roles {fact} AND entity_code = ?", ["department", entity]
-    if scope.object not in ("region", "department") and scope.level == scope.object:  # a post: its events
-        return (f"SELECT e.case_id, e.roles FROM (SELECT unnest(events) AS e {fact} AND entity_code = ?)",
-                [scope.object, entity])
-    return None
-
-
-def _cases_from_facts(con: duckdb.DuckDBPyConnection, period: str, version: int, fact: tuple[str, list[Any]],
-                      bits: _RoleBits, page: int, page_size: int) -> tuple[list[_CaseRow], int]:
-    """One row per case straight from the entity's fact rows (a case's bits OR-ed, masked to the page's indicator):
-    the view would first expand every (indicator, role, case) row — ≈ 30 per case — only to group them again."""
-    source, params = fact
-    grouped = (f"SELECT case_id, bit_or(roles & {bits.mask}) AS bits FROM ({source}) GROUP BY case_id "
-               "HAVING bits <> 0")
-    args = [period, version, *params]
-    found = con.execute(f"SELECT case_id, bits, count(*) OVER () FROM ({grouped}) ORDER BY case_id LIMIT ? OFFSET ?",
-                        [*args, page_size, (page - 1) * page_size]).fetchall()
-    if found:
-        total = int(found[0][2])
-    else:  # a page past the end: still say how many there are
-        counted = con.execute(f"SELECT count(*) FROM ({grouped})", args).fetchone()
-        total = int(counted[0]) if counted else 0
-    rows = [(str(c), sorted({k for b, k in bits.indicator_of.items() if int(m) >> b & 1}),
-             bool(int(m) & bits.numerator)) for c, m, _ in found]
-    return rows, total
-
-
 def _cases_from_view(con: duckdb.DuckDBPyConnection, period: str, version: int, scope: Scope, entity: str,
-                     indicator: str | None, page: int, page_size: int) -> tuple[list[_CaseRow], int]:
+                     indicator: str | None, page: int, page_size: int) -> tuple[list[lineage_read.CaseRow], int]:
     where = "l.period = ? AND l.version = ? AND l.object = ? AND l.level = ? AND l.entity_code = ?"
     params: list[Any] = [period, version, scope.object, scope.level, entity]
     if indicator:

@@ -1,14 +1,23 @@
-"""The district lineage drill-down's query on a 10 M-case year: the fact path, the view path, a legacy version.
+"""The lineage's readers on a 10 M-case year: the portal's drill-down, ``szcg evaluate explain``, the dashboards'.
 
     flock /tmp/szcg-bench.lock python bench/portal/bench_lineage_query.py \\
-        [--db /tmp/szcg-city10m/warehouse/work/warehouse.duckdb] [--period 2026-10] [--rounds 7]
+        [--db /tmp/szcg-city10m/warehouse/work/warehouse.duckdb] [--period 2026-10] [--rounds 7] \\
+        [--only drill,explain,dashboard]
 
 Reads a warehouse file read-only (the work database or a published snapshot) holding a version of ``--period``
-stored by derivation (migration 0100; the latest published one) and the version before it stored the old way. For
-the largest district (all indicators, page 1 and page 40; one indicator, page 1) it times, after one warm-up,
-``usecases.scorecard_views``' two queries on the new version — from the fact rows (what the page runs) and through
-the view ``marts.score_lineage`` (what it ran before) — checking they answer the same, and the view on the legacy
-version. Prints one line per query and writes JSON (median/max wall, median CPU, load at the start of each).
+stored by derivation (migration 0100; the latest published one) and the version before it stored the old way.
+After one warm-up each, it times:
+
+* ``drill``: the portal's drill-down for the largest district (all indicators, page 1 and page 40; one indicator,
+  page 1) from the fact rows (``lineage_read.cases_page``, what the page runs) and through the view
+  ``marts.score_lineage`` (what it ran before) — checking they answer the same — and the view on the legacy version;
+* ``explain``: ``store.explain`` for the largest entity of each object and level (by sample) and its indicator with
+  the largest denominator, against explain's former query through the view (same cases checked);
+* ``dashboard``: the query Superset issues for the drill-down table 得分依据案件 (``marts.dash_score_case``
+  filtered by month and the clicked unit's name, newest 1,000 cases) for the largest district, street, department
+  and post; with ``--dash-model FILE`` the same query on that model file too (a temporary view).
+
+Prints one line per query and writes JSON (median/max wall, median CPU, load at the start of each).
 """
 
 from __future__ import annotations
@@ -28,7 +37,15 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from transforms.evaluation import lineage_read, store
 from usecases import scorecard_views as views
+
+# What Superset sends for the drill-down table (dashboards/authoring.py: score_cases, a raw table of the virtual
+# dataset score_case) after a click on a unit of a ranking: the month's native filter and the cross-filter by name.
+DASHBOARD_SQL = (
+    "SELECT case_number, entity_name, indicator_label, counted_as, reported_at, status_name, subclass_name, "
+    "department_name FROM (SELECT * FROM marts.dash_score_case) AS virtual_table "
+    "WHERE period_month IN (?) AND entity_name IN (?) ORDER BY reported_at DESC LIMIT 1000")
 
 
 def timed(out: dict[str, Any], name: str, rounds: int, fn: Callable[[], Any]) -> Any:
@@ -41,9 +58,80 @@ def timed(out: dict[str, Any], name: str, rounds: int, fn: Callable[[], Any]) ->
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     out[name] = {"median_s": round(statistics.median(wall), 3), "max_s": round(max(wall), 3),
-                 "cpu_s": round(statistics.median(cpu), 3), "load_1m": load, "cases": found[1]}
+                 "cpu_s": round(statistics.median(cpu), 3), "load_1m": load, "rows": _size(found)}
     print(name, out[name], flush=True)
     return found
+
+
+def _size(found: Any) -> int:
+    if isinstance(found, store.Explanation):
+        return len(found.numerator_cases) + len(found.denominator_only_cases)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], int):  # a page and its count
+        return found[1]
+    return len(found)
+
+
+def drill(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any]) -> None:
+    district = con.execute("SELECT entity_code FROM marts.score WHERE period = ? AND version = ? AND "
+                           "level = 'district' ORDER BY sample_size DESC LIMIT 1",
+                           [period, new]).fetchone()[0]  # type: ignore[index]
+    scope, fact = views.Scope("region", "district"), lineage_read.fact_source("region", "district", district)
+    assert fact is not None
+    for indicator, page in ((None, 1), (None, 40), ("on_time_close_rate", 1)):
+        label = f"{indicator or 'all indicators'}, page {page}"
+        bits = lineage_read.role_bits(con, period, new, "region", indicator)
+        if bits is None:
+            raise SystemExit(f"{period} v{new} has no bit table: not stored by derivation")
+        a = timed(out, f"drill v{new} facts: {label}", rounds,
+                  partial(lineage_read.cases_page, con, period, new, fact, bits, page, 50))
+        b = timed(out, f"drill v{new} view: {label}", rounds,
+                  partial(views._cases_from_view, con, period, new, scope, district, indicator, page, 50))
+        assert a == b, label
+        timed(out, f"drill v{new - 1} (legacy) view: {label}", rounds,
+              partial(views._cases_from_view, con, period, new - 1, scope, district, indicator, page, 50))
+
+
+def explain(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any]) -> None:
+    picked = con.execute(
+        "SELECT s.object, s.level, s.entity_code, arg_max(i.indicator, coalesce(i.denominator, i.numerator)) "
+        "FROM (SELECT * FROM marts.score WHERE period = ? AND version = ? "
+        "      QUALIFY row_number() OVER (PARTITION BY object, level ORDER BY sample_size DESC, entity_code) = 1) s "
+        "JOIN marts.indicator_value i ON i.period = s.period AND i.version = s.version AND i.object = s.object "
+        "    AND i.level = s.level AND i.entity_code = s.entity_code GROUP BY ALL ORDER BY ALL",
+        [period, new]).fetchall()
+    for obj, level, entity, indicator in picked:
+        label = f"{obj}/{level} {entity} {indicator}"
+        now = timed(out, f"explain v{new} (store.explain): {label}", rounds,
+                    partial(store.explain, con, period, entity, indicator, version=new, obj=obj, level=level))
+        before = timed(out, f"explain v{new} former view query: {label}", rounds,
+                       partial(lineage_read.indicator_cases_from_view, con, period, new, obj, level, entity,
+                               indicator))
+        assert (now.numerator_cases, now.denominator_only_cases) == (
+            [c for c, n in before if n], [c for c, n in before if not n]), label
+
+
+def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any],
+              model: Path | None = None) -> None:
+    """The database's own marts.dash_score_case; with ``model``, that model file too (rendered as the warehouse
+    renders its models, a temporary view on the same data), e.g. a rewritten model on a snapshot published before."""
+    sources = {"": "marts.dash_score_case"}
+    if model is not None:
+        from warehouse.models import render
+
+        con.execute("CREATE OR REPLACE TEMP VIEW bench_dash_score_case AS "
+                    + render(str(model), model.read_text(encoding="utf-8")).rstrip().rstrip(";"))
+        sources = {" (database's model)": "marts.dash_score_case", f" ({model.name})": "bench_dash_score_case"}
+    picked = con.execute(
+        "SELECT object, level, entity_name, sample_size FROM marts.dash_score WHERE period_month = ? "
+        "AND (object, level) IN (('region', 'district'), ('region', 'street'), ('department', 'department'), "
+        "('supervisor', 'supervisor')) "
+        "QUALIFY row_number() OVER (PARTITION BY object, level ORDER BY sample_size DESC, entity_name) = 1 "
+        "ORDER BY ALL", [period]).fetchall()
+    for obj, level, name, sample in picked:
+        for label, source in sources.items():
+            sql = DASHBOARD_SQL.replace("marts.dash_score_case", source)
+            timed(out, f"dashboard drill-down {obj}/{level} ({sample} cases){label}", rounds,
+                  partial(lambda q, n: con.execute(q, [period, n]).fetchall(), sql, name))
 
 
 def main() -> int:
@@ -52,30 +140,20 @@ def main() -> int:
     ap.add_argument("--period", default="2026-10")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--memory-limit", default="8GB")
+    ap.add_argument("--only", default="drill,explain,dashboard", help="comma-separated: drill, explain, dashboard")
+    ap.add_argument("--dash-model", type=Path, help="time this marts.dash_score_case model file too")
     ap.add_argument("--out", type=Path, default=Path("/tmp/lineage-query.json"))
     args = ap.parse_args()
     out: dict[str, Any] = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "db": str(args.db)}
     with duckdb.connect(str(args.db), read_only=True, config={"memory_limit": args.memory_limit}) as con:
         new = con.execute("SELECT max(version) FROM marts.scorecard WHERE period = ? AND status = 'published'",
                           [args.period]).fetchone()[0]  # type: ignore[index]
-        district = con.execute("SELECT entity_code FROM marts.score WHERE period = ? AND version = 0 AND "
-                               "level = 'district' ORDER BY sample_size DESC LIMIT 1",
-                               [args.period]).fetchone()[0]  # type: ignore[index]
-        scope, fact = views.Scope("region", "district"), views._fact_source(views.Scope("region", "district"),
-                                                                               district)
-        assert fact is not None
-        for indicator, page in ((None, 1), (None, 40), ("on_time_close_rate", 1)):
-            label = f"{indicator or 'all indicators'}, page {page}"
-            bits = views._role_bits(con, args.period, new, "region", indicator)
-            if bits is None:
-                raise SystemExit(f"{args.period} v{new} has no bit table: not stored by derivation")
-            a = timed(out, f"v{new} facts: {label}", args.rounds,
-                      partial(views._cases_from_facts, con, args.period, new, fact, bits, page, 50))
-            b = timed(out, f"v{new} view: {label}", args.rounds,
-                      partial(views._cases_from_view, con, args.period, new, scope, district, indicator, page, 50))
-            assert a == b, label
-            timed(out, f"v{new - 1} (legacy) view: {label}", args.rounds,
-                  partial(views._cases_from_view, con, args.period, new - 1, scope, district, indicator, page, 50))
+        out["version"] = new
+        for part in args.only.split(","):
+            if part == "dashboard":
+                dashboard(con, args.period, new, args.rounds, out, args.dash_model)
+            else:
+                {"drill": drill, "explain": explain}[part](con, args.period, new, args.rounds, out)
     out["load_average_end"] = os.getloadavg()
     args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0

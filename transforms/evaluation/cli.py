@@ -166,17 +166,54 @@ def _explain(args: argparse.Namespace, settings: Settings) -> Outcome:
 
     period = parse_period(args.period)
     with Warehouse(settings).reader() as con:
-        ex = store.explain(con, period.key, args.entity, args.indicator, version=args.version, obj=args.object)
+        try:
+            ex = store.explain(con, period.key, args.entity, args.indicator, version=args.version, obj=args.object)
+        except store.EvaluationRefused as refused:
+            # no value for the entity: if the indicator could not be computed at all this month, say why
+            version = args.version if args.version is not None else store.latest_published(con, period.key)
+            why = [u for u in _unavailable(con, period.key, 0 if version is None else version, args.object)
+                   if args.indicator in (u["indicator"], u["label"])]
+            if [p.rule for p in refused.problems] != ["evaluated"] or not why:
+                raise
+            raise store.EvaluationRefused("indicator", "available", f"{refused.args[0]}: 本期不可用 — " + "; ".join(
+                f"{u['object']}/{u['level']} {u['label']}: {u['reason']}" for u in why)) from refused
+        unavailable = next((u for u in _unavailable(con, ex.period, ex.version, ex.object)
+                            if (u["level"], u["indicator"]) == (ex.level, ex.indicator)), None)
     value = "无样本" if ex.value is None else f"{ex.value:.4f}"
     lines = [
         f"{ex.period} v{ex.version}  {ex.object}/{ex.level} {ex.entity_code}  综合分 {ex.total_score} {ex.grade or ''}",
-        f"{ex.label} ({ex.indicator}) = {value}  分子 {ex.numerator}  分母 {ex.denominator}  "
-        f"得分 {ex.score}  权重 {ex.weight}",
+        f"{ex.label} ({ex.indicator}) = {'不可用' if unavailable else value}  分子 {ex.numerator}  "
+        f"分母 {ex.denominator}  得分 {ex.score}  权重 {ex.weight}",
         f"口径: {ex.definition}",
-        f"计入分子的案件 ({len(ex.numerator_cases)}): {', '.join(ex.numerator_cases) or '—'}",
-        f"仅计入分母的案件 ({len(ex.denominator_only_cases)}): {', '.join(ex.denominator_only_cases) or '—'}",
     ]
-    return Outcome(ex.to_dict(), "\n".join(lines))
+    if unavailable:  # its inputs are missing this month: the case lists would explain nothing (availability.py)
+        lines.append(f"本期不可用: {unavailable['reason']}（不计分，权重按其余指标重新分配）")
+    else:
+        lines += [f"计入分子的案件 ({len(ex.numerator_cases)}): {', '.join(ex.numerator_cases) or '—'}",
+                  f"仅计入分母的案件 ({len(ex.denominator_only_cases)}): {', '.join(ex.denominator_only_cases) or '—'}"]
+    return Outcome({**ex.to_dict(), "available": unavailable is None,
+                    "unavailable_reason": unavailable["reason"] if unavailable else None,
+                    "unavailable_input": unavailable["input"] if unavailable else None}, "\n".join(lines))
+
+
+_UNAVAILABLE_KEYS = ("object", "level", "indicator", "label", "input", "reason")
+
+
+def _unavailable(con: Any, period: str, version: int, obj: str | None = None) -> list[dict[str, Any]]:
+    """The version's indicators that could not be computed (marts.indicator_availability: its inputs were missing
+    from the month's events, or no entity had a sample), with the reason, by object, level and indicator."""
+    sql = f"SELECT {', '.join(_UNAVAILABLE_KEYS)} FROM marts.indicator_availability WHERE period = ? AND version = ?"
+    params: list[Any] = [period, version]
+    if obj:
+        sql += " AND object = ?"
+        params.append(obj)
+    import duckdb
+
+    try:
+        rows = con.execute(sql + " ORDER BY object, level, indicator", params).fetchall()
+    except duckdb.CatalogException:  # a snapshot published before availability was recorded: nothing to say
+        return []
+    return [dict(zip(_UNAVAILABLE_KEYS, r, strict=True)) for r in rows]
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
@@ -198,19 +235,23 @@ def _show(args: argparse.Namespace, settings: Settings) -> Outcome:
             sql += " AND object = ?"
             params.append(args.object)
         rows = con.execute(sql + " ORDER BY object, level, rank NULLS LAST, entity_code", params).fetchall()
+        unavailable = _unavailable(con, period.key, version, args.object)
     lines = [f"{period.key} version {version} ({h['status']}, scheme {h['scheme_id']} {h['scheme_version']}, "
              f"reason: {h['reason']})"]
     for o, lv, code, name, total, grade, rank, ranked, n, tie in rows:
         # below the minimum sample: 样本不足, neither score nor grade (a "100.00 A" from 2 cases would mislead)
         shown = f"{total!s:>7s} {grade or '-'} #{rank}" if ranked else "样本不足"
         lines.append(f"  {o:12s} {lv:12s} {code:16s} {name or '':12s} {shown} n={n}{'  ' + tie if tie else ''}")
+    # the indicators that did not count this month, and why (the same words as `szcg evaluate compute`)
+    lines += [f"不可用 {u['object']}/{u['level']} {u['label']}: {u['reason']}" for u in unavailable]
     keys = ("object", "level", "entity_code", "entity_name", "total_score", "grade", "rank", "ranked", "sample_size",
             "tie_break")
     scores = [dict(zip(keys, r, strict=True)) for r in rows]
     for s in scores:
         if not s["ranked"]:
             s["grade"] = None
-    return Outcome({"period": period.key, "version": version, "status": h["status"], "scores": scores},
+    return Outcome({"period": period.key, "version": version, "status": h["status"], "scores": scores,
+                    "unavailable": unavailable},
                    "\n".join(lines))
 
 

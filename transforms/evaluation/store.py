@@ -20,7 +20,7 @@ from standards.calendar import WorkingCalendar
 from standards.handbook import Handbook
 from szcg import clock
 from szcg.errors import InputRejected, RowProblem
-from transforms.evaluation import adjustments, engine
+from transforms.evaluation import adjustments, engine, lineage_read
 from transforms.evaluation.engine import Exclusion
 from transforms.evaluation.indicators import BY_KEY, find
 from transforms.evaluation.period import Period, parse_period
@@ -523,13 +523,8 @@ def explain(con: duckdb.DuckDBPyConnection, period: str, entity: str, indicator:
     o, lv, n, d, v, s, w, label = rows[0]
     tot = con.execute("SELECT total_score, grade FROM marts.score WHERE period = ? AND version = ? AND object = ? "
                       "AND level = ? AND entity_code = ?", [period, version, o, lv, entity]).fetchone()
-    lineage = con.execute(
-        "SELECT case_id, list(DISTINCT role) FROM marts.score_lineage WHERE period = ? AND version = ? AND object = ? "
-        "AND level = ? AND entity_code = ? AND indicator = ? GROUP BY case_id ORDER BY case_id",
-        [period, version, o, lv, entity, key],
-    ).fetchall()
-    num = [c for c, roles in lineage if "numerator" in roles]
-    den_only = [c for c, roles in lineage if "numerator" not in roles]
+    # from the entity's fact rows, as the portal's drill-down reads them (the view took seconds at 10 M cases)
+    num, den_only = lineage_read.indicator_cases(con, period, version, o, lv, entity, key)
     return Explanation(period, version, o, lv, entity, key, label, BY_KEY[(o, key)].definition, n, d, v, s, w,
                        tot[0] if tot else None, tot[1] if tot else None, num, den_only)
 

@@ -25,7 +25,7 @@ import pytest
 from szcg.settings import Settings
 from tests.support.factories import CITY, SyntheticCities
 from transforms.cases.parquet_import import import_parquet
-from transforms.evaluation import store
+from transforms.evaluation import lineage_read, store
 from transforms.evaluation.period import parse_period
 from transforms.report import data as report
 from usecases import scorecard_views as views
@@ -150,11 +150,11 @@ def test_every_consumer_of_the_lineage_answers_as_before(city_settings: Settings
 
 
 def test_the_drill_down_read_from_the_facts_answers_as_the_view(city_settings: Settings) -> None:
-    """The portal's page reads a version's fact rows directly (usecases.scorecard_views._cases_from_facts); the view
+    """The portal's page and ``szcg evaluate explain`` read a version's fact rows directly (lineage_read); the view
     path (kept for versions stored before migration 0100) must give the same rows and count: per object, level and
     indicator its largest and smallest entity, with and without the indicator, on the first page, a later one and
-    one past the end."""
-    compared = 0
+    one past the end; and explain's numerator and denominator-only cases of the indicator."""
+    compared = explained = 0
     with Warehouse(city_settings).reader() as con:
         picked = con.execute(
             "SELECT object, level, entity_code, indicator FROM (SELECT *, "
@@ -165,14 +165,19 @@ def test_the_drill_down_read_from_the_facts_answers_as_the_view(city_settings: S
             "WHERE big = 1 OR small = 1 ORDER BY ALL", [PERIOD]).fetchall()
         for obj, level, entity, indicator in picked:
             scope = views.Scope(obj, level)
-            fact = views._fact_source(scope, entity)
+            fact = lineage_read.fact_source(obj, level, entity)
             assert fact is not None, (obj, level)
             for ind in (None, indicator):
-                bits = views._role_bits(con, PERIOD, 4, obj, ind)
+                bits = lineage_read.role_bits(con, PERIOD, 4, obj, ind)
                 assert bits is not None
                 for page in (1, 3, 10_000):
-                    from_facts = views._cases_from_facts(con, PERIOD, 4, fact, bits, page, 7)
+                    from_facts = lineage_read.cases_page(con, PERIOD, 4, fact, bits, page, 7)
                     from_view = views._cases_from_view(con, PERIOD, 4, scope, entity, ind, page, 7)
                     assert from_facts == from_view, (obj, level, entity, ind, page)
                     compared += bool(from_facts[0])
-    assert compared > 100
+            # explain's lists of one indicator (every case, no page)
+            num, den_only = lineage_read.indicator_cases(con, PERIOD, 4, obj, level, entity, indicator)
+            viewed = lineage_read.indicator_cases_from_view(con, PERIOD, 4, obj, level, entity, indicator)
+            assert (num, den_only) == ([c for c, n in viewed if n], [c for c, n in viewed if not n]), (obj, entity)
+            explained += bool(num or den_only)
+    assert compared > 100 and explained > 30

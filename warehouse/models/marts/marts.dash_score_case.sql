@@ -1,23 +1,75 @@
 -- The cases behind every score (drill-down): one row per case and indicator it counted in.
+-- Superset's drill-down table filters this by the clicked unit's name and month (entity_name, period_month), so
+-- the model starts from the score rows (marts.dash_score, where the name is) and joins each one to its own fact
+-- rows through the column that names its entity — the level's code for a region, entity_code otherwise — the
+-- way marts.score_lineage derives its branches: the filter picks one score row first, and only that unit's cases
+-- are read and expanded into their (indicator, role) rows, not the month's ≈ 30 rows per case as the join to the
+-- whole view did (at 10 M cases, every row of the month before the filter). The expansion takes the version's bits
+-- as one list per object and unnests those set in a case's roles after the joins, so the optimiser cannot expand
+-- first. The case's words are read from core."case" and the labels as marts.dash_case words them, for the chosen
+-- cases only (dash_case computes its columns for every case). Versions stored before migration 0100 are read from
+-- their materialised rows (score_lineage_legacy), one row each.
+WITH sc AS (
+    SELECT period_month, version, object, level, entity_code, object_name, level_name, entity_name
+    FROM marts.dash_score
+),
+bits AS (  -- a version's (indicator, role) bits, one list per object
+    SELECT period, version, object, list({'indicator': indicator, 'role': role, 'bit': bit}) AS bits
+    FROM marts.score_lineage_role GROUP BY ALL
+),
+facts AS (
+    SELECT sc.*, l.case_id, CAST(1 AS BIGINT) AS roles,
+           [{'indicator': l.indicator, 'role': l.role, 'bit': 0}] AS bits
+    FROM sc JOIN marts.score_lineage_legacy l ON l.period = sc.period_month AND l.version = sc.version
+        AND l.object = sc.object AND l.level = sc.level AND l.entity_code = sc.entity_code
+{%- for level in ("district", "street", "community", "grid") %}
+    UNION ALL
+    SELECT sc.*, f.case_id, f.roles, r.bits
+    FROM sc
+    JOIN marts.score_lineage_fact f ON f.period = sc.period_month AND f.version = sc.version AND f.object = 'region'
+        AND f.{{ level }}_code = sc.entity_code
+    JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = 'region'
+    WHERE sc.object = 'region' AND sc.level = '{{ level }}'
+{%- endfor %}
+    UNION ALL
+    SELECT sc.*, f.case_id, f.roles, r.bits
+    FROM sc
+    JOIN marts.score_lineage_fact f ON f.period = sc.period_month AND f.version = sc.version
+        AND f.object = 'department' AND f.entity_code = sc.entity_code
+    JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = 'department'
+    WHERE sc.object = 'department' AND sc.level = 'department'
+    UNION ALL
+    SELECT * EXCLUDE (event, bits), event.case_id, event.roles, bits
+    FROM (SELECT sc.*, r.bits, unnest(f.events) AS event  -- the person's events, once the person is chosen
+          FROM sc
+          JOIN marts.score_lineage_fact f ON f.period = sc.period_month AND f.version = sc.version
+              AND f.object = sc.object AND f.entity_code = sc.entity_code
+          JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = f.object
+          WHERE sc.object NOT IN ('region', 'department') AND sc.level = sc.object)
+)
 SELECT
-    sc.period_month,
-    sc.object_name,
-    sc.level_name,
-    sc.entity_name,
+    sl.period_month,
+    sl.object_name,
+    sl.level_name,
+    sl.entity_name,
     coalesce(iv.label, sl.indicator)                           AS indicator_label,
     CASE WHEN sl.role = 'numerator' THEN '计入分子' ELSE '计入分母' END AS counted_as,
-    c.case_number,
-    c.reported_at,
-    c.closed_at,
-    c.status_name,
-    c.subclass_name,
-    c.department_name,
-    c.street_name,
-    c.district_code,
-    c.district_name
-FROM marts.score_lineage sl
-JOIN marts.dash_score sc ON sc.period_month = sl.period AND sc.version = sl.version AND sc.object = sl.object AND sc.level = sl.level
-    AND sc.entity_code = sl.entity_code
-LEFT JOIN marts.indicator_value iv ON iv.period = sl.period AND iv.version = sl.version AND iv.object = sl.object
+    k.origin_case_id                                            AS case_number,
+    k.reported_at,
+    k.closed_at,
+    coalesce(st.label, k.status)                                AS status_name,
+    coalesce(sub.name, k.subclass_code, '未分类')                 AS subclass_name,
+    coalesce(dep.name, k.department_code, '未派遣')               AS department_name,
+    coalesce(s.name, k.street_code, '未落街道')                   AS street_name,
+    k.district_code,
+    coalesce(d.name, k.district_code, '未落区')                   AS district_name
+FROM (SELECT * EXCLUDE (bits, roles, b), b.indicator, b.role
+      FROM (SELECT *, unnest(list_filter(bits, x -> (roles >> x.bit) & 1 = 1)) AS b FROM facts)) sl
+LEFT JOIN marts.indicator_value iv ON iv.period = sl.period_month AND iv.version = sl.version AND iv.object = sl.object
     AND iv.level = sl.level AND iv.entity_code = sl.entity_code AND iv.indicator = sl.indicator
-JOIN marts.dash_case c ON c.case_id = sl.case_id
+JOIN core."case" k ON k.case_id = sl.case_id
+LEFT JOIN marts.dash_area d ON d.code = k.district_code
+LEFT JOIN marts.dash_area s ON s.code = k.street_code
+LEFT JOIN core.department dep ON dep.code = k.department_code
+LEFT JOIN core.subclass sub ON sub.edition = k.edition AND sub.kind = k.kind AND sub.code = k.subclass_code
+LEFT JOIN marts.dash_label st ON st.domain = 'status' AND st.code = k.status
