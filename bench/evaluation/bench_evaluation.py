@@ -122,7 +122,7 @@ def generate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, float]:
                occurred_at, actor_id, actor_role, department_code, NULL AS district_code, outcome,
                NULL::TIMESTAMP AS deadline_at, deadline_met, overdue_multiple, NULL::DOUBLE AS limit_hours,
                NULL AS limit_basis, NULL AS handbook_version, NULL AS comment, 'bench' AS origin_system,
-               'bench' AS batch_id"""
+               'bench' AS batch_id, NULL::VARCHAR AS step"""
     bounds = ["0001-01-01"] + [f"2026-{m:02d}-01" for m in range(2, 13)] + ["9999-01-01"]
     for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         head = "CREATE TABLE core.case_event AS" if k == 0 else "INSERT INTO core.case_event"
@@ -132,6 +132,16 @@ def generate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, float]:
     con.execute("CHECKPOINT")
     n = con.execute("SELECT count(*) FROM core.case_event").fetchone()
     return {"generate_s": round(time.perf_counter() - t, 1), "events": int(n[0]) if n else 0}
+
+
+def add_step_column(con: duckdb.DuckDBPyConnection) -> None:
+    """A file generated before the engine read ``step`` (migration 0020's column: the 指挥手册 step an event
+    completed) gets it, all NULL as generation writes it, instead of being regenerated."""
+    have = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'core' "
+                       "AND table_name = 'case_event' AND column_name = 'step'").fetchone()
+    if not (have and have[0]):
+        con.execute("ALTER TABLE core.case_event ADD COLUMN step VARCHAR")
+        con.execute("CHECKPOINT")
 
 
 EVENT_COLUMNS = ("case_id, seq, action, occurred_at, actor_id, actor_role, department_code, outcome, deadline_met, "
@@ -308,6 +318,7 @@ def main() -> None:
         con.execute("SET preserve_insertion_order = true")  # generation keeps the events ordered by time
         results.update(generate(con, args.cases))
     else:
+        add_step_column(con)
         results["events"] = con.execute("SELECT count(*) FROM core.case_event").fetchone()[0]  # type: ignore[index]
     print(json.dumps(results), flush=True)
     if args.generate_only:
