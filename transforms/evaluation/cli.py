@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from szcg.cliutil import EXIT_USAGE, Outcome, add_command
 from szcg.errors import SzcgError
 from szcg.settings import Settings
+
+if TYPE_CHECKING:
+    import duckdb
 
 # `--strict` and the draft has warnings: computed and published for review, but not to be trusted as complete
 EXIT_INCOMPLETE = 3
@@ -199,16 +202,17 @@ def _explain(args: argparse.Namespace, settings: Settings) -> Outcome:
 _UNAVAILABLE_KEYS = ("object", "level", "indicator", "label", "input", "reason")
 
 
-def _unavailable(con: Any, period: str, version: int, obj: str | None = None) -> list[dict[str, Any]]:
+def _unavailable(con: duckdb.DuckDBPyConnection, period: str, version: int,
+                 obj: str | None = None) -> list[dict[str, Any]]:
     """The version's indicators that could not be computed (marts.indicator_availability: its inputs were missing
     from the month's events, or no entity had a sample), with the reason, by object, level and indicator."""
+    import duckdb
+
     sql = f"SELECT {', '.join(_UNAVAILABLE_KEYS)} FROM marts.indicator_availability WHERE period = ? AND version = ?"
     params: list[Any] = [period, version]
     if obj:
         sql += " AND object = ?"
         params.append(obj)
-    import duckdb
-
     try:
         rows = con.execute(sql + " ORDER BY object, level, indicator", params).fetchall()
     except duckdb.CatalogException:  # a snapshot published before availability was recorded: nothing to say

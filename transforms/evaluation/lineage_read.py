@@ -89,10 +89,14 @@ def indicator_cases(con: duckdb.DuckDBPyConnection, period: str, version: int, o
     bits = role_bits(con, period, version, obj, indicator)
     fact = fact_source(obj, level, entity) if bits is not None else None
     if bits is not None and fact is not None:
-        found = con.execute(f"{_grouped(fact, bits)} ORDER BY case_id", [period, version, *fact[1]]).fetchall()
-        cases = [(str(c), bool(int(m) & bits.numerator)) for c, m in found]
-    else:  # stored before lineage by derivation: the rows are the view's (the legacy table)
-        cases = indicator_cases_from_view(con, period, version, obj, level, entity, indicator)
+        # columns, not row tuples: a district's indicator lists ≈ 440 k cases at 10 M, and building a tuple per row
+        # cost as much CPU as the query
+        found = con.execute(f"SELECT case_id, bits & {bits.numerator} <> 0 AS num FROM ({_grouped(fact, bits)}) "
+                            "ORDER BY case_id", [period, version, *fact[1]]).fetchnumpy()
+        ids, num = found["case_id"].tolist(), found["num"].tolist()
+        return [c for c, n in zip(ids, num, strict=True) if n], [c for c, n in zip(ids, num, strict=True) if not n]
+    # stored before lineage by derivation: the rows are the view's (the legacy table)
+    cases = indicator_cases_from_view(con, period, version, obj, level, entity, indicator)
     return [c for c, n in cases if n], [c for c, n in cases if not n]
 
 
