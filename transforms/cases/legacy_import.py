@@ -598,12 +598,19 @@ def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRul
         # per distinct start was most of a large import's time
         out = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
         todo = cases.loc[cases["subclass_code"].notna() & cases["_start"].notna(), ["subclass_code", "kind", "_start"]]
-        kinds = todo["kind"].astype(object).where(todo["kind"].notna(), None)
-        keys = list(zip(todo["subclass_code"], kinds, strict=True))
-        found = {key: limit_of(*key) for key in set(keys)}
-        limits = sorted({lim for lim in found.values() if lim is not None}, key=repr)
-        number = {key: (limits.index(lim) if lim is not None else -1) for key, lim in found.items()}
-        limit_no = pd.Series([number[key] for key in keys], index=todo.index, dtype=np.int64)
+        # (subclass, kind) pairs as codes: a million rows share a few dozen
+        code_no, codes = pd.factorize(todo["subclass_code"])
+        kind_no, kinds = pd.factorize(todo["kind"])  # a missing kind → -1
+        width = len(kinds) + 1
+        pair_no, pair_of = np.unique(code_no * width + kind_no + 1, return_inverse=True)
+
+        def pair(p: int) -> tuple[object, object]:
+            return codes[p // width], (kinds[p % width - 1] if p % width else None)
+
+        found = [limit_of(*pair(int(p))) for p in pair_no]
+        limits = sorted({lim for lim in found if lim is not None}, key=repr)
+        number = np.array([limits.index(lim) if lim is not None else -1 for lim in found], dtype=np.int64)
+        limit_no = pd.Series(number[pair_of.reshape(-1)], index=todo.index)
         starts = todo["_start"].astype("datetime64[ns]")
         for n, lim in enumerate(limits):
             rows = limit_no.index[limit_no == n]
