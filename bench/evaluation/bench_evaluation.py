@@ -289,6 +289,34 @@ def drilldowns(con: duckdb.DuckDBPyConnection, period: Period, results: dict[str
     results["drilldown_largest_entity_cases"] = cases
 
 
+# Issue 23's targets (same run, 2 cores, the 10 M-case year), each judged on this run's own figures: a target is
+# met only when two runs say so. The checks (results equal to the floor's and to pandas') are judged here too.
+TARGETS: tuple[tuple[str, str, str, float], ...] = (
+    ("month_over_floor_wall", "ratio_month_over_floor", "<=", 1.5),
+    ("month_over_floor_cpu", "ratio_month_cpu_over_floor", "<=", 1.5),
+    ("month_lineage_over_month_wall", "ratio_month_lineage_over_month", "<=", 2.0),
+    ("month_lineage_over_month_cpu", "ratio_month_lineage_cpu_over_month", "<=", 2.0),
+    ("stored_lineage_rows_per_cohort_case", "lineage_rows_per_case", "<=", 5.0),
+    ("drilldown_explain_s", "drilldown_explain_max_s", "<=", 1.0),
+    ("drilldown_portal_s", "drilldown_portal_max_s", "<=", 1.0),
+    ("pandas_over_month_cpu", "ratio_month_cpu_pandas_over_duckdb", ">=", 10.0),
+    ("year_wall_s", "duckdb_year_s", "<=", 45.0),
+)
+CHECKS = ("floor_matches_engine", "pandas_matches_duckdb_month")
+
+
+def judge_targets(results: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Every target with its value, limit and whether this run meets it (a figure the run did not take: not met)."""
+    out: dict[str, dict[str, object]] = {}
+    for name, key, op, limit in TARGETS:
+        value = results.get(key)
+        met = isinstance(value, int | float) and (value <= limit if op == "<=" else value >= limit)
+        out[name] = {"value": value, "op": op, "limit": limit, "met": met}
+    for key in CHECKS:
+        out[key] = {"value": results.get(key), "op": "==", "limit": True, "met": results.get(key) is True}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=10_000_000)
@@ -400,7 +428,10 @@ def main() -> None:
         results["pandas_load_year_s"] = round(time.perf_counter() - t, 2)
         timed("pandas_year_s", lambda: reference.indicators(events, cases, year, calendar), results)
         results["ratio_year_pandas_over_duckdb"] = round(results["pandas_year_s"] / results["duckdb_year_s"], 1)  # type: ignore
+    results["targets"] = judge_targets(results)
     print(json.dumps(results, indent=2))
+    for name, t in results["targets"].items():  # type: ignore[union-attr]
+        print(f"target {name}: {t['value']} (limit {t['op']} {t['limit']}): {'met' if t['met'] else 'NOT MET'}")
     Path(__file__).with_name(f"results-{args.cases}.json").write_text(json.dumps(results, indent=2) + "\n")
 
 

@@ -480,7 +480,7 @@ def run(
         con.execute(sql_model(LINEAGE_MODEL))
     available = build_availability(con)
     con.execute(sql_model(SCORE_MODEL))
-    scope = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT any_register), count(*) FILTER (WHERE "
+    scope = con.execute("SELECT count(*), count(*) FILTER (WHERE registered_at IS NULL), count(*) FILTER (WHERE "
                         "registered_at < getvariable('eval_start')) FROM eval_case_summary").fetchone() or (0, 0, 0)
     cohort = con.execute("SELECT count(*) FROM eval_case_fact").fetchone()
     return RunInfo(period, cutoff, int(scope[0]), int(cohort[0]) if cohort else 0, days, early, tuple(available),

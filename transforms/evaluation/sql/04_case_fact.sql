@@ -27,6 +27,14 @@ WITH cohort AS (
     -- every such event with that department; the cases of eval_slow_case use their ordered events
     SELECT
         s.*,
+        -- the bits decoded (eval_case_summary does not store them, see 01)
+        s.bits & 2 <> 0 AS voided,
+        s.bits & 8 <> 0 AS closed,
+        s.bits & 16 <> 0 AS dispatched,
+        s.bits & 32 <> 0 AS handled,
+        s.bits & 256 <> 0 AS reworked,
+        s.bits & 128 <> 0 AS overdue,
+        s.bits & 32768 <> 0 AS is_public,
         sl.case_id IS NOT NULL AS slow,
         CASE WHEN sl.case_id IS NOT NULL THEN sl.last_dept WHEN s.n_dispatch = 1 THEN s.dispatch_dept END
             AS last_dept,

@@ -4,8 +4,9 @@
 --   case_bits       eval_case_summary.bits: 1 立案 by the cut-off, 2 作废, 4 不予立案, 32768 公众举报 source
 --   verified_later  a 核实 of the case follows this event (an accept before it was a 派发核实)
 --   returned        a dispatch whose next dispatch/return of the case is an approved 回退: the case has a 回退 and
---                   either the dispatch is in eval_returned_dispatch with returned, or it is not there (then it is
---                   the case's only dispatch and every 回退 follows it)
+--                   the dispatch is not one of eval_returned_dispatch's kept (not returned) dispatches of the case —
+--                   a dispatch not in that table is its case's only one and every 回退 follows it. The kept seqs
+--                   ride along with the case row (a list per slow case), so no event probes a second table.
 -- Without lineage the engine makes it a view: the indicator aggregate counts its rows per (object, actor, action,
 -- outcome, these columns) in one pass, and computes act and the flags once per such cell (act is a function of
 -- action, outcome and object).
@@ -44,13 +45,18 @@ SELECT
     ev.deadline_met,
     s.bits & (1 | 2 | 4 | 32768) AS case_bits,
     coalesce(s.last_verify_seq > ev.seq, false) AS verified_later,
-    ev.action = 'dispatch' AND s.bits & 512 <> 0 AND coalesce(r.returned, true) AS returned,
+    ev.action = 'dispatch' AND s.bits & 512 <> 0 AND NOT coalesce(list_contains(s.kept_dispatch_seqs, ev.seq), false)
+        AS returned,
     {% if exclusions %}x.excluded{% else %}CAST(NULL AS VARCHAR[]) AS excluded{% endif %}
 FROM ev
 -- only reports, verifies, accepts, registers and dispatches read their case: the others join on NULL, which skips
 -- the look-up in the large case table (the costliest part at scale); their case columns are not read
-LEFT JOIN eval_case_summary s ON s.case_id = CASE WHEN ev.reads_case THEN ev.case_id END
-LEFT JOIN eval_returned_dispatch r ON r.case_id = ev.case_id AND r.seq = ev.seq
+LEFT JOIN (
+    SELECT s.case_id, s.bits, s.last_verify_seq, k.kept_dispatch_seqs
+    FROM eval_case_summary s
+    LEFT JOIN (SELECT case_id, list(seq) FILTER (WHERE NOT returned) AS kept_dispatch_seqs
+               FROM eval_returned_dispatch GROUP BY case_id) k USING (case_id)
+) s ON s.case_id = CASE WHEN ev.reads_case THEN ev.case_id END
 {%- if exclusions %}
 LEFT JOIN (
     SELECT object, entity_code, case_id, list(coalesce(indicator, '*')) AS excluded
