@@ -19,6 +19,7 @@ import pandas as pd
 from census_loaders.config import CensusConfig
 from census_loaders.crs import GEOGRAPHIC, LAT_RANGE, LON_RANGE, PROJECTED, PROJECTED_ZONE, TARGET_EPSG, to_cgcs2000
 from census_loaders.mapping import Mapping
+from szcg.sqltext import string_literal
 
 STAGE_COLUMNS = (
     "row_number", "component_id", "subclass_code", "name",
@@ -49,12 +50,8 @@ class PrepareContext:
     known_departments: frozenset[str]
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _in_list(values: Any) -> str:
-    return ", ".join(_literal(v) for v in sorted(values))
+    return ", ".join(string_literal(v) for v in sorted(values))
 
 
 def define_macros(con: Any) -> None:
@@ -71,7 +68,7 @@ def define_macros(con: Any) -> None:
         "CREATE OR REPLACE TEMP MACRO szcg_text_ending(v, e) AS CASE WHEN v = '' THEN NULL"
         f" WHEN v >= '!' AND (v < '{_FIRST_WIDE}' OR v >= '{chr(ord(_LAST_WIDE) + 1)}') AND (e BETWEEN 33 AND"
         f" {ord(_FIRST_WIDE) - 1} OR e > {ord(_LAST_WIDE)}) THEN v"
-        f" ELSE nullif(trim(v, {_literal(WHITESPACE)}), '') END")
+        f" ELSE nullif(trim(v, {string_literal(WHITESPACE)}), '') END")
     con.execute("CREATE OR REPLACE TEMP MACRO szcg_text(v) AS szcg_text_ending(v, ord(v[-1]))")
 
 
@@ -146,12 +143,12 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
     states = ctx.config.states
     vocabulary = {**states, **{v: v for v in set(states.values())}}
     lookup = {**vocabulary, **{w: vocabulary.get(v.lower(), v) for w, v in ctx.mapping.values.get("state", {}).items()}}
-    state_case = ("CASE lower(state_text) " + " ".join(f"WHEN {_literal(w)} THEN {_literal(s)}"
+    state_case = ("CASE lower(state_text) " + " ".join(f"WHEN {string_literal(w)} THEN {string_literal(s)}"
                                                         for w, s in sorted(lookup.items())) + " END")
     good_id = f"regexp_full_match(component_id, '[0-9]{{{ctx.id_digits}}}')"
     dates = {}
     for target in ("initial_date", "change_date"):
-        tries = [f"try_strptime({target}_text, {_literal(f)})" for f in ctx.mapping.date_formats]
+        tries = [f"try_strptime({target}_text, {string_literal(f)})" for f in ctx.mapping.date_formats]
         dates[target] = tries[0] if len(tries) == 1 else f"coalesce({', '.join(tries)})"
     kind = _kind_sql("x_in", "y_in", ctx.declared_crs)
     # lon/lat straight from the values where no transformation is needed; the rest come from pyproj.
@@ -172,7 +169,7 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
 
         owner_unknown = (f"CASE WHEN owner_department_code IS NULL OR owner_department_code IN"
                          f" ({_in_list(ctx.known_departments)}) OR regexp_full_match(owner_department_code,"
-                         f" {_literal(USCC_PATTERN)}) THEN NULL ELSE owner_department_code END")
+                         f" {string_literal(USCC_PATTERN)}) THEN NULL ELSE owner_department_code END")
     required = ", ".join(f"req_{t}" for t in _stored_required(ctx))
     return f"""
 CREATE OR REPLACE TEMP TABLE stage AS

@@ -32,3 +32,15 @@ def test_nul_is_refused() -> None:
         string_literal("a\x00b")
     with pytest.raises(ValueError):
         identifier("")
+
+
+def test_quotes_are_doubled_only_in_sqltext() -> None:
+    """Another hand-written quote-doubling is a second copy of this rule (and the next one may forget it)."""
+    import re
+
+    from tests.szcg.sources import production_sources, read
+
+    copy = re.compile(r"""replace\(\s*["']'["']\s*,\s*["']''["']\s*\)""")
+    found = [f"{path}:{n}: {line.strip()}" for path in production_sources() if path != "szcg/sqltext.py"
+             for n, line in enumerate(read(path).splitlines(), start=1) if copy.search(line)]
+    assert not found, "use szcg.sqltext.string_literal instead of:\n" + "\n".join(found)

@@ -18,6 +18,7 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from duckdb.sqltypes import VARCHAR
 
 from szcg.privacy import PII_HINT, scrub_text
+from szcg.sqltext import string_literal
 
 SQL_FUNCTION = "szcg_scrub"
 
@@ -48,7 +49,7 @@ def scrub_sql(con: duckdb.DuckDBPyConnection, value: str) -> str:
     return f"CASE WHEN regexp_matches({value}, {_HINT_LITERAL}) THEN {name}({value}) ELSE {value} END"
 
 
-_HINT_LITERAL = "'" + PII_HINT.replace("'", "''") + "'"
+_HINT_LITERAL = string_literal(PII_HINT)
 
 
 def scrub_series(values: pd.Series) -> pd.Series:
