@@ -15,7 +15,9 @@ After one warm-up each, it times:
   the largest denominator, against explain's former query through the view (same cases checked);
 * ``dashboard``: the query Superset issues for the drill-down table 得分依据案件 (``marts.dash_score_case``
   filtered by month and the clicked unit's name, newest 1,000 cases) for the largest district, street, department
-  and post; with ``--dash-model FILE`` the same query on that model file too (a temporary view).
+  and post; with ``--dash-model FILE`` the same query on that model file too (a temporary view); with
+  ``--dash-profile DIR``, one more run of each with DuckDB's JSON profile written there and its costliest operators
+  printed (where the time goes: the case rows' scan and join, the labels, the lineage's expansion).
 
 Prints one line per query and writes JSON (median/max wall, median CPU, load at the start of each).
 """
@@ -111,7 +113,7 @@ def explain(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, 
 
 
 def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any],
-              model: Path | None = None) -> None:
+              model: Path | None = None, profile: Path | None = None) -> None:
     """The database's own marts.dash_score_case; with ``model``, that model file too (rendered as the warehouse
     renders its models, a temporary view on the same data), e.g. a rewritten model on a snapshot published before."""
     sources = {"": "marts.dash_score_case"}
@@ -132,6 +134,33 @@ def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int
             sql = DASHBOARD_SQL.replace("marts.dash_score_case", source)
             timed(out, f"dashboard drill-down {obj}/{level} ({sample} cases){label}", rounds,
                   partial(lambda q, n: con.execute(q, [period, n]).fetchall(), sql, name))
+            if profile is not None:
+                profiled(con, sql, [period, name], profile / f"{obj}-{level}{source.split('.')[-1]}.json")
+
+
+def profiled(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], to: Path) -> None:
+    """Run once with DuckDB's JSON profile to ``to`` and print the operators over 50 ms, costliest first."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"SET profiling_output = '{to}'")
+    try:
+        con.execute(sql, params).fetchall()
+    finally:
+        con.execute("PRAGMA disable_profiling")
+    found: list[tuple[float, str]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        extra = node.get("extra_info") or {}
+        where = extra.get("Table") or extra.get("Conditions") or ""
+        if node.get("operator_timing", 0) > 0.05:
+            found.append((node["operator_timing"], f"{node.get('operator_name', '').strip()} {where} "
+                          f"rows={node.get('operator_cardinality')} scanned={node.get('operator_rows_scanned')}"))
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(json.loads(to.read_text(encoding="utf-8")))
+    for seconds, what in sorted(found, reverse=True):
+        print(f"    {seconds:7.3f} s  {what}", flush=True)
 
 
 def main() -> int:
@@ -142,6 +171,7 @@ def main() -> int:
     ap.add_argument("--memory-limit", default="8GB")
     ap.add_argument("--only", default="drill,explain,dashboard", help="comma-separated: drill, explain, dashboard")
     ap.add_argument("--dash-model", type=Path, help="time this marts.dash_score_case model file too")
+    ap.add_argument("--dash-profile", type=Path, help="write DuckDB's JSON profile of each dashboard query here")
     ap.add_argument("--out", type=Path, default=Path("/tmp/lineage-query.json"))
     args = ap.parse_args()
     out: dict[str, Any] = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "db": str(args.db)}
@@ -151,7 +181,7 @@ def main() -> int:
         out["version"] = new
         for part in args.only.split(","):
             if part == "dashboard":
-                dashboard(con, args.period, new, args.rounds, out, args.dash_model)
+                dashboard(con, args.period, new, args.rounds, out, args.dash_model, args.dash_profile)
             else:
                 {"drill": drill, "explain": explain}[part](con, args.period, new, args.rounds, out)
     out["load_average_end"] = os.getloadavg()
