@@ -121,6 +121,7 @@ def parse_times(values: pd.Series, mapping: LegacyMapping) -> tuple[pd.Series, p
     """Wall-clock times in the mapping's zone (naive) and a mask of values that were given but unreadable."""
     text = values.astype(str).str.strip()
     given = text != ""
+    was_given = given  # before an ignored offset is cut off: what "given" means for the unreadable mask
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     has_offset = given & text.str.contains(_OFFSET)
     if has_offset.any():
@@ -137,7 +138,7 @@ def parse_times(values: pd.Series, mapping: LegacyMapping) -> tuple[pd.Series, p
             break
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         result.loc[todo] = parsed.astype("datetime64[ns]")
-    bad = (values.astype(str).str.strip() != "") & result.isna()
+    bad = was_given & result.isna()
     return result, bad
 
 
