@@ -28,8 +28,7 @@ import pytest
 from standards.calendar import load_calendar
 from standards.city import packaged_city
 from standards.handbook import STEPS, Handbook, HandbookRule, TimeLimit
-from tests.support import evaluation_reference as reference
-from tests.transforms.evaluation.agreement import assert_same_indicators
+from tests.transforms.evaluation.agreement import assert_engine_agrees_with_reference
 from tests.transforms.evaluation.city import D1, DA, DB, City
 from transforms.evaluation import engine
 from transforms.evaluation.period import parse_period
@@ -163,11 +162,7 @@ def test_hand_counted_figures_of_the_six_cases(march: duckdb.DuckDBPyConnection)
 def test_pandas_reference_follows_the_same_clock(march: duckdb.DuckDBPyConnection) -> None:
     period, calendar = parse_period("2026-03"), load_calendar(packaged_city())
     engine.run(march, period, load_scheme(), calendar, lineage=False, handbook=HANDBOOK)
-    sql = march.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
-                        "FROM eval_indicator").df()
-    pdf = reference.indicators(march.execute("SELECT * FROM core.case_event").df(),
-                               march.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=HANDBOOK)
-    assert_same_indicators(sql, pdf)
+    assert_engine_agrees_with_reference(march, period, calendar, HANDBOOK)
 
 
 def test_the_engine_reads_the_clock_the_case_service_keeps() -> None:

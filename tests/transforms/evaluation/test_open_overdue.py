@@ -16,8 +16,7 @@ import pytest
 from standards.calendar import load_calendar
 from standards.city import packaged_city
 from standards.handbook import STEPS, Handbook, HandbookRule, TimeLimit
-from tests.support import evaluation_reference as reference
-from tests.transforms.evaluation.agreement import assert_same_indicators
+from tests.transforms.evaluation.agreement import assert_engine_agrees_with_reference
 from tests.transforms.evaluation.city import D1, DA, DB, City
 from transforms.evaluation import engine
 from transforms.evaluation.period import parse_period
@@ -146,11 +145,7 @@ def test_pandas_reference_counts_the_same_open_cases(november: duckdb.DuckDBPyCo
     con = november
     period, calendar = parse_period("2026-11"), load_calendar(packaged_city())
     engine.run(con, period, load_scheme(), calendar, lineage=False, handbook=HANDBOOK)
-    sql = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
-                      "FROM eval_indicator").df()
-    pdf = reference.indicators(con.execute("SELECT * FROM core.case_event").df(),
-                               con.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=HANDBOOK)
-    assert_same_indicators(sql, pdf)
+    assert_engine_agrees_with_reference(con, period, calendar, HANDBOOK)
     con.close()
 
 
@@ -189,9 +184,5 @@ def test_pandas_reference_reads_the_export_due_time_too(
     con = november_with_export_deadlines
     period, calendar = parse_period("2026-11"), load_calendar(packaged_city())
     engine.run(con, period, load_scheme(), calendar, lineage=False, handbook=HANDBOOK)
-    sql = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
-                      "FROM eval_indicator").df()
-    pdf = reference.indicators(con.execute("SELECT * FROM core.case_event").df(),
-                               con.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=HANDBOOK)
-    assert_same_indicators(sql, pdf)
+    assert_engine_agrees_with_reference(con, period, calendar, HANDBOOK)
     con.close()

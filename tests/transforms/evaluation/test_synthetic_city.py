@@ -14,9 +14,8 @@ from standards.calendar import load_calendar
 from standards.city import packaged_city
 from standards.handbook import load_handbook
 from szcg.settings import Settings
-from tests.support import evaluation_reference as reference
 from tests.support.factories import CITY, SyntheticCities
-from tests.transforms.evaluation.agreement import assert_same_indicators
+from tests.transforms.evaluation.agreement import assert_engine_agrees_with_reference
 from transforms.cases.parquet_import import import_parquet
 from transforms.evaluation import engine, store
 from transforms.evaluation.period import parse_period
@@ -44,11 +43,7 @@ def test_sql_models_and_pandas_reference_agree_on_the_synthetic_month(
     period, calendar, handbook = parse_period("2026-03"), load_calendar(city), load_handbook(city)
     info = engine.run(con, period, load_scheme(), calendar, lineage=False, handbook=handbook)
     assert info.cohort_cases > 300
-    sql = con.execute("SELECT object, level, entity_code, indicator, numerator, denominator, value "
-                      "FROM eval_indicator").df()
-    pdf = reference.indicators(con.execute("SELECT * FROM core.case_event").df(),
-                               con.execute('SELECT * FROM core."case"').df(), period, calendar, handbook=handbook)
-    assert_same_indicators(sql, pdf)
+    assert_engine_agrees_with_reference(con, period, calendar, handbook)
     # 反馈 carries the 处置 judgement: some cases were closed but not on time
     closed, on_time = con.execute(
         "SELECT sum(numerator) FILTER (WHERE indicator = 'close_rate'), "
