@@ -6,7 +6,7 @@
 Generates the demo city at the given size straight into a warehouse with DuckDB SQL (tests/support/demo_data.py),
 publishes it, starts a Superset on it (its own home and port), opens the cockpit in Chromium to capture every
 chart's data request, then replays each request alone through the chart data API three times and reports the
-median. Results: bench/dashboards/results.json (and the table printed at the end).
+median. Results: results.json in --dir, outside the repository (and the table printed at the end).
 
 The generated warehouse stays under --dir: a later run reuses it instead of regenerating (~12 min at 10 M);
 --republish publishes that work database again first (new migrations, mart builders), timing the publish.
@@ -98,8 +98,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="leave Superset running afterwards")
     parser.add_argument("--republish", action="store_true",
                         help="publish the kept work database again (new migrations, mart builders) before measuring")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results JSON (default: results.json in --dir; results stay outside the repository)")
     args = parser.parse_args()
+    args.out = args.out or args.dir.resolve() / "results.json"
     data_dir = args.dir.resolve() / "var"
     os.environ["SZCG_DATA_DIR"] = str(data_dir)
     os.environ["SZCG_SUPERSET_PORT"] = str(args.port)

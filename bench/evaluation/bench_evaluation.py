@@ -432,7 +432,9 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     for name, t in results["targets"].items():  # type: ignore[union-attr]
         print(f"target {name}: {t['value']} (limit {t['op']} {t['limit']}): {'met' if t['met'] else 'NOT MET'}")
-    Path(__file__).with_name(f"results-{args.cases}.json").write_text(json.dumps(results, indent=2) + "\n")
+    out = args.db.with_name(f"results-{args.cases}.json")  # beside the data, outside the repository
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {out}")
 
 
 if __name__ == "__main__":

@@ -117,8 +117,8 @@ def main() -> int:
                "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "pages": results,
                "slowest_median_ms": max(r["median_ms"] for r in results.values())}
         print(json.dumps(out, ensure_ascii=False, indent=1))
-        (Path(__file__).parent / "results.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n",
-                                                           encoding="utf-8")
+        (args.work / "results.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n",
+                                               encoding="utf-8")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
