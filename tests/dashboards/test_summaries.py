@@ -52,7 +52,7 @@ def test_views_over_the_summaries_show_exactly_what_the_views_over_core_showed(
         con: duckdb.DuckDBPyConnection, migration: str, view: str, rows: str) -> None:
     # Cases without district or grid, and steps that record no district, are attributed as before.
     con.execute("UPDATE core.\"case\" SET district_code = NULL, grid_code = NULL WHERE hash(case_id) % 50 = 0")
-    con.execute("UPDATE core.case_event SET district_code = NULL WHERE seq = 2")
+    con.execute("UPDATE core.case_event_row SET district_code = NULL WHERE seq = 2")
     build_marts(con)
     previous = _previous_view(con, migration, view)
     columns = [r[0] for r in con.execute(f"DESCRIBE marts.{view}").fetchall()]
