@@ -45,7 +45,8 @@ _LINEAGE_FACT_COLS = ("object", "entity_code", "case_id", "district_code", "stre
                       "grid_code", "roles", "events")
 STORED = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage_legacy": _LINEAGE_COLS,
           "score_lineage_fact": _LINEAGE_FACT_COLS, "score_lineage_role": ("object", "indicator", "role", "bit"),
-          "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS}
+          "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS,
+          "score_lineage_bound": ("object", "reported_from")}
 # Tables added after versions were published: a version without rows in them hashes as before they existed, so
 # the content recorded at publication still matches (published_scorecards_intact).
 _HASHED_WHEN_PRESENT = frozenset({"score_adjustment_lineage", "indicator_availability"})
@@ -217,10 +218,26 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
                 "FROM eval_lineage_fact", [p, version])
     con.execute("INSERT INTO marts.score_lineage_role SELECT ?, ?, object, indicator, role, bit FROM eval_lineage_role",
                 [p, version])
+    _write_case_bound(con, p, version)
     con.execute(f"INSERT INTO marts.score_adjustment_lineage SELECT ?, ?, {', '.join(_ADJUSTMENT_COLS)} "
                 "FROM eval_adjustment_lineage", [p, version])
     con.execute(f"INSERT INTO marts.indicator_availability SELECT ?, ?, {', '.join(_AVAILABILITY_COLS)} "
                 "FROM eval_indicator_availability WHERE NOT available", [p, version])
+
+
+def _write_case_bound(con: duckdb.DuckDBPyConnection, period: str, version: int) -> None:
+    """Per object, the earliest report time of the cases in the version's fact rows just written (migration 0101):
+    the dashboards' drill-down joins core."case" from there on, so DuckDB skips the row groups reported before it.
+    Read from core."case" itself, the table the drill-down joins, so it bounds every case the join can find."""
+    con.execute(
+        """
+        INSERT INTO marts.score_lineage_bound
+        SELECT ?, ?, f.object, min(k.reported_at)
+        FROM (SELECT object, case_id FROM eval_lineage_fact WHERE case_id IS NOT NULL
+              UNION SELECT object, unnest(events).case_id FROM eval_lineage_fact WHERE events IS NOT NULL) f
+        JOIN core."case" k ON k.case_id = f.case_id
+        GROUP BY f.object
+        """, [period, version])
 
 
 def _scheme_version_var(con: duckdb.DuckDBPyConnection) -> str:
