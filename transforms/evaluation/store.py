@@ -506,16 +506,32 @@ class Explanation:
     weight: float | None
     total_score: float | None
     grade: str | None
-    numerator_cases: list[str]
+    numerator_cases: list[str]  # of the listed cases (all of them unless a limit was asked)
     denominator_only_cases: list[str]
+    numerator_total: int = 0  # over all the indicator's cases, listed or not
+    denominator_only_total: int = 0
+    offset: int = 0  # the cases are listed in case order from this one (0: the first)
+    limit: int | None = None  # at most this many listed; None: all
+
+    @property
+    def total(self) -> int:
+        return self.numerator_total + self.denominator_only_total
+
+    @property
+    def returned(self) -> int:
+        return len(self.numerator_cases) + len(self.denominator_only_cases)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "total": self.total, "returned": self.returned}
 
 
 def explain(con: duckdb.DuckDBPyConnection, period: str, entity: str, indicator: str, *,
-            version: int | None = None, obj: str | None = None, level: str | None = None) -> Explanation:
-    """The indicator value behind a score and the cases in its numerator and denominator."""
+            version: int | None = None, obj: str | None = None, level: str | None = None,
+            limit: int | None = None, offset: int = 0) -> Explanation:
+    """The indicator value behind a score and the cases in its numerator and denominator: ``limit`` of them (None:
+    all) in case order from ``offset``, with how many there are — the portal's paging rule (lineage_read)."""
+    if (limit is not None and limit < 1) or offset < 0:
+        raise EvaluationRefused("limit", "positive", f"limit must be ≥ 1 and offset ≥ 0 (got {limit}, {offset})")
     if version is None:
         version = latest_published(con, period)
         if version is None:
@@ -541,9 +557,10 @@ def explain(con: duckdb.DuckDBPyConnection, period: str, entity: str, indicator:
     tot = con.execute("SELECT total_score, grade FROM marts.score WHERE period = ? AND version = ? AND object = ? "
                       "AND level = ? AND entity_code = ?", [period, version, o, lv, entity]).fetchone()
     # from the entity's fact rows, as the portal's drill-down reads them (the view took seconds at 10 M cases)
-    num, den_only = lineage_read.indicator_cases(con, period, version, o, lv, entity, key)
+    cases = lineage_read.indicator_case_slice(con, period, version, o, lv, entity, key, limit, offset)
     return Explanation(period, version, o, lv, entity, key, label, BY_KEY[(o, key)].definition, n, d, v, s, w,
-                       tot[0] if tot else None, tot[1] if tot else None, num, den_only)
+                       tot[0] if tot else None, tot[1] if tot else None, cases.numerator, cases.denominator_only,
+                       cases.numerator_total, cases.denominator_only_total, offset, limit)
 
 
 # --- publish-time audit -----------------------------------------------------------------------------------------
