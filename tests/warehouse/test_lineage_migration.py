@@ -20,13 +20,14 @@ LINEAGE = [
 ]
 
 
-def _before_0100(con: duckdb.DuckDBPyConnection) -> None:
-    """The schema as migrations 0001–0099 left it (the views of that time are models, recreated by migrate)."""
+def _before_0100(con: duckdb.DuckDBPyConnection, upto: int = 100) -> None:
+    """The schema as migrations 0001–0099 (before ``upto``) left it (the views of that time are models, recreated by
+    migrate)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("CREATE TABLE meta.schema_migration (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
                 "checksum VARCHAR NOT NULL)")
     for m in available_migrations():
-        if m.version < 100:
+        if m.version < upto:
             con.execute(m.sql)
             con.execute("INSERT INTO meta.schema_migration VALUES (?, ?, ?)", [m.version, m.name, m.checksum])
 
@@ -70,3 +71,24 @@ def test_a_version_stored_by_derivation_is_hashed_by_its_stored_rows_not_the_vie
     assert store.content_hash(con, "2026-10", 1) == digest
     con.execute("UPDATE marts.score_lineage_fact SET roles = 1")
     assert store.content_hash(con, "2026-10", 1) != digest
+
+
+def test_migration_0101_bounds_the_report_times_of_every_stored_versions_cases() -> None:
+    """marts.score_lineage_bound for versions stored before it: per version and object, the earliest reported_at of
+    the cases in its materialised rows (legacy) or its fact rows and post events (by derivation)."""
+    con = duckdb.connect()
+    _before_0100(con, upto=101)  # 0100 moved the materialised rows to score_lineage_legacy
+    con.executemany("INSERT INTO marts.score_lineage_legacy VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", LINEAGE)
+    for case_id, reported in (("C1", "2026-09-03 08:00"), ("C2", "2026-08-20 09:30"), ("C3", "2026-07-01 10:00")):
+        con.execute("INSERT INTO core.\"case\" (case_id, origin_system, origin_case_id, source, reported_at, status, "
+                    "batch_id) VALUES (?, 't', ?, 'supervisor', ?, 'closed', 'b')", [case_id, case_id, reported])
+    con.execute("INSERT INTO marts.score_lineage_fact VALUES ('2026-10', 1, 'region', NULL, 'C1', '140602', "
+                "'140602001000', '140602001001', '140602001001001', 3, NULL), "
+                "('2026-10', 1, 'supervisor', 'S1', NULL, NULL, NULL, NULL, NULL, NULL, "
+                "[{'case_id': 'C1', 'event_seq': 1, 'roles': 1}, {'case_id': 'C3', 'event_seq': 2, 'roles': 1}])")
+    assert migrate(con) == [101]
+    assert con.execute("SELECT period, version, object, CAST(reported_from AS VARCHAR) FROM marts.score_lineage_bound "
+                       "ORDER BY ALL").fetchall() == [
+        ("2026-09", 1, "department", "2026-08-20 09:30:00"), ("2026-09", 1, "region", "2026-09-03 08:00:00"),
+        ("2026-09", 1, "supervisor", "2026-09-03 08:00:00"),
+        ("2026-10", 1, "region", "2026-09-03 08:00:00"), ("2026-10", 1, "supervisor", "2026-07-01 10:00:00")]

@@ -13,6 +13,8 @@ from szcg.settings import Settings
 if TYPE_CHECKING:
     import duckdb
 
+    from transforms.evaluation.store import Explanation
+
 # `--strict` and the draft has warnings: computed and published for review, but not to be trusted as complete
 EXIT_INCOMPLETE = 3
 
@@ -48,6 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     explain.add_argument("--indicator", required=True, help="indicator key or Chinese name, e.g. 按期处置率")
     explain.add_argument("--object", help="region, department, supervisor, operator, shift_leader, dispatcher")
     explain.add_argument("--version", type=int, help="default: latest published, else the draft (0)")
+    explain.add_argument("--limit", type=int, default=EXPLAIN_LIMIT,
+                         help=f"list at most this many cases, in case order (default {EXPLAIN_LIMIT}); the counts "
+                              "are always over all of them")
+    explain.add_argument("--offset", type=int, default=0, help="list from this case on (0: the first)")
+    explain.add_argument("--all", action="store_true", help="list every case (a district has hundreds of thousands)")
     show = add_command(group, "show", _show, help="the scorecard: totals, grades and ranks")
     _period(show)
     show.add_argument("--object", help="only this evaluation object")
@@ -170,7 +177,8 @@ def _explain(args: argparse.Namespace, settings: Settings) -> Outcome:
     period = parse_period(args.period)
     with Warehouse(settings).reader() as con:
         try:
-            ex = store.explain(con, period.key, args.entity, args.indicator, version=args.version, obj=args.object)
+            ex = store.explain(con, period.key, args.entity, args.indicator, version=args.version, obj=args.object,
+                               limit=None if args.all else args.limit, offset=args.offset)
         except store.EvaluationRefused as refused:
             # no value for the entity: if the indicator could not be computed at all this month, say why
             version = args.version if args.version is not None else store.latest_published(con, period.key)
@@ -192,11 +200,29 @@ def _explain(args: argparse.Namespace, settings: Settings) -> Outcome:
     if unavailable:  # its inputs are missing this month: the case lists would explain nothing (availability.py)
         lines.append(f"本期不可用: {unavailable['reason']}（不计分，权重按其余指标重新分配）")
     else:
-        lines += [f"计入分子的案件 ({len(ex.numerator_cases)}): {', '.join(ex.numerator_cases) or '—'}",
-                  f"仅计入分母的案件 ({len(ex.denominator_only_cases)}): {', '.join(ex.denominator_only_cases) or '—'}"]
+        lines += _case_lines(ex)
     return Outcome({**ex.to_dict(), "available": unavailable is None,
                     "unavailable_reason": unavailable["reason"] if unavailable else None,
                     "unavailable_input": unavailable["input"] if unavailable else None}, "\n".join(lines))
+
+
+EXPLAIN_LIMIT = 100  # cases listed by default: a reader cannot read a district's 440 k (issue 23)
+
+
+def _case_lines(ex: Explanation) -> list[str]:
+    """The listed cases under their totals, and, when not all are listed, which ones are and how to get the rest."""
+    def listed(total: int, cases: list[str]) -> str:
+        return f"共 {total}" if len(cases) == total else f"共 {total}，列出 {len(cases)}"
+
+    lines = [f"计入分子的案件 ({listed(ex.numerator_total, ex.numerator_cases)}): "
+             f"{', '.join(ex.numerator_cases) or '—'}",
+             f"仅计入分母的案件 ({listed(ex.denominator_only_total, ex.denominator_only_cases)}): "
+             f"{', '.join(ex.denominator_only_cases) or '—'}"]
+    if ex.returned < ex.total:
+        shown = f"第 {ex.offset + 1}–{ex.offset + ex.returned} 件" if ex.returned else "无"
+        rest = f"--offset {ex.offset + ex.returned} 看后续，" if ex.offset + ex.returned < ex.total else ""
+        lines.append(f"按案件编号排序，共 {ex.total} 件，列出{shown}；{rest}--all 列出全部")
+    return lines
 
 
 _UNAVAILABLE_KEYS = ("object", "level", "indicator", "label", "input", "reason")

@@ -45,7 +45,8 @@ _LINEAGE_FACT_COLS = ("object", "entity_code", "case_id", "district_code", "stre
                       "grid_code", "roles", "events")
 STORED = {"indicator_value": _IV_COLS, "score": _SCORE_COLS, "score_lineage_legacy": _LINEAGE_COLS,
           "score_lineage_fact": _LINEAGE_FACT_COLS, "score_lineage_role": ("object", "indicator", "role", "bit"),
-          "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS}
+          "score_adjustment_lineage": _ADJUSTMENT_COLS, "indicator_availability": _AVAILABILITY_COLS,
+          "score_lineage_bound": ("object", "reported_from")}
 # Tables added after versions were published: a version without rows in them hashes as before they existed, so
 # the content recorded at publication still matches (published_scorecards_intact).
 _HASHED_WHEN_PRESENT = frozenset({"score_adjustment_lineage", "indicator_availability"})
@@ -217,10 +218,26 @@ def _write_computed(con: duckdb.DuckDBPyConnection, period: Period, version: int
                 "FROM eval_lineage_fact", [p, version])
     con.execute("INSERT INTO marts.score_lineage_role SELECT ?, ?, object, indicator, role, bit FROM eval_lineage_role",
                 [p, version])
+    _write_case_bound(con, p, version)
     con.execute(f"INSERT INTO marts.score_adjustment_lineage SELECT ?, ?, {', '.join(_ADJUSTMENT_COLS)} "
                 "FROM eval_adjustment_lineage", [p, version])
     con.execute(f"INSERT INTO marts.indicator_availability SELECT ?, ?, {', '.join(_AVAILABILITY_COLS)} "
                 "FROM eval_indicator_availability WHERE NOT available", [p, version])
+
+
+def _write_case_bound(con: duckdb.DuckDBPyConnection, period: str, version: int) -> None:
+    """Per object, the earliest report time of the cases in the version's fact rows just written (migration 0101):
+    the dashboards' drill-down joins core."case" from there on, so DuckDB skips the row groups reported before it.
+    Read from core."case" itself, the table the drill-down joins, so it bounds every case the join can find."""
+    con.execute(
+        """
+        INSERT INTO marts.score_lineage_bound
+        SELECT ?, ?, f.object, min(k.reported_at)
+        FROM (SELECT object, case_id FROM eval_lineage_fact WHERE case_id IS NOT NULL
+              UNION SELECT object, unnest(events).case_id FROM eval_lineage_fact WHERE events IS NOT NULL) f
+        JOIN core."case" k ON k.case_id = f.case_id
+        GROUP BY f.object
+        """, [period, version])
 
 
 def _scheme_version_var(con: duckdb.DuckDBPyConnection) -> str:
@@ -489,16 +506,32 @@ class Explanation:
     weight: float | None
     total_score: float | None
     grade: str | None
-    numerator_cases: list[str]
+    numerator_cases: list[str]  # of the listed cases (all of them unless a limit was asked)
     denominator_only_cases: list[str]
+    numerator_total: int = 0  # over all the indicator's cases, listed or not
+    denominator_only_total: int = 0
+    offset: int = 0  # the cases are listed in case order from this one (0: the first)
+    limit: int | None = None  # at most this many listed; None: all
+
+    @property
+    def total(self) -> int:
+        return self.numerator_total + self.denominator_only_total
+
+    @property
+    def returned(self) -> int:
+        return len(self.numerator_cases) + len(self.denominator_only_cases)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "total": self.total, "returned": self.returned}
 
 
 def explain(con: duckdb.DuckDBPyConnection, period: str, entity: str, indicator: str, *,
-            version: int | None = None, obj: str | None = None, level: str | None = None) -> Explanation:
-    """The indicator value behind a score and the cases in its numerator and denominator."""
+            version: int | None = None, obj: str | None = None, level: str | None = None,
+            limit: int | None = None, offset: int = 0) -> Explanation:
+    """The indicator value behind a score and the cases in its numerator and denominator: ``limit`` of them (None:
+    all) in case order from ``offset``, with how many there are — the portal's paging rule (lineage_read)."""
+    if (limit is not None and limit < 1) or offset < 0:
+        raise EvaluationRefused("limit", "positive", f"limit must be ≥ 1 and offset ≥ 0 (got {limit}, {offset})")
     if version is None:
         version = latest_published(con, period)
         if version is None:
@@ -524,9 +557,10 @@ def explain(con: duckdb.DuckDBPyConnection, period: str, entity: str, indicator:
     tot = con.execute("SELECT total_score, grade FROM marts.score WHERE period = ? AND version = ? AND object = ? "
                       "AND level = ? AND entity_code = ?", [period, version, o, lv, entity]).fetchone()
     # from the entity's fact rows, as the portal's drill-down reads them (the view took seconds at 10 M cases)
-    num, den_only = lineage_read.indicator_cases(con, period, version, o, lv, entity, key)
+    cases = lineage_read.indicator_case_slice(con, period, version, o, lv, entity, key, limit, offset)
     return Explanation(period, version, o, lv, entity, key, label, BY_KEY[(o, key)].definition, n, d, v, s, w,
-                       tot[0] if tot else None, tot[1] if tot else None, num, den_only)
+                       tot[0] if tot else None, tot[1] if tot else None, cases.numerator, cases.denominator_only,
+                       cases.numerator_total, cases.denominator_only_total, offset, limit)
 
 
 # --- publish-time audit -----------------------------------------------------------------------------------------

@@ -109,3 +109,28 @@ def test_a_snapshot_from_before_availability_was_recorded_lists_nothing() -> Non
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
     assert cli._unavailable(con, "2026-11", 0) == []
+
+
+def test_explain_lists_a_limited_slice_and_says_how_to_get_the_rest(november: Settings,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A district's indicator counts hundreds of thousands of cases at 10 M: explain lists ``--limit`` of them (in
+    case order, from ``--offset``) under the totals, says how to get the rest, and ``--all`` lists every one."""
+    args = ["evaluate", "explain", "--period", "2026-11", "--entity", D1, "--indicator", "结案率", "--object",
+            "region"]
+    assert main([*args, "--all", "--json"]) == 0
+    every = _json(capsys)
+    assert (every["total"], every["returned"], every["limit"]) == (4, 4, None)
+    ordered = sorted(every["numerator_cases"] + every["denominator_only_cases"])
+    assert main([*args, "--limit", "3", "--offset", "1", "--json"]) == 0
+    part = _json(capsys)
+    assert (part["total"], part["returned"], part["offset"], part["limit"]) == (4, 3, 1, 3)
+    assert (part["numerator_total"], part["denominator_only_total"]) == (2, 2)
+    assert sorted(part["numerator_cases"] + part["denominator_only_cases"]) == ordered[1:]
+    assert main([*args, "--limit", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "共 4 件，列出第 1–1 件；--offset 1 看后续，--all 列出全部" in text
+    assert "(共 2，列出 1)" in text and "(共 2，列出 0)" in text
+    assert main(args) == 0  # the default limit covers them: no paging line
+    assert "列出全部" not in capsys.readouterr().out
+    assert main([*args, "--limit", "0"]) == 1
+    assert "limit" in capsys.readouterr().err

@@ -36,6 +36,8 @@ from warehouse.store import Warehouse
 
 PERIOD = "2026-02"
 VERSIONS = (0, 1, 2, 3, 4)  # draft, published, two accepted appeals, a 扣分
+# what explain's answer says about its paging (added after the golden answers; checked against the lists instead)
+PAGING = frozenset({"numerator_total", "denominator_only_total", "offset", "limit", "total", "returned"})
 
 GOLDEN = {
     "explain": "4fafc87bd47bcf939a4f4abf360616b2a918f64af97ce7f839932a1a4df09bcc",
@@ -117,7 +119,10 @@ def _answers(settings: Settings) -> dict[str, Any]:
         for version in VERSIONS:
             for obj, level, entity, indicator in _entities(con, version):
                 e = store.explain(con, PERIOD, entity, indicator, version=version, obj=obj, level=level)
-                out["explain"].append({k: _value(v) for k, v in e.to_dict().items()})
+                # every case listed (no limit) and counted: the answer as before paging, which the digest covers
+                assert (e.numerator_total, e.denominator_only_total, e.returned) == (
+                    len(e.numerator_cases), len(e.denominator_only_cases), e.total)
+                out["explain"].append({k: _value(v) for k, v in e.to_dict().items() if k not in PAGING})
             # the content hash recorded at publication still matches (its scores' floats vary in the last bit run
             # to run — parallel sums — so the hash itself cannot be frozen; the lineage rows it covers are, below)
             recorded = con.execute("SELECT content_sha256 FROM marts.scorecard WHERE period = ? AND version = ?",
@@ -181,3 +186,48 @@ def test_the_drill_down_read_from_the_facts_answers_as_the_view(city_settings: S
             assert (num, den_only) == ([c for c, n in viewed if n], [c for c, n in viewed if not n]), (obj, entity)
             explained += bool(num or den_only)
     assert compared > 100 and explained > 30
+
+
+def test_explain_lists_a_slice_of_the_cases_and_counts_them_all(city_settings: Settings) -> None:
+    """``szcg evaluate explain`` lists a slice of an indicator's cases in case order by the portal's paging rule
+    (lineage_read.cases_slice) and counts all of them: the slices, taken in turn, are the whole list; the counts
+    are those of the whole list, also past its end."""
+    sliced = 0
+    with Warehouse(city_settings).reader() as con:
+        for version in (1, 4):
+            for obj, level, entity, indicator in _entities(con, version):
+                whole = store.explain(con, PERIOD, entity, indicator, version=version, obj=obj, level=level)
+                num: list[str] = []
+                den_only: list[str] = []
+                offset = 0
+                while True:
+                    part = store.explain(con, PERIOD, entity, indicator, version=version, obj=obj, level=level,
+                                         limit=7, offset=offset)
+                    assert (part.numerator_total, part.denominator_only_total) == (
+                        whole.numerator_total, whole.denominator_only_total), (obj, entity, offset)
+                    assert part.returned == min(7, max(0, whole.total - offset))
+                    if not part.returned:
+                        break
+                    num += part.numerator_cases
+                    den_only += part.denominator_only_cases
+                    offset += 7
+                    sliced += 1
+                assert (num, den_only) == (whole.numerator_cases, whole.denominator_only_cases), (obj, entity)
+    assert sliced > 100
+    with Warehouse(city_settings).reader() as con, pytest.raises(store.EvaluationRefused, match="limit"):
+        store.explain(con, PERIOD, entity, indicator, version=4, obj=obj, level=level, limit=0)
+
+
+def test_every_version_stores_the_earliest_report_time_of_its_cases(city_settings: Settings) -> None:
+    """marts.score_lineage_bound (migration 0101), which the dashboards' drill-down joins core."case" from: per
+    version and object, the earliest reported_at of the cases in its lineage — written with the draft, copied on
+    publication, written again by each appeal's and the 扣分's re-issue."""
+    with Warehouse(city_settings).reader() as con:
+        stored = con.execute("SELECT version, object, reported_from FROM marts.score_lineage_bound "
+                             "WHERE period = ? ORDER BY ALL", [PERIOD]).fetchall()
+        derived = con.execute(
+            "SELECT l.version, l.object, min(k.reported_at) FROM marts.score_lineage l "
+            "JOIN core.\"case\" k ON k.case_id = l.case_id WHERE l.period = ? GROUP BY ALL ORDER BY ALL",
+            [PERIOD]).fetchall()
+    assert stored == derived
+    assert {v for v, _, _ in stored} == set(VERSIONS) and len({o for _, o, _ in stored}) >= 3

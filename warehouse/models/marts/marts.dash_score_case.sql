@@ -9,9 +9,18 @@
 -- first. The case's words are read from core."case" and the labels as marts.dash_case words them, for the chosen
 -- cases only (dash_case computes its columns for every case). Versions stored before migration 0100 are read from
 -- their materialised rows (score_lineage_legacy), one row each.
+-- A case's words are looked up per row (a correlated subquery, at most one case per id) from reported_at >= the
+-- version's bound for the object (score_lineage_bound, migration 0101: the minimum over its cases, so nothing is
+-- lost). DuckDB plans the lookup as a join that builds on the unit's distinct cases and probes core."case" with the
+-- cases' smallest bound pushed into the scan: core."case" is written in report order, so the row groups reported
+-- before it are skipped. A plain join did neither: DuckDB cannot estimate the unit's rows (its name is filtered
+-- after the score rows' joins), so it built the hash table on all 10 M case rows, ≈ 90 % of the drill-down's time.
 WITH sc AS (
-    SELECT period_month, version, object, level, entity_code, object_name, level_name, entity_name
-    FROM marts.dash_score
+    SELECT s.period_month, s.version, s.object, s.level, s.entity_code, s.object_name, s.level_name, s.entity_name,
+           coalesce(b.reported_from, TIMESTAMP '-infinity') AS reported_from
+    FROM marts.dash_score s
+    LEFT JOIN marts.score_lineage_bound b ON b.period = s.period_month AND b.version = s.version
+        AND b.object = s.object
 ),
 bits AS (  -- a version's (indicator, role) bits, one list per object
     SELECT period, version, object, list({'indicator': indicator, 'role': role, 'bit': bit}) AS bits
@@ -46,6 +55,29 @@ facts AS (
               AND f.object = sc.object AND f.entity_code = sc.entity_code
           JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = f.object
           WHERE sc.object NOT IN ('region', 'department') AND sc.level = sc.object)
+),
+cased AS (  -- each case (post event) of the unit once, with its words and their labels, before the expansion
+    SELECT c.*,
+           coalesce(st.label, c.k.status)                          AS status_name,
+           coalesce(sub.name, c.k.subclass_code, '未分类')           AS subclass_name,
+           coalesce(dep.name, c.k.department_code, '未派遣')         AS department_name,
+           coalesce(s.name, c.k.street_code, '未落街道')             AS street_name,
+           coalesce(d.name, c.k.district_code, '未落区')             AS district_name
+    FROM (
+        SELECT f.*,
+               (SELECT {'origin_case_id': k.origin_case_id, 'reported_at': k.reported_at, 'closed_at': k.closed_at,
+                        'status': k.status, 'subclass_code': k.subclass_code, 'department_code': k.department_code,
+                        'street_code': k.street_code, 'district_code': k.district_code, 'edition': k.edition,
+                        'kind': k.kind}
+                FROM core."case" k WHERE k.case_id = f.case_id AND k.reported_at >= f.reported_from) AS k
+        FROM facts f
+    ) c
+    LEFT JOIN marts.dash_area d ON d.code = c.k.district_code
+    LEFT JOIN marts.dash_area s ON s.code = c.k.street_code
+    LEFT JOIN core.department dep ON dep.code = c.k.department_code
+    LEFT JOIN core.subclass sub ON sub.edition = c.k.edition AND sub.kind = c.k.kind AND sub.code = c.k.subclass_code
+    LEFT JOIN marts.dash_label st ON st.domain = 'status' AND st.code = c.k.status
+    WHERE c.k IS NOT NULL  -- the case is in core."case" (as the inner join had it)
 )
 SELECT
     sl.period_month,
@@ -54,22 +86,16 @@ SELECT
     sl.entity_name,
     coalesce(iv.label, sl.indicator)                           AS indicator_label,
     CASE WHEN sl.role = 'numerator' THEN '计入分子' ELSE '计入分母' END AS counted_as,
-    k.origin_case_id                                            AS case_number,
-    k.reported_at,
-    k.closed_at,
-    coalesce(st.label, k.status)                                AS status_name,
-    coalesce(sub.name, k.subclass_code, '未分类')                 AS subclass_name,
-    coalesce(dep.name, k.department_code, '未派遣')               AS department_name,
-    coalesce(s.name, k.street_code, '未落街道')                   AS street_name,
-    k.district_code,
-    coalesce(d.name, k.district_code, '未落区')                   AS district_name
+    sl.k.origin_case_id                                         AS case_number,
+    sl.k.reported_at,
+    sl.k.closed_at,
+    sl.status_name,
+    sl.subclass_name,
+    sl.department_name,
+    sl.street_name,
+    sl.k.district_code,
+    sl.district_name
 FROM (SELECT * EXCLUDE (bits, roles, b), b.indicator, b.role
-      FROM (SELECT *, unnest(list_filter(bits, x -> (roles >> x.bit) & 1 = 1)) AS b FROM facts)) sl
+      FROM (SELECT *, unnest(list_filter(bits, x -> (roles >> x.bit) & 1 = 1)) AS b FROM cased)) sl
 LEFT JOIN marts.indicator_value iv ON iv.period = sl.period_month AND iv.version = sl.version AND iv.object = sl.object
     AND iv.level = sl.level AND iv.entity_code = sl.entity_code AND iv.indicator = sl.indicator
-JOIN core."case" k ON k.case_id = sl.case_id
-LEFT JOIN marts.dash_area d ON d.code = k.district_code
-LEFT JOIN marts.dash_area s ON s.code = k.street_code
-LEFT JOIN core.department dep ON dep.code = k.department_code
-LEFT JOIN core.subclass sub ON sub.edition = k.edition AND sub.kind = k.kind AND sub.code = k.subclass_code
-LEFT JOIN marts.dash_label st ON st.domain = 'status' AND st.code = k.status
