@@ -11,7 +11,7 @@ Free text (description, address) is scrubbed of phone numbers, ID-card numbers a
 Events are synthesised only from the export's timestamps and what the mapping says a missing step means
 (上报, 受理, 立案, 派遣, 处置反馈, 核查, then 结案 / 作废 / 不予立案).
 Column-wise throughout (a million-row export: issue 20 item 7, bench/cases): values looked up once per distinct
-value, deadlines by a search over the calendar's cumulative working time, events numbered by numpy and written
+value, deadlines by a search over the calendar's cumulative working time, events numbered per case row and written
 by one INSERT … SELECT; bench/cases/compare_legacy.py checks a rewrite against the previous code row for row.
 """
 
@@ -526,25 +526,37 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
     """Write the loaded cases' events into core.case_event in one INSERT … SELECT (the engine reads 上报, 受理, 立案,
     派遣 to the mapped department, 处置反馈 with the 处置 deadline and verdict, 核查 and the terminal action 结案 /
     作废 / 不予立案); returns how many. Built in DuckDB from an Arrow table of the loaded cases: a step per UNION ALL
-    branch (a step of unknown time is not written), numbered per case by time, then the order of steps at one
-    instant. (Measured against numbering in numpy and filling the step's words by CASE, or by Arrow compute, on
-    the same 100 k cases: this was the cheapest, 1.2 CPU-s against 1.3–1.7.)"""
+    branch (a step of unknown time is not written), written in (case, seq) order.
+
+    seq is each step's place among the case's steps by (time, step order), counted per case row — one comparison
+    with each other step — rather than by a window: with no ``row_number`` there is no partitioned sort of the 4 M
+    events of a million cases, only the final ORDER BY (measured at 1 M cases: 10–11 CPU-s against 12.4–13.9;
+    without that ORDER BY the insert costs more, 15.6–17.6, as the unsorted text compresses worse)."""
     if cases.empty:
         return 0
     steps = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
     steps["handle_deadline_met"] = steps["handle_deadline_met"].astype("boolean")
     cases_in = pa.Table.from_pandas(steps, preserve_index=False)  # noqa: F841 — read by DuckDB below
     terminal = "CASE status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TERMINAL_ACTION.items()) + " END"
-    ended = " AND status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES))
+    ended = "status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES))
+    # t<k>: the time of step k, NULL when the step is not written (the terminal step only on an ended case)
+    times = ", ".join(f"CASE WHEN {ended} THEN {st.at} END AS t{k}" if st.action == "close" else f"{st.at} AS t{k}"
+                      for k, st in enumerate(_STEPS))
+    # s<k>: 1 + the steps written before step k — earlier in time, or at the same time and earlier in step order
+    # (row_number() OVER (PARTITION BY case ORDER BY time, step order), as a sum of comparisons)
+    places = ", ".join(
+        "1 + " + " + ".join(f"coalesce(t{j} {'<=' if j < k else '<'} t{k}, false)::INTEGER"
+                            for j in range(len(_STEPS)) if j != k) + f" AS s{k}"
+        for k in range(len(_STEPS)))
     branches = [
-        f"SELECT case_id, origin_case_id || ':{st.action}' AS event_id,"
+        f"SELECT case_id, s{k} AS seq, origin_case_id || ':{st.action}' AS event_id,"
         f" {terminal if st.action == 'close' else repr(st.action)} AS action, {st.to_state} AS to_state,"
-        f" {st.at} AS occurred_at, {st.origin_action} AS origin_action,"
+        f" t{k} AS occurred_at, {st.origin_action} AS origin_action,"
         f" CAST({st.department_code} AS VARCHAR) AS department_code,"
         f" CAST({st.deadline_at} AS TIMESTAMP) AS deadline_at,"
-        f" CAST({st.deadline_met} AS BOOLEAN) AS deadline_met, CAST({st.step} AS VARCHAR) AS step,"
-        f" {order} AS step_order FROM c WHERE {st.at} IS NOT NULL{ended if st.action == 'close' else ''}"
-        for order, st in enumerate(_STEPS)]
+        f" CAST({st.deadline_met} AS BOOLEAN) AS deadline_met, CAST({st.step} AS VARCHAR) AS step"
+        f" FROM placed WHERE t{k} IS NOT NULL"
+        for k, st in enumerate(_STEPS)]
     union = "\n UNION ALL ".join(branches)
     row = con.execute(f"""
         INSERT INTO core.case_event (case_id, seq, event_id, action, from_state, to_state, occurred_at,
@@ -552,10 +564,12 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
                                      origin_action, step)
         WITH c AS (SELECT *, CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at) ELSE closed_at END
                              AS terminal_at FROM cases_in),
+             timed AS (SELECT *, {times} FROM c),
+             placed AS (SELECT *, {places} FROM timed),
              steps AS ({union})
-        SELECT case_id, row_number() OVER (PARTITION BY case_id ORDER BY occurred_at, step_order), event_id, action,
-               NULL, to_state, occurred_at, department_code, deadline_at, deadline_met, ?, ?, origin_action, step
-        FROM steps ORDER BY case_id, 2""", [mapping.origin_system, batch_id]).fetchone()
+        SELECT case_id, seq, event_id, action, NULL, to_state, occurred_at, department_code, deadline_at,
+               deadline_met, ?, ?, origin_action, step
+        FROM steps ORDER BY case_id, seq""", [mapping.origin_system, batch_id]).fetchone()
     return int(row[0]) if row else 0
 
 
