@@ -35,6 +35,7 @@ from quality.gx import Expectation, SuiteRunner
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.privacy import scrub_text
 from transforms.cases.areas import resolve_areas
+from transforms.cases.fixed_times import fixed_layout, parse_fixed
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
 from transforms.cases.model import TERMINAL_STATUSES, delete_batch, insert_cases
 from transforms.cases.scrub import scrub_json
@@ -137,6 +138,15 @@ def parse_times(values: pd.Series, mapping: LegacyMapping) -> tuple[pd.Series, p
         todo = given & result.isna()
         if not todo.any():
             break
+        layout = fixed_layout(fmt)
+        if layout is not None:  # values written exactly in the format's layout read by numpy, the rest by pandas
+            read, times = parse_fixed(text[todo], layout)
+            done = todo.copy()
+            done[todo] = read
+            result.loc[done] = times[read]
+            todo = todo & ~done
+            if not todo.any():
+                continue
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         result.loc[todo] = parsed.astype("datetime64[ns]")
     bad = was_given & result.isna()

@@ -27,3 +27,87 @@ def test_the_gate_by_distinct_values_reports_the_row_gates_problems_in_its_order
                          file_name="f.csv", name="legacy_case")
     assert {p.rule for p in expected} == {"missing_id", "bad_reported_at", "status_vocabulary", "source_vocabulary"}
     assert gate_rows(frame, suite, "f.csv") == expected
+
+
+FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y%m%d%H%M%S",
+           "%d/%m/%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M", "%Y.%m.%d"]
+EDGES = ["2026-03-05 09:07:00", "2024-02-29 23:59:59", "2023-02-29 10:00:00", "2026-02-30 10:00:00",
+         "2026-04-31 10:00:00", "2026-00-10 10:00:00", "2026-13-10 10:00:00", "2026-01-00 10:00:00",
+         "2026-01-32 10:00:00", "2026-01-10 24:00:00", "2026-01-10 23:60:00", "2026-01-10 23:59:60",
+         "2026-01-10 23:59:61", "1677-09-22 00:00:00", "1678-01-01 00:00:00", "2261-12-31 23:59:59",
+         "2262-04-12 00:00:00", "0001-01-01 00:00:00", "9999-12-31 00:00:00", "2026-3-5 09:07:00",
+         "2026-03-05 9:07:00", "2026-03-05  09:07:00", "2026-03-05T09:07:00", "2026-03-05 09:07:00Z",
+         "2026-03-05 09:07:00+08:00", "２０２６-03-05 09:07", "2026-03-05 09:07", "2026/03/05 09:07",
+         "2026/03/05 09:07:00", "20260305090700", "05/03/2026 09:07:00", "03/05/2026 09:07", "2026.03.05",
+         "2026-03-05 09:07:0a", "2026-03-05 09:07:00.5", "-026-03-05 09:07:00", "2026-03-05\t09:07:00",
+         "2026年03月05日 09:07", "", " ", "x", "1900-02-29 00:00:00", "2000-02-29 00:00:00", "2100-02-28 12:00:00"]
+
+
+def _random_times(n: int, fmt: str, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    stamps = pd.to_datetime(rng.integers(pd.Timestamp("1690-01-01").value // 10**9,
+                                         pd.Timestamp("2250-01-01").value // 10**9, n), unit="s")
+    return [t.strftime(fmt) for t in stamps]
+
+
+def test_times_read_by_their_layout_are_what_pandas_reads_and_nothing_pandas_refuses() -> None:
+    from transforms.cases.fixed_times import fixed_layout, parse_fixed
+
+    for fmt in FORMATS:
+        layout = fixed_layout(fmt)
+        assert layout is not None, fmt
+        values = EDGES + _random_times(2000, fmt, seed=len(fmt))
+        for dtype in ("str", object):
+            text = pd.Series(values, dtype=dtype)
+            read, times = parse_fixed(text, layout)
+            expected = pd.to_datetime(pd.Series(values, dtype=object), format=fmt, errors="coerce")
+            assert read.sum() >= 2000, fmt  # the shortcut is taken
+            for value, was_read, got, want in zip(values, read, times, expected, strict=True):
+                if was_read:
+                    assert pd.Timestamp(got) == want, (fmt, value, got, want)
+            # every value pandas reads in the layout's width and range that the shortcut did not read is one of
+            # the edges (left to pandas on purpose: not exactly the layout)
+            missed = [v for v, r, w in zip(values, read, expected, strict=True) if not r and w is not pd.NaT]
+            assert set(missed) <= set(EDGES), (fmt, missed[:5])
+
+
+def test_formats_without_a_fixed_layout_are_left_to_pandas() -> None:
+    from transforms.cases.fixed_times import fixed_layout
+
+    for fmt in ("%m/%d/%Y %I:%M:%S %p", "%Y-%m-%dT%H:%M:%S.%f", "%Y年%m月%d日 %H:%M", "%m/%d/%y %H:%M", "%H:%M",
+                "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M %Y", "%Y-%m-%d\t%H:%M", "%Y-%m-%d 1%H"):
+        assert fixed_layout(fmt) is None, fmt
+
+
+def _parse_times_reference(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Series]:
+    """parse_times as it was before the shortcut (main at fdb7566), without offsets (none in these values)."""
+    text = values.astype(str).str.strip()
+    given = text != ""
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = given & result.isna()
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        result.loc[todo] = parsed.astype("datetime64[ns]")
+    return result, given & result.isna()
+
+
+def test_parse_times_with_the_shortcut_equals_parse_times_without_it() -> None:
+    from tests.transforms.cases.conftest import MAPPINGS
+    from transforms.cases.legacy_import import parse_times
+    from transforms.cases.mapping import load_mapping
+
+    mapping = load_mapping(MAPPINGS / "cn_anjuan.yaml")
+    edges = [e for e in EDGES if not e.endswith(("Z", "+08:00")) and e not in ("1677-09-22 00:00:00",
+                                                                                "0001-01-01 00:00:00",
+                                                                                "9999-12-31 00:00:00",
+                                                                                "2262-04-12 00:00:00",
+                                                                                "-026-03-05 09:07:00")]
+    # (the four years outside nanosecond timestamps stop both versions with OutOfBoundsDatetime)
+    values = pd.Series([*edges, " 2026-03-05 09:07:00 ", *_random_times(500, "%Y/%m/%d %H:%M", 1),
+                        *_random_times(500, "%Y-%m-%d %H:%M:%S", 2)], dtype="str").sample(frac=1, random_state=3)
+    got, got_bad = parse_times(values, mapping)
+    want, want_bad = _parse_times_reference(values, mapping.timestamp_formats)
+    pd.testing.assert_series_equal(got, want)
+    pd.testing.assert_series_equal(got_bad, want_bad)
