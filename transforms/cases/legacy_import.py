@@ -163,6 +163,13 @@ def _joined(raw: pd.DataFrame, columns: list[str] | None) -> pd.Series:
     return joined.where(joined != "", None)
 
 
+def _mapped(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    """``values.map(table).astype(object)`` looked up once per distinct value: an unmapped or missing value → NaN."""
+    codes, distinct = pd.factorize(values)  # a missing value → code -1, the last entry below
+    looked = np.array([table.get(v, np.nan) for v in distinct] + [np.nan], dtype=object)
+    return pd.Series(looked[codes], index=values.index, dtype=object)
+
+
 def _scrubbed(values: pd.Series) -> pd.Series:
     """Free text scrubbed of personal data (szcg.privacy.scrub_text), once per distinct value; missing → None."""
     codes, distinct = pd.factorize(values)
@@ -310,7 +317,7 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
             flags[f"bad_{name}"] = bad
     frame["origin_timezone"] = mapping.timezone
     frame["origin_status"] = _joined(raw, col.get("status"))
-    frame["status"] = frame["origin_status"].map(mapping.statuses).astype(object)
+    frame["status"] = _mapped(frame["origin_status"], mapping.statuses)
     for rule in reversed(mapping.status_rules):  # the first matching rule wins: apply the last first
         hit = pd.Series(True, index=raw.index)
         for column, values in rule.when.items():
@@ -334,9 +341,9 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
                                           index=raw.index)
     frame["edition"] = mapping.edition
     frame["origin_source"] = _joined(raw, col.get("source"))
-    frame["source"] = frame["origin_source"].map(mapping.sources).astype(object).fillna(mapping.source_fallback)
+    frame["source"] = _mapped(frame["origin_source"], mapping.sources).fillna(mapping.source_fallback)
     frame["origin_department"] = _joined(raw, col.get("department"))
-    frame["department_code"] = frame["origin_department"].map(mapping.departments).astype(object)
+    frame["department_code"] = _mapped(frame["origin_department"], mapping.departments)
     if mapping.department_fallback == "origin":
         own = (mapping.origin_system + ":" + frame["origin_department"]).astype(object)
         frame["department_code"] = frame["department_code"].fillna(own.where(frame["origin_department"].notna()))
@@ -384,7 +391,9 @@ def conform_export(raw: pd.DataFrame, mapping: LegacyMapping, file_name: str, ba
     flag_frame = pd.DataFrame({name: mask.fillna(False).astype(bool) for name, mask in flags.items()})
     flag_names = np.array(sorted(flag_frame.columns))
     frame["flags"] = flag_lists(flag_frame[list(flag_names)].to_numpy(), flag_names)
-    cases = frame[keep].drop(columns=["reported_at_readable"]).copy()
+    cases = frame.drop(columns=["reported_at_readable"])  # a new frame: copying it again cost ≈ 0.7 s per million
+    if not keep.all():
+        cases = cases[keep]
     cases["closed_at"] = cases["closed_at"].where(cases["closed_at"].notna(), None)
     return Conformed(cases, problems, bad_rows)
 

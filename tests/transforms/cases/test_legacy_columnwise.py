@@ -111,3 +111,16 @@ def test_parse_times_with_the_shortcut_equals_parse_times_without_it() -> None:
     want, want_bad = _parse_times_reference(values, mapping.timestamp_formats)
     pd.testing.assert_series_equal(got, want)
     pd.testing.assert_series_equal(got_bad, want_bad)
+
+
+def test_a_vocabulary_looked_up_per_distinct_value_is_series_map() -> None:
+    from transforms.cases.legacy_import import _mapped
+
+    table = {"已结案": "closed", "处置中": "dispatched", "nan": "odd", "": "blank"}
+    values = ["已结案", "处置中", None, "未知", "nan", "", "已结案", None]
+    for dtype in ("str", object):
+        series = pd.Series(values, dtype=dtype, index=range(10, 18))
+        want = series.map(table).astype(object)
+        got = _mapped(series, table)
+        pd.testing.assert_series_equal(got, want)
+        assert got.isna().tolist() == want.isna().tolist()
