@@ -69,25 +69,31 @@ def parse_fixed(text: pd.Series, layout: Layout) -> tuple[np.ndarray, np.ndarray
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if n == 0:
         return read, times
-    _, offsets_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[values.offset:values.offset + n + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
-    fits = (np.diff(offsets) == layout.width) & pc.is_valid(values).to_numpy(zero_copy_only=False)
+    lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
+    fits = lengths == layout.width  # NA (no length) does not fit
     rows = np.flatnonzero(fits)
     if not len(rows):
         return read, times
-    chars = data[offsets[rows][:, None] + np.arange(layout.width)]  # one row of bytes per value
+    # the values of the layout's width, back to back: their bytes are one (rows × width) matrix, no gather
+    same_width = values if len(rows) == n else values.filter(pa.array(fits))
+    _, _, data_buffer = same_width.buffers()
+    start = int(np.frombuffer(same_width.buffers()[1], dtype=np.int64)[same_width.offset])
+    chars = np.frombuffer(data_buffer, dtype=np.uint8, count=len(rows) * layout.width,
+                          offset=start).reshape(len(rows), layout.width)
     ok = np.ones(len(rows), dtype=bool)
     for at, byte in layout.separators:
         ok &= chars[:, at] == byte
     number: dict[str, np.ndarray] = {}
     for letter, at in layout.fields.items():
-        digits = chars[:, at:at + _WIDTH[letter]].astype(np.int64) - ord("0")
-        ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-        number[letter] = digits @ (10 ** np.arange(_WIDTH[letter] - 1, -1, -1, dtype=np.int64))
+        value = np.zeros(len(rows), dtype=np.int64)
+        for column in range(at, at + _WIDTH[letter]):
+            digit = chars[:, column] - np.uint8(ord("0"))  # wraps above 9 for any byte that is not a digit
+            ok &= digit <= 9
+            value = value * 10 + digit
+        number[letter] = value
     year, month, day = number["Y"], number["m"], number["d"]
     ok &= (year >= _FIRST_YEAR) & (year <= _LAST_YEAR) & (month >= 1) & (month <= 12)
-    months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
+    months = (np.clip(year, _FIRST_YEAR, _LAST_YEAR) - 1970) * 12 + np.clip(month, 1, 12) - 1
     first_day = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     next_first = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     ok &= (day >= 1) & (day <= next_first - first_day)
@@ -95,7 +101,7 @@ def parse_fixed(text: pd.Series, layout: Layout) -> tuple[np.ndarray, np.ndarray
     for letter, top in (("H", 23), ("M", 59), ("S", 59)):
         if letter in number:
             ok &= number[letter] <= top
-            ns = ns + number[letter] * _NS[letter]
+            ns += number[letter] * _NS[letter]
     read[rows[ok]] = True
-    times[rows[ok]] = ns[ok].astype("datetime64[ns]")
+    times[rows[ok]] = ns[ok].view("datetime64[ns]")
     return read, times
