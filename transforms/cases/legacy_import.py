@@ -562,7 +562,11 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
         return 0
     steps = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
     steps["handle_deadline_met"] = steps["handle_deadline_met"].astype("boolean")
-    cases_in = pa.Table.from_pandas(steps, preserve_index=False)  # noqa: F841 — read by DuckDB below
+    table = pa.Table.from_pandas(steps, preserve_index=False)
+    # the cases in case_id order, numbered: the final sort is on that number and seq (integers sort ≈ 0.7 CPU-s
+    # cheaper than the 4 M case ids; Arrow's order of the ids is DuckDB's, bytewise)
+    table = table.take(pc.sort_indices(table["case_id"]))
+    cases_in = table.append_column("case_order", pa.array(np.arange(len(table), dtype=np.int64)))  # noqa: F841
     terminal = "CASE status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TERMINAL_ACTION.items()) + " END"
     ended = "status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES))
     # t<k>: the time of step k, NULL when the step is not written (the terminal step only on an ended case)
@@ -575,7 +579,7 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
                             for j in range(len(_STEPS)) if j != k) + f" AS s{k}"
         for k in range(len(_STEPS)))
     branches = [
-        f"SELECT case_id, s{k} AS seq, origin_case_id || ':{st.action}' AS event_id,"
+        f"SELECT case_order, case_id, s{k} AS seq, origin_case_id || ':{st.action}' AS event_id,"
         f" {terminal if st.action == 'close' else repr(st.action)} AS action, {st.to_state} AS to_state,"
         f" t{k} AS occurred_at, {st.origin_action} AS origin_action,"
         f" CAST({st.department_code} AS VARCHAR) AS department_code,"
@@ -595,7 +599,7 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
              steps AS ({union})
         SELECT case_id, seq, event_id, action, NULL, to_state, occurred_at, department_code, deadline_at,
                deadline_met, ?, ?, origin_action, step
-        FROM steps ORDER BY case_id, seq""", [mapping.origin_system, batch_id]).fetchone()
+        FROM steps ORDER BY case_order, seq""", [mapping.origin_system, batch_id]).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -4,12 +4,15 @@ values chosen to hit its edges."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from quality.cases import legacy_case_suite
 from quality.gx import run_suite
 from transforms.cases.legacy_import import gate_rows
+from warehouse.store import Warehouse
 
 
 def test_the_gate_by_distinct_values_reports_the_row_gates_problems_in_its_order() -> None:
@@ -124,3 +127,42 @@ def test_a_vocabulary_looked_up_per_distinct_value_is_series_map() -> None:
         got = _mapped(series, table)
         pd.testing.assert_series_equal(got, want)
         assert got.isna().tolist() == want.isna().tolist()
+
+
+STEP_ORDER = {"report": 0, "accept": 1, "register": 2, "dispatch": 3, "feedback": 4, "check": 5, "close": 6,
+              "void": 6, "reject": 6}
+
+
+def test_events_are_numbered_by_time_then_step_and_stored_in_case_and_seq_order(wh: Warehouse,
+                                                                                tmp_path: Path) -> None:
+    """seq is the step's place in its case by (time, step order) — the row_number() it replaced — and the rows are
+    written in (case_id, seq) order whatever the export's order, steps out of time order included."""
+    from synth.legacy_export import ExportSpec, legacy_export_frame
+    from tests.transforms.cases.conftest import MAPPINGS
+    from transforms.cases.legacy_import import import_legacy
+    from transforms.cases.mapping import load_mapping
+
+    raw = legacy_export_frame(ExportSpec("2026-03", cases=300, seed=7)).sample(frac=1, random_state=1)
+    raw = raw.reset_index(drop=True)
+    raw.loc[0, ["案卷状态", "上报时间", "立案时间", "派遣时间", "处置时间", "结案时间"]] = [
+        "已结案", "2026-03-10 10:00:00", "2026-03-09 10:00:00", "2026-03-10 10:00:00", "2026-03-08 10:00:00",
+        "2026-03-07 10:00:00"]  # every step before the report, two at its time
+    raw.loc[1, ["案卷状态", "上报时间", "立案时间", "派遣时间", "处置时间", "结案时间"]] = [
+        "已结案", "2026-03-10 10:00:00", "2026-03-10 10:00:00", "2026-03-10 10:00:00", "2026-03-10 10:00:00",
+        "2026-03-10 10:00:00"]  # all at one instant: the step order decides
+    path = tmp_path / "anjuan.csv"
+    raw.to_csv(path, index=False, encoding="utf-8")
+    mapping = load_mapping(MAPPINGS / "cn_anjuan.yaml").model_copy(update={"encoding": "utf-8"})
+    import_legacy(wh, path, mapping)
+    with wh.writer() as con:
+        stored = con.execute("SELECT case_id, seq, action, occurred_at FROM core.case_event").df()  # scan order
+    assert len(stored) > 1000
+    in_order = stored.sort_values(["case_id", "seq"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(stored, in_order)
+    ranked = stored.assign(order=stored["action"].map(STEP_ORDER)).sort_values(["case_id", "occurred_at", "order"])
+    expected = ranked.groupby("case_id").cumcount() + 1
+    assert (ranked["seq"] == expected).all()
+    first = stored[stored["case_id"] == f"cn_anjuan:{raw.loc[0, '案卷号']}"]
+    assert first["action"].tolist() == ["close", "feedback", "register", "report", "dispatch"]
+    same = stored[stored["case_id"] == f"cn_anjuan:{raw.loc[1, '案卷号']}"]
+    assert same["action"].tolist() == ["report", "register", "dispatch", "feedback", "close"]
