@@ -706,21 +706,27 @@ def import_legacy(wh: Warehouse, path: Path, mapping: LegacyMapping, *,
 FIRST_IDS = 5
 
 
-def _agreement(group: pd.DataFrame) -> dict[str, Any]:
-    agree = group["source_on_time"] == group["handle_deadline_met"]
-    return {"cases": len(group), "agree": int(agree.sum()), "disagree": int((~agree).sum()),
-            "first_disagreeing": group.loc[~agree, "origin_case_id"].head(FIRST_IDS).tolist()}
+def _agreement(ids: np.ndarray, agree: np.ndarray) -> dict[str, Any]:
+    return {"cases": len(agree), "agree": int(agree.sum()), "disagree": int((~agree).sum()),
+            "first_disagreeing": ids[~agree][:FIRST_IDS].tolist()}
 
 
 def verdict_agreement(cases: pd.DataFrame) -> dict[str, Any]:
     """The source's own on-time verdicts against szcg's, over the cases both judged: overall and per department
-    (the export's own department name), with the first disagreeing case ids (in export order)."""
+    (the export's own department name), with the first disagreeing case ids (in export order). On numpy arrays:
+    comparing object columns and a pandas group per department cost ≈ 0.9 s per million cases."""
     judged = cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()
     both = cases.loc[judged, ["row_number", "origin_case_id", "origin_department", "source_on_time",
-                              "handle_deadline_met"]].sort_values("row_number")
-    departments = [{"department": str(name), **_agreement(group)}
-                   for name, group in both.groupby(both["origin_department"].fillna("(none)"), sort=True)]
-    return {**_agreement(both), "not_judged_by_source": int(cases["source_on_time"].isna().sum()),
+                              "handle_deadline_met"]]
+    if not both["row_number"].is_monotonic_increasing:
+        both = both.sort_values("row_number")
+    agree = both["source_on_time"].to_numpy(dtype=bool) == both["handle_deadline_met"].to_numpy(dtype=bool)
+    ids = both["origin_case_id"].to_numpy(dtype=object)
+    # the groups of groupby(sort=True) on the department names, "(none)" for a missing one
+    number, names = pd.factorize(both["origin_department"].fillna("(none)"), sort=True)
+    departments = [{"department": str(name), **_agreement(ids[number == n], agree[number == n])}
+                   for n, name in enumerate(names)]
+    return {**_agreement(ids, agree), "not_judged_by_source": int(cases["source_on_time"].isna().sum()),
             "not_judged_by_szcg": int(cases["handle_deadline_met"].isna().sum()), "departments": departments}
 
 

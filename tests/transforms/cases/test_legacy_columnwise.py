@@ -166,3 +166,39 @@ def test_events_are_numbered_by_time_then_step_and_stored_in_case_and_seq_order(
     assert first["action"].tolist() == ["close", "feedback", "register", "report", "dispatch"]
     same = stored[stored["case_id"] == f"cn_anjuan:{raw.loc[1, '案卷号']}"]
     assert same["action"].tolist() == ["report", "register", "dispatch", "feedback", "close"]
+
+
+def _agreement_reference(cases: pd.DataFrame) -> dict:
+    """verdict_agreement as it was (main at fdb7566): pandas groups per department."""
+    def one(group: pd.DataFrame) -> dict:
+        agree = group["source_on_time"] == group["handle_deadline_met"]
+        return {"cases": len(group), "agree": int(agree.sum()), "disagree": int((~agree).sum()),
+                "first_disagreeing": group.loc[~agree, "origin_case_id"].head(5).tolist()}
+
+    judged = cases["source_on_time"].notna() & cases["handle_deadline_met"].notna()
+    both = cases.loc[judged, ["row_number", "origin_case_id", "origin_department", "source_on_time",
+                              "handle_deadline_met"]].sort_values("row_number")
+    departments = [{"department": str(name), **one(group)}
+                   for name, group in both.groupby(both["origin_department"].fillna("(none)"), sort=True)]
+    return {**one(both), "not_judged_by_source": int(cases["source_on_time"].isna().sum()),
+            "not_judged_by_szcg": int(cases["handle_deadline_met"].isna().sum()), "departments": departments}
+
+
+def test_verdict_agreement_on_arrays_equals_the_pandas_groups() -> None:
+    from transforms.cases.legacy_import import verdict_agreement
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    verdicts = np.array([True, False, None], dtype=object)
+    for order in (np.arange(n), rng.permutation(n)):
+        cases = pd.DataFrame({
+            "row_number": np.arange(1, n + 1)[order],
+            "origin_case_id": pd.Series([f"C{i:05d}" for i in order], dtype="str"),
+            "origin_department": pd.Series(np.array(["环卫", "市政", "执法", None, "Zoo", "zoo"], dtype=object)[
+                rng.integers(0, 6, n)], dtype="str"),
+            "source_on_time": pd.Series(verdicts[rng.integers(0, 3, n)], dtype=object),
+            "handle_deadline_met": pd.Series(verdicts[rng.integers(0, 3, n)], dtype=object),
+        })
+        assert verdict_agreement(cases) == _agreement_reference(cases)
+    empty = cases.assign(source_on_time=None)
+    assert verdict_agreement(empty) == _agreement_reference(empty)
