@@ -124,11 +124,14 @@ def replicate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, int]:
         FROM tpl t, range(1, {copies}) r(k)
     """)
     case_cols = [r[0] for r in con.execute("DESCRIBE core.\"case\"").fetchall()]
-    event_cols = [r[0] for r in con.execute("DESCRIBE core.case_event").fetchall()]
+    # events are stored in two tables (migration 0102; core.case_event is a view): each is copied into itself
+    event_cols = {t: [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()]
+                  for t in ("core.case_event_row", "core.case_event_bulk")}
     call_cols = [r[0] for r in con.execute("DESCRIBE core.hotline_call").fetchall()]
     case_expr = {"case_id": f"c.case_id || '{SUFFIX}' || s.k",
                  "origin_case_id": f"c.origin_case_id || '{SUFFIX}' || s.k",
                  "reported_at": "s.new_reported_at", "closed_at": "c.closed_at + s.delta"}
+    # (a copied core.case_event_bulk row has no event_id: the view derives it from the copy's case_id and seq)
     event_expr = {"case_id": f"e.case_id || '{SUFFIX}' || s.k", "event_id": f"e.event_id || '{SUFFIX}' || s.k",
                   "occurred_at": "e.occurred_at + s.delta", "deadline_at": "e.deadline_at + s.delta"}
     call_expr = {"call_id": f"h.call_id || '{SUFFIX}' || s.k",
@@ -136,7 +139,7 @@ def replicate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, int]:
                  "called_at": "h.called_at + s.delta",
                  "repeat_of": f"CASE WHEN h.repeat_of IS NOT NULL THEN h.repeat_of || '{SUFFIX}' || s.k END"}
     cs = ", ".join(case_expr.get(c, f"c.{c}") for c in case_cols)
-    es = ", ".join(event_expr.get(c, f"e.{c}") for c in event_cols)
+    es = {t: ", ".join(event_expr.get(c, f"e.{c}") for c in cols) for t, cols in event_cols.items()}
     hs = ", ".join(call_expr.get(c, f"h.{c}") for c in call_cols)
     # the calls of a template month, each tied to one template case's shift (its own, else a case by hash)
     con.execute(f"""
@@ -152,10 +155,11 @@ def replicate(con: duckdb.DuckDBPyConnection, cases: int) -> dict[str, int]:
         con.execute(f"""INSERT INTO core."case" SELECT {cs} FROM shift s JOIN core."case" c USING (case_id)
                         WHERE s.new_reported_at >= TIMESTAMP '{m_lo}' AND s.new_reported_at < TIMESTAMP '{m_hi}'
                         ORDER BY s.new_reported_at""")
-        con.execute(f"""INSERT INTO core.case_event SELECT {es} FROM shift s JOIN core.case_event e USING (case_id)
-                        WHERE {window} AND e.occurred_at + s.delta >= TIMESTAMP '{m_lo}'
-                          AND e.occurred_at + s.delta < TIMESTAMP '{m_hi}'
-                        ORDER BY e.occurred_at + s.delta""")
+        for table, select in es.items():
+            con.execute(f"""INSERT INTO {table} SELECT {select} FROM shift s JOIN {table} e USING (case_id)
+                            WHERE {window} AND e.occurred_at + s.delta >= TIMESTAMP '{m_lo}'
+                              AND e.occurred_at + s.delta < TIMESTAMP '{m_hi}'
+                            ORDER BY e.occurred_at + s.delta""")
         con.execute(f"""INSERT INTO core.hotline_call SELECT {hs}
                         FROM tpl_call tc JOIN shift s ON s.case_id = tc.shift_case
                         JOIN core.hotline_call h ON h.call_id = tc.call_id

@@ -159,7 +159,7 @@ def test_steps_without_a_district_count_for_their_cases_district(demo_con: duckd
     # Imported cases (synthetic city, legacy systems) record no district on their workflow steps.
     before = demo_con.execute(
         "SELECT district_code, count(*) FROM marts.dash_case_step GROUP BY 1 ORDER BY 1").fetchall()
-    demo_con.execute("UPDATE core.case_event SET district_code = NULL WHERE seq = 2")
+    demo_con.execute("UPDATE core.case_event_row SET district_code = NULL WHERE seq = 2")
     after = demo_con.execute(
         "SELECT district_code, count(*) FROM marts.dash_case_step GROUP BY 1 ORDER BY 1").fetchall()
     assert after == before and None not in dict(after)

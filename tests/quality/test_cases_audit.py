@@ -12,7 +12,7 @@ from warehouse.store import Warehouse
 
 CASE = ("INSERT INTO core.\"case\" (case_id, origin_system, origin_case_id, source, reported_at, status, batch_id)"
         " VALUES (?, 'legacy', ?, 'other', TIMESTAMP '2026-03-02 09:00', 'reported', 'b1')")
-EVENT = ("INSERT INTO core.case_event (case_id, seq, event_id, action, to_state, occurred_at, origin_system,"
+EVENT = ("INSERT INTO core.case_event_row (case_id, seq, event_id, action, to_state, occurred_at, origin_system,"
          " batch_id) VALUES (?, ?, ?, 'report', 'reported', TIMESTAMP '2026-03-02 09:00', 'legacy', 'b1')")
 
 

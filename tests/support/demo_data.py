@@ -141,7 +141,7 @@ def _cases(con: duckdb.DuckDBPyConnection, size: DemoSize, city: dict[str, Any])
     """)
     # Workflow steps with deadlines for every dispatched case: 派遣, 处置 (its 反馈), 结案 (only those reached).
     con.execute(f"""
-        INSERT INTO core.case_event (case_id, seq, event_id, action, from_state, to_state, occurred_at, actor_id,
+        INSERT INTO core.case_event_row (case_id, seq, event_id, action, from_state, to_state, occurred_at, actor_id,
             actor_role, department_code, district_code, outcome, deadline_at, deadline_met, overdue_multiple,
             limit_hours, limit_basis, handbook_version, comment, origin_system, batch_id, step)
         WITH c AS (

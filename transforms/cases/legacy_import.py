@@ -589,7 +589,7 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
         for k, st in enumerate(_STEPS)]
     union = "\n UNION ALL ".join(branches)
     row = con.execute(f"""
-        INSERT INTO core.case_event (case_id, seq, event_id, action, from_state, to_state, occurred_at,
+        INSERT INTO core.case_event_row (case_id, seq, event_id, action, from_state, to_state, occurred_at,
                                      department_code, deadline_at, deadline_met, origin_system, batch_id,
                                      origin_action, step)
         WITH c AS (SELECT *, CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at) ELSE closed_at END

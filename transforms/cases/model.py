@@ -1,7 +1,9 @@
 """The conformed case model: the columns of core.case / core.case_event and how a batch is written.
 
 Every source (change feed, legacy export, synthetic Parquet) builds DataFrames with these columns and hands them
-to :func:`replace_batch`, so "one case model whatever the source" is enforced in one place.
+to :func:`replace_batch`, so "one case model whatever the source" is enforced in one place. core.case_event is a
+view (migration 0102): events are written to core.case_event_row (every column as given; :data:`EVENT_TABLE`) or,
+by the Parquet import only, to core.case_event_bulk (:data:`BULK_EVENT_COLUMNS`, the rest derived when read).
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "limit_hours", "limit_basis", "handbook_version", "comment", "origin_system", "batch_id",
     "origin_action", "step",
 )
+# Where events are stored (core.case_event reads both): every column as given, or a bulk file's columns only.
+EVENT_TABLE = "core.case_event_row"
+BULK_EVENT_TABLE = "core.case_event_bulk"
+BULK_EVENT_COLUMNS: tuple[str, ...] = (
+    "load_no", "case_id", "seq", "action", "from_state", "to_state", "occurred_at", "actor_id", "actor_role",
+    "department_code", "deadline_at", "deadline_met", "step",
+)
 # The conformed model's words are the shared vocabulary's: the workflow's states are the case statuses.
 STATUSES: tuple[str, ...] = tuple(CaseState)
 TERMINAL_STATUSES: tuple[str, ...] = TERMINAL_STATES
@@ -46,8 +55,16 @@ def _scannable(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+def delete_events(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    """Every event of the batch, in whichever table it is stored (a bulk load's batch is its core.case_event_load)."""
+    con.execute(f"DELETE FROM {EVENT_TABLE} WHERE batch_id = ?", [batch_id])
+    loads = "SELECT load_no FROM core.case_event_load WHERE batch_id = ?"
+    con.execute(f"DELETE FROM {BULK_EVENT_TABLE} WHERE load_no IN ({loads})", [batch_id])
+    con.execute("DELETE FROM core.case_event_load WHERE batch_id = ?", [batch_id])
+
+
 def delete_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
-    con.execute("DELETE FROM core.case_event WHERE batch_id = ?", [batch_id])
+    delete_events(con, batch_id)
     con.execute('DELETE FROM core."case" WHERE batch_id = ?', [batch_id])
 
 
@@ -64,7 +81,7 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> None:
         return
     frame = _scannable(conform(events, EVENT_COLUMNS))  # noqa: F841 — read by DuckDB's replacement scan
     cols = ", ".join(EVENT_COLUMNS)
-    con.execute(f"INSERT INTO core.case_event ({cols}) SELECT {cols} FROM frame ORDER BY case_id, seq")
+    con.execute(f"INSERT INTO {EVENT_TABLE} ({cols}) SELECT {cols} FROM frame ORDER BY case_id, seq")
 
 
 def replace_batch(con: duckdb.DuckDBPyConnection, batch_id: str, cases: pd.DataFrame, events: pd.DataFrame) -> None:

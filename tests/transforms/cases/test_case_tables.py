@@ -32,7 +32,10 @@ def test_migration_0050_drops_the_keys_and_keeps_columns_and_rows() -> None:
     rows = (con.execute('SELECT * FROM core."case"').fetchall(),
             con.execute("SELECT * FROM core.case_event").fetchall())
     assert 50 in migrate(con)
-    assert con.execute(COLUMNS).fetchall() == columns
+    # core.case_event is a view since 0102 (its columns read as nullable): the NOT NULLs are the stored table's
+    assert con.execute(COLUMNS.replace("'case_event'", "'case_event_row'")).fetchall() == [
+        (t.replace("case_event", "case_event_row"), *rest) for t, *rest in columns]
+    assert [r[:3] for r in con.execute(COLUMNS).fetchall()] == [r[:3] for r in columns]
     assert (con.execute('SELECT * FROM core."case"').fetchall(),
             con.execute("SELECT * FROM core.case_event").fetchall()) == rows
     keys = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'core'"

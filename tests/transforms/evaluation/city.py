@@ -64,7 +64,7 @@ class City:
             case_rows,
         )
         con.executemany(
-            "INSERT INTO core.case_event (case_id, seq, event_id, action, occurred_at, actor_id, actor_role, "
+            "INSERT INTO core.case_event_row (case_id, seq, event_id, action, occurred_at, actor_id, actor_role, "
             "department_code, district_code, outcome, deadline_met, overdue_multiple, origin_system, batch_id) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             event_rows,
@@ -183,7 +183,7 @@ def build_october() -> City:
 def late_feedback_for_c12(con: duckdb.DuckDBPyConnection) -> None:
     """An October event that reaches the warehouse after the period was published."""
     con.execute(
-        "INSERT INTO core.case_event (case_id, seq, event_id, action, occurred_at, actor_id, actor_role, "
+        "INSERT INTO core.case_event_row (case_id, seq, event_id, action, occurred_at, actor_id, actor_role, "
         "district_code, deadline_met, origin_system, batch_id) VALUES ('t:C12', 5, 'C12-5', 'feedback', "
         "TIMESTAMP '2026-10-30 15:00', 'hA', 'department', '140602', true, 'test', 'late-batch')"
     )

@@ -89,7 +89,7 @@ def test_a_complete_month_has_every_scored_indicator(november: duckdb.DuckDBPyCo
     """Once the steps are recorded (反馈 with its judgement, 核查), the same indicators are available again."""
     con = november
     for n in range(4):
-        con.execute("INSERT INTO core.case_event (case_id, seq, event_id, action, occurred_at, department_code, "
+        con.execute("INSERT INTO core.case_event_row (case_id, seq, event_id, action, occurred_at, department_code, "
                     "deadline_met, step, origin_system, batch_id) VALUES (?, 10, ?, 'feedback', "
                     "TIMESTAMP '2026-11-09 10:00', ?, ?, 'handle', 't', 'b'), (?, 11, ?, 'check', "
                     "TIMESTAMP '2026-11-09 11:00', NULL, NULL, NULL, 't', 'b')",

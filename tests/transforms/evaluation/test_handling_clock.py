@@ -80,7 +80,7 @@ def march() -> duckdb.DuckDBPyConnection:
     migrate(con)
     build_march().load(con)
     con.execute("UPDATE core.\"case\" SET kind = 'event', subclass_code = 'E04'")
-    con.execute("UPDATE core.case_event SET deadline_at = TIMESTAMP '2026-03-05 18:00' "
+    con.execute("UPDATE core.case_event_row SET deadline_at = TIMESTAMP '2026-03-05 18:00' "
                 "WHERE case_id = 't:E1' AND action = 'extend' AND outcome = 'approved'")
     return con
 

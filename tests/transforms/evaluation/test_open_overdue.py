@@ -90,9 +90,9 @@ def november() -> duckdb.DuckDBPyConnection:
             con.execute('UPDATE core."case" SET kind = ?, subclass_code = ? WHERE case_id = ?',
                         [SUBCLASS[code], code, f"t:{cid}"])
     # the deadlines the two recorded 延期 moved to
-    con.execute("UPDATE core.case_event SET deadline_at = TIMESTAMP '2026-12-03 18:00' "
+    con.execute("UPDATE core.case_event_row SET deadline_at = TIMESTAMP '2026-12-03 18:00' "
                 "WHERE case_id = 't:O3' AND action = 'extend'")
-    con.execute("UPDATE core.case_event SET deadline_at = TIMESTAMP '2026-11-25 18:00' "
+    con.execute("UPDATE core.case_event_row SET deadline_at = TIMESTAMP '2026-11-25 18:00' "
                 "WHERE case_id = 't:O4' AND action = 'extend'")
     return con
 
@@ -152,7 +152,7 @@ def test_pandas_reference_counts_the_same_open_cases(november: duckdb.DuckDBPyCo
 def _record_handle_deadline(con: duckdb.DuckDBPyConnection, case: str, deadline: str, step: str = "handle") -> None:
     """The deadline recorded on the case's (only) 派遣: a legacy export's 处置时限 (step 'handle': the import's
     convention, transforms/cases/legacy_import.py), or a live dispatch's own 派遣 deadline (step 'dispatch')."""
-    con.execute("UPDATE core.case_event SET deadline_at = CAST(? AS TIMESTAMP), step = ? "
+    con.execute("UPDATE core.case_event_row SET deadline_at = CAST(? AS TIMESTAMP), step = ? "
                 "WHERE case_id = ? AND action = 'dispatch'", [deadline, step, f"t:{case}"])
 
 
