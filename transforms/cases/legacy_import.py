@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from quality.gx import Expectation, SuiteRunner
 from szcg.errors import ConfigError, InputRejected, RowProblem
 from szcg.privacy import scrub_text
+from szcg.timestamps import as_nanoseconds
 from transforms.cases.areas import resolve_areas
 from transforms.cases.fixed_times import fixed_layout, parse_fixed
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
@@ -132,7 +133,7 @@ def parse_times(values: pd.Series, mapping: LegacyMapping) -> tuple[pd.Series, p
         else:
             instants = pd.to_datetime(text[has_offset], utc=True, errors="coerce", format="ISO8601")
             local = instants.dt.tz_convert(mapping.timezone).dt.tz_localize(None)
-            result.loc[has_offset] = local.astype("datetime64[ns]")
+            result.loc[has_offset] = as_nanoseconds(local)
             given = given & ~has_offset
     for fmt in mapping.timestamp_formats:
         todo = given & result.isna()
@@ -148,7 +149,7 @@ def parse_times(values: pd.Series, mapping: LegacyMapping) -> tuple[pd.Series, p
             if not todo.any():
                 continue
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        result.loc[todo] = parsed.astype("datetime64[ns]")
+        result.loc[todo] = as_nanoseconds(parsed)
     bad = was_given & result.isna()
     return result, bad
 

@@ -33,6 +33,7 @@ from pydantic import Field, field_validator
 from szcg.configmodel import ConfigModel, load_yaml
 from szcg.errors import InputRejected, RowProblem
 from szcg.settings import Settings
+from szcg.timestamps import as_nanoseconds
 from transforms.cases.legacy_import import _joined
 from transforms.cases.scrub import scrub_series
 from transforms.hotline.categories import CategoryTable, load_categories
@@ -179,7 +180,7 @@ def _parse_times(values: pd.Series, formats: list[str]) -> pd.Series:
         todo = out.isna() & (text != "")
         if not todo.any():
             break
-        out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+        out.loc[todo] = as_nanoseconds(pd.to_datetime(text[todo], format=fmt, errors="coerce"))
     return out
 
 

@@ -159,6 +159,33 @@ def test_duplicate_ids_and_unreadable_times_are_quarantined_with_reasons(wh: War
     assert case3[1:5] == ("other", None, "Space Aliens / x", None)
 
 
+def test_times_outside_the_warehouse_range_are_quarantined_not_a_crash(wh: Warehouse, tmp_path: Path) -> None:
+    """A year 0001 or 2262 (a placeholder, a typo) is a real value in a real export: the row is quarantined as an
+    unreadable time like any other, the rest of the batch loads (it once stopped the whole import with pandas'
+    OutOfBoundsDatetime)."""
+    export = tmp_path / "export.csv"
+    header = ("unique_key,created_date,closed_date,due_date,status,complaint_type,descriptor,open_data_channel_type,"
+              "agency,incident_address,latitude,longitude\n")
+    row = "{key},{created},{closed},{due},{status},Graffiti,x,PHONE,DSNY,1 MAIN ST,40.7,-73.9\n"
+    ok = "2019-12-31T10:00:00.000"
+    rows = [
+        row.format(key=1, created="0001-01-01T00:00:00.000", closed="", due="", status="Open"),
+        row.format(key=2, created="2262-04-12T00:00:00.000", closed="", due="", status="Open"),
+        row.format(key=3, created=ok, closed="9999-12-31T00:00:00.000", due="2020-01-02T10:00:00.000",
+                   status="Closed"),
+        row.format(key=4, created=ok, closed="", due="0001-01-01T00:00:00.000", status="Open"),
+        row.format(key=5, created=ok, closed="2019-12-31T12:00:00.000", due="2020-01-02T10:00:00.000",
+                   status="Closed"),
+    ]
+    export.write_text(header + "".join(rows), encoding="utf-8")
+    result = import_legacy(wh, export, load_mapping(MAPPINGS / "nyc_311_2019.yaml"))
+    assert result.rows_in == 5 and result.rows_loaded + result.rows_quarantined == 5
+    assert result.quarantine_rules.get("bad_reported_at") == 2
+    with wh.writer() as con:
+        loaded = {r[0] for r in con.execute('SELECT origin_case_id FROM core."case"').fetchall()}
+    assert {"4", "5"} <= loaded and not {"1", "2"} & loaded
+
+
 def test_export_whose_schema_drifted_is_refused_naming_the_missing_columns(wh: Warehouse) -> None:
     with pytest.raises(InputRejected) as err:
         import_legacy(wh, EXPORTS / "la_myla311_2020_subset.csv", load_mapping(MAPPINGS / "la_myla311_2017.yaml"))

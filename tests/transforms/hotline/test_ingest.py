@@ -75,6 +75,22 @@ def test_no_raw_phone_number_reaches_core_or_quarantine(wh: Warehouse, city: Pat
     assert not mode & (stat.S_IRGRP | stat.S_IROTH)
 
 
+def test_a_call_time_outside_the_warehouse_range_is_quarantined_not_a_crash(wh: Warehouse, city: Path,
+                                                                           tmp_path: Path) -> None:
+    """A year 0001 or 9999 in a log (a placeholder) is quarantined as an unreadable time; the rest of the log loads
+    (it once stopped the whole ingest with pandas' OutOfBoundsDatetime)."""
+    raw = pd.read_csv(city / "hotline" / "raw" / f"{MONTH}.csv", dtype=str, keep_default_na=False)
+    raw.loc[2, "called_at"] = raw.loc[2, "called_at"].replace(raw.loc[2, "called_at"][:4], "0001", 1)
+    raw.loc[4, "called_at"] = raw.loc[4, "called_at"].replace(raw.loc[4, "called_at"][:4], "9999", 1)
+    log = tmp_path / "log.csv"
+    raw.to_csv(log, index=False, encoding="gbk")
+    result = ingest_hotline(wh, log, wh.settings)
+    assert result.rows_quarantined == 2 and result.rows_loaded == len(raw) - 2
+    with wh.writer() as con:
+        rules = con.execute("SELECT row_number, rule FROM quarantine.rejected_row ORDER BY 1").fetchall()
+    assert rules == [(3, "bad_called_at"), (5, "bad_called_at")]
+
+
 def test_calls_are_linked_by_case_number_or_by_place_time_and_category(
     wh: Warehouse, city: Path, tmp_path: Path
 ) -> None:
