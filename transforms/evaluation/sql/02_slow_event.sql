@@ -12,6 +12,13 @@ CREATE OR REPLACE TEMP MACRO eval_slow_kind(action) AS CASE action
     WHEN 'close' THEN true ELSE false
 END;
 
+-- the kinds eval_slow_event reads, and those whose bit (01) eval_case_clock reads: the same and 解除挂账 (unshelve)
+CREATE OR REPLACE TEMP MACRO eval_subset_kind(action) AS CASE action
+    WHEN 'dispatch' THEN true WHEN 'return' THEN true WHEN 'feedback' THEN true
+    WHEN 'check' THEN true WHEN 'rework' THEN true WHEN 'shelve' THEN true WHEN 'extend' THEN true
+    WHEN 'close' THEN true WHEN 'unshelve' THEN true ELSE false
+END;
+
 -- eval_case_subset: the cases whose events are read again, one by one — the slow cases above (slow), and the
 -- candidates of eval_case_clock (03: clock), a cohort case with an approved 回退 or 挂账, or neither 结案 nor 作废.
 CREATE OR REPLACE TEMP TABLE eval_case_subset AS
@@ -30,20 +37,23 @@ SELECT * FROM (
 )
 WHERE slow OR clock;
 
--- eval_subset_event: their events, read in one scan for both (a scan filtered by case costs about as much as the
--- events it writes here): from the history bound on (see 01), and those before it of the cases reported before it
+-- eval_subset_event: their events of those kinds, read in one scan for both (a scan filtered by case costs about as
+-- much as the events it writes here): from the history bound on (see 01), and those before it of the cases reported
+-- before it
 CREATE OR REPLACE TEMP TABLE eval_subset_event AS
 SELECT e.case_id, e.seq, e.action, e.outcome, e.actor_role, e.occurred_at, e.department_code, e.deadline_met,
        e.overdue_multiple, e.deadline_at, e.step, k.slow, k.clock
 FROM core.case_event e
 JOIN eval_case_subset k USING (case_id)
 WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
+  AND eval_subset_kind(e.action)
 UNION ALL
 SELECT e.case_id, e.seq, e.action, e.outcome, e.actor_role, e.occurred_at, e.department_code, e.deadline_met,
        e.overdue_multiple, e.deadline_at, e.step, k.slow, k.clock
 FROM core.case_event e
 JOIN (SELECT * FROM eval_case_subset SEMI JOIN eval_early_case USING (case_id)) k USING (case_id)
-WHERE e.occurred_at >= getvariable('eval_early_lower') AND e.occurred_at < getvariable('eval_lower');
+WHERE e.occurred_at >= getvariable('eval_early_lower') AND e.occurred_at < getvariable('eval_lower')
+  AND eval_subset_kind(e.action);
 
 CREATE OR REPLACE TEMP TABLE eval_slow_event AS
 WITH ev AS (
