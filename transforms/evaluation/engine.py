@@ -32,7 +32,7 @@ from transforms.evaluation.params import Params
 from transforms.evaluation.period import Period
 from transforms.evaluation.scheme import Scheme
 
-CASE_MODELS = ("01_case_summary.sql", "02_slow_event.sql", "03_slow_case.sql")
+CASE_MODELS = ("01_case_summary.sql", "02_slow_event.sql", "03_slow_case.sql", "03_case_clock.sql")
 FACT_MODELS = ("04_case_fact.sql", "05_department_fact.sql", "06_post_base.sql", "07_post_fact.sql")
 # Without lineage these are read once by the aggregate (eval_post_fact not at all): views, never stored.
 VIEW_WITHOUT_LINEAGE = ("eval_department_fact", "eval_post_base", "eval_post_fact")

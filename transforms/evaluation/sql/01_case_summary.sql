@@ -55,21 +55,13 @@ END;
 --                      结案): when it follows the only dispatch, every such event belongs to that department, so the
 --                      bit mask answers department attribution; other cases go through eval_slow_event (02)
 --   late_multiple      the largest 超时倍数 recorded on a 处置 completion judged late
---   the 处置 clock (casework.workflow.handle_clock_effects, in the conformed vocabulary):
---     clock_running      the latest of the starts (派遣 16, 返工 256, 解除挂账 8192), completions (反馈 64) and stops
---                        (approved 回退 512, approved 挂账 1024) is a start (2×seq + 1 for an end: even = running)
---     clock_started_at   the latest start
---     extended           an approved 延期 2048 follows the latest start (2×seq + 1 for a 延期: odd = extended)
---     extend_deadline_at the deadline recorded on the latest approved 延期 (the one in force)
---     start_deadline_at  the 处置 deadline recorded on the latest start itself (step 'handle' on a 派遣: a legacy
---                        export's 处置时限, legacy_import.py); a live 派遣 records its own step's deadline (step
---                        'dispatch'), which is not the 处置 one and is not read here
---   awaiting_redispatch an approved 回退 follows the latest dispatch (2×seq + 1 for a 回退: odd): the case waits at
---                      立案 for re-dispatch
---   shelved (挂账 now): decoded; what the bits say alone (立案 = registered_at not NULL, 作废, 结案, 派遣, 反馈,
---   返工, a 处置 completion judged late, 公众举报) is read from bits where it is used, not stored: every column of
---   this table is written for every case in scope (1.2 M for a month, 10 M for a year at 10 M cases a year), and
---   nine boolean columns cost ≈ 18 % of the statement
+--   what the order of the events says about where a cohort case stands (挂账 now, waiting for re-dispatch, the
+--   处置 clock) is not aggregated here but for the few cases where it can matter (eval_case_clock, 03): each
+--   aggregate of this pass costs time on every event of every case in scope
+--   what the bits say alone (立案 = registered_at not NULL, 作废, 结案, 派遣, 反馈, 返工, a 处置 completion judged
+--   late, 公众举报) is read from bits where it is used, not stored: every column of this table is written for
+--   every case in scope (1.2 M for a month, 10 M for a year at 10 M cases a year), and nine boolean columns cost
+--   ≈ 18 % of the statement
 --   bits | 32768       the case's source is a 公众举报 source (scheme rules.public_sources)
 -- Bits: 1 立案 register, 2 作废 void, 4 不予立案 (reject by a shift leader), 8 结案 close, 16 派遣 dispatch,
 -- 32 反馈 feedback, 64 处置 completion (反馈: the event that completes the 指挥手册 step 'handle' and records its
@@ -83,8 +75,7 @@ CREATE OR REPLACE TEMP TABLE eval_case_summary AS
 {%- endif %}
 WITH flagged AS (
     SELECT
-        e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, e.deadline_at,
-        CASE WHEN e.step = 'handle' THEN e.deadline_at END AS handle_deadline_at,
+        e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple,
         eval_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
         + CASE WHEN e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')
                THEN 4096 ELSE 0 END AS bit
@@ -101,7 +92,6 @@ per_case AS (
         case_id,
         bit_or(bit) & 8191 AS bits,
         min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
-        max(2 * seq + CASE WHEN bit & 1024 <> 0 THEN 1 ELSE 0 END) FILTER (WHERE bit & (1024 | 8192) <> 0) AS shelf,
         min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
         max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
         max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
@@ -110,16 +100,7 @@ per_case AS (
         max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
         -- 回退 512, 处置 64, 返工 256, 挂账 1024, 延期 2048, 结案 8
         min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
-        max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple,
-        -- packed as shelf above: one max per question instead of a max per kind of event
-        max(2 * seq + CASE WHEN bit & (64 | 512 | 1024) <> 0 THEN 1 ELSE 0 END)
-            FILTER (WHERE bit & (16 | 256 | 8192 | 64 | 512 | 1024) <> 0) AS clock_last,
-        arg_max(occurred_at, seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS clock_started_at,
-        arg_max_null(handle_deadline_at, seq) FILTER (WHERE bit & (16 | 256 | 8192) <> 0) AS start_deadline_at,
-        max(2 * seq + CASE WHEN bit & 2048 <> 0 THEN 1 ELSE 0 END)
-            FILTER (WHERE bit & (16 | 256 | 8192 | 2048) <> 0) AS extend_last,
-        arg_max_null(deadline_at, seq) FILTER (WHERE bit & 2048 <> 0) AS extend_deadline_at,
-        max(2 * seq + CASE WHEN bit & 512 <> 0 THEN 1 ELSE 0 END) FILTER (WHERE bit & (16 | 512) <> 0) AS redispatch
+        max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple
     FROM flagged
     GROUP BY case_id
     {%- if scope == 'having' %}
@@ -130,7 +111,6 @@ SELECT
     p.case_id,
     p.bits | CASE WHEN list_contains(getvariable('eval_public_sources'), c.source) THEN 32768 ELSE 0 END AS bits,
     p.registered_at,
-    coalesce(p.shelf % 2 = 1, false) AS shelved,
     p.first_dispatch_at,
     p.last_feedback_at,
     p.last_verify_seq,
@@ -139,12 +119,6 @@ SELECT
     p.dispatch_dept,
     p.first_after_seq,
     p.late_multiple,
-    coalesce(p.clock_last % 2 = 0, false) AS clock_running,
-    p.clock_started_at,
-    p.start_deadline_at,
-    coalesce(p.extend_last % 2 = 1, false) AS extended,
-    p.extend_deadline_at,
-    coalesce(p.redispatch % 2 = 1, false) AS awaiting_redispatch,
     c.district_code,
     c.street_code,
     c.community_code,

@@ -12,31 +12,56 @@ CREATE OR REPLACE TEMP MACRO eval_slow_kind(action) AS CASE action
     WHEN 'close' THEN true ELSE false
 END;
 
-CREATE OR REPLACE TEMP TABLE eval_slow_event AS
-WITH slow_case AS (
-    SELECT case_id
+-- the kinds eval_slow_event reads, and those whose bit (01) eval_case_clock reads: the same and 解除挂账 (unshelve)
+CREATE OR REPLACE TEMP MACRO eval_subset_kind(action) AS CASE action
+    WHEN 'dispatch' THEN true WHEN 'return' THEN true WHEN 'feedback' THEN true
+    WHEN 'check' THEN true WHEN 'rework' THEN true WHEN 'shelve' THEN true WHEN 'extend' THEN true
+    WHEN 'close' THEN true WHEN 'unshelve' THEN true ELSE false
+END;
+
+-- eval_case_subset: the cases whose events are read again, one by one — the slow cases above (slow), and the
+-- candidates of eval_case_clock (03: clock), a cohort case with an approved 回退 or 挂账, or neither 结案 nor 作废.
+CREATE OR REPLACE TEMP TABLE eval_case_subset AS
+SELECT * FROM (
+    SELECT
+        case_id,
+        bits,
+        kind,
+        subclass_code,
+        (n_dispatch >= 2 OR (n_dispatch = 1 AND first_after_seq <= dispatch_seq))
+            AND ((registered_at >= getvariable('eval_start') AND registered_at < getvariable('eval_window_end'))
+                 OR bits & 512 <> 0) AS slow,
+        registered_at >= getvariable('eval_start') AND registered_at < getvariable('eval_window_end')
+            AND (bits & (512 | 1024) <> 0 OR bits & (2 | 8) = 0) AS clock
     FROM eval_case_summary
-    WHERE (n_dispatch >= 2 OR (n_dispatch = 1 AND first_after_seq <= dispatch_seq))
-      AND ((registered_at >= getvariable('eval_start') AND registered_at < getvariable('eval_window_end'))
-           OR bits & 512 <> 0)
-),
--- their events from the history bound on (see 01), and those before it of the cases reported before it
-ev AS (
-    SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
-           e.deadline_met, e.overdue_multiple
-    FROM core.case_event e
-    SEMI JOIN slow_case USING (case_id)
-    WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
-      -- only the kinds attribution and 回退 read (a department row exists for every dispatch naming one anyway);
-      -- a CASE, not IN (…): DuckDB turns a long IN list into a join with the list
-      AND eval_slow_kind(e.action)
-    UNION ALL
-    SELECT e.case_id, e.seq, eval_act(e.action, e.outcome, e.actor_role) AS act, e.occurred_at, e.department_code,
-           e.deadline_met, e.overdue_multiple
-    FROM core.case_event e
-    SEMI JOIN (SELECT case_id FROM slow_case SEMI JOIN eval_early_case USING (case_id)) early USING (case_id)
-    WHERE e.occurred_at >= getvariable('eval_early_lower') AND e.occurred_at < getvariable('eval_lower')
-      AND eval_slow_kind(e.action)
+)
+WHERE slow OR clock;
+
+-- eval_subset_event: their events of those kinds, read in one scan for both (a scan filtered by case costs about as
+-- much as the events it writes here): from the history bound on (see 01), and those before it of the cases reported
+-- before it
+CREATE OR REPLACE TEMP TABLE eval_subset_event AS
+SELECT e.case_id, e.seq, e.action, e.outcome, e.actor_role, e.occurred_at, e.department_code, e.deadline_met,
+       e.overdue_multiple, e.deadline_at, e.step, k.slow, k.clock
+FROM core.case_event e
+JOIN eval_case_subset k USING (case_id)
+WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
+  AND eval_subset_kind(e.action)
+UNION ALL
+SELECT e.case_id, e.seq, e.action, e.outcome, e.actor_role, e.occurred_at, e.department_code, e.deadline_met,
+       e.overdue_multiple, e.deadline_at, e.step, k.slow, k.clock
+FROM core.case_event e
+JOIN (SELECT * FROM eval_case_subset SEMI JOIN eval_early_case USING (case_id)) k USING (case_id)
+WHERE e.occurred_at >= getvariable('eval_early_lower') AND e.occurred_at < getvariable('eval_lower')
+  AND eval_subset_kind(e.action);
+
+CREATE OR REPLACE TEMP TABLE eval_slow_event AS
+WITH ev AS (
+    -- only the kinds attribution and 回退 read (a department row exists for every dispatch naming one anyway)
+    SELECT case_id, seq, eval_act(action, outcome, actor_role) AS act, occurred_at, department_code, deadline_met,
+           overdue_multiple
+    FROM eval_subset_event
+    WHERE slow AND eval_slow_kind(action)
 )
 SELECT
     case_id,

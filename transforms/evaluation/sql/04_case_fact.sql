@@ -35,6 +35,10 @@ WITH cohort AS (
         s.bits & 256 <> 0 AS reworked,
         s.bits & 128 <> 0 AS overdue,
         s.bits & 32768 <> 0 AS is_public,
+        -- where the case stands at the cut-off, for the candidates of eval_case_clock (03); the others have no
+        -- approved 挂账 or 回退, and no open 处置 clock (结案 or 作废)
+        coalesce(ck.shelved, false) AS shelved,
+        coalesce(ck.awaiting_redispatch, false) AS awaiting_redispatch,
         sl.case_id IS NOT NULL AS slow,
         CASE WHEN sl.case_id IS NOT NULL THEN sl.last_dept WHEN s.n_dispatch = 1 THEN s.dispatch_dept END
             AS last_dept,
@@ -44,6 +48,7 @@ WITH cohort AS (
             THEN s.dispatch_dept END AS close_dept
     FROM eval_case_summary s
     LEFT JOIN eval_slow_case sl USING (case_id)
+    LEFT JOIN eval_case_clock ck USING (case_id)
     WHERE s.registered_at >= getvariable('eval_start') AND s.registered_at < getvariable('eval_window_end')
 ),
 open_clock AS (
@@ -57,11 +62,12 @@ open_clock AS (
              ELSE (eval_wm(getvariable('eval_as_of'), a.cum_before, a.working)
                    - eval_wm(o.clock_started_at, d.cum_before, d.working)) / 60.0
         END AS elapsed_hours
-    FROM cohort o
+    -- eval_case_clock holds cohort cases only; not read from cohort, which a second reader would materialize
+    FROM eval_case_clock o
     LEFT JOIN eval_handle_limit l ON l.subclass_code = o.subclass_code AND l.kind IS NOT DISTINCT FROM o.kind
     LEFT JOIN eval_calendar d ON d.day = CAST(o.clock_started_at AS DATE)
     LEFT JOIN eval_calendar a ON a.day = CAST(getvariable('eval_as_of') AS DATE)
-    WHERE o.clock_running AND NOT o.closed AND NOT o.voided AND NOT o.shelved
+    WHERE o.open_clock
 ),
 open_overdue AS (
     SELECT
