@@ -208,9 +208,7 @@ def _load(con: duckdb.DuckDBPyConnection, cases_path: Path, events_path: Path, l
                        count(*) FILTER (WHERE actor_id IS NULL) > 0 AS missing_actor,
                        min(CAST("at" AS TIMESTAMP)) AS first_at,
                        case_id IS NULL OR count(*) FILTER (WHERE NOT in_chain) <> 1 AS unsure
-                FROM (SELECT *, {_CHAIN} FROM (
-                          SELECT CAST(case_id AS VARCHAR) AS case_id, seq, "at", action, actor_id, file_row_number
-                          FROM read_parquet($efile, file_row_number = true)))
+                FROM ({_chained_events(_event_parts(con, events_path, _threads(con)))})
                 GROUP BY 1)
             SELECT * FROM (
                 SELECT case_id, coalesce(ca.copies, 0) AS copies, ca.first_row, coalesce(ca.all_ok, FALSE) AS all_ok,
@@ -408,6 +406,46 @@ EARLY_EVENT_SLACK = f"INTERVAL {int(REPORT_CLOCK_SLACK.total_seconds())} SECOND"
 # order. (Anything else — interleaved cases, duplicates, NULLs, late events — is re-read and judged exactly.)
 _CHAIN = """coalesce(lag(file_row_number) OVER () = file_row_number - 1 AND lag(case_id) OVER () = case_id
              AND lag(seq) OVER () < seq AND lag("at") OVER () <= "at", FALSE) AS in_chain"""
+
+
+
+def _threads(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT current_setting('threads')").fetchone()
+    return max(1, int(row[0])) if row else 1
+
+
+def _event_parts(con: duckdb.DuckDBPyConnection, path: Path, parts: int) -> list[int]:
+    """The first file row of each part of the events file: consecutive row groups in at most ``parts`` runs of
+    about the same number of rows ([0] for a file of one row group, or for one part)."""
+    sizes = [int(r[0]) for r in con.execute(
+        "SELECT row_group_num_rows FROM (SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(?))"
+        " ORDER BY row_group_id", [str(path)]).fetchall()]
+    total, starts, row = sum(sizes), [0], 0
+    for size in sizes[:-1]:
+        row += size
+        # a cut at the end of this row group when it is the nearest one to the next share of the rows
+        if len(starts) < parts and row >= total * len(starts) / parts - size / 2:
+            starts.append(row)
+    return starts
+
+
+def _chained_events(starts: list[int]) -> str:
+    """The events file's rows (the profile's columns) with _CHAIN's in_chain, one UNION ALL branch per part (rows
+    ``starts[i]`` up to the next start). A streaming window runs on one thread; each branch is a pipeline of its
+    own, so DuckDB runs them side by side. Each branch reads the row before its first row as well, and drops it
+    after the window: its first row's lag is then that row, as in one pass over the whole file — every row's
+    in_chain is the same whatever the parts (tests/transforms/cases/test_parquet_import.py)."""
+    branches = []
+    for i, first in enumerate(starts):
+        bounds = ([f"file_row_number >= {first - 1}"] if first else []) + (
+            [f"file_row_number < {starts[i + 1]}"] if i + 1 < len(starts) else [])
+        rows = ('SELECT CAST(case_id AS VARCHAR) AS case_id, seq, "at", action, actor_id, file_row_number'
+                " FROM read_parquet($efile, file_row_number = true)"
+                + (f" WHERE {' AND '.join(bounds)}" if bounds else ""))
+        chained = f"SELECT *, {_CHAIN} FROM ({rows})"
+        branches.append(f"SELECT * FROM ({chained}) WHERE file_row_number >= {first}" if first else chained)
+    return "\nUNION ALL\n".join(branches)
+
 
 # Per case, over its loadable events: duplicate seq, an event earlier than the one before it (by seq), a close
 # before the (first) report, an action without an actor — exactly, by sorting each case's (seq, at) pairs. Only for

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from szcg.clock import REPORT_CLOCK_SLACK
 from szcg.errors import InputRejected
 from tests.support.factories import DIRTY_CITY, SyntheticCities
-from transforms.cases.parquet_import import import_parquet
+from transforms.cases.parquet_import import _chained_events, _event_parts, import_parquet
 from warehouse.fingerprint import database_fingerprint
 from warehouse.store import Warehouse
 
@@ -317,3 +320,49 @@ def test_reporters_descriptions_are_loaded_scrubbed_and_ordinary_ones_as_written
     expected = {c: (scrub_text(n) if n else n) for c, n in zip(cases["case_id"], notes, strict=True)}
     assert loaded == expected
     assert sum(loaded[c] != n for c, n in zip(cases["case_id"], notes, strict=True)) == 5  # the five with PII
+
+
+def test_the_chain_pass_split_at_row_groups_sees_every_row_as_one_pass_does(tmp_path: Path) -> None:
+    """The profile's chain pass runs as one UNION ALL branch per part of the events file (so DuckDB runs them on
+    several threads); each row's in_chain must be what one pass over the whole file gives, at the parts' edges too:
+    row 3 continues case B from row 2 across a row-group boundary, row 9 continues C across another."""
+    rows = [("A", 1, 0), ("A", 2, 1), ("B", 1, 0),        # row group 0
+            ("B", 2, 1), ("B", 3, 2), ("A", 3, 2),        # 1: B goes on from row 2; A comes back after B
+            ("C", 1, 0), ("C", 2, 1), ("C", 2, 2),        # 2: a seq given twice is not a continuation
+            ("C", 3, 3), ("C", 4, 1), ("D", 1, 0)]        # 3: C goes on from row 8; then a time going back
+    expected = [False, True, False, True, True, False, False, True, False, True, False, False]
+    path = tmp_path / "case_events.parquet"
+    pq.write_table(pa.table({"case_id": [r[0] for r in rows], "seq": pa.array([r[1] for r in rows], pa.int32()),
+                             "at": pa.array([r[2] * 60_000_000 for r in rows], pa.timestamp("us")),
+                             "action": ["dispatch"] * len(rows), "actor_id": ["W1"] * len(rows)}),
+                   path, row_group_size=3)
+    con = duckdb.connect()
+    assert [_event_parts(con, path, n) for n in (1, 2, 3, 4, 9)] == [
+        [0], [0, 6], [0, 3, 9], [0, 3, 6, 9], [0, 3, 6, 9]]
+    for starts in ([0], [0, 3], [0, 6], [0, 9], [0, 3, 6], [0, 3, 6, 9]):
+        got = con.execute(f"SELECT file_row_number, in_chain FROM ({_chained_events(starts)}) ORDER BY 1",
+                          {"efile": str(path)}).fetchall()
+        assert got == list(enumerate(expected)), starts
+
+
+def test_events_in_many_row_groups_give_the_same_cases_flags_and_quarantine(city: Path, tmp_path: Path) -> None:
+    """The events file cut into many row groups (the profile then reads it in parts, on several threads) loads
+    exactly as the same rows in one row group: a duplicate seq whose copies lie in two row groups is still caught."""
+    from szcg.settings import Settings
+
+    cases = pd.read_parquet(city / "cases" / "cases.parquet")
+    events = pd.read_parquet(city / "cases" / "case_events.parquet")
+    edge = 996  # the last row of the first row group of 997 rows; its twin is the first row of the second
+    events = pd.concat([events.iloc[:edge + 1], events.iloc[[edge]], events.iloc[edge + 1:]], ignore_index=True)
+    results = []
+    for name, row_group in (("one", len(events)), ("many", 997)):
+        folder = tmp_path / f"in-{name}"
+        _write(folder, cases, events)
+        events.to_parquet(folder / "case_events.parquet", row_group_size=row_group)
+        wh = Warehouse(Settings(data_dir=tmp_path / name).with_data_dir(tmp_path / name))
+        result = import_parquet(wh, folder, edition="gbt47678.5-2026")
+        results.append((result.cases_loaded, result.events_loaded, result.events_quarantined,
+                        *_flags_and_rules(wh), _core(wh)))
+        assert len(_event_parts(duckdb.connect(), folder / "case_events.parquet", 2)) == (2 if name == "many" else 1)
+    assert results[0] == results[1]
+    assert ("core.case_event", "duplicate_seq", str(events["case_id"].iloc[edge])) in results[1][4]
