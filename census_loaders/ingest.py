@@ -181,66 +181,54 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
     # modification time moves during its copy, and :func:`_register` refuses one that moved during the read.
     before = _stat(source_path)
     source: SourceFile | None = None
+    result: BatchResult | None = None
     read = _Read()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="szcg-land") as pool:
-        copying = pool.submit(copy_for_landing, wh.settings.landing_dir, source_path, KIND)
-        try:
-            mapping_crs = None
-            if options.mapping_path is not None:
-                mapping_crs = choose_mapping([], options.mapping_path).crs
-            source = open_source(source_path, config.zip, crs_override=mapping_crs, max_columns=config.max_columns)
-            _read_source(con, source, options, config, read)
-        except InputRejected as exc:
-            read.rejected = exc
-        except BaseException:
-            if source is not None:
-                source.close()
-            _register(con, wh, copying, source_path, before, keep_on_failure=True)
-            raise
-        try:
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="szcg-land") as pool:
+            copying = pool.submit(copy_for_landing, wh.settings.landing_dir, source_path, KIND)
+            try:
+                mapping_crs = None
+                if options.mapping_path is not None:
+                    mapping_crs = choose_mapping([], options.mapping_path).crs
+                source = open_source(source_path, config.zip, crs_override=mapping_crs,
+                                     max_columns=config.max_columns)
+                _read_source(con, source, options, config, read)
+            except InputRejected as exc:
+                read.rejected = exc
+            except BaseException:
+                _register(con, wh, copying, source_path, before, keep_on_failure=True)
+                raise
             landed = _register(con, wh, copying, source_path, before)
-        except BaseException:
-            if source is not None:
-                source.close()
-            raise
-    clock.lap("read")
-    result = BatchResult(landed.batch_id, landed.original_name, options.district_code, timings=timings)
-    try:
+        clock.lap("read")
+        result = BatchResult(landed.batch_id, landed.original_name, options.district_code, timings=timings)
         # (a batch superseded since raises here, as it did before anything was read)
-        loaded_before = _already_loaded(con, landed.batch_id) and not _options_changed(con, landed.batch_id, options)
-    except BaseException:
-        if source is not None:
-            source.close()
-        raise
-    if loaded_before:
-        if source is not None:
-            source.close()
-        result.already_loaded = True
-        row = con.execute("SELECT rows_in, rows_loaded, rows_quarantined FROM landing.load WHERE batch_id = ?"
-                          " AND target = ?", [landed.batch_id, TARGET]).fetchone()
-        result.rows_in, result.rows_loaded, result.rows_quarantined = (int(v) for v in row)
-        result.notes.append("this file was loaded before (same content): not loaded again")
-        return result
-    try:
-        if source is not None:
-            source.file_name = landed.original_name
-        result.mapping = read.mapping.name if read.mapping is not None else ""
-        if read.rejected is not None:
-            raise read.rejected
-        assert source is not None and read.mapping is not None
-        result.rows_in = read.rows
-        # the encoding is settled once every byte has been read (a CSV's head may only have said UTF-8)
-        result.encoding = source.encoding
-        result.notes += [n for n in source.notes if not n.startswith("__")]
-        return _ingest_source(con, source, read, result, options, ctx, config, clock)
-    except InputRejected as exc:
-        if source is not None and source.encoding_checked:
+        if _already_loaded(con, landed.batch_id) and not _options_changed(con, landed.batch_id, options):
+            result.already_loaded = True
+            row = con.execute("SELECT rows_in, rows_loaded, rows_quarantined FROM landing.load WHERE batch_id = ?"
+                              " AND target = ?", [landed.batch_id, TARGET]).fetchone()
+            result.rows_in, result.rows_loaded, result.rows_quarantined = (int(v) for v in row)
+            result.notes.append("this file was loaded before (same content): not loaded again")
+            return result
+        try:
+            if source is not None:
+                source.file_name = landed.original_name
+            result.mapping = read.mapping.name if read.mapping is not None else ""
+            if read.rejected is not None:
+                raise read.rejected
+            assert source is not None and read.mapping is not None
+            result.rows_in = read.rows
+            # the encoding is settled once every byte has been read (a CSV's head may only have said UTF-8)
             result.encoding = source.encoding
-        return _reject_file(con, result, exc, options)
-    finally:
+            result.notes += [n for n in source.notes if not n.startswith("__")]
+            return _ingest_source(con, source, read, result, options, ctx, config, clock)
+        except InputRejected as exc:
+            if source is not None and source.encoding_checked:
+                result.encoding = source.encoding
+            return _reject_file(con, result, exc, options)
+    finally:  # the source is closed once, whichever way the batch ends
         if source is not None:
             source.close()
-        if result.rejected_message:
+        if result is not None and result.rejected_message:
             _keep_head(landed, result)
 
 
