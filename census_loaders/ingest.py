@@ -1,6 +1,7 @@
 """Ingest one census batch (one delivered file) — write, audit, then load all valid rows in one transaction.
 
-    land → rows as delivered into DuckDB (``raw``: CSV read by DuckDB itself) → map + normalise in SQL (``stage``)
+    land → map + normalise in SQL (``stage``: CSV read by DuckDB itself straight into it, other formats through the
+    temp table ``raw``)
     → GX suite once per batch on small value frames built in SQL → grid of each point (declared grid first,
     spatial join for the rest) → GCJ-02 checks → set/spatial rules (SQL)
     → BEGIN; SCD2 upsert of valid rows (version key kept unique by an anti-join); quarantine; ledger; COMMIT
@@ -25,8 +26,16 @@ import pandas as pd
 from census_loaders.cityctx import CityContext
 from census_loaders.config import CensusConfig
 from census_loaders.mapping import Mapping, choose_mapping
-from census_loaders.prepare import PrepareContext, checks_view_sql, define_macros, finish_coordinates, stage_sql
-from census_loaders.readers import SourceFile, open_source, stage_raw
+from census_loaders.prepare import (
+    PrepareContext,
+    checks_view_sql,
+    define_macros,
+    delivered_record_sql,
+    finish_coordinates,
+    number_rows,
+    stage_sql,
+)
+from census_loaders.readers import SourceFile, open_source, read_rows
 from szcg.clock import today as today_in_china
 from szcg.errors import InputRejected, RowProblem
 from szcg.logs import Progress
@@ -192,7 +201,7 @@ def ingest_file(con: Any, wh: Any, path: Path, options: IngestOptions, ctx: City
                     mapping_crs = choose_mapping([], options.mapping_path).crs
                 source = open_source(source_path, config.zip, crs_override=mapping_crs,
                                      max_columns=config.max_columns)
-                _read_source(con, source, options, config, read)
+                _read_source(con, source, options, ctx, config, read)
             except InputRejected as exc:
                 read.rejected = exc
             except BaseException:
@@ -271,17 +280,20 @@ def _keep_head(landed: Any, result: BatchResult) -> None:
 
 @dataclass
 class _Read:
-    """A delivered file read into DuckDB's temp table ``raw`` (before its landing is registered)."""
+    """A delivered file read into DuckDB's temp table ``stage`` (before its landing is registered)."""
 
     mapping: Mapping | None = None
     columns: dict[str, str] = field(default_factory=dict)  # target -> source column
+    prepare: PrepareContext | None = None
     rows: int = 0
     rejected: InputRejected | None = None  # the file refused as a whole
 
 
-def _read_source(con: Any, source: SourceFile, options: IngestOptions, config: CensusConfig, read: _Read) -> None:
-    """Choose the mapping, check its columns and put the rows as delivered into ``raw`` (UTF-8/GBK CSV read by DuckDB
-    itself; other formats in bounded chunks)."""
+def _read_source(con: Any, source: SourceFile, options: IngestOptions, ctx: CityContext, config: CensusConfig,
+                 read: _Read) -> None:
+    """Choose the mapping, check its columns and stage the rows, mapped and normalised in one statement, in
+    ``stage`` (UTF-8/GBK CSV read by DuckDB itself inside that statement; other formats in bounded chunks through
+    ``raw``). No row passes through pandas."""
     mapping = choose_mapping(source.columns, options.mapping_path)
     columns = mapping.resolve(source.columns, source.file_name)
     if not source.spatial and ("x" not in columns or "y" not in columns):
@@ -289,8 +301,21 @@ def _read_source(con: Any, source: SourceFile, options: IngestOptions, config: C
                             f"{'/'.join(mapping.fields.get('x', ()))} and {'/'.join(mapping.fields.get('y', ()))})",
                             [RowProblem(source.file_name, 0, "X/Y", "mapping.column_missing", "缺少坐标列 X/Y")])
     read.mapping, read.columns = mapping, columns
+    catalogue = ctx.catalogue
+    pctx = PrepareContext(mapping, columns, config, ctx.edition, 6 + catalogue.code_digits + 6,
+                          catalogue.code_digits, ctx.city_bounds, mapping.crs or source.crs, source.spatial,
+                          ctx.department_codes)
+    read.prepare = pctx
+    define_macros(con)
+
+    def create_stage(relation: str, params: list[Any]) -> int:
+        con.execute(stage_sql(pctx, source.columns, relation), params)
+        number_rows(con)
+        return int(con.execute("SELECT count(*) FROM stage").fetchone()[0])
+
     progress = Progress(f"census {source.file_name}", enabled=options.progress)
-    read.rows = stage_raw(source, con, config.chunk_rows, progress.advance)
+    read.rows = read_rows(source, con, config.chunk_rows, create_stage, progress.advance)
+    con.execute("DROP TABLE IF EXISTS raw")  # chunked formats: stage keeps what the quarantine needs of it
     progress.finish()
 
 
@@ -299,20 +324,14 @@ def _ingest_source(con: Any, source: SourceFile, read: _Read, result: BatchResul
     from quality.census import CensusRules, census_expectations, rows_failing, suite_values
     from quality.gx import SuiteRunner
 
-    assert read.mapping is not None
-    mapping, columns = read.mapping, read.columns
+    assert read.mapping is not None and read.prepare is not None
+    mapping, columns, pctx = read.mapping, read.columns, read.prepare
     catalogue = ctx.catalogue
-    pctx = PrepareContext(mapping, columns, config, ctx.edition, 6 + catalogue.code_digits + 6,
-                          catalogue.code_digits, ctx.city_bounds, mapping.crs or source.crs, source.spatial,
-                          ctx.department_codes)
     labels = {target: column for target, column in columns.items()}
     rules = CensusRules(ctx.edition, pctx.id_digits, frozenset(s.code for s in catalogue.components()),
                         options.district_code, tuple(mapping.required), frozenset(config.state_values),
                         config.earliest_date, today_in_china(), ctx.department_codes)
     runner = SuiteRunner("census", census_expectations(rules, labels))
-    # Mapped and normalised in one statement: no row passes through pandas.
-    define_macros(con)
-    con.execute(stage_sql(pctx, source.columns))
     result.crs = finish_coordinates(con, pctx)
     con.execute(checks_view_sql(pctx))
     clock.lap("prepare")
@@ -330,7 +349,7 @@ def _ingest_source(con: Any, source: SourceFile, read: _Read, result: BatchResul
         _current_grid(con)
         problems = _spatial_rules(con, source.file_name, options.district_code, ctx, config, labels, result,
                                   options.convert_gcj02, suite_problems, clock)
-    return _load(con, source, result, problems, options, config, ctx.edition, clock)
+    return _load(con, delivered_record_sql(pctx, source.columns), result, problems, options, ctx.edition, clock)
 
 
 class _Clock:
@@ -369,27 +388,28 @@ def _set_valid(con: Any, bad: set[int], district_code: str) -> None:
                 f" s.initial_date::DATE AS surveyed_on FROM stage s{leave_out}")
 
 
-def _raw_records(con: Any, source: SourceFile, rows: set[int]) -> dict[int, dict[str, Any]]:
-    """The rejected rows as delivered (from the temp table ``raw``, row number = rowid + 1), for the quarantine,
-    keyed by the file's own column names."""
+def _raw_records(con: Any, delivered: list[tuple[str, str]], rows: set[int]) -> dict[int, dict[str, Any]]:
+    """The rejected rows as delivered, for the quarantine, keyed by the file's own column names: rebuilt from what
+    ``stage`` keeps of them (``delivered``: label and SQL of each column, :func:`delivered_record_sql`). ``stage``
+    is in file order and nothing has left it yet: row number = rowid + 1."""
     if not rows:
         return {}
+    columns = ", ".join(sql for _, sql in delivered)
     if len(rows) <= 64:  # one row id per lookup: DuckDB fetches each row without scanning the table
-        picked = con.execute(" UNION ALL ".join(f"SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid = {int(r) - 1}"
-                                                for r in sorted(rows))).fetchall()
+        picked = con.execute(" UNION ALL ".join(f"SELECT rowid + 1 AS row_number, {columns} FROM stage"
+                                                f" WHERE rowid = {int(r) - 1}" for r in sorted(rows))).fetchall()
     else:  # one scan of the staged rows
         con.register("wanted_rows", pd.DataFrame({"row_number": sorted(rows)}, dtype="int64"))
-        picked = con.execute("SELECT rowid + 1 AS row_number, * FROM raw WHERE rowid + 1 IN"
+        picked = con.execute(f"SELECT rowid + 1 AS row_number, {columns} FROM stage WHERE rowid + 1 IN"
                              " (SELECT row_number FROM wanted_rows)").fetchall()
         con.unregister("wanted_rows")
-    names = [d[0] for d in con.execute("SELECT * FROM raw LIMIT 0").description]
-    labels = [source.columns[int(n[1:])] if n.startswith("c") and n[1:].isdigit() else n for n in names]
+    labels = [label for label, _ in delivered]
     records: dict[int, dict[str, Any]] = {}
     for row, *values in picked:
         # the geometry as delivered stays with a line, polygon or MultiPoint (every point of it accounted for)
         records[int(row)] = {label: (None if isinstance(v, float) and math.isnan(v) else v)
                              for label, v in zip(labels, values, strict=True)
-                             if label != "__geom_type" and not (label == "__wkt" and v is None)}
+                             if not (label == "__wkt" and v is None)}
     return records
 
 
@@ -573,8 +593,8 @@ def _spatial_rules(con: Any, file_name: str, district: str, ctx: CityContext, co
 _DIFF_COLUMNS = "change, row_number, component_id, subclass_code, name, grid_code, state, previous_state, lon, lat"
 
 
-def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowProblem], options: IngestOptions,
-          config: CensusConfig, edition: str, clock: _Clock) -> BatchResult:
+def _load(con: Any, delivered: list[tuple[str, str]], result: BatchResult, problems: list[RowProblem],
+          options: IngestOptions, edition: str, clock: _Clock) -> BatchResult:
     from warehouse.accounting import record_load, replace_quarantine
 
     bad = {p.row_number for p in problems}
@@ -620,7 +640,7 @@ def _load(con: Any, source: SourceFile, result: BatchResult, problems: list[RowP
         bad |= stale_rows
         _set_valid(con, bad, options.district_code)
         con.execute("DELETE FROM matched WHERE row_number IN (SELECT row_number FROM bad_rows)")
-    raw_records = _raw_records(con, source, bad)
+    raw_records = _raw_records(con, delivered, bad)
     counts = dict(con.execute("SELECT change, count(*) FROM matched GROUP BY 1").fetchall())
     result.changed, result.unchanged = int(counts.get("changed", 0)), int(counts.get("unchanged", 0))
     result.new = result.rows_in - len(bad) - result.changed - result.unchanged  # bad rows are staged rows

@@ -100,10 +100,12 @@ def _declared_is_target(declared_crs: str | None) -> bool:
     return CRS.from_user_input(declared_crs).to_epsg() == TARGET_EPSG
 
 
-def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
-    """CREATE TEMP TABLE stage AS … FROM raw: mapping, trimming, state words, identifier parts, dates, coordinates
-    (lon/lat filled here for lon/lat rows; rows needing pyproj are filled by :func:`finish_coordinates`), geometry
-    kind and department codes — the rules of the former per-chunk pandas preparation, row for row."""
+def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "raw") -> str:
+    """CREATE TEMP TABLE stage AS … FROM ``relation`` (``raw``, or DuckDB's CSV reader itself: the rows are stored
+    once): mapping, trimming, state words, identifier parts, dates, coordinates (lon/lat filled here for lon/lat
+    rows; rows needing pyproj are filled by :func:`finish_coordinates`), geometry kind and department codes — the
+    rules of the former per-chunk pandas preparation, row for row — plus what the quarantine needs to give a row as
+    delivered (:func:`delivered_record_sql`). ``row_number`` is left NULL: :func:`number_rows` sets it."""
     position = {name: i for i, name in enumerate(source_columns)}
 
     used: dict[int, None] = {}
@@ -115,7 +117,7 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
         used[position[column]] = None
         return f"t{position[column]}"
 
-    parts: list[str] = ["rowid + 1 AS row_number"]
+    parts: list[str] = ["NULL::BIGINT AS row_number"]
     for target in TEXT_FIELDS:
         if target not in ("state",):
             parts.append(f"{text(target)} AS {target}")
@@ -132,12 +134,24 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str]) -> str:
         for axis in ("x", "y"):
             parts.append(f"nullif(TRY_CAST({text(axis)} AS DOUBLE), 'NaN'::DOUBLE) AS {axis}_in")
         parts += ["NULL::VARCHAR AS geom_type", "NULL::VARCHAR AS wkt"]
+    kept, listed = _delivered_plan(ctx, source_columns)
+    # As delivered: the source columns stage keeps no trimmed copy of, and — only on rows where trimming changed one
+    # of the others, or the grid is missing (the load may assign one) — those others as one list.
+    if listed:
+        changed = " OR ".join([f"c{i} IS DISTINCT FROM t{i}" for i, _ in listed]
+                              + [f"t{i} IS NULL" for i, target in listed if target == "grid_code"])
+        parts.append(f"CASE WHEN {changed} THEN [{', '.join(f'c{i}' for i, _ in listed)}] END AS delivered_list")
+    else:
+        parts.append("NULL::VARCHAR[] AS delivered_list")
+    parts += [f"{column} AS delivered_{column}" for column in kept]
     # Each source column trimmed once, however many fields read it; its last character's code point computed once.
     trimmed = ", ".join([f"szcg_text_ending(c{i}, e{i}) AS t{i}" for i in used]
-                        + (["__x", "__y", "__geom_type", "__wkt"] if ctx.spatial else []))
+                        + (["__x", "__y", "__geom_type", "__wkt"] if ctx.spatial else [])
+                        + list(dict.fromkeys([*(c for c in kept if c not in GEO_KEPT),
+                                              *(f"c{i}" for i, _ in listed)])))
     endings = ", ".join(f"ord(c{i}[-1]) AS e{i}" for i in used)
-    mapped = (f"SELECT {', '.join(parts)} FROM (SELECT rowid, {trimmed} FROM (SELECT rowid, *"
-              f"{', ' + endings if endings else ''} FROM raw))")
+    mapped = (f"SELECT {', '.join(parts)} FROM (SELECT {trimmed} FROM (SELECT *"
+              f"{', ' + endings if endings else ''} FROM {relation}))")
 
     # State words: the mapping's own words first, then the census vocabulary.
     states = ctx.config.states
@@ -196,7 +210,8 @@ SELECT row_number, component_id, subclass_code, name,
  CASE WHEN geometry IN ('line', 'polygon') THEN wkt END AS geometry_wkt,
  CASE WHEN geom_type = 'MultiPoint' THEN (length(wkt) - length(replace(wkt, ',', '')) + 1)::VARCHAR END
   AS geometry_multipoint,
- {owner_unknown} AS owner_department_unknown{', ' + required if required else ''}
+ {owner_unknown} AS owner_department_unknown{', ' + required if required else ''},
+ {', '.join(['delivered_list', *(f'delivered_{c}' for c in kept)])}
 FROM a
 """
 
@@ -212,6 +227,54 @@ _PRESENCE |= {"state": "coalesce(state, state_unknown)",  # a state word, or one
 
 def _stored_required(ctx: PrepareContext) -> list[str]:
     return [t for t in dict.fromkeys(ctx.mapping.required) if t not in _PRESENCE]
+
+
+# Staged text fields the load never rewrites once staged (grid_code only where it is NULL: the load may assign the
+# grid a point lies in): where trimming left the delivered value as it was, the record as delivered takes it from them.
+_KEPT_TRIMMED = ("component_id", "name", "owner_department_code", "property_department_code",
+                 "maintenance_department_code", "photo", "grid_code")
+GEO_KEPT = ("__x", "__y", "__wkt")  # a spatial row's record: its point and, for a MultiPoint, its WKT
+
+
+def _delivered_plan(ctx: PrepareContext, source_columns: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
+    """How ``stage`` keeps the rows as delivered: the raw columns it keeps as they are (``delivered_<column>``), and
+    the source positions whose value is a kept trimmed field (position, field) — listed in ``delivered_list`` only
+    on rows where trimming changed one of them (or the grid is missing)."""
+    position = {name: i for i, name in enumerate(source_columns)}
+    listed: dict[int, str] = {}
+    for target in _KEPT_TRIMMED:
+        column = ctx.columns.get(target)
+        if column is not None and position[column] not in listed:
+            listed[position[column]] = target
+    # a source column read as the grid is listed under grid_code (its NULL rows keep the list)
+    grid = ctx.columns.get("grid_code")
+    if grid is not None:
+        listed[position[grid]] = "grid_code"
+    kept = [f"c{i}" for i in range(len(source_columns)) if i not in listed]
+    return kept + (list(GEO_KEPT) if ctx.spatial else []), sorted(listed.items())
+
+
+def delivered_record_sql(ctx: PrepareContext, source_columns: list[str]) -> list[tuple[str, str]]:
+    """(label, SQL over ``stage``) for every column of a row as delivered, in the order of the file's columns then
+    the geometry's (``__x``, ``__y``, ``__wkt``): the quarantine's record of a rejected row."""
+    kept, listed = _delivered_plan(ctx, source_columns)
+    index = {i: k + 1 for k, (i, _) in enumerate(listed)}
+    fields = dict(listed)
+    out: list[tuple[str, str]] = []
+    for i, label in enumerate(source_columns):
+        if i in fields:
+            out.append((label, f"CASE WHEN delivered_list IS NULL THEN {fields[i]}"
+                               f" ELSE delivered_list[{index[i]}] END"))
+        else:
+            out.append((label, f"delivered_c{i}"))
+    return out + [(g, f"delivered_{g}") for g in kept if g in GEO_KEPT]
+
+
+def number_rows(con: Any) -> None:
+    """``stage``'s row numbers: the position of each data row in the file, ``rowid + 1`` of the table its relation
+    filled in file order (DuckDB's CSV reader has no row number of its own; a window over it would serialise the
+    read)."""
+    con.execute("UPDATE stage SET row_number = rowid + 1")
 
 
 def checks_view_sql(ctx: PrepareContext) -> str:

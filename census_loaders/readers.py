@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,32 +284,47 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
     """Put the delivered rows into the DuckDB temp table ``raw``: the source columns as text under positional names
     ``c0``, ``c1`` … (``source.columns`` gives the file's own names; duplicates and odd characters are no
     problem), plus ``__x``, ``__y``, ``__geom_type``, ``__wkt`` for spatial formats. A row's number is its
-    ``rowid + 1`` (insertion order is file order). Returns the number of rows.
+    ``rowid + 1`` (insertion order is file order). Returns the number of rows."""
 
-    CSV (UTF-8, or GBK/GB18030 transcoded to a temporary UTF-8 file) is read by DuckDB straight into the table;
-    the other formats are appended in chunks of ``chunk_rows``."""
+    def copy(relation: str, params: list[Any]) -> int:
+        if relation != "raw":
+            con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM {relation}", params)
+        return int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
+
+    return read_rows(source, con, chunk_rows, copy, progress)
+
+
+def read_rows(source: SourceFile, con: Any, chunk_rows: int, create: Callable[[str, list[Any]], int],
+              progress: Any = None) -> int:
+    """Hand the delivered rows to ``create(relation, params)`` — one statement that makes the caller's table from
+    the SQL relation ``relation`` (with its bound ``params``) and returns its row count — and return that count.
+    The relation's columns are those of :func:`stage_raw`'s ``raw``, in file order (insertion order is kept, so
+    the created table's ``rowid + 1`` is the row number).
+
+    CSV (UTF-8, or GBK/GB18030 transcoded to a temporary UTF-8 file) is DuckDB's reader itself: the rows are
+    stored once, by ``create``; the other formats are appended in chunks of ``chunk_rows`` to the temp table
+    ``raw``, which is the relation."""
     import duckdb
 
     names = [f"c{i}" for i in range(len(source.columns))]
+    # row numbers are rowid + 1: insertion order must be file order, whatever an earlier user of this
+    # connection set (the evaluation and the cases import switch it off for their own statements)
+    con.execute("SET preserve_insertion_order = true")
     if source.format == "csv":
-        # row numbers are rowid + 1: insertion order must be file order, whatever an earlier user of this
-        # connection set (the evaluation and the cases import switch it off for their own statements)
-        con.execute("SET preserve_insertion_order = true")
-        staged = False
+        rows = None
         if not source.encoding_checked:
             # Only the head was found UTF-8: DuckDB's reader validates every byte, so a clean read settles it. A
             # refusal may be an encoding (a GBK row further down) or a broken row: the whole file decides.
             try:
-                _create_raw(con, source.path, names)
-                staged = source.encoding_checked = True
+                rows = _create_from_csv(con, source.path, names, create)
+                source.encoding_checked = True
                 source.notes.append(f"encoding detected: {source.encoding} (every byte checked by the CSV reader)")
             except duckdb.Error as exc:
                 source.check_encoding()
                 if source.encoding in ("utf-8", "utf-8-sig"):
                     raise _malformed_csv(source.file_name, None, exc) from exc
-        if not staged:
-            _stage_csv(source, con, names)
-        rows = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])
+        if rows is None:
+            rows = _stage_csv(source, con, names, create)
         if rows == 0:
             raise _header_only(source.file_name)
         if progress is not None:
@@ -318,7 +333,6 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
     geo = list(GEO_COLUMNS) if source.spatial else []
     definitions = [f"{n} VARCHAR" for n in names] + [
         f"{g} {'DOUBLE' if g in ('__x', '__y') else 'VARCHAR'}" for g in geo]
-    con.execute("SET preserve_insertion_order = true")  # rowid + 1 = row number, as above
     con.execute(f"CREATE OR REPLACE TEMP TABLE raw ({', '.join(definitions)})")
     rows = 0
     for chunk in source.chunks(chunk_rows):
@@ -335,10 +349,10 @@ def stage_raw(source: SourceFile, con: Any, chunk_rows: int, progress: Any = Non
         rows += len(data)
         if progress is not None:
             progress(len(data))
-    return rows
+    return create("raw", [])
 
 
-def _stage_csv(source: SourceFile, con: Any, names: list[str]) -> None:
+def _stage_csv(source: SourceFile, con: Any, names: list[str], create: Callable[[str, list[Any]], int]) -> int:
     import duckdb
 
     with tempfile.TemporaryDirectory(prefix="szcg-csv-") as scratch:
@@ -347,15 +361,28 @@ def _stage_csv(source: SourceFile, con: Any, names: list[str]) -> None:
             path = Path(scratch) / "utf8.csv"
             _transcode_to_utf8(source, path)
         try:
-            _create_raw(con, path, names)
+            return _create_from_csv(con, path, names, create)
         except duckdb.Error as exc:
             raise _malformed_csv(source.file_name, None, exc) from exc
 
 
-def _create_raw(con: Any, path: Path, names: list[str]) -> None:
-    """The temp table ``raw`` from a UTF-8 CSV (DuckDB's own errors pass through)."""
+def _create_from_csv(con: Any, path: Path, names: list[str], create: Callable[[str, list[Any]], int]) -> int:
+    """``create`` over DuckDB's reader of a UTF-8 CSV. The reader's own errors pass through (the caller decides
+    between encoding and malformed file); an error of ``create``'s statement on a file the reader accepts is not
+    the file's: it is raised as a RuntimeError, never reported as a broken file."""
+    import duckdb
+
     sql, params = _read_csv_sql(path, names)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw AS " + sql, params)
+    try:
+        return create(f"({sql})", params)
+    except duckdb.Error as exc:
+        try:  # the reader alone, every column stored (a count would not decode them all): does it refuse the file?
+            con.execute(f"CREATE OR REPLACE TEMP TABLE szcg_reader_check AS {sql}", params)
+        except duckdb.Error:
+            raise exc from None
+        finally:
+            con.execute("DROP TABLE IF EXISTS szcg_reader_check")
+        raise RuntimeError(f"staging the rows of {path.name} failed: {exc}") from exc
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------
