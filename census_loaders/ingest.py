@@ -29,11 +29,10 @@ from census_loaders.mapping import Mapping, choose_mapping
 from census_loaders.prepare import (
     PrepareContext,
     checks_view_sql,
+    create_stage,
     define_macros,
     delivered_record_sql,
     finish_coordinates,
-    number_rows,
-    stage_sql,
 )
 from census_loaders.readers import SourceFile, open_source, read_rows
 from szcg.clock import today as today_in_china
@@ -308,13 +307,10 @@ def _read_source(con: Any, source: SourceFile, options: IngestOptions, ctx: City
     read.prepare = pctx
     define_macros(con)
 
-    def create_stage(relation: str, params: list[Any]) -> int:
-        con.execute(stage_sql(pctx, source.columns, relation), params)
-        number_rows(con)
-        return int(con.execute("SELECT count(*) FROM stage").fetchone()[0])
-
     progress = Progress(f"census {source.file_name}", enabled=options.progress)
-    read.rows = read_rows(source, con, config.chunk_rows, create_stage, progress.advance)
+    read.rows = read_rows(source, con, config.chunk_rows,
+                          lambda relation, params: create_stage(con, pctx, source.columns, relation, params),
+                          progress.advance)
     con.execute("DROP TABLE IF EXISTS raw")  # chunked formats: stage keeps what the quarantine needs of it
     progress.finish()
 

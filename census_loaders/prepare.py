@@ -50,8 +50,10 @@ class PrepareContext:
     known_departments: frozenset[str]
 
 
-def _in_list(values: Any) -> str:
-    return ", ".join(string_literal(v) for v in sorted(values))
+def _one_of(value: str, values: Any) -> str:
+    """``value`` is one of ``values`` (NULL for a NULL value), as a scalar function: DuckDB plans a long ``IN (…)``
+    list as a join, and a join may reorder rows — ``stage``'s row numbers are its insertion order."""
+    return f"list_contains([{', '.join(string_literal(v) for v in sorted(values))}], {value})"
 
 
 def define_macros(con: Any) -> None:
@@ -105,7 +107,7 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "r
     once): mapping, trimming, state words, identifier parts, dates, coordinates (lon/lat filled here for lon/lat
     rows; rows needing pyproj are filled by :func:`finish_coordinates`), geometry kind and department codes — the
     rules of the former per-chunk pandas preparation, row for row — plus what the quarantine needs to give a row as
-    delivered (:func:`delivered_record_sql`). ``row_number`` is left NULL: :func:`number_rows` sets it."""
+    delivered (:func:`delivered_record_sql`). ``row_number`` is left NULL: :func:`create_stage` sets it."""
     position = {name: i for i, name in enumerate(source_columns)}
 
     used: dict[int, None] = {}
@@ -171,8 +173,8 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "r
     special = ctx.config.geometry_types.get(ctx.edition, {})
     lines, polygons = special.get("line", frozenset()), special.get("polygon", frozenset())
     allowed = ("CASE WHEN subclass_code IS NULL THEN NULL"
-               + (f" WHEN subclass_code IN ({_in_list(polygons)}) THEN 'polygon'" if polygons else "")
-               + (f" WHEN subclass_code IN ({_in_list(lines)}) THEN 'line'" if lines else "")
+               + (f" WHEN {_one_of('subclass_code', polygons)} THEN 'polygon'" if polygons else "")
+               + (f" WHEN {_one_of('subclass_code', lines)} THEN 'line'" if lines else "")
                + " ELSE 'point' END")
     actual = ("CASE WHEN geom_type LIKE '%Point%' THEN 'point' WHEN geom_type LIKE '%Line%' THEN 'line'"
               " WHEN geom_type LIKE '%Polygon%' THEN 'polygon' END" if ctx.spatial else "'point'")
@@ -181,9 +183,10 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "r
     if ctx.known_departments:
         from quality.census import USCC_PATTERN
 
-        owner_unknown = (f"CASE WHEN owner_department_code IS NULL OR owner_department_code IN"
-                         f" ({_in_list(ctx.known_departments)}) OR regexp_full_match(owner_department_code,"
-                         f" {string_literal(USCC_PATTERN)}) THEN NULL ELSE owner_department_code END")
+        owner_unknown = (f"CASE WHEN owner_department_code IS NULL OR"
+                         f" {_one_of('owner_department_code', ctx.known_departments)} OR regexp_full_match("
+                         f"owner_department_code, {string_literal(USCC_PATTERN)}) THEN NULL ELSE owner_department_code"
+                         " END")
     required = ", ".join(f"req_{t}" for t in _stored_required(ctx))
     return f"""
 CREATE OR REPLACE TEMP TABLE stage AS
@@ -270,11 +273,24 @@ def delivered_record_sql(ctx: PrepareContext, source_columns: list[str]) -> list
     return out + [(g, f"delivered_{g}") for g in kept if g in GEO_KEPT]
 
 
-def number_rows(con: Any) -> None:
-    """``stage``'s row numbers: the position of each data row in the file, ``rowid + 1`` of the table its relation
-    filled in file order (DuckDB's CSV reader has no row number of its own; a window over it would serialise the
-    read)."""
+def create_stage(con: Any, ctx: PrepareContext, source_columns: list[str], relation: str = "raw",
+                 params: list[Any] | None = None) -> int:
+    """Run :func:`stage_sql` over ``relation`` and number the staged rows; returns their count.
+
+    A row's number is ``rowid + 1`` of ``stage`` (DuckDB's CSV reader has no row number of its own; a window over it
+    would serialise the read), so the statement must insert in the relation's order: DuckDB does so with its
+    order-keeping parallel insert (``BATCH_CREATE_TABLE_AS``), or on one thread. A statement it would plan otherwise
+    (a join, e.g. a long ``IN`` list) is refused rather than numbered wrongly."""
+    sql = stage_sql(ctx, source_columns, relation)
+    plan = "\n".join(str(row[-1]) for row in con.execute("EXPLAIN " + sql, params or []).fetchall())
+    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    if "BATCH_CREATE_TABLE_AS" not in plan and threads > 1:
+        raise RuntimeError("the staging statement would not keep the file's row order (DuckDB plans no order-keeping"
+                           " insert for it); row numbers would be wrong")
+    con.execute(sql, params or [])
+    # the position of each data row in the file
     con.execute("UPDATE stage SET row_number = rowid + 1")
+    return int(con.execute("SELECT count(*) FROM stage").fetchone()[0])
 
 
 def checks_view_sql(ctx: PrepareContext) -> str:

@@ -32,7 +32,7 @@ def test_the_staged_text_is_trimmed_as_str_strip_trims(census) -> None:
     """The staging statement passes each value's last code point to the trim (computed once per value, beside
     it): the staged text fields are still the delivered ones trimmed by str.strip(), empty → NULL."""
     from census_loaders.mapping import choose_mapping
-    from census_loaders.prepare import PrepareContext, number_rows, stage_sql
+    from census_loaders.prepare import PrepareContext, create_stage
 
     rng = random.Random(11)
     alphabet = [*WHITESPACE, *"ab1部件é“”、\u3001\u2060\u0084\u00a1\u3000"]
@@ -53,8 +53,7 @@ def test_the_staged_text_is_trimmed_as_str_strip_trims(census) -> None:
     context = PrepareContext(mapping, mapping.resolve(list(HEADER), "spaces.csv"), census.config, census.ctx.edition,
                              6 + catalogue.code_digits + 6, catalogue.code_digits, census.ctx.city_bounds, None,
                              False, census.ctx.department_codes)
-    con.execute(stage_sql(context, list(HEADER)))
-    number_rows(con)
+    create_stage(con, context, list(HEADER))
     staged = con.execute("SELECT component_id, name, property_department_code, photo FROM stage ORDER BY row_number"
                          ).fetchall()
     assert staged == [tuple(r[f].strip() or None for f in ("OBJCODE", "OBJNAME", "DEPTCODE2", "PHOTO"))

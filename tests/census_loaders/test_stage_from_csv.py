@@ -16,9 +16,9 @@ from census_loaders.mapping import choose_mapping
 from census_loaders.prepare import (
     WHITESPACE,
     PrepareContext,
+    create_stage,
     define_macros,
     delivered_record_sql,
-    number_rows,
     stage_sql,
 )
 from census_loaders.readers import open_source, read_rows, stage_raw
@@ -57,15 +57,10 @@ def _stage_both_ways(census: Any, path: Path) -> tuple[duckdb.DuckDBPyConnection
         define_macros(con)
         con.execute("SET threads = 4")
 
-    def create(relation: str, params: list[Any]) -> int:
-        direct.execute(stage_sql(context, source.columns, relation), params)
-        number_rows(direct)
-        return int(direct.execute("SELECT count(*) FROM stage").fetchone()[0])
-
-    rows = read_rows(open_source(path), direct, 1_000, create)
+    rows = read_rows(open_source(path), direct, 1_000,
+                     lambda relation, params: create_stage(direct, context, source.columns, relation, params))
     assert stage_raw(open_source(path), through_raw, 1_000) == rows
-    through_raw.execute(stage_sql(context, source.columns))
-    number_rows(through_raw)
+    create_stage(through_raw, context, source.columns)  # the former path: the rows from the table raw
     return direct, through_raw
 
 
@@ -121,3 +116,44 @@ def test_an_error_of_the_staging_statement_on_a_good_csv_is_not_reported_as_a_br
 
     with pytest.raises(RuntimeError, match=r"staging the rows of good\.csv failed"):
         read_rows(open_source(path), con, 1_000, create)
+
+
+def test_row_numbers_follow_the_file_when_duckdb_stages_it_in_parallel(census, monkeypatch: pytest.MonkeyPatch
+                                                                       ) -> None:
+    """``stage``'s row number is its rowid + 1: the staging statement must insert in file order even when DuckDB
+    splits the file between threads (a file of several read buffers, made small here)."""
+    import census_loaders.readers
+
+    monkeypatch.setattr(census_loaders.readers, "CSV_BUFFER_BYTES", 4 << 20)
+    rows = census_rows(1)[0]
+    path = census.tmp / "many.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(",".join(rows) + "\n")
+        for i in range(300_000):
+            handle.write(",".join(rows.values()).replace(rows["PHOTO"], f"row{i + 1}") + "\n")
+    assert path.stat().st_size > 6 * (4 << 20)
+    source = open_source(path)
+    context = _context(census, source.columns, path.name)
+    con = duckdb.connect()
+    con.execute("SET threads = 4")
+    define_macros(con)
+    assert read_rows(source, con, 50_000,
+                     lambda relation, params: create_stage(con, context, source.columns, relation, params)) == 300_000
+    assert con.execute("SELECT count(*) FROM stage WHERE photo <> 'row' || row_number").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("spatial", [False, True])
+def test_the_staging_statement_is_planned_as_an_order_keeping_insert(census, spatial: bool) -> None:
+    """No join in the statement (a long IN list of department codes or subclasses would be one): DuckDB's parallel
+    insert then keeps the relation's order."""
+    columns = [*HEADER, *(["__x", "__y", "__geom_type", "__wkt"] if spatial else [])]
+    context = _context(census, list(HEADER), "plan.csv")
+    context.spatial = spatial
+    assert len(context.known_departments) > 10 and context.config.geometry_types
+    con = duckdb.connect()
+    con.execute("SET threads = 4")
+    define_macros(con)
+    con.execute(f"CREATE TEMP TABLE raw ({', '.join(f'c{i} VARCHAR' for i in range(len(HEADER)))}"
+                + (", __x DOUBLE, __y DOUBLE, __geom_type VARCHAR, __wkt VARCHAR" if spatial else "") + ")")
+    plan = con.execute("EXPLAIN " + stage_sql(context, list(HEADER))).fetchall()[0][-1]
+    assert "BATCH_CREATE_TABLE_AS" in plan and "JOIN" not in plan, columns
