@@ -480,12 +480,14 @@ def _charts(grades: Sequence[Grade] | None = None) -> dict[str, list[dict[str, A
             ]},
             {"row": [
                 ("score_trend", "区县综合得分近12个月趋势", "score",
-                 trend(["avg_score"], groupby=["entity_name"], filters=region_district, fmt=".1f"), 6, 50,
+                 trend(["avg_score"], groupby=["entity_name"], filters=region_district, fmt=".1f"), 12, 50,
                  {"no_period": True}),
+            ]},
+            {"row": [  # the whole width: each case's indicators are listed in two columns
                 ("score_cases", "得分依据案件（点击排名中的单位下钻）", "score_case",
                  table(columns=["case_number", "entity_name", "numerator_indicators", "denominator_indicators",
                                 "reported_at", "status_name", "subclass_name", "department_name"],
-                       order="reported_at", limit=1000), 6, 50, {"drill_target": True}),
+                       order="reported_at", limit=1000), 12, 50, {"drill_target": True}),
             ]},
         ],
         "census": [
