@@ -52,7 +52,8 @@ COLUMN_LABELS = {
     "original_name": "批次文件", "loaded_at": "入库时间", "rows_in": "读入行数", "rows_loaded": "入库行数",
     "rows_quarantined": "拒收行数", "rejection_pct": "拒收率(%)", "object_name": "评价对象", "level_name": "评价层级",
     "entity_name": "评价单位", "total_score": "综合得分", "grade": "等级", "rank": "排名", "version_name": "版本",
-    "mom_change": "环比变化", "sample_size": "样本量", "indicator_label": "评价指标", "counted_as": "计入",
+    "mom_change": "环比变化", "sample_size": "样本量", "numerator_indicators": "计入分子的指标",
+    "denominator_indicators": "计入分母的指标",
     "batch_id": "批次号", "reported": "上报数", "registered": "立案数", "registered_at": "立案时间",
     "registered_month": "立案月份", "closed": "结案数", "on_time": "按期环节数",
     "with_deadline": "应按期环节数", "step_order": "环节序号", "mom_score": "上月得分", "yoy_score": "去年同月得分",
@@ -479,12 +480,14 @@ def _charts(grades: Sequence[Grade] | None = None) -> dict[str, list[dict[str, A
             ]},
             {"row": [
                 ("score_trend", "区县综合得分近12个月趋势", "score",
-                 trend(["avg_score"], groupby=["entity_name"], filters=region_district, fmt=".1f"), 6, 50,
+                 trend(["avg_score"], groupby=["entity_name"], filters=region_district, fmt=".1f"), 12, 50,
                  {"no_period": True}),
+            ]},
+            {"row": [  # the whole width: each case's indicators are listed in two columns
                 ("score_cases", "得分依据案件（点击排名中的单位下钻）", "score_case",
-                 table(columns=["case_number", "entity_name", "indicator_label", "counted_as", "reported_at",
-                                "status_name", "subclass_name", "department_name"],
-                       order="reported_at", limit=1000), 6, 50, {"drill_target": True}),
+                 table(columns=["case_number", "entity_name", "numerator_indicators", "denominator_indicators",
+                                "reported_at", "status_name", "subclass_name", "department_name"],
+                       order="reported_at", limit=1000), 12, 50, {"drill_target": True}),
             ]},
         ],
         "census": [

@@ -47,10 +47,22 @@ from usecases import scorecard_views as views
 
 # What Superset sends for the drill-down table (dashboards/authoring.py: score_cases, a raw table of the virtual
 # dataset score_case) after a click on a unit of a ranking: the month's native filter and the cross-filter by name.
+# The chart's columns: one row per case with its indicators as lists (d24); a model before it (one row per
+# (indicator, role, case), e.g. main's as a baseline) is queried with the columns the chart then had.
+DASHBOARD_COLUMNS = ("case_number, entity_name, numerator_indicators, denominator_indicators, reported_at, "
+                     "status_name, subclass_name, department_name")
+DASHBOARD_COLUMNS_BEFORE_D24 = ("case_number, entity_name, indicator_label, counted_as, reported_at, status_name, "
+                                "subclass_name, department_name")
 DASHBOARD_SQL = (
-    "SELECT case_number, entity_name, indicator_label, counted_as, reported_at, status_name, subclass_name, "
-    "department_name FROM (SELECT * FROM marts.dash_score_case) AS virtual_table "
+    "SELECT {columns} FROM (SELECT * FROM {source}) AS virtual_table "
     "WHERE period_month IN (?) AND entity_name IN (?) ORDER BY reported_at DESC LIMIT 1000")
+
+
+def dashboard_sql(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """Superset's query of the drill-down table on ``source``, with the columns the chart lists for its shape."""
+    names = {r[0] for r in con.execute(f"DESCRIBE {source}").fetchall()}
+    columns = DASHBOARD_COLUMNS if "numerator_indicators" in names else DASHBOARD_COLUMNS_BEFORE_D24
+    return DASHBOARD_SQL.format(columns=columns, source=source)
 
 
 def timed(out: dict[str, Any], name: str, rounds: int, fn: Callable[[], Any]) -> Any:
@@ -123,8 +135,24 @@ def explain(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, 
         assert sorted([*page.numerator_cases, *page.denominator_only_cases]) == first, label
 
 
+def same_rows(con: duckdb.DuckDBPyConnection, per_case: str, per_row: str, period: str, name: str) -> dict[str, int]:
+    """A unit's rows of a one-row-per-case model taken apart (tests.support.drill_rows) against those of a model of
+    one row per (indicator, role, case): both counts and the rows each has that the other has not (EXCEPT ALL)."""
+    from tests.support.drill_rows import EXPLODED
+
+    unit = "WHERE period_month = ? AND entity_name = ?"
+    taken_apart = EXPLODED.replace("FROM marts.dash_score_case", f"FROM {per_case} {unit}").rsplit("ORDER BY", 1)[0]
+    rows = f"SELECT * FROM {per_row} {unit}"
+    found = con.execute(
+        f"SELECT (SELECT count(*) FROM ({taken_apart})), (SELECT count(*) FROM ({rows})), "
+        f"(SELECT count(*) FROM (SELECT * FROM ({taken_apart}) EXCEPT ALL {rows})), "
+        f"(SELECT count(*) FROM ({rows} EXCEPT ALL SELECT * FROM ({taken_apart})))",
+        [period, name] * 6).fetchone() or (0, 0, 0, 0)
+    return dict(zip(("rows_taken_apart", "rows_before", "only_now", "only_before"), map(int, found), strict=True))
+
+
 def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int, out: dict[str, Any],
-              model: Path | None = None, profile: Path | None = None) -> None:
+              model: Path | None = None, profile: Path | None = None, check: bool = False) -> None:
     """The database's own marts.dash_score_case; with ``model``, that model file too (rendered as the warehouse
     renders its models, a temporary view on the same data), e.g. a rewritten model on a snapshot published before."""
     sources = {"": "marts.dash_score_case"}
@@ -142,11 +170,15 @@ def dashboard(con: duckdb.DuckDBPyConnection, period: str, new: int, rounds: int
         "ORDER BY ALL", [period]).fetchall()
     for obj, level, name, sample in picked:
         for label, source in sources.items():
-            sql = DASHBOARD_SQL.replace("marts.dash_score_case", source)
+            sql = dashboard_sql(con, source)
             timed(out, f"dashboard drill-down {obj}/{level} ({sample} cases){label}", rounds,
                   partial(lambda q, n: con.execute(q, [period, n]).fetchall(), sql, name))
             if profile is not None:
                 profiled(con, sql, [period, name], profile / f"{obj}-{level}{source.split('.')[-1]}.json")
+        if check and model is not None:  # the same cases and (indicator, role)s as the baseline's rows
+            found = same_rows(con, "marts.dash_score_case", "bench_dash_score_case", period, name)
+            out[f"dashboard same rows {obj}/{level}"] = found
+            print(f"dashboard same rows {obj}/{level}", found, flush=True)
 
 
 def profiled(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], to: Path) -> None:
@@ -185,9 +217,12 @@ def verdict(out: dict[str, Any]) -> dict[str, bool]:
                  if k.startswith(prefix) and isinstance(v, dict) and not any(s in k for s in skip)]
         return all(t <= TARGET_S for t in timed) if timed else None
 
+    checked = [v for k, v in out.items() if k.startswith("dashboard same rows")]
     found = {"dashboard_1s": met("dashboard drill-down", (" (baseline ",)),
              "explain_1s": met("explain ", ("former view query", "--all")),
-             "drill_1s": met("drill ", ("view",))}
+             "drill_1s": met("drill ", ("view",)),
+             "dashboard_same_rows": all(c["only_now"] == c["only_before"] == 0 and c["rows_taken_apart"]
+                                        == c["rows_before"] for c in checked) if checked else None}
     return {k: v for k, v in found.items() if v is not None}
 
 
@@ -200,6 +235,8 @@ def main() -> int:
     ap.add_argument("--only", default="drill,explain,dashboard", help="comma-separated: drill, explain, dashboard")
     ap.add_argument("--dash-model", type=Path, help="time this marts.dash_score_case model file too")
     ap.add_argument("--dash-profile", type=Path, help="write DuckDB's JSON profile of each dashboard query here")
+    ap.add_argument("--dash-check", action="store_true",
+                    help="check the database's model (one row per case) lists the --dash-model's rows (untimed)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/lineage-query.json"))
     args = ap.parse_args()
     out: dict[str, Any] = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "db": str(args.db)}
@@ -209,7 +246,8 @@ def main() -> int:
         out["version"] = new
         for part in args.only.split(","):
             if part == "dashboard":
-                dashboard(con, args.period, new, args.rounds, out, args.dash_model, args.dash_profile)
+                dashboard(con, args.period, new, args.rounds, out, args.dash_model, args.dash_profile,
+                          args.dash_check)
             else:
                 {"drill": drill, "explain": explain}[part](con, args.period, new, args.rounds, out)
     out["verdict"] = verdict(out)

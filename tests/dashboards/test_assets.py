@@ -14,6 +14,7 @@ from dashboards.authoring import DATABASE_FILE, DATASETS, DISTRICT_DATASETS, bui
 from dashboards.bundle import BUNDLE_ROOT, asset_files, build_bundle
 from dashboards.site import ASSETS_DIR
 from tests.support.demo_data import DemoSize, build_demo_warehouse
+from tests.support.drill_rows import EXPLODED_KEYS, FROM_LINEAGE
 from warehouse.mart_builders import build_marts
 from warehouse.migrate import migrate
 
@@ -153,6 +154,34 @@ def test_scores_show_the_latest_published_version_with_grade_colours(demo_con: d
     assert versions == [(2, "已发布第2版")]
     assert demo_con.execute("SELECT count(*) FROM marts.dash_score_case WHERE period_month = '2026-10'"
                             ).fetchone()[0] == 0  # version 2 has no lineage rows in this fixture
+
+
+def test_the_drill_down_lists_each_case_once_with_every_lineage_row_of_it(
+        demo_con: duckdb.DuckDBPyConnection) -> None:
+    """得分依据案件 (marts.dash_score_case): one row per unit and case, its indicators as lists; taken apart, exactly
+    the unit's lineage rows. This fixture's versions are stored the old way (rows per indicator, role and case):
+    with a second indicator for the supervisors' cases and some of them counted twice (a post counts events)."""
+    demo_con.begin()
+    try:
+        demo_con.execute("""
+            INSERT INTO marts.score_lineage_legacy
+            SELECT period, version, object, level, entity_code, 'registered', case_id, 'numerator', NULL
+            FROM marts.score_lineage_legacy WHERE object = 'supervisor'
+            UNION ALL
+            SELECT period, version, object, level, entity_code, indicator, case_id, role, 2
+            FROM marts.score_lineage_legacy WHERE object = 'supervisor' AND hash(case_id) % 7 = 0""")
+        assert demo_con.execute(EXPLODED_KEYS).fetchall() == demo_con.execute(FROM_LINEAGE).fetchall()
+        rows, cases, twice = demo_con.execute(
+            "SELECT count(*), count(DISTINCT (period_month, object_name, level_name, entity_name, case_number)), "
+            "count(*) FILTER (WHERE object_name = '监督员' AND (numerator_indicators LIKE '%结案率（2次）%' "
+            "OR denominator_indicators = '结案率（2次）')) FROM marts.dash_score_case").fetchone() or (0, 0, 0)
+        assert rows == cases > 0 and twice > 0
+        (listed,) = demo_con.execute(
+            "SELECT numerator_indicators FROM marts.dash_score_case WHERE object_name = '监督员' "
+            "AND denominator_indicators = '无' ORDER BY case_number LIMIT 1").fetchone() or ("",)
+        assert listed in ("registered、结案率", "registered、结案率（2次）")  # label order; no label: the key
+    finally:
+        demo_con.rollback()
 
 
 def test_steps_without_a_district_count_for_their_cases_district(demo_con: duckdb.DuckDBPyConnection) -> None:

@@ -5,9 +5,10 @@ row per (entity, indicator, role, case). The lineage is now derived when read (i
 jobs on the demo-size synthetic city (tests/support/factories.CITY) and compares every consumer's answer:
 ``szcg evaluate explain`` (store.explain) for an entity of every object and level, the portal's drill-down
 (usecases.scorecard_views.lineage, with and without an indicator, two pages), the dashboards' drill-down rows
-(marts.dash_score_case), the monthly report's cohort and overdue lists (transforms.report.data), every lineage row
-of every version, and that each version still hashes to the content recorded when it was written. Five versions:
-the draft, its publication, two accepted appeals (a region case for one indicator, a department case for all) and
+(marts.dash_score_case; one row per case since d24, taken apart into its former rows by tests.support.drill_rows),
+the monthly report's cohort and overdue lists (transforms.report.data), every lineage row of every version, and
+that each version still hashes to the content recorded when it was written. Five versions: the draft, its
+publication, two accepted appeals (a region case for one indicator, a department case for all) and
 an 扣分 (an adjustment re-issue).
 """
 
@@ -23,6 +24,7 @@ import duckdb
 import pytest
 
 from szcg.settings import Settings
+from tests.support.drill_rows import EXPLODED
 from tests.support.factories import CITY, SyntheticCities
 from transforms.cases.parquet_import import import_parquet
 from transforms.evaluation import lineage_read, store
@@ -134,8 +136,12 @@ def _answers(settings: Settings) -> dict[str, Any]:
             data = report.collect(con, parse_period(PERIOD), version, calendar=calendar, handbook=handbook)
             out["report"].append([data.sources, data.majors, data.top_subclasses, data.hot_grids, data.repeated,
                                   data.overdue, data.overdue_total])
-        out["dashboard"] = [tuple(_value(v) for v in r) for r in con.execute(
-            "SELECT * FROM marts.dash_score_case ORDER BY ALL").fetchall()]
+        # the drill-down lists a case once with its indicators: taken apart, the rows it listed per (indicator,
+        # role, case) — the fingerprint is main's at 48835bd
+        out["dashboard"] = [tuple(_value(v) for v in r) for r in con.execute(EXPLODED).fetchall()]
+        out["dashboard_cases"] = con.execute(
+            "SELECT count(*) = count(DISTINCT (period_month, object_name, level_name, entity_name, case_number)) "
+            "FROM marts.dash_score_case").fetchall()
         picked = _entities(con, 4)
     for obj, level, entity, indicator in picked:
         scope = views.Scope(obj, level)
@@ -151,6 +157,7 @@ def test_every_consumer_of_the_lineage_answers_as_before(city_settings: Settings
     assert len(answers["explain"]) > 100 and any(a["numerator_cases"] for a in answers["explain"])
     assert sum(len(v) for v in answers["lineage"]) > 10_000 and len(answers["dashboard"]) > 1_000
     assert answers.pop("intact") == [True] * len(VERSIONS)
+    assert answers.pop("dashboard_cases") == [(True,)]  # one row per unit and case
     assert {k: _digest(v) for k, v in answers.items()} == GOLDEN
 
 

@@ -1,20 +1,24 @@
--- The cases behind every score (drill-down): one row per case and indicator it counted in.
+-- The cases behind every score (drill-down): one row per case of a unit, with the indicators it counted in.
 -- Superset's drill-down table filters this by the clicked unit's name and month (entity_name, period_month), so
 -- the model starts from the score rows (marts.dash_score, where the name is) and joins each one to its own fact
 -- rows through the column that names its entity — the level's code for a region, entity_code otherwise — the
 -- way marts.score_lineage derives its branches: the filter picks one score row first, and only that unit's cases
--- are read and expanded into their (indicator, role) rows, not the month's ≈ 30 rows per case as the join to the
--- whole view did (at 10 M cases, every row of the month before the filter). The expansion takes the version's bits
--- as one list per object and unnests those set in a case's roles after the joins, so the optimiser cannot expand
--- first. The case's words are read from core."case" and the labels as marts.dash_case words them, for the chosen
--- cases only (dash_case computes its columns for every case). Versions stored before migration 0100 are read from
--- their materialised rows (score_lineage_legacy), one row each.
--- A case's words are looked up per row (a correlated subquery, at most one case per id) from reported_at >= the
+-- are read. Versions stored before migration 0100 are read from their materialised rows (score_lineage_legacy).
+--
+-- One row per case, not per (indicator, role, case): a district's ≈ 14 rows per case made Superset sort millions
+-- of rows for its newest 1,000 at 10 M cases. numerator_indicators / denominator_indicators list the labels of the
+-- indicators whose numerator / denominator the case counted in (in the scheme's order, the version's bits), '无'
+-- for none — the (indicator, role) rows of the case, nothing dropped. A post counts events: a case counted more
+-- than once in one (indicator, role) (a dispatcher dispatching it again after a 回退) says so, e.g. 派遣数（2次）.
+-- The lists are computed once per distinct set of roles of the unit (a correlated subquery, which DuckDB evaluates
+-- once per distinct correlated value), not once per case: a unit's cases share a few hundred combinations.
+--
+-- A case's words are looked up per case (a correlated subquery, at most one case per id) from reported_at >= the
 -- version's bound for the object (score_lineage_bound, migration 0101: the minimum over its cases, so nothing is
 -- lost). DuckDB plans the lookup as a join that builds on the unit's distinct cases and probes core."case" with the
 -- cases' smallest bound pushed into the scan: core."case" is written in report order, so the row groups reported
 -- before it are skipped. A plain join did neither: DuckDB cannot estimate the unit's rows (its name is filtered
--- after the score rows' joins), so it built the hash table on all 10 M case rows, ≈ 90 % of the drill-down's time.
+-- after the score rows' joins), so it built the hash table on all 10 M case rows. The labels are marts.dash_case's.
 WITH sc AS (
     SELECT s.period_month, s.version, s.object, s.level, s.entity_code, s.object_name, s.level_name, s.entity_name,
            coalesce(b.reported_from, TIMESTAMP '-infinity') AS reported_from
@@ -22,41 +26,69 @@ WITH sc AS (
     LEFT JOIN marts.score_lineage_bound b ON b.period = s.period_month AND b.version = s.version
         AND b.object = s.object
 ),
-bits AS (  -- a version's (indicator, role) bits, one list per object
-    SELECT period, version, object, list({'indicator': indicator, 'role': role, 'bit': bit}) AS bits
-    FROM marts.score_lineage_role GROUP BY ALL
-),
-facts AS (
-    SELECT sc.*, l.case_id, CAST(1 AS BIGINT) AS roles,
-           [{'indicator': l.indicator, 'role': l.role, 'bit': 0}] AS bits
-    FROM sc JOIN marts.score_lineage_legacy l ON l.period = sc.period_month AND l.version = sc.version
-        AND l.object = sc.object AND l.level = sc.level AND l.entity_code = sc.entity_code
+facts AS (  -- versions stored by derivation: the unit's cases, each with its fact rows' roles (a post: its events')
 {%- for level in ("district", "street", "community", "grid") %}
-    UNION ALL
-    SELECT sc.*, f.case_id, f.roles, r.bits
+    SELECT sc.*, f.case_id, [f.roles] AS roles
     FROM sc
     JOIN marts.score_lineage_fact f ON f.period = sc.period_month AND f.version = sc.version AND f.object = 'region'
         AND f.{{ level }}_code = sc.entity_code
-    JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = 'region'
     WHERE sc.object = 'region' AND sc.level = '{{ level }}'
-{%- endfor %}
     UNION ALL
-    SELECT sc.*, f.case_id, f.roles, r.bits
+{%- endfor %}
+    SELECT sc.*, f.case_id, [f.roles] AS roles
     FROM sc
     JOIN marts.score_lineage_fact f ON f.period = sc.period_month AND f.version = sc.version
         AND f.object = 'department' AND f.entity_code = sc.entity_code
-    JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = 'department'
     WHERE sc.object = 'department' AND sc.level = 'department'
     UNION ALL
-    SELECT * EXCLUDE (event, bits), event.case_id, event.roles, bits
-    FROM (SELECT sc.*, r.bits, unnest(f.events) AS event  -- the person's events, once the person is chosen
+    SELECT * EXCLUDE (event), event.case_id, list(event.roles ORDER BY event.roles) AS roles
+    FROM (SELECT sc.*, unnest(f.events) AS event  -- the person's events, once the person is chosen
           FROM sc
           JOIN marts.score_lineage_fact f ON f.period = sc.period_month AND f.version = sc.version
               AND f.object = sc.object AND f.entity_code = sc.entity_code
-          JOIN bits r ON r.period = f.period AND r.version = f.version AND r.object = f.object
           WHERE sc.object NOT IN ('region', 'department') AND sc.level = sc.object)
+    GROUP BY ALL
 ),
-cased AS (  -- each case (post event) of the unit once, with its words and their labels, before the expansion
+counted AS (  -- each case once, with the labels of the (indicator, role)s it counted in
+    SELECT * EXCLUDE (roles, listed), listed.numerator_indicators, listed.denominator_indicators
+    FROM (
+        SELECT f.*,
+               (SELECT {'numerator_indicators': string_agg(label, '、' ORDER BY bit) FILTER (role = 'numerator'),
+                        'denominator_indicators': string_agg(label, '、' ORDER BY bit) FILTER (role = 'denominator')}
+                FROM (SELECT r.bit, r.role,
+                             coalesce((SELECT iv.label FROM marts.indicator_value iv  -- the unit's label
+                                       WHERE iv.period = r.period AND iv.version = r.version AND iv.object = r.object
+                                           AND iv.level = f.level AND iv.entity_code = f.entity_code
+                                           AND iv.indicator = r.indicator), r.indicator)
+                             || CASE WHEN count(*) > 1 THEN '（' || count(*) || '次）' ELSE '' END AS label
+                      FROM (SELECT unnest(f.roles) AS mask) m
+                      JOIN marts.score_lineage_role r ON (m.mask >> r.bit) & 1 = 1
+                      WHERE r.period = f.period_month AND r.version = f.version AND r.object = f.object
+                      GROUP BY r.period, r.version, r.object, r.bit, r.role, r.indicator)) AS listed
+        FROM facts f
+    )
+    UNION ALL
+    SELECT * EXCLUDE (numerator_indicators, denominator_indicators), numerator_indicators, denominator_indicators
+    FROM (  -- versions stored before 0100: the unit's rows per (indicator, role, case), in label order
+        SELECT sc.*, l.case_id,
+               string_agg(label, '、' ORDER BY label) FILTER (role = 'numerator') AS numerator_indicators,
+               string_agg(label, '、' ORDER BY label) FILTER (role = 'denominator') AS denominator_indicators
+        FROM sc
+        JOIN (SELECT l.period, l.version, l.object, l.level, l.entity_code, l.case_id, l.role,
+                     coalesce(iv.label, l.indicator) || CASE WHEN count(*) > 1
+                         THEN '（' || count(*) || '次）' ELSE '' END AS label
+              FROM marts.score_lineage_legacy l
+              LEFT JOIN marts.indicator_value iv ON iv.period = l.period AND iv.version = l.version
+                  AND iv.object = l.object AND iv.level = l.level AND iv.entity_code = l.entity_code
+                  AND iv.indicator = l.indicator
+              GROUP BY l.period, l.version, l.object, l.level, l.entity_code, l.case_id, l.role, iv.label,
+                  l.indicator) l
+            ON l.period = sc.period_month AND l.version = sc.version AND l.object = sc.object
+            AND l.level = sc.level AND l.entity_code = sc.entity_code
+        GROUP BY ALL
+    )
+),
+cased AS (  -- each case with its words and their labels
     SELECT c.*,
            coalesce(st.label, c.k.status)                          AS status_name,
            coalesce(sub.name, c.k.subclass_code, '未分类')           AS subclass_name,
@@ -70,7 +102,8 @@ cased AS (  -- each case (post event) of the unit once, with its words and their
                         'street_code': k.street_code, 'district_code': k.district_code, 'edition': k.edition,
                         'kind': k.kind}
                 FROM core."case" k WHERE k.case_id = f.case_id AND k.reported_at >= f.reported_from) AS k
-        FROM facts f
+        FROM counted f
+        WHERE f.numerator_indicators IS NOT NULL OR f.denominator_indicators IS NOT NULL
     ) c
     LEFT JOIN marts.dash_area d ON d.code = c.k.district_code
     LEFT JOIN marts.dash_area s ON s.code = c.k.street_code
@@ -80,22 +113,19 @@ cased AS (  -- each case (post event) of the unit once, with its words and their
     WHERE c.k IS NOT NULL  -- the case is in core."case" (as the inner join had it)
 )
 SELECT
-    sl.period_month,
-    sl.object_name,
-    sl.level_name,
-    sl.entity_name,
-    coalesce(iv.label, sl.indicator)                           AS indicator_label,
-    CASE WHEN sl.role = 'numerator' THEN '计入分子' ELSE '计入分母' END AS counted_as,
-    sl.k.origin_case_id                                         AS case_number,
-    sl.k.reported_at,
-    sl.k.closed_at,
-    sl.status_name,
-    sl.subclass_name,
-    sl.department_name,
-    sl.street_name,
-    sl.k.district_code,
-    sl.district_name
-FROM (SELECT * EXCLUDE (bits, roles, b), b.indicator, b.role
-      FROM (SELECT *, unnest(list_filter(bits, x -> (roles >> x.bit) & 1 = 1)) AS b FROM cased)) sl
-LEFT JOIN marts.indicator_value iv ON iv.period = sl.period_month AND iv.version = sl.version AND iv.object = sl.object
-    AND iv.level = sl.level AND iv.entity_code = sl.entity_code AND iv.indicator = sl.indicator
+    period_month,
+    object_name,
+    level_name,
+    entity_name,
+    coalesce(numerator_indicators, '无')                        AS numerator_indicators,
+    coalesce(denominator_indicators, '无')                      AS denominator_indicators,
+    k.origin_case_id                                            AS case_number,
+    k.reported_at,
+    k.closed_at,
+    status_name,
+    subclass_name,
+    department_name,
+    street_name,
+    k.district_code,
+    district_name
+FROM cased
