@@ -536,17 +536,28 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
     con.execute("INSERT INTO core.case_event_load (load_no, origin_system, batch_id) VALUES (?, ?, ?)",
                 [load, mapping.origin_system, batch_id])
     ended = "status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES))
+    # step k's seq: 1 + the steps of the case earlier in time, or at the same time and earlier in step order — what
+    # row_number() OVER (PARTITION BY case ORDER BY time, step order) gives — packed 3 bits a step
+    places = " + ".join(
+        "((1 + " + " + ".join(f"coalesce({_STEP_TIMES[j]} {'<=' if j < k else '<'} {_STEP_TIMES[k]}, false)::INTEGER"
+                              for j in range(len(_STEP_TIMES)) if j != k) + f") << {3 * k})"
+        for k in range(len(_STEP_TIMES)))
     con.execute(f"""
-        INSERT INTO {LEGACY_EVENT_TABLE} (load_no, case_id, department_code, reported_at, accepted_at, registered_at,
-                                          dispatched_at, handled_at, checked_at, ended_at, end_state, origin_status,
-                                          registered_inferred, dispatched_inferred, handled_inferred, deadline_at,
-                                          deadline_met)
-        SELECT ?, case_id, department_code, reported_at, accepted_at, step_registered_at, step_dispatched_at,
-               step_handled_at, checked_at, terminal_at, CASE WHEN terminal_at IS NOT NULL THEN status END,
-               CASE WHEN terminal_at IS NOT NULL THEN origin_status END, registered_at IS NULL,
-               dispatched_at IS NULL, handled_at IS NULL, handle_deadline_at, handle_deadline_met
-        FROM (SELECT *, CASE WHEN {ended} THEN CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at)
-                                                    ELSE closed_at END END AS terminal_at
+        INSERT INTO {LEGACY_EVENT_TABLE} (load_no, case_id, places, department_code, reported_at, accepted_at,
+                                          registered_at, dispatched_at, handled_at, checked_at, ended_at, end_state,
+                                          origin_status, registered_inferred, dispatched_inferred, handled_inferred,
+                                          deadline_at, deadline_met)
+        SELECT ?, case_id, {places}, department_code, reported_at, accepted_at, registered_at, dispatched_at,
+               handled_at, checked_at, ended_at, CASE WHEN ended_at IS NOT NULL THEN status END,
+               CASE WHEN ended_at IS NOT NULL THEN origin_status END, registered_given IS NULL,
+               dispatched_given IS NULL, handled_given IS NULL, handle_deadline_at, handle_deadline_met
+        FROM (SELECT case_id, status, origin_status, department_code, reported_at, accepted_at,
+                     step_registered_at AS registered_at, step_dispatched_at AS dispatched_at,
+                     step_handled_at AS handled_at, checked_at,
+                     CASE WHEN {ended} THEN CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at)
+                                                 ELSE closed_at END END AS ended_at,
+                     registered_at AS registered_given, dispatched_at AS dispatched_given,
+                     handled_at AS handled_given, handle_deadline_at, handle_deadline_met
               FROM cases_in)""", [load])
     given = " + ".join(f"count({t})" for t in _STEP_TIMES)
     row = con.execute(f"SELECT {given} FROM {LEGACY_EVENT_TABLE} WHERE load_no = ?", [load]).fetchone()

@@ -7,12 +7,14 @@
 -- the largest part of the import. Here one row per case; the view core.case_event
 -- (warehouse/models/core/core.case_event.sql) gives back each step whose time is known as the event the import used
 -- to store, every column with the same name, type and value: seq = the step's place among the case's steps by
--- (time, step order), event_id = '<origin case id>:<step>', origin_system and batch_id of its load
+-- (time, step order), computed at load (one integer per case, so a reader does not compare the times), event_id = '<origin case id>:<step>', origin_system and batch_id of its load
 -- (core.case_event_load, shared with the bulk loads), the rest NULL. Rows loaded before this migration stay in
 -- core.case_event_row and read the same; nothing moves.
 CREATE TABLE core.case_event_legacy (     -- one row per legacy case: its steps, as the import synthesised them
     load_no             INTEGER NOT NULL,  -- core.case_event_load: origin_system, batch_id
     case_id             VARCHAR NOT NULL,  -- <origin_system>:<origin case id>
+    places              INTEGER NOT NULL,  -- each step's seq, 3 bits per step in step order: step k's seq is
+                                           -- (places >> 3k) & 7, its place among the case's steps by (time, step order)
     department_code     VARCHAR,           -- on 派遣, 处置反馈 and the terminal step
     reported_at         TIMESTAMP,         -- 上报 (report); NULL: no such step (each step likewise)
     accepted_at         TIMESTAMP,         -- 受理 (accept)
