@@ -9,11 +9,12 @@ import duckdb
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 
-# Views that stand for a table (migration 0102: core.case_event over the tables that store its rows): fingerprinted
-# as the view, in place of the tables behind it, so a fingerprint means the rows readers see however they are stored
-# (the same rows give the same fingerprint as the table of that name did before).
+# Views that stand for a table (migrations 0102, 0105: core.case_event over the tables that store its rows):
+# fingerprinted as the view, in place of the tables behind it, so a fingerprint means the rows readers see however
+# they are stored (the same rows give the same fingerprint as the table of that name did before).
 TABLE_VIEWS: dict[str, tuple[str, ...]] = {
-    "core.case_event": ("core.case_event_row", "core.case_event_bulk", "core.case_event_load"),
+    "core.case_event": ("core.case_event_row", "core.case_event_bulk", "core.case_event_legacy",
+                        "core.case_event_load"),
 }
 
 

@@ -38,7 +38,7 @@ from szcg.timestamps import as_nanoseconds
 from transforms.cases.areas import resolve_areas
 from transforms.cases.fixed_times import fixed_layout, parse_fixed
 from transforms.cases.mapping import TIME_FIELDS, Category, LegacyMapping
-from transforms.cases.model import TERMINAL_STATUSES, delete_batch, insert_cases
+from transforms.cases.model import LEGACY_EVENT_TABLE, TERMINAL_STATUSES, delete_batch, insert_cases
 from transforms.cases.scrub import scrub_json
 from transforms.cases.working_deadline import working_deadlines
 from warehouse.accounting import LoadCount, record_load, replace_quarantine
@@ -49,7 +49,6 @@ LOG = logging.getLogger(__name__)
 TARGET = "core.case"
 EVENT_TARGET = "core.case_event"
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
-TERMINAL_ACTION = {"closed": "close", "voided": "void", "rejected": "reject"}
 
 
 @dataclass
@@ -506,102 +505,63 @@ def judge_handling(cases: pd.DataFrame, times: pd.DataFrame, mapping: LegacyMapp
                         index=cases.index)
 
 
-# The steps the evaluation reads, in their order at one instant (立案 and 派遣 "at the report time" share its
-# time): (action, to_state, time column, origin_action, the 派遣/处置 columns). A step is written when its time is
-# known; actors and roles are unknown → NULL.
-@dataclass(frozen=True)
-class _Step:
-    """A step the evaluation reads: its action, the state it leads to, the column of its time, and what it
-    records (SQL over the case's columns; NULL = not recorded on this step)."""
-
-    action: str
-    to_state: str
-    at: str
-    origin_action: str
-    department_code: str = "NULL"
-    deadline_at: str = "NULL"
-    deadline_met: str = "NULL"
-    step: str = "NULL"
-
-
-# In their order at one instant (立案 and 派遣 "at the report time" share its time). 派遣 carries the 处置 deadline in
-# force from it (the export's 处置时限, else the handbook's): step 'handle' says whose deadline it is — a live 派遣
-# records its own step's — so the evaluation judges a case still open at the cut-off by it (01_case_summary.sql
-# start_deadline_at); 处置反馈 carries the deadline and the verdict; the terminal step is 结案 / 作废 / 不予立案.
-_STEPS = (
-    _Step("report", "'reported'", "reported_at", "'created'"),
-    _Step("accept", "'accepted'", "accepted_at", "'column:accepted_at'"),
-    _Step("register", "'registered'", "step_registered_at",
-          "CASE WHEN registered_at IS NULL THEN 'steps.registered' ELSE 'column:registered_at' END"),
-    _Step("dispatch", "'dispatched'", "step_dispatched_at",
-          "CASE WHEN dispatched_at IS NULL THEN 'steps.dispatched' ELSE 'column:dispatched_at' END",
-          "department_code", "handle_deadline_at", "NULL",
-          "CASE WHEN handle_deadline_at IS NULL THEN NULL ELSE 'handle' END"),
-    _Step("feedback", "'handled'", "step_handled_at",
-          "CASE WHEN handled_at IS NULL THEN 'steps.handled' ELSE 'column:handled_at' END",
-          "department_code", "handle_deadline_at", "handle_deadline_met", "'handle'"),
-    _Step("check", "'checked'", "checked_at", "'column:checked_at'"),
-    _Step("close", "status", "terminal_at", "'status:' || coalesce(origin_status, '')", "department_code"),
-)
-_EVENT_INPUT = ("case_id", "origin_case_id", "status", "origin_status", "department_code", "reported_at",
-                "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at", "closed_at",
-                "voided_at", "step_registered_at", "step_dispatched_at", "step_handled_at", "handle_deadline_at",
+# What the steps of a legacy case are built from: one row per case in core.case_event_legacy (migration 0105);
+# the view core.case_event gives each step whose time is known as an event (上报, 受理, 立案, 派遣 to the mapped
+# department, 处置反馈 with the 处置 deadline and verdict, 核查, then 结案 / 作废 / 不予立案), numbered per case by
+# (time, step order).
+_EVENT_INPUT = ("case_id", "status", "origin_status", "department_code", "reported_at", "accepted_at",
+                "registered_at", "dispatched_at", "handled_at", "checked_at", "closed_at", "voided_at",
+                "step_registered_at", "step_dispatched_at", "step_handled_at", "handle_deadline_at",
                 "handle_deadline_met")
+_STEP_TIMES = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at", "ended_at")
 
 
 def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMapping, batch_id: str) -> int:
-    """Write the loaded cases' events into core.case_event in one INSERT … SELECT (the engine reads 上报, 受理, 立案,
-    派遣 to the mapped department, 处置反馈 with the 处置 deadline and verdict, 核查 and the terminal action 结案 /
-    作废 / 不予立案); returns how many. Built in DuckDB from an Arrow table of the loaded cases: a step per UNION ALL
-    branch (a step of unknown time is not written), written in (case, seq) order.
+    """Store the loaded cases' steps, one row per case, under a new load of ``batch_id`` (core.case_event_load);
+    returns how many events the view core.case_event gives for them. 派遣 carries the 处置 deadline in force from it
+    (the export's 处置时限, else the handbook's) with step 'handle' — a live 派遣 records its own step's — so the
+    evaluation judges a case still open at the cut-off by it (01_case_summary.sql start_deadline_at); 处置反馈 carries
+    the deadline and the verdict. A step of unknown time has no event (the terminal step only on an ended case).
 
-    seq is each step's place among the case's steps by (time, step order), counted per case row — one comparison
-    with each other step — rather than by a window: with no ``row_number`` there is no partitioned sort of the 4 M
-    events of a million cases, only the final ORDER BY (measured at 1 M cases: 10–11 CPU-s against 12.4–13.9;
-    without that ORDER BY the insert costs more, 15.6–17.6, as the unsorted text compresses worse)."""
+    Stored per case rather than per event: a million cases' 4.3 M event rows of 14 columns, sorted by (case, seq),
+    were the largest part of a large import (bench/cases/README.md, issue 20 item 7)."""
     if cases.empty:
         return 0
     steps = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
     steps["handle_deadline_met"] = steps["handle_deadline_met"].astype("boolean")
     table = pa.Table.from_pandas(steps, preserve_index=False)
-    # the cases in case_id order, numbered: the final sort is on that number and seq (integers sort ≈ 0.7 CPU-s
-    # cheaper than the 4 M case ids; Arrow's order of the ids is DuckDB's, bytewise)
-    table = table.take(pc.sort_indices(table["case_id"]))
-    cases_in = table.append_column("case_order", pa.array(np.arange(len(table), dtype=np.int64)))  # noqa: F841
-    terminal = "CASE status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TERMINAL_ACTION.items()) + " END"
+    cases_in = table.take(pc.sort_indices(table["case_id"]))  # noqa: F841 — stored in case_id order, as core.case
+    row = con.execute("SELECT coalesce(max(load_no), 0) + 1 FROM core.case_event_load").fetchone()
+    load = int(row[0]) if row else 1
+    con.execute("INSERT INTO core.case_event_load (load_no, origin_system, batch_id) VALUES (?, ?, ?)",
+                [load, mapping.origin_system, batch_id])
     ended = "status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES))
-    # t<k>: the time of step k, NULL when the step is not written (the terminal step only on an ended case)
-    times = ", ".join(f"CASE WHEN {ended} THEN {st.at} END AS t{k}" if st.action == "close" else f"{st.at} AS t{k}"
-                      for k, st in enumerate(_STEPS))
-    # s<k>: 1 + the steps written before step k — earlier in time, or at the same time and earlier in step order
-    # (row_number() OVER (PARTITION BY case ORDER BY time, step order), as a sum of comparisons)
-    places = ", ".join(
-        "1 + " + " + ".join(f"coalesce(t{j} {'<=' if j < k else '<'} t{k}, false)::INTEGER"
-                            for j in range(len(_STEPS)) if j != k) + f" AS s{k}"
-        for k in range(len(_STEPS)))
-    branches = [
-        f"SELECT case_order, case_id, s{k} AS seq, origin_case_id || ':{st.action}' AS event_id,"
-        f" {terminal if st.action == 'close' else repr(st.action)} AS action, {st.to_state} AS to_state,"
-        f" t{k} AS occurred_at, {st.origin_action} AS origin_action,"
-        f" CAST({st.department_code} AS VARCHAR) AS department_code,"
-        f" CAST({st.deadline_at} AS TIMESTAMP) AS deadline_at,"
-        f" CAST({st.deadline_met} AS BOOLEAN) AS deadline_met, CAST({st.step} AS VARCHAR) AS step"
-        f" FROM placed WHERE t{k} IS NOT NULL"
-        for k, st in enumerate(_STEPS)]
-    union = "\n UNION ALL ".join(branches)
-    row = con.execute(f"""
-        INSERT INTO core.case_event_row (case_id, seq, event_id, action, from_state, to_state, occurred_at,
-                                     department_code, deadline_at, deadline_met, origin_system, batch_id,
-                                     origin_action, step)
-        WITH c AS (SELECT *, CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at) ELSE closed_at END
-                             AS terminal_at FROM cases_in),
-             timed AS (SELECT *, {times} FROM c),
-             placed AS (SELECT *, {places} FROM timed),
-             steps AS ({union})
-        SELECT case_id, seq, event_id, action, NULL, to_state, occurred_at, department_code, deadline_at,
-               deadline_met, ?, ?, origin_action, step
-        FROM steps ORDER BY case_order, seq""", [mapping.origin_system, batch_id]).fetchone()
-    return int(row[0]) if row else 0
+    # step k's seq: 1 + the steps of the case earlier in time, or at the same time and earlier in step order — what
+    # row_number() OVER (PARTITION BY case ORDER BY time, step order) gives — packed 3 bits a step
+    places = " + ".join(
+        "((1 + " + " + ".join(f"coalesce({_STEP_TIMES[j]} {'<=' if j < k else '<'} {_STEP_TIMES[k]}, false)::INTEGER"
+                              for j in range(len(_STEP_TIMES)) if j != k) + f") << {3 * k})"
+        for k in range(len(_STEP_TIMES)))
+    con.execute(f"""
+        INSERT INTO {LEGACY_EVENT_TABLE} (load_no, case_id, places, department_code, reported_at, accepted_at,
+                                          registered_at, dispatched_at, handled_at, checked_at, ended_at, end_state,
+                                          origin_status, registered_inferred, dispatched_inferred, handled_inferred,
+                                          deadline_at, deadline_met)
+        SELECT ?, case_id, {places}, department_code, reported_at, accepted_at, registered_at, dispatched_at,
+               handled_at, checked_at, ended_at, CASE WHEN ended_at IS NOT NULL THEN status END,
+               CASE WHEN ended_at IS NOT NULL THEN origin_status END, registered_given IS NULL,
+               dispatched_given IS NULL, handled_given IS NULL, handle_deadline_at, handle_deadline_met
+        FROM (SELECT case_id, status, origin_status, department_code, reported_at, accepted_at,
+                     step_registered_at AS registered_at, step_dispatched_at AS dispatched_at,
+                     step_handled_at AS handled_at, checked_at,
+                     CASE WHEN {ended} THEN CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at)
+                                                 ELSE closed_at END END AS ended_at,
+                     registered_at AS registered_given, dispatched_at AS dispatched_given,
+                     handled_at AS handled_given, handle_deadline_at, handle_deadline_met
+              FROM cases_in)""", [load])
+    given = " + ".join(f"count({t})" for t in _STEP_TIMES)
+    row = con.execute(f"SELECT {given} FROM {LEGACY_EVENT_TABLE} WHERE load_no = ?", [load]).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def handbook_deadline_rule(wh: Warehouse, mapping: LegacyMapping) -> DeadlineRule | None:

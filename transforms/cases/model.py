@@ -2,8 +2,9 @@
 
 Every source (change feed, legacy export, synthetic Parquet) builds DataFrames with these columns and hands them
 to :func:`replace_batch`, so "one case model whatever the source" is enforced in one place. core.case_event is a
-view (migration 0102): events are written to core.case_event_row (every column as given; :data:`EVENT_TABLE`) or,
-by the Parquet import only, to core.case_event_bulk (:data:`BULK_EVENT_COLUMNS`, the rest derived when read).
+view (migration 0102): events are written to core.case_event_row (every column as given; :data:`EVENT_TABLE`),
+by the Parquet import to core.case_event_bulk (:data:`BULK_EVENT_COLUMNS`, the rest derived when read) and by the
+legacy import to core.case_event_legacy (one row per case, its steps derived when read; migration 0105).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
 # Where events are stored (core.case_event reads both): every column as given, or a bulk file's columns only.
 EVENT_TABLE = "core.case_event_row"
 BULK_EVENT_TABLE = "core.case_event_bulk"
+LEGACY_EVENT_TABLE = "core.case_event_legacy"
 BULK_EVENT_COLUMNS: tuple[str, ...] = (
     "load_no", "case_id", "seq", "action", "from_state", "to_state", "occurred_at", "actor_id", "actor_role",
     "department_code", "deadline_at", "deadline_met", "step",
@@ -56,10 +58,12 @@ def _scannable(frame: pd.DataFrame) -> pa.Table:
 
 
 def delete_events(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
-    """Every event of the batch, in whichever table it is stored (a bulk load's batch is its core.case_event_load)."""
+    """Every event of the batch, in whichever table it is stored (a bulk or legacy load's batch is its
+    core.case_event_load)."""
     con.execute(f"DELETE FROM {EVENT_TABLE} WHERE batch_id = ?", [batch_id])
     loads = "SELECT load_no FROM core.case_event_load WHERE batch_id = ?"
     con.execute(f"DELETE FROM {BULK_EVENT_TABLE} WHERE load_no IN ({loads})", [batch_id])
+    con.execute(f"DELETE FROM {LEGACY_EVENT_TABLE} WHERE load_no IN ({loads})", [batch_id])
     con.execute("DELETE FROM core.case_event_load WHERE batch_id = ?", [batch_id])
 
 
