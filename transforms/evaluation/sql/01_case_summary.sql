@@ -34,6 +34,25 @@ CREATE OR REPLACE TEMP MACRO eval_bit(action, outcome, actor_role, deadline_met)
     ELSE 0
 END;
 
+-- eval_event_bit: eval_bit, cheaper on many events — strings are looked up in MAPs, and a function of one column is
+-- evaluated once per distinct value of a dictionary-compressed vector, where eval_bit's CASE compares strings on
+-- every event. eval_action_bit is the bit when the action alone decides it, else minus a code for the rule that
+-- also reads the outcome, role or judgement (an action not listed: 0); the same rules as eval_bit
+-- (tests/transforms/evaluation/test_event_bit.py compares the two on every combination).
+CREATE OR REPLACE TEMP MACRO eval_action_bit(action) AS coalesce(MAP {
+    'register': 1, 'close': 8, 'dispatch': 16, 'rework': 256, 'unshelve': 8192, 'verify': 16384,
+    'void': -2, 'return': -512, 'shelve': -1024, 'extend': -2048, 'feedback': -96, 'check': -256,
+    'reject': -4}[action], 0);
+CREATE OR REPLACE TEMP MACRO eval_event_bit(action, outcome, actor_role, deadline_met) AS CASE
+    WHEN eval_action_bit(action) >= 0 THEN eval_action_bit(action)
+    WHEN eval_action_bit(action) = -96 THEN CASE WHEN deadline_met = false THEN 224 ELSE 96 END
+    WHEN eval_action_bit(action) = -256 THEN CASE WHEN MAP {'failed': true}[outcome] THEN 256 ELSE 0 END
+    WHEN eval_action_bit(action) = -4 THEN coalesce(MAP {'supervisor': 16384, 'shift_leader': 4}[actor_role], 0)
+    -- void, return, shelve, extend: a request or a denial is not approved
+    WHEN coalesce(MAP {'requested': true, 'denied': true}[outcome], false) THEN 0
+    ELSE -eval_action_bit(action)
+END;
+
 -- Model eval_case_summary: one row per case in scope, in ONE aggregate pass over core.case_event (no window, no
 -- sort), with the case's fixed attributes from core.case (location and source — never its mutable status).
 -- Scope: every case with at least one event in the period window [eval_start, eval_window_end); of those cases,
@@ -76,7 +95,7 @@ CREATE OR REPLACE TEMP TABLE eval_case_summary AS
 WITH flagged AS (
     SELECT
         e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple,
-        eval_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
+        eval_event_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
         + CASE WHEN e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')
                THEN 4096 ELSE 0 END AS bit
     FROM core.case_event e
