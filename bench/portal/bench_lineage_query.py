@@ -19,6 +19,8 @@ After one warm-up each, it times:
   and post; with ``--dash-model FILE`` the same query on that model file too (a temporary view); with
   ``--dash-profile DIR``, one more run of each with DuckDB's JSON profile written there and its costliest operators
   printed (where the time goes: the case rows' scan and join, the labels, the lineage's expansion).
+  With ``--dash-check`` (untimed), each unit's rows of the database's model (one per case, d24) taken apart into
+  (indicator, role, case) rows must equal the ``--dash-model``'s rows (one per (indicator, role, case)).
 
 Prints one line per query and writes JSON (median/max wall, median CPU, load at the start of each), and a verdict:
 whether each reader under test (not the baselines timed beside it) answered in ≤ 1 s (median wall).
