@@ -7,8 +7,9 @@
 -- the largest part of the import. Here one row per case; the view core.case_event
 -- (warehouse/models/core/core.case_event.sql) gives back each step whose time is known as the event the import used
 -- to store, every column with the same name, type and value: seq = the step's place among the case's steps by
--- (time, step order), computed at load (one integer per case, so a reader does not compare the times), event_id = '<origin case id>:<step>', origin_system and batch_id of its load
--- (core.case_event_load, shared with the bulk loads), the rest NULL. Rows loaded before this migration stay in
+-- (time, step order), computed at load (one integer per case: a reader does not compare the times), event_id =
+-- '<origin case id>:<step>', origin_system and batch_id of its load (core.case_event_load, shared with the bulk
+-- loads), the rest NULL. Rows loaded before this migration stay in
 -- core.case_event_row and read the same; nothing moves.
 CREATE TABLE core.case_event_legacy (     -- one row per legacy case: its steps, as the import synthesised them
     load_no             INTEGER NOT NULL,  -- core.case_event_load: origin_system, batch_id

@@ -5,9 +5,10 @@
 -- row the columns its file lacks are derived here, with the values the import used to store: event_id
 -- '<origin case id>:<seq>', origin_system and batch_id of its load, origin_action = action, the rest NULL. A legacy
 -- case gives one event per step whose time is known, exactly as the legacy import used to store it: seq its place
--- among the case's steps by (time, step order), stored 3 bits a step in `places`, event_id '<origin case id>:<step>'. DuckDB computes a derived column
--- only for a query that reads it (the projection is pruned otherwise); the join with core.case_event_load (a few
--- rows) stays, at the cost measured in bench/cases/README.md.
+-- among the case's steps by (time, step order), stored 3 bits a step in `places`; event_id '<origin case id>:<step>'.
+-- DuckDB computes a derived column only for a query that reads it (the projection is pruned otherwise); the joins
+-- with core.case_event_load (a few rows) stay, at the cost measured in bench/cases/README.md (what a reader of
+-- legacy events pays: the legacy import's section there).
 -- Writers insert into the stored tables (transforms/cases/model.py), never through this view.
 {%- macro place(k) %}(places >> {{ 3 * k }}) & 7{% endmacro %}
 SELECT case_id, seq, event_id, action, from_state, to_state, occurred_at, actor_id, actor_role, department_code,
