@@ -532,8 +532,7 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
         return 0
     steps = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
     steps["handle_deadline_met"] = steps["handle_deadline_met"].astype("boolean")
-    table = pa.Table.from_pandas(steps, preserve_index=False)
-    cases_in = table.take(pc.sort_indices(table["case_id"]))  # noqa: F841 — stored in case_id order, as core.case
+    cases_in = pa.Table.from_pandas(steps, preserve_index=False)  # noqa: F841 — read by DuckDB's replacement scan
     row = con.execute("SELECT coalesce(max(load_no), 0) + 1 FROM core.case_event_load").fetchone()
     load = int(row[0]) if row else 1
     con.execute("INSERT INTO core.case_event_load (load_no, origin_system, batch_id) VALUES (?, ?, ?)",
@@ -561,7 +560,8 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
                                                  ELSE closed_at END END AS ended_at,
                      registered_at AS registered_given, dispatched_at AS dispatched_given,
                      handled_at AS handled_given, handle_deadline_at, handle_deadline_met
-              FROM cases_in)""", [load])
+              FROM cases_in)
+        ORDER BY case_id""", [load])  # stored in case_id order, as core.case: sorted by DuckDB, on both cores
     given = " + ".join(f"count({t})" for t in _STEP_TIMES)
     row = con.execute(f"SELECT {given} FROM {LEGACY_EVENT_TABLE} WHERE load_no = ?", [load]).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
