@@ -519,30 +519,6 @@ _EVENT_INPUT = ("case_id", "status", "origin_status", "department_code", "report
 _STEP_TIMES = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "checked_at", "ended_at")
 
 
-def step_places(cases: pd.DataFrame) -> np.ndarray:
-    """Each step's seq packed 3 bits a step (core.case_event_legacy.places): step k's seq is 1 + the case's steps
-    earlier in time, or at the same time and earlier in step order — what row_number() OVER (PARTITION BY case
-    ORDER BY time, step order) gives; a step without a time compares with none. On numpy: the same 42 comparisons
-    in the INSERT's SQL were ≈ 0.3 s of its wall time per million cases (bench/cases/README.md)."""
-    status = cases["status"].to_numpy(dtype=object)
-    closed = cases["closed_at"].astype("datetime64[ns]")
-    ended = closed.where(status != "voided", cases["voided_at"].astype("datetime64[ns]").fillna(closed))
-    ended = ended.where(pd.Series(status, index=cases.index).isin(TERMINAL_STATUSES))
-    columns = [cases[c] for c in ("reported_at", "accepted_at", "step_registered_at", "step_dispatched_at",
-                                  "step_handled_at", "checked_at")] + [ended]
-    times = [c.astype("datetime64[ns]").to_numpy() for c in columns]
-    known = [~np.isnat(t) for t in times]
-    ns = [t.view(np.int64) for t in times]
-    places = np.zeros(len(cases), dtype=np.int32)
-    for k in range(len(times)):
-        place = np.ones(len(cases), dtype=np.int32)
-        for j in range(len(times)):
-            if j != k:
-                place += known[j] & known[k] & ((ns[j] <= ns[k]) if j < k else (ns[j] < ns[k]))
-        places |= place << (3 * k)
-    return places
-
-
 def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMapping, batch_id: str) -> int:
     """Store the loaded cases' steps, one row per case, under a new load of ``batch_id`` (core.case_event_load);
     returns how many events the view core.case_event gives for them. 派遣 carries the 处置 deadline in force from it
@@ -556,23 +532,28 @@ def insert_events_from_cases(con: Any, cases: pd.DataFrame, mapping: LegacyMappi
         return 0
     steps = pd.DataFrame({c: cases[c] for c in _EVENT_INPUT})
     steps["handle_deadline_met"] = steps["handle_deadline_met"].astype("boolean")
-    steps["places"] = step_places(cases)
     cases_in = pa.Table.from_pandas(steps, preserve_index=False)  # noqa: F841 — read by DuckDB's replacement scan
     row = con.execute("SELECT coalesce(max(load_no), 0) + 1 FROM core.case_event_load").fetchone()
     load = int(row[0]) if row else 1
     con.execute("INSERT INTO core.case_event_load (load_no, origin_system, batch_id) VALUES (?, ?, ?)",
                 [load, mapping.origin_system, batch_id])
     ended = "status IN ({})".format(", ".join(f"'{s}'" for s in TERMINAL_STATUSES))
+    # step k's seq: 1 + the steps of the case earlier in time, or at the same time and earlier in step order — what
+    # row_number() OVER (PARTITION BY case ORDER BY time, step order) gives — packed 3 bits a step
+    places = " + ".join(
+        "((1 + " + " + ".join(f"coalesce({_STEP_TIMES[j]} {'<=' if j < k else '<'} {_STEP_TIMES[k]}, false)::INTEGER"
+                              for j in range(len(_STEP_TIMES)) if j != k) + f") << {3 * k})"
+        for k in range(len(_STEP_TIMES)))
     con.execute(f"""
         INSERT INTO {LEGACY_EVENT_TABLE} (load_no, case_id, places, department_code, reported_at, accepted_at,
                                           registered_at, dispatched_at, handled_at, checked_at, ended_at, end_state,
                                           origin_status, registered_inferred, dispatched_inferred, handled_inferred,
                                           deadline_at, deadline_met)
-        SELECT ?, case_id, places, department_code, reported_at, accepted_at, registered_at, dispatched_at,
+        SELECT ?, case_id, {places}, department_code, reported_at, accepted_at, registered_at, dispatched_at,
                handled_at, checked_at, ended_at, CASE WHEN ended_at IS NOT NULL THEN status END,
                CASE WHEN ended_at IS NOT NULL THEN origin_status END, registered_given IS NULL,
                dispatched_given IS NULL, handled_given IS NULL, handle_deadline_at, handle_deadline_met
-        FROM (SELECT case_id, places, status, origin_status, department_code, reported_at, accepted_at,
+        FROM (SELECT case_id, status, origin_status, department_code, reported_at, accepted_at,
                      step_registered_at AS registered_at, step_dispatched_at AS dispatched_at,
                      step_handled_at AS handled_at, checked_at,
                      CASE WHEN {ended} THEN CASE WHEN status = 'voided' THEN coalesce(voided_at, closed_at)
