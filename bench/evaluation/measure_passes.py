@@ -1,0 +1,268 @@
+"""Measure before building: what fewer passes over the events could take off the month (issue 23, fifth pass).
+
+    python bench/evaluation/measure_passes.py --db /tmp/eval-10m.duckdb [--period 2026-06] [--repeat 3] [--only a,b]
+
+Runs ``engine.run`` once (no lineage) for its temp tables and macros, then times each statement below — the ones
+the engine runs now and the candidates that would replace them — alternately, ``--repeat`` times each, and prints
+CPU seconds (min / median) and the shortest wall time. The file is opened read-only; run it under the bench lock.
+The candidates are measurements only (results are not checked); the engine's statements are rendered from its own
+models (``engine.sql_model``), so they stay what the engine runs.
+
+* ``case_summary``: 01 as the engine runs it (written to another name).
+* ``post_cells``: 06 as a view and the post cells grouped from it (eval_post_cell), as without lineage.
+* ``post_cells_from_table``: the same with 06's selected events read from a temp table built beforehand: what
+  sharing the post pass's scan (and its role/action filter) with another pass could save at most.
+* ``subset``: 02 (the subset scan, the slow events), as the engine runs it.
+* ``subset_from_table``: 02 reading a temp table of the window's events of the kinds it reads, built beforehand;
+  ``subset_kinds_write``: writing that table — what folding the subset scan into the case pass would cost.
+* ``fused``: one aggregate of the history window's events grouped by (case, the post event's keys or NULL): each
+  group's partial case aggregates and post counts, written once; the case summary re-aggregated from it by case;
+  the post cells from its post rows joined with the case summary.
+* ``post_cells_window``: the post cells without the join: the case's bits and latest 核实 as window aggregates
+  over its events (no 回退 list, no public bit: a lower bound of that way).
+* ``post_cells_no_join``: the post cells grouped straight from the selected events, the case's columns constants:
+  a lower bound of the post judgements stored on the events at load (the load's cost not counted).
+* ``case_fact_table`` / ``case_fact_view``: 04 as a table or as a view, then 05 as a view, the indicator aggregate
+  and availability — everything that reads the case fact without lineage.
+* ``run`` / ``run_case_fact_view``: the whole ``engine.run`` of the period, with eval_case_fact a table (main) or
+  a view like the other facts without lineage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from standards.calendar import load_calendar  # noqa: E402
+from standards.city import packaged_city  # noqa: E402
+from transforms.evaluation import engine  # noqa: E402
+from transforms.evaluation.availability import build_availability  # noqa: E402
+from transforms.evaluation.period import parse_period  # noqa: E402
+from transforms.evaluation.scheme import load_scheme  # noqa: E402
+
+KEEP_BUILD = engine.KEEP_BUILD_SIDE
+# 06's selection of the events a post is judged on (the same MAPs), over core.case_event e
+POST_SELECTED = """e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')
+    AND e.actor_id IS NOT NULL
+    AND (coalesce(MAP {'report': 1, 'verify': 1, 'check': 1, 'rework': 1, 'reject': 1 | 4, 'accept': 2,
+                       'register': 4, 'close': 4, 'dispatch': 8}[e.action], 0)
+         | coalesce(MAP {'send_check': 2}[e.outcome], 0))
+        & coalesce(MAP {'supervisor': 1, 'operator': 2, 'shift_leader': 4, 'dispatcher': 8}[e.actor_role], 0) <> 0"""
+IN_WINDOW = "e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')"
+IN_HISTORY = "e.occurred_at >= getvariable('eval_history_from') AND e.occurred_at < getvariable('eval_as_of')"
+FUSED_PARTIALS = f"""CREATE OR REPLACE TEMP TABLE x_partial AS
+WITH flagged AS (
+    SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, e.action, e.actor_id,
+        e.actor_role, e.outcome, e.deadline_met,
+        eval_event_bit(e.action, e.outcome, e.actor_role, e.deadline_met)
+            + CASE WHEN {IN_WINDOW} THEN 4096 ELSE 0 END AS bit,
+        {POST_SELECTED} AS is_post
+    FROM core.case_event e SEMI JOIN (SELECT DISTINCT case_id FROM core.case_event e WHERE {IN_WINDOW}) scope
+        USING (case_id)
+    WHERE {IN_HISTORY}
+)
+SELECT case_id,
+    CASE WHEN is_post THEN actor_id END AS actor_id, CASE WHEN is_post THEN actor_role END AS object,
+    CASE WHEN is_post THEN action END AS action, CASE WHEN is_post THEN outcome END AS outcome,
+    CASE WHEN is_post THEN deadline_met END AS deadline_met,
+    bit_or(bit) AS bits,
+    min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
+    min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
+    max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
+    max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
+    count(*) FILTER (WHERE bit & 16 <> 0) AS n_dispatch,
+    max(seq) FILTER (WHERE bit & 16 <> 0) AS dispatch_seq,
+    max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
+    min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
+    max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple,
+    count(*) FILTER (WHERE is_post) AS n_post,
+    max(seq) FILTER (WHERE is_post) AS post_seq
+FROM flagged
+GROUP BY ALL"""
+FUSED_SUMMARY = """CREATE OR REPLACE TEMP TABLE x_fused_summary AS
+WITH per_case AS (
+    SELECT case_id, bit_or(bits) & 8191 AS bits, min(registered_at) AS registered_at,
+        min(first_dispatch_at) AS first_dispatch_at, max(last_feedback_at) AS last_feedback_at,
+        max(last_verify_seq) AS last_verify_seq, sum(n_dispatch) AS n_dispatch, max(dispatch_seq) AS dispatch_seq,
+        max(dispatch_dept) AS dispatch_dept, min(first_after_seq) AS first_after_seq,
+        max(late_multiple) AS late_multiple
+    FROM x_partial
+    GROUP BY case_id
+)
+SELECT p.* REPLACE (p.bits | CASE WHEN list_contains(getvariable('eval_public_sources'), c.source) THEN 32768
+        ELSE 0 END AS bits), c.district_code, c.street_code, c.community_code, c.grid_code, c.kind, c.subclass_code,
+    c.reported_at
+FROM per_case p
+LEFT JOIN core."case" c ON c.case_id = p.case_id AND c.reported_at >= getvariable('eval_history_from')
+    AND c.reported_at < getvariable('eval_report_until')"""
+FUSED_CELLS = """CREATE OR REPLACE TEMP TABLE x_fused_cell AS
+SELECT p.object, p.actor_id, p.action, p.outcome, p.deadline_met, s.bits & (1 | 2 | 4 | 32768) AS case_bits,
+    coalesce(s.last_verify_seq > p.post_seq, false) AS verified_later,
+    p.action = 'dispatch' AND s.bits & 512 <> 0 AS returned,
+    eval_act(p.action, p.outcome, p.object) AS act, sum(p.n_post) AS n
+FROM x_partial p
+LEFT JOIN x_fused_summary s ON s.case_id = p.case_id
+WHERE p.n_post > 0
+GROUP BY ALL"""
+POST_CELLS_WINDOW = f"""CREATE OR REPLACE TEMP TABLE x_window_cell AS
+WITH flagged AS (
+    SELECT e.case_id, e.seq, e.action, e.actor_id, e.actor_role, e.outcome, e.deadline_met,
+        eval_event_bit(e.action, e.outcome, e.actor_role, e.deadline_met) AS bit, {POST_SELECTED} AS is_post
+    FROM core.case_event e
+    WHERE {IN_HISTORY}
+), per_event AS (
+    SELECT *, bit_or(bit) OVER (PARTITION BY case_id) AS case_bits,
+        max(seq) FILTER (WHERE bit & 16384 <> 0) OVER (PARTITION BY case_id) AS last_verify_seq
+    FROM flagged
+)
+SELECT actor_role AS object, actor_id, action, outcome, deadline_met, case_bits & (1 | 2 | 4) AS case_bits,
+    coalesce(last_verify_seq > seq, false) AS verified_later, action = 'dispatch' AND case_bits & 512 <> 0 AS returned,
+    eval_act(action, outcome, actor_role) AS act, count(*) AS n
+FROM per_event
+WHERE is_post
+GROUP BY ALL"""
+# the post cells if the event carried its case's judgements (stored at load, say): a group-by without the join —
+# here the case columns are constants, so this is a lower bound of that way (the load's own cost not counted)
+POST_CELLS_NO_JOIN = f"""CREATE OR REPLACE TEMP TABLE x_nojoin_cell AS
+SELECT e.actor_role AS object, e.actor_id, e.action, e.outcome, e.deadline_met, 1 AS case_bits,
+    false AS verified_later, false AS returned, eval_act(e.action, e.outcome, e.actor_role) AS act, count(*) AS n
+FROM core.case_event e
+WHERE {POST_SELECTED}
+GROUP BY ALL"""
+SUBSET_KINDS = """CREATE OR REPLACE TEMP TABLE x_subset_kinds AS
+SELECT e.case_id, e.seq, e.action, e.outcome, e.actor_role, e.occurred_at, e.department_code, e.deadline_met,
+    e.overdue_multiple, e.deadline_at, e.step
+FROM core.case_event e
+WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
+  AND eval_subset_kind(e.action)"""
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(old) < 1:
+        raise ValueError(f"not in the model: {old!r}")
+    return text.replace(old, new)
+
+
+@contextmanager
+def _case_fact_view() -> Iterator[None]:
+    """engine.run with eval_case_fact a view when lineage is off (the candidate), restored afterwards."""
+    before = engine.VIEW_WITHOUT_LINEAGE
+    engine.VIEW_WITHOUT_LINEAGE = (*before, "eval_case_fact")
+    try:
+        yield
+    finally:
+        engine.VIEW_WITHOUT_LINEAGE = before
+
+
+def statements(con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> dict[str, Callable[[], object]]:
+    """The timed variants (see the module's docstring), over the temp state of one engine run on ``con``."""
+
+    def ex(sql: str, keep_build: bool = False) -> None:
+        con.execute("SET disabled_optimizers = $1", [KEEP_BUILD if keep_build else ""])
+        con.execute(sql)
+
+    summary_sql = engine._case_summary_sql(con)
+    summary = _replace_once(summary_sql, "TEMP TABLE eval_case_summary AS", "TEMP TABLE x_case_summary AS")
+    post_base = _replace_once(engine.sql_model("06_post_base.sql", exclusions=False, relation="TEMP VIEW"),
+                              "eval_post_base", "x_post_base")
+    cells = _replace_once(_replace_once(engine.post_cell_sql(False), "eval_post_base", "x_post_base"),
+                          "eval_post_cell", "x_post_cell")
+    selected = post_base.split("WITH ev AS (", 1)[1].split("\n)\nSELECT", 1)[0]
+    ex("CREATE OR REPLACE TEMP TABLE x_post_selected AS " + selected)
+    post_base_table = _replace_once(
+        "CREATE OR REPLACE TEMP VIEW x_post_base_t AS SELECT" + post_base.split("\n)\nSELECT", 1)[1],
+        "FROM ev\n", "FROM x_post_selected ev\n")
+    cells_table = _replace_once(cells, "x_post_base", "x_post_base_t")
+    subset = engine.sql_model("02_slow_event.sql")
+    ex(SUBSET_KINDS)
+    subset_table = _replace_once(subset, "FROM core.case_event e\nJOIN eval_case_subset k",
+                                 "FROM x_subset_kinds e\nJOIN eval_case_subset k")
+    fact = {rel: engine.sql_model("04_case_fact.sql", exclusions=False, relation=rel)
+            for rel in ("TEMP TABLE", "TEMP VIEW")}
+    department = engine.sql_model("05_department_fact.sql", exclusions=False, relation="TEMP VIEW")
+    indicators = engine.indicator_sql(False)
+
+    def fact_and_readers(relation: str) -> None:
+        engine._drop_relation(con, "eval_case_fact")
+        ex(fact[relation])
+        ex(department)
+        con.execute(*indicators)
+        build_availability(con)
+
+    def run_case_fact_view() -> None:
+        with _case_fact_view():
+            engine._drop_relation(con, "eval_case_fact")
+            run()
+        engine._drop_relation(con, "eval_case_fact")
+
+    return {
+        "case_summary": lambda: ex(summary),
+        "post_cells": lambda: (ex(post_base), ex(cells, True)),
+        "post_cells_from_table": lambda: (ex(post_base_table), ex(cells_table, True)),
+        "subset": lambda: ex(subset),
+        "subset_from_table": lambda: ex(subset_table),
+        "subset_kinds_write": lambda: ex(SUBSET_KINDS),
+        "fused": lambda: (ex(FUSED_PARTIALS), ex(FUSED_SUMMARY), ex(FUSED_CELLS, True)),
+        "post_cells_window": lambda: ex(POST_CELLS_WINDOW),
+        "post_cells_no_join": lambda: ex(POST_CELLS_NO_JOIN),
+        "case_fact_table": lambda: fact_and_readers("TEMP TABLE"),
+        "case_fact_view": lambda: fact_and_readers("TEMP VIEW"),
+        "run": run,
+        "run_case_fact_view": run_case_fact_view,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--period", default="2026-06")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated variant names (default: all)")
+    args = ap.parse_args()
+    con = duckdb.connect(str(args.db), read_only=True)
+    con.execute("SET threads = 2")
+    con.execute("SET memory_limit = '6GB'")
+    scheme, calendar, period = load_scheme(), load_calendar(packaged_city()), parse_period(args.period)
+
+    def run() -> None:
+        engine.run(con, period, scheme, calendar, lineage=False)
+
+    run()
+    con.execute("SET preserve_insertion_order = false")  # as inside engine.run
+    variants = statements(con, run)
+    if args.only:
+        variants = {k: variants[k] for k in args.only.split(",")}
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
+    print(f"start {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
+    for r in range(args.repeat):
+        for name, variant in variants.items():
+            load, t, c = os.getloadavg()[0], time.perf_counter(), _cpu()
+            variant()
+            times[name].append((_cpu() - c, time.perf_counter() - t))
+            print(f"  {r + 1} {name:22s} {times[name][-1][0]:6.2f} CPU {times[name][-1][1]:6.2f} s  load {load:.1f}",
+                  flush=True)
+    print(f"end {time.strftime('%H:%M:%S UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
+    for name, vals in times.items():
+        cpus = sorted(v[0] for v in vals)
+        print(f"{name:22s} CPU min {cpus[0]:.2f} median {cpus[len(cpus) // 2]:.2f}   wall min "
+              f"{min(v[1] for v in vals):.2f}")
+
+
+if __name__ == "__main__":
+    main()
