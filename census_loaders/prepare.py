@@ -94,6 +94,22 @@ def _kind_sql(x: str, y: str, declared_crs: str | None) -> str:
             f" WHEN {swapped} THEN 'swapped' ELSE 'unknown' END")
 
 
+def _own_lower_case(word: str) -> bool:
+    """``word`` is its own lower case for any lower(): lower-case ASCII, digits, punctuation and characters without
+    case (Chinese); anything else (capitals, cased letters beyond ASCII) is left to lower()."""
+    return all(not c.isupper() if c.isascii() else c.lower() == c == c.upper() for c in word)
+
+
+def _number(ctx: PrepareContext, position: dict[str, int], axis: str) -> str:
+    """The coordinate ``axis`` as a DOUBLE: the delivered text trimmed as str.strip() does, then cast — but the trim
+    (a test of both ends of every value) only where the text as delivered does not cast. DuckDB's cast itself skips
+    leading and trailing ASCII whitespace (all of it whitespace to str.strip()), so a value it casts as delivered
+    casts to the same number trimmed; any other space (U+3000, U+00A0, U+001C …) fails the cast and takes the trim.
+    COALESCE evaluates its second argument only for the rows whose first is NULL."""
+    column = f"c{position[ctx.columns[axis]]}"
+    return f"coalesce(TRY_CAST({column} AS DOUBLE), TRY_CAST(szcg_text({column}) AS DOUBLE))"
+
+
 def _declared_is_target(declared_crs: str | None) -> bool:
     if declared_crs is None:
         return False
@@ -134,7 +150,7 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "r
                   "__geom_type AS geom_type", "__wkt AS wkt"]
     else:
         for axis in ("x", "y"):
-            parts.append(f"nullif(TRY_CAST({text(axis)} AS DOUBLE), 'NaN'::DOUBLE) AS {axis}_in")
+            parts.append(f"nullif({_number(ctx, position, axis)}, 'NaN'::DOUBLE) AS {axis}_in")
         parts += ["NULL::VARCHAR AS geom_type", "NULL::VARCHAR AS wkt"]
     kept, listed = _delivered_plan(ctx, source_columns)
     # As delivered: the source columns stage keeps no trimmed copy of, and — only on rows where trimming changed one
@@ -147,10 +163,12 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "r
         parts.append("NULL::VARCHAR[] AS delivered_list")
     parts += [f"{column} AS delivered_{column}" for column in kept]
     # Each source column trimmed once, however many fields read it; its last character's code point computed once.
+    # (the coordinates are cast from the columns as delivered: see _number)
+    numbers = [] if ctx.spatial else [f"c{position[ctx.columns[a]]}" for a in ("x", "y")]
     trimmed = ", ".join([f"szcg_text_ending(c{i}, e{i}) AS t{i}" for i in used]
                         + (["__x", "__y", "__geom_type", "__wkt"] if ctx.spatial else [])
                         + list(dict.fromkeys([*(c for c in kept if c not in GEO_KEPT),
-                                              *(f"c{i}" for i, _ in listed)])))
+                                              *(f"c{i}" for i, _ in listed), *numbers])))
     endings = ", ".join(f"ord(c{i}[-1]) AS e{i}" for i in used)
     mapped = (f"SELECT {', '.join(parts)} FROM (SELECT {trimmed} FROM (SELECT *"
               f"{', ' + endings if endings else ''} FROM {relation}))")
@@ -161,7 +179,14 @@ def stage_sql(ctx: PrepareContext, source_columns: list[str], relation: str = "r
     lookup = {**vocabulary, **{w: vocabulary.get(v.lower(), v) for w, v in ctx.mapping.values.get("state", {}).items()}}
     state_case = ("CASE lower(state_text) " + " ".join(f"WHEN {string_literal(w)} THEN {string_literal(s)}"
                                                         for w, s in sorted(lookup.items())) + " END")
-    good_id = f"regexp_full_match(component_id, '[0-9]{{{ctx.id_digits}}}')"
+    # The words lower() leaves as they are (Chinese, digits, lower-case ASCII) compared as delivered first: lower()
+    # of Chinese text is the costly part, and a word equal to one of them is its own lower case.
+    exact = sorted((w, s) for w, s in lookup.items() if _own_lower_case(w))
+    if exact:
+        state_case = ("coalesce(CASE state_text " + " ".join(f"WHEN {string_literal(w)} THEN {string_literal(s)}"
+                                                             for w, s in exact) + f" END, {state_case})")
+    # exactly id_digits ASCII digits (as the regex [0-9]{n} says; a GLOB of n classes is the cheaper test)
+    good_id = f"component_id GLOB '{'[0-9]' * ctx.id_digits}'"
     dates = {}
     for target in ("initial_date", "change_date"):
         tries = [f"try_strptime({target}_text, {string_literal(f)})" for f in ctx.mapping.date_formats]

@@ -196,3 +196,52 @@ def test_every_rejected_row_keeps_its_record_as_delivered_however_many_there_are
                           " ORDER BY row_number", [result.batch_id])
     assert len(stored) == 1_200 and stored[7] == (8, " 雨水井盖 ", "坏了")
     assert {s[2] for s in stored} == {"坏了"}
+
+
+def test_coordinates_identifiers_and_states_are_staged_as_from_the_trimmed_text(census) -> None:
+    """The staging statement casts X/Y as delivered and trims only the values that do not cast, tests identifiers
+    with a GLOB and compares state words as delivered before lower-casing them: the staged values are those of
+    the trimmed text (str.strip()) cast by DuckDB, matched by the regex [0-9]{17} and looked up lower-cased."""
+    from census_loaders.mapping import choose_mapping
+    from census_loaders.prepare import PrepareContext, create_stage
+
+    rng = random.Random(23)
+    spaces = [*WHITESPACE, "", "", "", ""]
+    numbers = ["112.4", "39.25", "1e2", "1_000", "+112.5", "nan", "-inf", "0x1F", "112,4", "１１２", "", "x"]
+    ids = ["14060201001000001", "1406020100100001", "140602010010000012", "14060201001A00001", "１４０６０２",
+           "14060201001000001\u00e9"]
+    words = ["完好", "破损", "INTACT", "Intact", "intact", "1", "Normal", "broken", "占用", "ＩＮＴＡＣＴ", ""]
+    rows = census_rows(2_000)
+
+    def spaced(value: str) -> str:
+        return rng.choice(spaces) + value + rng.choice(spaces)
+
+    for row in rows:
+        row["X"], row["Y"] = (spaced(rng.choice(numbers) if rng.random() < 0.3 else row[a]) for a in ("X", "Y"))
+        row["OBJCODE"] = spaced(rng.choice(ids) if rng.random() < 0.3 else row["OBJCODE"])
+        row["OBJSTATE"] = spaced(rng.choice(words))
+    con = duckdb.connect()
+    define_macros(con)
+    con.register("delivered", pd.DataFrame({f"c{i}": pd.array([r[h] for r in rows], dtype=object)
+                                            for i, h in enumerate(HEADER)}))
+    con.execute("CREATE TEMP TABLE raw AS SELECT * FROM delivered")
+    mapping = choose_mapping(list(HEADER), None)
+    catalogue = census.ctx.catalogue
+    context = PrepareContext(mapping, mapping.resolve(list(HEADER), "odd.csv"), census.config, census.ctx.edition,
+                             6 + catalogue.code_digits + 6, catalogue.code_digits, census.ctx.city_bounds, None,
+                             False, census.ctx.department_codes)
+    create_stage(con, context, list(HEADER))
+    staged = con.execute("SELECT x_in, y_in, subclass_code, state FROM stage ORDER BY row_number").fetchall()
+    # the former expressions, on the text trimmed by Python
+    con.register("trimmed", pd.DataFrame({f: pd.array([r[f].strip() or None for r in rows], dtype=object)
+                                          for f in ("X", "Y", "OBJCODE")} | {"i": range(len(rows))}))
+    expected = con.execute(
+        "SELECT nullif(TRY_CAST(X AS DOUBLE), 'NaN'::DOUBLE), nullif(TRY_CAST(Y AS DOUBLE), 'NaN'::DOUBLE),"
+        " CASE WHEN regexp_full_match(OBJCODE, '[0-9]{17}') THEN substr(OBJCODE, 7, 5) END FROM trimmed ORDER BY i"
+    ).fetchall()
+    states = census.config.states
+    vocabulary = {**states, **{v: v for v in set(states.values())}}
+    assert [s[:3] for s in staged] == expected
+    assert [s[3] for s in staged] == [vocabulary.get(r["OBJSTATE"].strip().lower()) for r in rows]
+    assert {s[3] for s in staged} >= {"intact", "damaged", "occupied", None}
+    assert sum(1 for s in staged if s[0] is None) > 100 and sum(1 for s in staged if s[2] is None) > 100
