@@ -191,3 +191,91 @@ def test_coordinate_columns_read_by_the_shortcut_are_what_the_general_path_reads
     pd.testing.assert_series_equal(lat, want_lat)
     for name, mask in want_flags.items():
         assert flags[name].tolist() == mask.tolist(), name
+
+
+def _flag_lists_reference(matrix: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """flag_lists as it was (main d1889c5): the rows' combinations as a matrix product, np.unique."""
+    weights = np.left_shift(1, np.arange(matrix.shape[1], dtype=np.int64))
+    combination, row_of = np.unique(matrix.astype(np.int64) @ weights, return_inverse=True)
+    lists = np.empty(len(combination), dtype=object)
+    for n, bits in enumerate(combination):
+        lists[n] = list(names[(bits & weights) != 0])
+    return lists[row_of.reshape(-1)]
+
+
+@pytest.mark.parametrize("width", [1, 7, 8, 9, 21, 64])
+def test_flag_lists_are_the_rows_flags_in_name_order(width: int) -> None:
+    from transforms.cases.legacy_import import flag_lists
+
+    rng = np.random.default_rng(width)
+    matrix = rng.random((5000, width)) < 0.2
+    matrix[0] = True
+    matrix[1] = False
+    names = np.array(sorted(f"flag_{k:02d}" for k in range(width)))
+    got = flag_lists(matrix, names)
+    want = _flag_lists_reference(matrix, names)
+    assert got.dtype == object and len(got) == len(want)
+    assert [list(x) for x in got] == [list(x) for x in want]
+    assert all(type(f) is type(w) for x, y in zip(got, want, strict=True) for f, w in zip(x, y, strict=True))
+    assert list(got[0]) == list(names) and got[1] == []
+
+
+def _possible_duplicates_reference(frame: pd.DataFrame, window_hours: float) -> pd.Series:
+    """possible_duplicates as it was (main d1889c5): the place of every row as text, four sort keys."""
+    address_codes, addresses = pd.factorize(frame["address"].fillna(""))
+    normal = pd.Series(addresses, dtype=object).str.upper().str.split().str.join(" ").fillna("").to_numpy()
+    place = pd.Series(normal[address_codes] if len(addresses) else np.full(len(frame), ""), index=frame.index,
+                      dtype=object)
+    by_point = (place == "") & frame["lon"].notna()
+    if by_point.any():
+        point = frame.loc[by_point]
+        place[by_point] = point["lon"].round(4).astype(str) + "," + point["lat"].round(4).astype(str)
+    place_codes = pd.factorize(place)[0]
+    category_codes = pd.factorize(frame["origin_category"].fillna(""))[0]
+    reported = frame["reported_at"].astype("datetime64[ns]").to_numpy().view(np.int64)
+    missing = frame["reported_at"].isna().to_numpy()
+    last = np.where(missing, np.iinfo(np.int64).max, reported)
+    order = np.lexsort((frame["row_number"].to_numpy(), last, place_codes, category_codes))
+    same = np.zeros(len(frame), dtype=bool)
+    same[1:] = ((category_codes[order][1:] == category_codes[order][:-1])
+                & (place_codes[order][1:] == place_codes[order][:-1]))
+    timed = ~missing[order]
+    gap = np.zeros(len(frame), dtype=np.int64)
+    gap[1:] = np.diff(reported[order])
+    window = pd.Timedelta(hours=window_hours).value
+    hit = same & timed & np.concatenate([[False], timed[:-1]]) & (gap <= window) & (place.to_numpy()[order] != "")
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[order] = hit
+    return pd.Series(dup, index=frame.index)
+
+
+def _cases_for_duplicates(n: int, seed: int, *, points: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    addresses = np.array(["开发路1号", "开发路1号 ", " 开发路1号", "开发路  1号", "kaifa road 1", "KAIFA ROAD 1", "",
+                          "  ", "鄯阳街2号", None], dtype=object)
+    times = pd.Timestamp("2026-03-01") + pd.to_timedelta(rng.integers(0, 6, n) * 6, unit="h")  # ties everywhere
+    reported = pd.Series(times, dtype="datetime64[ns]")
+    reported[rng.random(n) < 0.1] = pd.NaT
+    lon = pd.Series(np.round(112.4 + rng.integers(0, 3, n) * 0.00004, 6))
+    lat = pd.Series(np.round(39.3 + rng.integers(0, 2, n) * 0.00004, 6))
+    lon[rng.random(n) < (0.2 if points else 1.0)] = np.nan
+    return pd.DataFrame({
+        "row_number": np.arange(1, n + 1),
+        "address": pd.Series(addresses[rng.integers(0, len(addresses), n)], dtype=object),
+        "origin_category": pd.Series(np.array(["暴露垃圾", "路灯", None], dtype=object)[rng.integers(0, 3, n)],
+                                     dtype=object),
+        "reported_at": reported, "lon": lon, "lat": lat,
+    }, index=range(100, 100 + n))
+
+
+@pytest.mark.parametrize("points", [True, False])
+@pytest.mark.parametrize("window", [0.0, 6.0, 24.0])
+def test_possible_duplicates_are_those_the_four_key_sort_found(points: bool, window: float) -> None:
+    from transforms.cases.legacy_import import possible_duplicates
+
+    frame = _cases_for_duplicates(3000, int(window) + points, points=points)
+    for case in (frame, frame.sample(frac=1, random_state=1), frame.iloc[:1], frame.iloc[:0]):
+        got = possible_duplicates(case, window)
+        want = _possible_duplicates_reference(case, window)
+        pd.testing.assert_series_equal(got, want)
+    assert 0 < possible_duplicates(frame, window).sum() < len(frame)
