@@ -72,13 +72,13 @@ def parse_fixed(text: pd.Series, layout: Layout) -> tuple[np.ndarray, np.ndarray
     array = pa.array(text.to_numpy(dtype=object), type=pa.string()) if text.dtype == object else pa.array(text)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    values = array.cast(pa.large_string())
+    values = array.cast(pa.large_string())  # 64-bit offsets, whatever the column had
     read = np.zeros(n, dtype=bool)
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if n == 0:
         return read, times
     lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
-    fits = lengths == layout.width
+    fits = lengths == layout.width  # NA (no length) does not fit
     rows = np.flatnonzero(fits)
     if not len(rows):
         return read, times
