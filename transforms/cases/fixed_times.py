@@ -21,6 +21,14 @@ import pyarrow.compute as pc
 _WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 _NS = {"H": 3_600_000_000_000, "M": 60_000_000_000, "S": 1_000_000_000}
 _FIRST_YEAR, _LAST_YEAR = 1678, 2261  # whole years inside datetime64[ns]
+# two ASCII digits read as one little-endian 16-bit number → their value (0–99); anything else → 255: a field's
+# digits checked and read by one look-up per pair
+_PAIRS = np.full(1 << 16, 255, dtype=np.uint8)
+for _tens in range(10):
+    for _units in range(10):
+        _PAIRS[(ord("0") + _tens) | ((ord("0") + _units) << 8)] = 10 * _tens + _units
+_DAYS_BEFORE = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], dtype=np.int64)  # by month
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -78,30 +86,42 @@ def parse_fixed(text: pd.Series, layout: Layout) -> tuple[np.ndarray, np.ndarray
     same_width = values if len(rows) == n else values.filter(pa.array(fits))
     _, _, data_buffer = same_width.buffers()
     start = int(np.frombuffer(same_width.buffers()[1], dtype=np.int64)[same_width.offset])
-    chars = np.frombuffer(data_buffer, dtype=np.uint8, count=len(rows) * layout.width,
-                          offset=start).reshape(len(rows), layout.width)
-    ok = np.ones(len(rows), dtype=bool)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    count = len(rows)
+    chars = data[start:start + count * layout.width].reshape(count, layout.width)
+
+    def pair(at: int) -> np.ndarray:  # the value of the two digits at `at` of every row (255: not two digits)
+        codes = np.ndarray((count,), dtype="<u2", buffer=data, offset=start + at, strides=(layout.width,))
+        return _PAIRS[codes]
+
+    ok = np.ones(count, dtype=bool)
     for at, byte in layout.separators:
         ok &= chars[:, at] == byte
     number: dict[str, np.ndarray] = {}
     for letter, at in layout.fields.items():
-        value = np.zeros(len(rows), dtype=np.int64)
-        for column in range(at, at + _WIDTH[letter]):
-            digit = chars[:, column] - np.uint8(ord("0"))  # wraps above 9 for any byte that is not a digit
-            ok &= digit <= 9
-            value = value * 10 + digit
-        number[letter] = value
+        if letter == "Y":
+            high, low = pair(at), pair(at + 2)
+            ok &= (high <= 99) & (low <= 99)
+            number[letter] = high.astype(np.int64) * 100 + low
+        else:
+            value = pair(at)
+            ok &= value <= 99
+            number[letter] = value
     year, month, day = number["Y"], number["m"], number["d"]
     ok &= (year >= _FIRST_YEAR) & (year <= _LAST_YEAR) & (month >= 1) & (month <= 12)
-    months = (np.clip(year, _FIRST_YEAR, _LAST_YEAR) - 1970) * 12 + np.clip(month, 1, 12) - 1
-    first_day = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    next_first = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    ok &= (day >= 1) & (day <= next_first - first_day)
-    ns = (first_day + day - 1) * 86_400_000_000_000
+    month = np.where(ok, month, 1).astype(np.intp)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + (leap & (month == 2)))
+    before = year - 1  # days from 1970-01-01: whole years with their leap days (477 before 1970), then the year's
+    days = (365 * (year - 1970) + (before // 4 - before // 100 + before // 400 - 477) + _DAYS_BEFORE[month]
+            + (leap & (month > 2)) + day - 1)
+    ns = days * 86_400_000_000_000
     for letter, top in (("H", 23), ("M", 59), ("S", 59)):
         if letter in number:
             ok &= number[letter] <= top
-            ns += number[letter] * _NS[letter]
+            ns += number[letter].astype(np.int64) * _NS[letter]
+    if len(rows) == n and ok.all():  # every value read: no scatter
+        return ~read, ns.view("datetime64[ns]")
     read[rows[ok]] = True
     times[rows[ok]] = ns[ok].view("datetime64[ns]")
     return read, times
