@@ -28,12 +28,29 @@ def test_the_trim_macro_removes_exactly_what_str_strip_removes() -> None:
     assert [got[i] for i in range(len(values))] == [v.strip() or None for v in values]
 
 
-def test_the_staged_text_is_trimmed_as_str_strip_trims(census) -> None:
-    """The staging statement passes each value's last code point to the trim (computed once per value, beside
-    it): the staged text fields are still the delivered ones trimmed by str.strip(), empty → NULL."""
+def _staged(census, rows: list[dict[str, str]], name: str) -> duckdb.DuckDBPyConnection:
+    """A connection whose ``stage`` holds ``rows`` staged by the census's staging statement, from ``raw`` as the
+    reader stages it: the source columns as text under positional names, in file order."""
     from census_loaders.mapping import choose_mapping
     from census_loaders.prepare import PrepareContext, create_stage
 
+    con = duckdb.connect()
+    define_macros(con)
+    con.register("delivered", pd.DataFrame({f"c{i}": pd.array([r[h] for r in rows], dtype=object)
+                                            for i, h in enumerate(HEADER)}))
+    con.execute("CREATE TEMP TABLE raw AS SELECT * FROM delivered")
+    mapping = choose_mapping(list(HEADER), None)
+    catalogue = census.ctx.catalogue
+    context = PrepareContext(mapping, mapping.resolve(list(HEADER), name), census.config, census.ctx.edition,
+                             6 + catalogue.code_digits + 6, catalogue.code_digits, census.ctx.city_bounds, None,
+                             False, census.ctx.department_codes)
+    create_stage(con, context, list(HEADER))
+    return con
+
+
+def test_the_staged_text_is_trimmed_as_str_strip_trims(census) -> None:
+    """The staging statement passes each value's last code point to the trim (computed once per value, beside
+    it): the staged text fields are still the delivered ones trimmed by str.strip(), empty → NULL."""
     rng = random.Random(11)
     alphabet = [*WHITESPACE, *"ab1部件é“”、\u3001\u2060\u0084\u00a1\u3000"]
     rows = census_rows(2_000)
@@ -42,18 +59,7 @@ def test_the_staged_text_is_trimmed_as_str_strip_trims(census) -> None:
             row[field] = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) + (
                 row[field] if field == "OBJCODE" else "")
             row[field] += "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 2)))
-    con = duckdb.connect()
-    define_macros(con)
-    # ``raw`` as the reader stages it: the source columns as text under positional names, in file order
-    con.register("delivered", pd.DataFrame({f"c{i}": pd.array([r[h] for r in rows], dtype=object)
-                                            for i, h in enumerate(HEADER)}))
-    con.execute("CREATE TEMP TABLE raw AS SELECT * FROM delivered")
-    mapping = choose_mapping(list(HEADER), None)
-    catalogue = census.ctx.catalogue
-    context = PrepareContext(mapping, mapping.resolve(list(HEADER), "spaces.csv"), census.config, census.ctx.edition,
-                             6 + catalogue.code_digits + 6, catalogue.code_digits, census.ctx.city_bounds, None,
-                             False, census.ctx.department_codes)
-    create_stage(con, context, list(HEADER))
+    con = _staged(census, rows, "spaces.csv")
     staged = con.execute("SELECT component_id, name, property_department_code, photo FROM stage ORDER BY row_number"
                          ).fetchall()
     assert staged == [tuple(r[f].strip() or None for f in ("OBJCODE", "OBJNAME", "DEPTCODE2", "PHOTO"))
@@ -202,9 +208,6 @@ def test_coordinates_identifiers_and_states_are_staged_as_from_the_trimmed_text(
     """The staging statement casts X/Y as delivered and trims only the values that do not cast, tests identifiers
     with a GLOB and compares state words as delivered before lower-casing them: the staged values are those of
     the trimmed text (str.strip()) cast by DuckDB, matched by the regex [0-9]{17} and looked up lower-cased."""
-    from census_loaders.mapping import choose_mapping
-    from census_loaders.prepare import PrepareContext, create_stage
-
     rng = random.Random(23)
     spaces = [*WHITESPACE, "", "", "", ""]
     numbers = ["112.4", "39.25", "1e2", "1_000", "+112.5", "nan", "-inf", "0x1F", "112,4", "１１２", "", "x"]
@@ -220,17 +223,7 @@ def test_coordinates_identifiers_and_states_are_staged_as_from_the_trimmed_text(
         row["X"], row["Y"] = (spaced(rng.choice(numbers) if rng.random() < 0.3 else row[a]) for a in ("X", "Y"))
         row["OBJCODE"] = spaced(rng.choice(ids) if rng.random() < 0.3 else row["OBJCODE"])
         row["OBJSTATE"] = spaced(rng.choice(words))
-    con = duckdb.connect()
-    define_macros(con)
-    con.register("delivered", pd.DataFrame({f"c{i}": pd.array([r[h] for r in rows], dtype=object)
-                                            for i, h in enumerate(HEADER)}))
-    con.execute("CREATE TEMP TABLE raw AS SELECT * FROM delivered")
-    mapping = choose_mapping(list(HEADER), None)
-    catalogue = census.ctx.catalogue
-    context = PrepareContext(mapping, mapping.resolve(list(HEADER), "odd.csv"), census.config, census.ctx.edition,
-                             6 + catalogue.code_digits + 6, catalogue.code_digits, census.ctx.city_bounds, None,
-                             False, census.ctx.department_codes)
-    create_stage(con, context, list(HEADER))
+    con = _staged(census, rows, "odd.csv")
     staged = con.execute("SELECT x_in, y_in, subclass_code, state FROM stage ORDER BY row_number").fetchall()
     # the former expressions, on the text trimmed by Python
     con.register("trimmed", pd.DataFrame({f: pd.array([r[f].strip() or None for r in rows], dtype=object)

@@ -155,6 +155,18 @@ def _same_coordinates(raw: pd.DataFrame, mapping: LegacyMapping, monkeypatch: py
     return sum(general)
 
 
+def _same_coordinate_step(raw: pd.DataFrame, mapping: LegacyMapping) -> dict[str, pd.Series]:
+    """Asserts the whole coordinate step (zero, range, placeholder) gives what it gives on an object column, which
+    takes the general path throughout; returns the masks."""
+    lon, lat, flags = _coordinates(raw, mapping)
+    want_lon, want_lat, want_flags = _coordinates(raw.astype(object), mapping)
+    pd.testing.assert_series_equal(lon, want_lon)
+    pd.testing.assert_series_equal(lat, want_lat)
+    for name, mask in want_flags.items():
+        assert flags[name].tolist() == mask.tolist(), name
+    return flags
+
+
 def test_coordinate_pairs_read_by_the_shortcut_are_what_the_general_path_reads(
         monkeypatch: pytest.MonkeyPatch) -> None:
     values = [*PAIRS, *_random_pairs(5000, 1)]
@@ -163,12 +175,7 @@ def test_coordinate_pairs_read_by_the_shortcut_are_what_the_general_path_reads(
     general = _same_coordinates(raw, mapping, monkeypatch)
     assert general < 40  # the edges that are not plain decimals; the 5,000 plain pairs took the shortcut
     # and the whole step (zero, range, placeholder) as before: the object column takes the general path throughout
-    lon, lat, flags = _coordinates(raw, mapping)
-    want_lon, want_lat, want_flags = _coordinates(raw.astype(object), mapping)
-    pd.testing.assert_series_equal(lon, want_lon)
-    pd.testing.assert_series_equal(lat, want_lat)
-    for name, mask in want_flags.items():
-        assert flags[name].tolist() == mask.tolist(), name
+    flags = _same_coordinate_step(raw, mapping)
     assert flags["placeholder_coordinates"][raw["坐标"].isin(["112.4187,39.3312", "112.41870,39.33120"])].all()
 
 
@@ -185,12 +192,7 @@ def test_coordinate_columns_read_by_the_shortcut_are_what_the_general_path_reads
     mapping = mapping.model_copy(update={"coordinates": coordinates})
     general = _same_coordinates(raw, mapping, monkeypatch)
     assert general < 20
-    lon, lat, flags = _coordinates(raw, mapping)
-    want_lon, want_lat, want_flags = _coordinates(raw.astype(object), mapping)
-    pd.testing.assert_series_equal(lon, want_lon)
-    pd.testing.assert_series_equal(lat, want_lat)
-    for name, mask in want_flags.items():
-        assert flags[name].tolist() == mask.tolist(), name
+    _same_coordinate_step(raw, mapping)
 
 
 def _flag_lists_reference(matrix: np.ndarray, names: np.ndarray) -> np.ndarray:
