@@ -316,7 +316,8 @@ def _without_early(run: Callable[[], object]) -> None:
 
 
 def statements(
-    con: duckdb.DuckDBPyConnection, run: Callable[[], object], run_args: tuple[object, ...] = ()
+    con: duckdb.DuckDBPyConnection, run: Callable[[], object],
+    run_lookback: Callable[[timedelta], object] = lambda _: None,
 ) -> dict[str, Callable[[], object]]:
     """The timed variants (see the module's docstring), over the temp state of one engine run on ``con``."""
 
@@ -370,6 +371,17 @@ def statements(
         con.execute(*indicators)
         build_availability(con)
 
+    def on_one_thread(step: Callable[[], object]) -> None:
+        con.execute("SET threads = 1")
+        try:
+            step()
+        finally:
+            con.execute("SET threads = 2")
+
+    def post_cells_narrow() -> None:
+        ex(post_base_narrow)
+        ex(cells, True)
+
     def run_case_fact_view() -> None:
         with _case_fact_view():
             engine._drop_relation(con, "eval_case_fact")
@@ -399,26 +411,22 @@ def statements(
         "agg_all_nonzero": lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS, f"AND {EVENT_BIT} <> 0")),
         "agg_all_window": lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS, f"AND {IN_WINDOW}")),
         "summary_zero_scope": lambda: ex(summary_zero_scope("x_sum_zero_scope")),
-        "post_cells_narrow": lambda: (ex(post_base_narrow), ex(cells, True)),
+        "post_cells_narrow": post_cells_narrow,
         "summary_hand": lambda: ex(summary_variant("x_sum_hand", SUMMARY_FILTERED_AGGS, False)),
         "summary_plain": lambda: ex(summary_variant("x_sum_plain", SUMMARY_PLAIN_AGGS, False)),
         "summary_nonzero": lambda: ex(summary_variant("x_sum_nz", SUMMARY_FILTERED_AGGS, True)),
         "summary_nonzero_plain": lambda: ex(summary_variant("x_sum_nzp", SUMMARY_PLAIN_AGGS, True)),
         "summary_nonzero_nosemi": lambda: ex(summary_variant("x_sum_nzn", SUMMARY_FILTERED_AGGS, True, semi=False)),
-        "run_lookback_5": lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(days=5)),
-        "run_lookback_4": lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(days=4)),
-        "run_lookback_6": lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(days=6)),
-        "run_lookback_0": lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(0)),
-        "run_lookback_1": lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(days=1)),
-        "run_lookback_2": lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(days=2)),
-        "run_threads_1": lambda: (con.execute("SET threads = 1"), run(), con.execute("SET threads = 2")),
-        "agg_all_threads_1": lambda: (
-            con.execute("SET threads = 1"),
-            ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS)),
-            con.execute("SET threads = 2"),
-        ),
+        "run_lookback_5": lambda: run_lookback(timedelta(days=5)),
+        "run_lookback_4": lambda: run_lookback(timedelta(days=4)),
+        "run_lookback_6": lambda: run_lookback(timedelta(days=6)),
+        "run_lookback_0": lambda: run_lookback(timedelta(0)),
+        "run_lookback_1": lambda: run_lookback(timedelta(days=1)),
+        "run_lookback_2": lambda: run_lookback(timedelta(days=2)),
+        "run_threads_1": lambda: on_one_thread(run),
+        "agg_all_threads_1": lambda: on_one_thread(lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS))),
         "run_lookback_0_no_early": lambda: _without_early(
-            lambda: engine.run(con, *run_args, lineage=False, history_lookback=timedelta(0))
+            lambda: run_lookback(timedelta(0))
         ),
         "run": run,
         "run_case_fact_view": run_case_fact_view,
@@ -444,7 +452,10 @@ def main() -> None:
 
     run()
     con.execute("SET preserve_insertion_order = false")  # as inside engine.run
-    variants = statements(con, run, (period, scheme, calendar))
+    def run_lookback(lookback: timedelta) -> None:
+        engine.run(con, period, scheme, calendar, lineage=False, history_lookback=lookback)
+
+    variants = statements(con, run, run_lookback)
     if args.only:
         variants = {k: variants[k] for k in args.only.split(",")}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
@@ -469,13 +480,14 @@ def main() -> None:
             row = con.execute("SELECT (SELECT count(*) FROM (SELECT * FROM x_cells_narrow EXCEPT ALL SELECT * "
                               "FROM x_post_cell)), (SELECT count(*) FROM (SELECT * FROM x_post_cell EXCEPT ALL "
                               "SELECT * FROM x_cells_narrow)), (SELECT sum(n) FROM x_post_cell)").fetchone()
+            row = row or (0, 0, 0)
             print(f"post cells narrow vs main: {row[0]} not in main's, {row[1]} of main's missing, {row[2]} events")
         names: list[str] = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary "
                                            "AND table_name LIKE 'x_sum_%'").fetchall()]
         for name in names:
             row = con.execute(f"SELECT (SELECT count(*) FROM {name}), (SELECT count(*) FROM (SELECT * FROM {name} "
                               f"EXCEPT ALL SELECT * FROM x_case_summary)), (SELECT count(*) FROM (SELECT * FROM "
-                              f"x_case_summary EXCEPT ALL SELECT * FROM {name}))").fetchone()
+                              f"x_case_summary EXCEPT ALL SELECT * FROM {name}))").fetchone() or (0, 0, 0)
             print(f"{name}: {row[0]} rows, {row[1]} not in x_case_summary, {row[2]} of it missing")
 
 
