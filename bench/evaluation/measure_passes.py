@@ -26,6 +26,23 @@ models (``engine.sql_model``), so they stay what the engine runs.
   and availability — everything that reads the case fact without lineage.
 * ``run`` / ``run_case_fact_view``: the whole ``engine.run`` of the period, with eval_case_fact a table (main) or
   a view like the other facts without lineage.
+
+Sixth pass (e27; ``--check`` also prints the share of bit-0 events and compares every ``x_sum_*`` table, and the
+narrow post cells, with the engine's own):
+
+* ``summary_having_hand`` / ``summary_having_plain``: 01 as the engine runs a month (scope 'having'), hand-written,
+  with its FILTERed aggregates or with plain aggregates over ``CASE … END`` (NULL where the filter is false).
+* ``summary_having_nonzero_lb``: the same without the events whose bit is 0 (a lower bound: rows not kept right).
+* ``summary_zero_scope``: bit-0 events out of the aggregate, the cases that have only such events in the window
+  from a DISTINCT of those events (a FULL JOIN): the same rows.
+* ``summary_hand`` / ``summary_plain`` / ``summary_nonzero`` / ``summary_nonzero_plain`` /
+  ``summary_nonzero_nosemi``: the 'window' scope (a semi join with the window's cases), likewise.
+* ``agg_bit_or`` / ``agg_bit_or_nonzero`` / ``agg_all`` / ``agg_all_nonzero`` / ``agg_all_window`` /
+  ``agg_all_threads_1``: the case pass's aggregate alone (no case join), with bit_or only or all ten aggregates,
+  over the history window's events, its non-zero ones, or the window's only; on one thread.
+* ``post_cells_narrow``: 06's join built only on the cases whose post columns are not the usual ones.
+* ``run_lookback_N``: the whole run with ``history_lookback`` N days; ``run_lookback_0_no_early``: 0 days with the
+  early-history pass skipped (a lower bound: wrong rows for the early cases); ``run_threads_1``: on one thread.
 """
 
 from __future__ import annotations
@@ -37,6 +54,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -147,6 +165,122 @@ FROM core.case_event e
 WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable('eval_as_of')
   AND eval_subset_kind(e.action)"""
 
+# e27 (sixth pass): the case summary with the events whose bit is 0 (report, accept, a passed check, requests and
+# denials…) left out of its aggregate — they only put the case in scope and set 4096, which every case of the
+# 'window' scope has; the scope's own DISTINCT case ids keep the cases that have only such events (their columns
+# NULL, n_dispatch 0). {agg} is the aggregate list: FILTERed (as 01) or plain aggregates over NULLs.
+SUMMARY_FILTERED_AGGS = """min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
+        min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
+        max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
+        max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
+        count(*) FILTER (WHERE bit & 16 <> 0) AS n_dispatch,
+        max(seq) FILTER (WHERE bit & 16 <> 0) AS dispatch_seq,
+        max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
+        min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
+        max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple"""
+SUMMARY_PLAIN_AGGS = """min(CASE WHEN bit & 1 <> 0 THEN occurred_at END) AS registered_at,
+        min(CASE WHEN bit & 16 <> 0 THEN occurred_at END) AS first_dispatch_at,
+        max(CASE WHEN bit & 32 <> 0 THEN occurred_at END) AS last_feedback_at,
+        max(CASE WHEN bit & 16384 <> 0 THEN seq END) AS last_verify_seq,
+        count(CASE WHEN bit & 16 <> 0 THEN 1 END) AS n_dispatch,
+        max(CASE WHEN bit & 16 <> 0 THEN seq END) AS dispatch_seq,
+        max(CASE WHEN bit & 16 <> 0 THEN department_code END) AS dispatch_dept,
+        min(CASE WHEN bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0 THEN seq END) AS first_after_seq,
+        max(CASE WHEN bit & 128 <> 0 THEN overdue_multiple END) AS late_multiple"""
+SUMMARY_TAIL = """
+SELECT {case_id},
+    {bits} | CASE WHEN list_contains(getvariable('eval_public_sources'), c.source) THEN 32768 ELSE 0 END AS bits,
+    p.registered_at, p.first_dispatch_at, p.last_feedback_at, p.last_verify_seq, {n_dispatch} AS n_dispatch,
+    p.dispatch_seq, p.dispatch_dept, p.first_after_seq, p.late_multiple, c.district_code, c.street_code,
+    c.community_code, c.grid_code, c.kind, c.subclass_code, c.reported_at
+FROM {source}
+LEFT JOIN core."case" c ON c.case_id = {case_id} AND c.reported_at >= getvariable('eval_history_from')
+    AND c.reported_at < getvariable('eval_report_until')"""
+EVENT_BIT = "eval_event_bit(e.action, e.outcome, e.actor_role, e.deadline_met)"
+SCOPE = f"SELECT DISTINCT case_id FROM core.case_event e WHERE {IN_WINDOW}"
+
+
+def summary_variant(name: str, aggs: str, nonzero: bool, semi: bool = True) -> str:
+    """The case summary as 01 writes it (scope 'window'), with ``aggs``; ``nonzero``: bit-0 events left out,
+    the cases in scope from the window's DISTINCT case ids (``semi``: the events semi-joined with them first,
+    else every non-zero history event aggregated and the groups joined with the scope)."""
+    if not nonzero:
+        return f"""CREATE OR REPLACE TEMP TABLE {name} AS
+WITH flagged AS (
+    SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple,
+        {EVENT_BIT} + CASE WHEN {IN_WINDOW} THEN 4096 ELSE 0 END AS bit
+    FROM core.case_event e SEMI JOIN ({SCOPE}) scope USING (case_id)
+    WHERE {IN_HISTORY}
+), per_case AS (
+    SELECT case_id, bit_or(bit) & 8191 AS bits, {aggs}
+    FROM flagged GROUP BY case_id
+)""" + SUMMARY_TAIL.format(case_id="p.case_id", bits="p.bits", n_dispatch="p.n_dispatch", source="per_case p")
+    join = "SEMI JOIN scope USING (case_id)" if semi else ""
+    return f"""CREATE OR REPLACE TEMP TABLE {name} AS
+WITH scope AS MATERIALIZED ({SCOPE}), flagged AS (
+    SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, {EVENT_BIT} AS bit
+    FROM core.case_event e {join}
+    WHERE {IN_HISTORY} AND {EVENT_BIT} <> 0
+), per_case AS (
+    SELECT case_id, bit_or(bit) & 8191 AS bits, {aggs}
+    FROM flagged GROUP BY case_id
+)""" + SUMMARY_TAIL.format(case_id="scope.case_id", bits="(coalesce(p.bits, 0) | 4096)",
+                           n_dispatch="coalesce(p.n_dispatch, 0)",
+                           source="scope LEFT JOIN per_case p USING (case_id)")
+
+
+def summary_having(name: str, aggs: str, where: str = "") -> str:
+    """01 as the engine runs it on a month (scope 'having': the window holds most of the history's events) with
+    ``aggs``; ``where``: a further condition on the events (a lower bound when it drops rows)."""
+    return f"""CREATE OR REPLACE TEMP TABLE {name} AS
+WITH flagged AS (
+    SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple,
+        {EVENT_BIT} + CASE WHEN {IN_WINDOW} THEN 4096 ELSE 0 END AS bit
+    FROM core.case_event e
+    WHERE {IN_HISTORY} {where}
+), per_case AS (
+    SELECT case_id, bit_or(bit) & 8191 AS bits, {aggs}
+    FROM flagged GROUP BY case_id HAVING bit_or(bit) & 4096 <> 0
+)""" + SUMMARY_TAIL.format(case_id="p.case_id", bits="p.bits", n_dispatch="p.n_dispatch", source="per_case p")
+
+
+def aggregate_only(name: str, aggs: str, where: str = "") -> str:
+    """The case pass's aggregate alone (no case join, groups not filtered by scope): ``aggs`` beside bit_or over the
+    history window's events (``where``: fewer events) — how its cost splits between events, groups and aggregates."""
+    return f"""CREATE OR REPLACE TEMP TABLE {name} AS
+SELECT case_id, bit_or(bit) AS bits{aggs}
+FROM (SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple,
+        {EVENT_BIT} + CASE WHEN {IN_WINDOW} THEN 4096 ELSE 0 END AS bit
+      FROM core.case_event e WHERE {IN_HISTORY} {where})
+GROUP BY case_id"""
+
+
+def summary_zero_scope(name: str) -> str:
+    """The case summary without bit-0 events in its aggregate: the cases in scope are those with a non-zero event in
+    the window (4096 in the aggregate) and those with a bit-0 event there (a DISTINCT of those events only)."""
+    return f"""CREATE OR REPLACE TEMP TABLE {name} AS
+WITH flagged AS (
+    SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple,
+        {EVENT_BIT} + CASE WHEN {IN_WINDOW} THEN 4096 ELSE 0 END AS bit
+    FROM core.case_event e
+    WHERE {IN_HISTORY} AND {EVENT_BIT} <> 0
+), per_case AS (
+    SELECT case_id, bit_or(bit) & 8191 AS bits, {SUMMARY_FILTERED_AGGS}
+    FROM flagged GROUP BY case_id
+), zero AS (
+    SELECT DISTINCT case_id FROM core.case_event e WHERE {IN_WINDOW} AND {EVENT_BIT} = 0
+), joined AS (
+    SELECT coalesce(p.case_id, z.case_id) AS case_id, coalesce(p.bits, 0) | 4096 AS bits,
+        p.* EXCLUDE (case_id, bits, n_dispatch), coalesce(p.n_dispatch, 0) AS n_dispatch
+    FROM per_case p FULL JOIN zero z ON z.case_id = p.case_id
+    WHERE p.bits & 4096 <> 0 OR z.case_id IS NOT NULL
+)""" + SUMMARY_TAIL.format(case_id="p.case_id", bits="p.bits", n_dispatch="p.n_dispatch", source="joined p")
+
+
+BIT_SHARE = f"""SELECT count(*) AS history_events, count(*) FILTER (WHERE {EVENT_BIT} = 0) AS bit_zero,
+    count(*) FILTER (WHERE {EVENT_BIT} = 0 AND {IN_WINDOW}) AS bit_zero_in_window
+FROM core.case_event e SEMI JOIN ({SCOPE}) scope USING (case_id) WHERE {IN_HISTORY}"""
+
 
 def _cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -170,7 +304,21 @@ def _case_fact_view() -> Iterator[None]:
         engine.VIEW_WITHOUT_LINEAGE = before
 
 
-def statements(con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> dict[str, Callable[[], object]]:
+def _without_early(run: Callable[[], object]) -> None:
+    """``run`` with the early-history pass skipped: wrong rows for the cases reported before the bound — a lower
+    bound of a shorter lookback whose early cases cost nothing."""
+    before = engine._early_history
+    engine._early_history = lambda con: 0  # type: ignore[assignment]
+    try:
+        run()
+    finally:
+        engine._early_history = before
+
+
+def statements(
+    con: duckdb.DuckDBPyConnection, run: Callable[[], object],
+    run_lookback: Callable[[timedelta], object] = lambda _: None,
+) -> dict[str, Callable[[], object]]:
     """The timed variants (see the module's docstring), over the temp state of one engine run on ``con``."""
 
     def ex(sql: str, keep_build: bool = False) -> None:
@@ -181,6 +329,24 @@ def statements(con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> dic
     summary = _replace_once(summary_sql, "TEMP TABLE eval_case_summary AS", "TEMP TABLE x_case_summary AS")
     post_base = _replace_once(engine.sql_model("06_post_base.sql", exclusions=False, relation="TEMP VIEW"),
                               "eval_post_base", "x_post_base")
+    # e27: the post join's build side only the cases whose columns are not the usual ones (立案 by the cut-off, not
+    # 作废/不予立案/公众举报, no 核实, no 回退): a case not found there reads those
+    post_base_narrow = _replace_once(
+        _replace_once(
+            _replace_once(
+                post_base,
+                ") k USING (case_id)\n) s ON",
+                ") k USING (case_id)\n    WHERE NOT (s.bits & (1 | 2 | 4 | 32768 | 512) = 1 "
+                "AND s.last_verify_seq IS NULL)\n) s ON",
+            ),
+            "s.bits & (1 | 2 | 4 | 32768) AS case_bits",
+            "CASE WHEN ev.reads_case THEN coalesce(s.bits & (1 | 2 | 4 | 32768), 1) END AS case_bits",
+        ),
+        "ev.action = 'dispatch' AND s.bits & 512 <> 0 AND NOT coalesce(list_contains(s.kept_dispatch_seqs, ev.seq), "
+        "false)\n        AS returned",
+        "coalesce(ev.action = 'dispatch' AND s.bits & 512 <> 0 AND NOT coalesce(list_contains(s.kept_dispatch_seqs, "
+        "ev.seq), false), false)\n        AS returned",
+    )
     cells = _replace_once(_replace_once(engine.post_cell_sql(False), "eval_post_base", "x_post_base"),
                           "eval_post_cell", "x_post_cell")
     selected = post_base.split("WITH ev AS (", 1)[1].split("\n)\nSELECT", 1)[0]
@@ -205,6 +371,17 @@ def statements(con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> dic
         con.execute(*indicators)
         build_availability(con)
 
+    def on_one_thread(step: Callable[[], object]) -> None:
+        con.execute("SET threads = 1")
+        try:
+            step()
+        finally:
+            con.execute("SET threads = 2")
+
+    def post_cells_narrow() -> None:
+        ex(post_base_narrow)
+        ex(cells, True)
+
     def run_case_fact_view() -> None:
         with _case_fact_view():
             engine._drop_relation(con, "eval_case_fact")
@@ -223,6 +400,34 @@ def statements(con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> dic
         "post_cells_no_join": lambda: ex(POST_CELLS_NO_JOIN),
         "case_fact_table": lambda: fact_and_readers("TEMP TABLE"),
         "case_fact_view": lambda: fact_and_readers("TEMP VIEW"),
+        "summary_having_hand": lambda: ex(summary_having("x_sum_having", SUMMARY_FILTERED_AGGS)),
+        "summary_having_plain": lambda: ex(summary_having("x_sum_having_plain", SUMMARY_PLAIN_AGGS)),
+        "summary_having_nonzero_lb": lambda: ex(
+            summary_having("x_lb_having_nz", SUMMARY_FILTERED_AGGS, f"AND {EVENT_BIT} <> 0")
+        ),
+        "agg_bit_or": lambda: ex(aggregate_only("x_agg", "")),
+        "agg_bit_or_nonzero": lambda: ex(aggregate_only("x_agg", "", f"AND {EVENT_BIT} <> 0")),
+        "agg_all": lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS)),
+        "agg_all_nonzero": lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS, f"AND {EVENT_BIT} <> 0")),
+        "agg_all_window": lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS, f"AND {IN_WINDOW}")),
+        "summary_zero_scope": lambda: ex(summary_zero_scope("x_sum_zero_scope")),
+        "post_cells_narrow": post_cells_narrow,
+        "summary_hand": lambda: ex(summary_variant("x_sum_hand", SUMMARY_FILTERED_AGGS, False)),
+        "summary_plain": lambda: ex(summary_variant("x_sum_plain", SUMMARY_PLAIN_AGGS, False)),
+        "summary_nonzero": lambda: ex(summary_variant("x_sum_nz", SUMMARY_FILTERED_AGGS, True)),
+        "summary_nonzero_plain": lambda: ex(summary_variant("x_sum_nzp", SUMMARY_PLAIN_AGGS, True)),
+        "summary_nonzero_nosemi": lambda: ex(summary_variant("x_sum_nzn", SUMMARY_FILTERED_AGGS, True, semi=False)),
+        "run_lookback_5": lambda: run_lookback(timedelta(days=5)),
+        "run_lookback_4": lambda: run_lookback(timedelta(days=4)),
+        "run_lookback_6": lambda: run_lookback(timedelta(days=6)),
+        "run_lookback_0": lambda: run_lookback(timedelta(0)),
+        "run_lookback_1": lambda: run_lookback(timedelta(days=1)),
+        "run_lookback_2": lambda: run_lookback(timedelta(days=2)),
+        "run_threads_1": lambda: on_one_thread(run),
+        "agg_all_threads_1": lambda: on_one_thread(lambda: ex(aggregate_only("x_agg", ", " + SUMMARY_FILTERED_AGGS))),
+        "run_lookback_0_no_early": lambda: _without_early(
+            lambda: run_lookback(timedelta(0))
+        ),
         "run": run,
         "run_case_fact_view": run_case_fact_view,
     }
@@ -234,6 +439,8 @@ def main() -> None:
     ap.add_argument("--period", default="2026-06")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated variant names (default: all)")
+    ap.add_argument("--check", action="store_true",
+                    help="after timing: the share of bit-0 events, and each x_sum_* table against x_case_summary")
     args = ap.parse_args()
     con = duckdb.connect(str(args.db), read_only=True)
     con.execute("SET threads = 2")
@@ -245,7 +452,10 @@ def main() -> None:
 
     run()
     con.execute("SET preserve_insertion_order = false")  # as inside engine.run
-    variants = statements(con, run)
+    def run_lookback(lookback: timedelta) -> None:
+        engine.run(con, period, scheme, calendar, lineage=False, history_lookback=lookback)
+
+    variants = statements(con, run, run_lookback)
     if args.only:
         variants = {k: variants[k] for k in args.only.split(",")}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
@@ -262,6 +472,23 @@ def main() -> None:
         cpus = sorted(v[0] for v in vals)
         print(f"{name:22s} CPU min {cpus[0]:.2f} median {cpus[len(cpus) // 2]:.2f}   wall min "
               f"{min(v[1] for v in vals):.2f}")
+    if args.check:
+        print("history window (events, bit 0, bit 0 in the window):", con.execute(BIT_SHARE).fetchone())
+        if "post_cells_narrow" in variants:  # the cells of both forms (the narrow one ran last)
+            con.execute("CREATE OR REPLACE TEMP TABLE x_cells_narrow AS SELECT * FROM x_post_cell")
+            variants["post_cells"]()
+            row = con.execute("SELECT (SELECT count(*) FROM (SELECT * FROM x_cells_narrow EXCEPT ALL SELECT * "
+                              "FROM x_post_cell)), (SELECT count(*) FROM (SELECT * FROM x_post_cell EXCEPT ALL "
+                              "SELECT * FROM x_cells_narrow)), (SELECT sum(n) FROM x_post_cell)").fetchone()
+            row = row or (0, 0, 0)
+            print(f"post cells narrow vs main: {row[0]} not in main's, {row[1]} of main's missing, {row[2]} events")
+        names: list[str] = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary "
+                                           "AND table_name LIKE 'x_sum_%'").fetchall()]
+        for name in names:
+            row = con.execute(f"SELECT (SELECT count(*) FROM {name}), (SELECT count(*) FROM (SELECT * FROM {name} "
+                              f"EXCEPT ALL SELECT * FROM x_case_summary)), (SELECT count(*) FROM (SELECT * FROM "
+                              f"x_case_summary EXCEPT ALL SELECT * FROM {name}))").fetchone() or (0, 0, 0)
+            print(f"{name}: {row[0]} rows, {row[1]} not in x_case_summary, {row[2]} of it missing")
 
 
 if __name__ == "__main__":

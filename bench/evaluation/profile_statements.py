@@ -15,6 +15,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -68,6 +69,7 @@ def main() -> None:
     ap.add_argument("--period", default="2026-06")
     ap.add_argument("--lineage", action="store_true")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--lookback-days", type=float, default=None, help="history_lookback (default: the engine's)")
     args = ap.parse_args()
     con = duckdb.connect(str(args.db))
     add_step_column(con)
@@ -78,7 +80,9 @@ def main() -> None:
     for k in range(args.repeat):
         timed = TimedConnection(con)
         load, t, c = os.getloadavg()[0], time.perf_counter(), _cpu()
-        engine.run(timed, period, scheme, calendar, lineage=args.lineage)  # type: ignore[arg-type]
+        lookback = engine.HISTORY_LOOKBACK if args.lookback_days is None else timedelta(days=args.lookback_days)
+        engine.run(timed, period, scheme, calendar, lineage=args.lineage,  # type: ignore[arg-type]
+                   history_lookback=lookback)
         wall, cpu = time.perf_counter() - t, _cpu() - c
         print(f"run {k + 1}: {wall:.2f} s wall, {cpu:.2f} s CPU, load {load:.1f}")
         for label, (w, cp, n) in sorted(timed.times.items(), key=lambda kv: -kv[1][1]):
