@@ -160,26 +160,73 @@ def suite_values(con: Any, runner: SuiteRunner, table: str) -> dict[int, pd.Seri
     if any(s.kind not in VALUE_KINDS for s in specs):
         raise ValueError("run_suite_on_table checks value rules only (a unique rule needs the rows)")
     nullness = list(dict.fromkeys(s.column for s in specs if s.kind in NULLNESS_KINDS))
+    # the value rules' columns, each with the first spec that reads it so (its values serve every such spec)
+    keyed = {(s.column, _digits_only(s)): s for s in reversed(specs) if s.kind not in NULLNESS_KINDS}
+    firsts = [keyed[k] for k in dict.fromkeys((s.column, _digits_only(s)) for s in specs
+                                              if s.kind not in NULLNESS_KINDS)]
     values: dict[int, pd.Series] = {}
-    if nullness:
-        # One scan: per column, whether it has a null and one of its non-null values.
-        picks = con.execute("SELECT " + ", ".join(
-            f"bool_or({c} IS NULL), any_value({c})" for c in nullness) + f" FROM {table}").fetchone()
-        for n, column in enumerate(nullness):
-            has_null, value = picks[2 * n], picks[2 * n + 1]
-            series = pd.Series(([None] if has_null else []) + ([value] if value is not None else []), dtype=object)
-            for i, s in enumerate(specs):
-                if s.kind in NULLNESS_KINDS and s.column == column:
-                    values[i] = series
+    if not nullness and not firsts:
+        return values
+    # One scan for every column: per null/not-null column whether it has a null and one of its non-null values;
+    # per value column whether it holds a single value for GX (one district's prefix, one survey date,
+    # identifiers all of one length — the usual batch), which then needs no DISTINCT query (_single_values).
+    # (each derived value computed once, in the inner projection; the aggregates read it)
+    inner = [f"{c} AS z{n}" for n, c in enumerate(nullness)] + [p for k, s in enumerate(firsts)
+                                                                for p in _single_sql(s, k)[0]]
+    outer = [f"bool_or(z{n} IS NULL), any_value(z{n})" for n in range(len(nullness))] + [
+        _single_sql(s, k)[1] for k, s in enumerate(firsts)]
+    result = con.sql(f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {table})")
+    types = [str(t) for t in result.types]
+    picks = result.fetchone()
+    for n, column in enumerate(nullness):
+        has_null, value = picks[2 * n], picks[2 * n + 1]
+        series = pd.Series(([None] if has_null else []) + ([value] if value is not None else []), dtype=object)
+        for i, s in enumerate(specs):
+            if s.kind in NULLNESS_KINDS and s.column == column:
+                values[i] = series
     distinct: dict[tuple[str, bool], pd.Series] = {}
+    for k, s in enumerate(firsts):
+        at = 2 * len(nullness) + 5 * k
+        single = _single_values(con, s, picks[at:at + 5], types[at + 1])
+        distinct[(s.column, _digits_only(s))] = single if single is not None else _distinct_values(con, table, s)
     for i, s in enumerate(specs):
-        if s.kind in NULLNESS_KINDS:
-            continue
-        key = (s.column, _digits_only(s))
-        if key not in distinct:
-            distinct[key] = _distinct_values(con, table, s)
-        values[i] = distinct[key]
+        if s.kind not in NULLNESS_KINDS:
+            values[i] = distinct[(s.column, _digits_only(s))]
     return values
+
+
+# Types whose values come back from a query parameter exactly as stored.
+_PLAIN_TYPES = ("VARCHAR", "BIGINT", "INTEGER", "DOUBLE")
+
+
+def _single_sql(spec: Expectation, k: int) -> tuple[list[str], str]:
+    """The projections over ``spec``'s column and five aggregates of them telling whether GX's values for it are
+    known without a DISTINCT: for a digits-only format the count of all-digit values, whether their lengths are
+    one, that length, whether the other values are at most one, that value; else the count, min and max of the
+    values (and two fillers)."""
+    column = spec.column
+    if not _digits_only(spec):
+        return [f"{column} AS a{k}"], f"count(a{k}), min(a{k}), max(a{k}), NULL, NULL"
+    digits = _all_digits(spec)
+    return ([f"CASE WHEN {digits} THEN length({column}) END AS n{k}",
+             f"CASE WHEN NOT ({digits}) THEN {column} END AS v{k}"],
+            f"count(n{k}), min(n{k}) = max(n{k}), min(n{k}), count(v{k}) = 0 OR min(v{k}) = max(v{k}), min(v{k})")
+
+
+def _single_values(con: Any, spec: Expectation, agg: tuple[Any, ...], value_type: str) -> pd.Series | None:
+    """What :func:`_distinct_values` gives for ``spec``, when :func:`_single_sql`'s aggregates ``agg`` show its
+    values (per group, for a digits-only format) are a single one — the same values, order and dtype; else None."""
+    if not _digits_only(spec):
+        count, low, high, _, _ = agg
+        if not count or low != high or value_type not in _PLAIN_TYPES:
+            return None
+        # through DuckDB's DataFrame, as the DISTINCT query's: the same dtype whatever pandas makes of the type
+        return con.execute(f"SELECT $1::{value_type} AS v", [low]).df()["v"]
+    count, one_length, length, one_other, other = agg
+    if (count and not one_length) or not one_other:
+        return None
+    # ORDER BY n, v: the all-digit values' length first, then the other value (NULL n sorts last)
+    return pd.Series((["0" * int(length)] if count else []) + ([other] if other is not None else []), dtype=object)
 
 
 def rows_failing(con: Any, runner: SuiteRunner, failing: Mapping[int, pd.Series], table: str,

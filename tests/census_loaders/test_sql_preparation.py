@@ -148,6 +148,53 @@ def test_the_suite_on_value_frames_finds_what_a_row_by_row_run_finds() -> None:
         1 for v in ids if len(v) == 17 and v.isascii() and v.isdigit())
 
 
+@pytest.mark.parametrize("shape", ["single", "two", "nulls", "empty"])
+def test_the_suite_values_of_one_scan_are_the_distinct_values_of_each_column(shape: str) -> None:
+    """suite_values reads one value per column from a single scan where the column holds one (per group, for a
+    digits-only format): the frames GX sees are those of a DISTINCT per column — values, order and dtype — whether
+    the columns hold one value, two, none or only NULLs."""
+    from quality.census import _distinct_values, suite_values
+
+    ids = {"single": ["14060201001000001", "14060201001000002"], "two": ["14060201001000001", "1406020100100001"],
+           "nulls": [None, None], "empty": []}[shape]
+    rows = len(ids)
+    frame = pd.DataFrame({
+        "row_number": np.arange(1, rows + 1),
+        "component_id": pd.array(ids, dtype=object),
+        # digits of one length plus one other value / two other values / one length only
+        "grid_code": pd.array({"single": ["140602001001001", "x"], "two": ["x", "y"], "nulls": [None, "1"],
+                               "empty": []}[shape], dtype=object),
+        "prefix": pd.array({"single": ["140602", "140602"], "two": ["140602", "140603"], "nulls": [None, None],
+                            "empty": []}[shape], dtype=object),
+        "day": pd.array({"single": [20260801, None], "two": [20260801, 20260802], "nulls": [None, None],
+                         "empty": []}[shape], dtype="Int64"),
+        "ratio": pd.array({"single": [0.5, 0.5], "two": [0.5, 1.5], "nulls": [None, None], "empty": []}[shape],
+                          dtype="Float64"),
+        "flag": pd.array({"single": ["x", None], "two": ["x", "y"], "nulls": [None, None], "empty": []}[shape],
+                         dtype=object),
+    })
+    specs = [
+        Expectation("component_id.format", "regex", "component_id", "OBJCODE", "{value}", {"regex": r"^[0-9]{17}$"}),
+        Expectation("component_id.required", "not_null", "component_id", "OBJCODE", "必填"),
+        Expectation("grid_code.format", "regex", "grid_code", "BGCODE", "{value}", {"regex": r"^[0-9]{15}$"}),
+        Expectation("grid_code.known", "in_set", "grid_code", "BGCODE", "{value}", {"value_set": {"x"}}),
+        Expectation("prefix.known", "in_set", "prefix", "OBJCODE", "{value}", {"value_set": {"140602"}}),
+        Expectation("day.range", "between", "day", "ORDATE", "{value}", {"min_value": 1, "max_value": 2}),
+        Expectation("ratio.range", "between", "ratio", "X", "{value}", {"min_value": 0, "max_value": 1}),
+        Expectation("flag.null", "null", "flag", "X", "{value}"),
+    ]
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute("CREATE TABLE checked AS SELECT row_number, component_id::VARCHAR AS component_id, grid_code::VARCHAR"
+                " AS grid_code, prefix::VARCHAR AS prefix, day::BIGINT AS day, ratio::DOUBLE AS ratio,"
+                " flag::VARCHAR AS flag FROM frame")  # typed as staged, whatever pandas makes of NULL columns
+    got = suite_values(con, SuiteRunner("one_scan", specs), "checked")
+    assert sorted(got) == list(range(len(specs)))
+    for i, spec in enumerate(specs):
+        if spec.kind not in ("null", "not_null"):
+            pd.testing.assert_series_equal(got[i], _distinct_values(con, "checked", spec))
+
+
 def _duplicate_positions(stage: pd.DataFrame, d: float, mx: float) -> tuple[dict[int, int], dict[int, int]]:
     """position.duplicate on ``stage`` (later row -> earliest row it repeats), and the same by comparing every pair."""
     con = duckdb.connect()
