@@ -287,12 +287,17 @@ def census_sql_rules(duplicate_distance_m: float, max_move_m: float, metres_per_
                 "SELECT l.row_number, '坐标位于所报区县内，但不在任何单元网格内（网格未覆盖）'"
                 " FROM loc l WHERE l.in_district AND l.located_grid IS NULL"),
         SqlRule("component_id.duplicate_in_batch", "component_id",
-                # Find the repeated ids with a plain hash aggregate first; list row numbers only for those.
-                "WITH d AS (SELECT component_id FROM stage WHERE component_id IS NOT NULL GROUP BY component_id"
-                " HAVING count(*) > 1), r AS (SELECT s.component_id, string_agg(s.row_number::VARCHAR, ', '"
-                " ORDER BY s.row_number) AS rows FROM stage s SEMI JOIN d USING (component_id) GROUP BY 1)"
+                # The repeated ids: first the repeated hashes of ids (grouping 64-bit numbers is cheaper than
+                # grouping the strings), then the ids themselves among the few rows holding one — a collision
+                # only adds rows to that exact grouping. Row numbers are listed only for the repeated ids.
+                "WITH h AS (SELECT hash(component_id) AS h FROM stage WHERE component_id IS NOT NULL GROUP BY 1"
+                " HAVING count(*) > 1), c AS (SELECT row_number, component_id FROM stage"
+                " WHERE component_id IS NOT NULL AND hash(component_id) IN (SELECT h FROM h)),"
+                " d AS (SELECT component_id FROM c GROUP BY component_id HAVING count(*) > 1),"
+                " r AS (SELECT s.component_id, string_agg(s.row_number::VARCHAR, ', ' ORDER BY s.row_number) AS rows"
+                " FROM c s SEMI JOIN d USING (component_id) GROUP BY 1)"
                 " SELECT s.row_number, '标识码 ' || s.component_id || ' 在本批中重复出现（第 ' || r.rows || ' 行）'"
-                " FROM stage s JOIN r USING (component_id)"),
+                " FROM c s JOIN r USING (component_id)"),
         SqlRule("position.duplicate", "x", _duplicate_positions_sql(duplicate_distance_m, mx, my)),
         SqlRule("component_id.duplicate_across_batches", "component_id",
                 f"SELECT s.row_number, '标识码 ' || s.component_id || ' 已被批次 ' || c.change_source"

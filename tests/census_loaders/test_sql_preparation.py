@@ -195,6 +195,29 @@ def test_the_suite_values_of_one_scan_are_the_distinct_values_of_each_column(sha
             pd.testing.assert_series_equal(got[i], _distinct_values(con, "checked", spec))
 
 
+def test_repeated_identifiers_are_those_a_count_of_every_identifier_finds() -> None:
+    """component_id.duplicate_in_batch (repeated hashes first, then the ids among their rows) against a count of
+    every identifier: pairs, triples, NULLs repeated (never a duplicate), ids differing in one character or in
+    spaces, and a subset forced into a shared 'hash' to show the exact grouping decides."""
+    rng = np.random.default_rng(2)
+    ids: list[str | None] = [f"14060201001{i:06d}" for i in rng.integers(0, 3_000, 4_000)]
+    ids[:6] = [None, None, "14060201001000001 ", "14060201001000001", "1406020100100000１", "14060201001000001"]
+    stage = pd.DataFrame({"row_number": np.arange(1, len(ids) + 1), "component_id": pd.array(ids, dtype=object)})
+    rule = next(r for r in census_sql_rules(0.5, 50, 85_000.0) if r.rule == "component_id.duplicate_in_batch")
+    rows_of: dict[str, list[int]] = {}
+    for row, value in enumerate(ids, start=1):
+        if value is not None:
+            rows_of.setdefault(value, []).append(row)
+    want = sorted((row, f"标识码 {v} 在本批中重复出现（第 {', '.join(map(str, rows))} 行）")
+                  for v, rows in rows_of.items() if len(rows) > 1 for row in rows)
+    con = duckdb.connect()
+    con.register("stage", stage)
+    assert len(want) > 1_000 and sorted(con.execute(rule.sql).fetchall()) == want
+    # every id hashing alike (a macro shadowing hash() for this connection): the same rows, by the exact grouping
+    con.execute("CREATE TEMP MACRO hash(v) AS 7")
+    assert sorted(con.execute(rule.sql).fetchall()) == want
+
+
 def _duplicate_positions(stage: pd.DataFrame, d: float, mx: float) -> tuple[dict[int, int], dict[int, int]]:
     """position.duplicate on ``stage`` (later row -> earliest row it repeats), and the same by comparing every pair."""
     con = duckdb.connect()
