@@ -148,6 +148,93 @@ def test_the_suite_on_value_frames_finds_what_a_row_by_row_run_finds() -> None:
         1 for v in ids if len(v) == 17 and v.isascii() and v.isdigit())
 
 
+@pytest.mark.parametrize("shape", ["single", "two", "nulls", "empty"])
+def test_the_suite_values_of_one_scan_are_the_distinct_values_of_each_column(shape: str) -> None:
+    """suite_values reads one value per column from a single scan where the column holds one (per group, for a
+    digits-only format): the frames GX sees are those of a DISTINCT per column — values, order and dtype — whether
+    the columns hold one value, two, none or only NULLs."""
+    from quality.census import _distinct_values, suite_values
+
+    ids = {"single": ["14060201001000001", "14060201001000002"], "two": ["14060201001000001", "1406020100100001"],
+           "nulls": [None, None], "empty": []}[shape]
+    rows = len(ids)
+    frame = pd.DataFrame({
+        "row_number": np.arange(1, rows + 1),
+        "component_id": pd.array(ids, dtype=object),
+        # digits of one length plus one other value / two other values / one length only
+        "grid_code": pd.array({"single": ["140602001001001", "x"], "two": ["x", "y"], "nulls": [None, "1"],
+                               "empty": []}[shape], dtype=object),
+        "prefix": pd.array({"single": ["140602", "140602"], "two": ["140602", "140603"], "nulls": [None, None],
+                            "empty": []}[shape], dtype=object),
+        "day": pd.array({"single": [20260801, None], "two": [20260801, 20260802], "nulls": [None, None],
+                         "empty": []}[shape], dtype="Int64"),
+        "ratio": pd.array({"single": [0.5, 0.5], "two": [0.5, 1.5], "nulls": [None, None], "empty": []}[shape],
+                          dtype="Float64"),
+        "flag": pd.array({"single": ["x", None], "two": ["x", "y"], "nulls": [None, None], "empty": []}[shape],
+                         dtype=object),
+    })
+    specs = [
+        Expectation("component_id.format", "regex", "component_id", "OBJCODE", "{value}", {"regex": r"^[0-9]{17}$"}),
+        Expectation("component_id.required", "not_null", "component_id", "OBJCODE", "必填"),
+        Expectation("grid_code.format", "regex", "grid_code", "BGCODE", "{value}", {"regex": r"^[0-9]{15}$"}),
+        Expectation("grid_code.known", "in_set", "grid_code", "BGCODE", "{value}", {"value_set": {"x"}}),
+        Expectation("prefix.known", "in_set", "prefix", "OBJCODE", "{value}", {"value_set": {"140602"}}),
+        Expectation("day.range", "between", "day", "ORDATE", "{value}", {"min_value": 1, "max_value": 2}),
+        Expectation("ratio.range", "between", "ratio", "X", "{value}", {"min_value": 0, "max_value": 1}),
+        Expectation("flag.null", "null", "flag", "X", "{value}"),
+    ]
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute("CREATE TABLE checked AS SELECT row_number, component_id::VARCHAR AS component_id, grid_code::VARCHAR"
+                " AS grid_code, prefix::VARCHAR AS prefix, day::BIGINT AS day, ratio::DOUBLE AS ratio,"
+                " flag::VARCHAR AS flag FROM frame")  # typed as staged, whatever pandas makes of NULL columns
+    got = suite_values(con, SuiteRunner("one_scan", specs), "checked")
+    assert sorted(got) == list(range(len(specs)))
+    for i, spec in enumerate(specs):
+        if spec.kind not in ("null", "not_null"):
+            pd.testing.assert_series_equal(got[i], _distinct_values(con, "checked", spec))
+
+
+def test_repeated_identifiers_are_those_a_count_of_every_identifier_finds() -> None:
+    """component_id.duplicate_in_batch (repeated hashes first, then the ids among their rows) against a count of
+    every identifier: pairs, triples, NULLs repeated (never a duplicate), ids differing in one character or in
+    spaces, and a subset forced into a shared 'hash' to show the exact grouping decides."""
+    rng = np.random.default_rng(2)
+    ids: list[str | None] = [f"14060201001{i:06d}" for i in rng.integers(0, 3_000, 4_000)]
+    ids[:6] = [None, None, "14060201001000001 ", "14060201001000001", "1406020100100000１", "14060201001000001"]
+    stage = pd.DataFrame({"row_number": np.arange(1, len(ids) + 1), "component_id": pd.array(ids, dtype=object)})
+    rule = next(r for r in census_sql_rules(0.5, 50, 85_000.0) if r.rule == "component_id.duplicate_in_batch")
+    rows_of: dict[str, list[int]] = {}
+    for row, value in enumerate(ids, start=1):
+        if value is not None:
+            rows_of.setdefault(value, []).append(row)
+    want = sorted((row, f"标识码 {v} 在本批中重复出现（第 {', '.join(map(str, rows))} 行）")
+                  for v, rows in rows_of.items() if len(rows) > 1 for row in rows)
+    con = duckdb.connect()
+    con.register("stage", stage)
+    assert len(want) > 1_000 and sorted(con.execute(rule.sql).fetchall()) == want
+    # every id hashing alike (a macro shadowing hash() for this connection): the same rows, by the exact grouping
+    con.execute("CREATE TEMP MACRO hash(v) AS 7")
+    assert sorted(con.execute(rule.sql).fetchall()) == want
+
+
+def _duplicate_positions(stage: pd.DataFrame, d: float, mx: float) -> tuple[dict[int, int], dict[int, int]]:
+    """position.duplicate on ``stage`` (later row -> earliest row it repeats), and the same by comparing every pair."""
+    con = duckdb.connect()
+    con.register("stage", stage)
+    rule = next(r for r in census_sql_rules(d, 50, mx) if r.rule == "position.duplicate")
+    got = {int(row): int(message.split("第 ")[1].split(" 行")[0]) for row, message in con.execute(rule.sql).fetchall()}
+    x, y = stage["lon"].to_numpy() * mx, stage["lat"].to_numpy() * 110_574.0
+    subclass, ids = stage["subclass_code"].to_numpy(), stage["component_id"].to_numpy()
+    want: dict[int, int] = {}
+    for b in range(len(stage)):
+        near = np.flatnonzero((np.hypot(x[:b] - x[b], y[:b] - y[b]) < d) & (subclass[:b] == subclass[b])
+                              & (ids[:b] != ids[b]))
+        if len(near):
+            want[b + 1] = int(near.min()) + 1
+    return got, want
+
+
 def test_duplicate_positions_by_cell_hash_join_are_the_pairs_a_full_comparison_finds() -> None:
     """position.duplicate against every pair compared directly, on clustered points of three subclasses (many
     within and across cell borders)."""
@@ -163,20 +250,37 @@ def test_duplicate_positions_by_cell_hash_join_are_the_pairs_a_full_comparison_f
     # (identifiers are all digits, as staged: a subclass is only derived from a well-formed one)
     stage.loc[5, "component_id"] = stage.loc[4, "component_id"]  # the same component twice is not a duplicate
     stage.loc[5, ["lon", "lat"]] = stage.loc[4, ["lon", "lat"]]
-    con = duckdb.connect()
-    con.register("stage", stage)
-    rule = next(r for r in census_sql_rules(d, 50, mx) if r.rule == "position.duplicate")
-    got = {int(row): message for row, message in con.execute(rule.sql).fetchall()}
-    x, y = stage["lon"].to_numpy() * mx, stage["lat"].to_numpy() * my
-    want: dict[int, int] = {}
-    for b in range(n):
-        near = np.flatnonzero((np.hypot(x[:b] - x[b], y[:b] - y[b]) < d)
-                              & (stage["subclass_code"].to_numpy()[:b] == stage.loc[b, "subclass_code"])
-                              & (stage["component_id"].to_numpy()[:b] != stage.loc[b, "component_id"]))
-        if len(near):
-            want[b + 1] = int(near.min()) + 1
+    got, want = _duplicate_positions(stage, d, mx)
     assert len(want) > 50
-    assert {r: int(m.split("第 ")[1].split(" 行")[0]) for r, m in got.items()} == want
+    assert got == want
+
+
+@pytest.mark.parametrize("d", [0.5, 1.0, 0.3])
+def test_duplicate_positions_across_the_edges_and_corners_of_the_rules_cells(d: float) -> None:
+    """Pairs placed around the corners of the rule's cells (8 d wide: a point is looked up beyond an edge only
+    when it is within d of it) — apart across an edge in x, in y, or across the corner, at distances just under
+    and just over d, of the same or another subclass — give the pairs a full comparison gives."""
+    rng = np.random.default_rng(5)
+    mx, my, cell = 85_000.0, 110_574.0, 8 * d
+    corners = rng.integers(0, 400, (1_500, 2)) * cell + np.array([112.4 * mx, 39.3 * my]) // cell * cell
+    a = corners + rng.uniform(-0.7 * d, 0.7 * d, corners.shape)
+    angle = rng.uniform(0, 2 * np.pi, len(corners))
+    gap = d * rng.choice([0.98, 0.999, 1.001, 1.02, 0.5], len(corners))
+    b = a + np.column_stack([np.cos(angle), np.sin(angle)]) * gap[:, None]
+    xy = np.concatenate([a, b])
+    n = len(xy)
+    subclass = np.concatenate([np.full(len(a), "01001"), rng.choice(["01001", "01002"], len(b), p=[0.9, 0.1])])
+    stage = pd.DataFrame({"row_number": np.arange(1, n + 1), "subclass_code": subclass,
+                          "component_id": [f"14060201001{i:06d}" for i in range(n)],
+                          "lon": xy[:, 0] / mx, "lat": xy[:, 1] / my})
+    got, want = _duplicate_positions(stage, d, mx)
+    x, y = stage["lon"].to_numpy() * mx, stage["lat"].to_numpy() * my
+    cx, cy = np.floor(x / cell), np.floor(y / cell)
+    pairs = [(r - 1, e - 1) for r, e in want.items()]
+    # the pairs found lie across an x edge only, a y edge only, across a corner, and inside one cell
+    kinds = {(bool(cx[i] != cx[j]), bool(cy[i] != cy[j])) for i, j in pairs}
+    assert kinds == {(True, False), (False, True), (True, True), (False, False)}
+    assert len(want) > 300 and got == want
 
 
 def test_a_row_with_extra_fields_refuses_the_file_naming_it_whatever_the_encoding(census) -> None:
