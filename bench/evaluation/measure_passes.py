@@ -79,6 +79,17 @@ POST_SELECTED = """e.occurred_at >= getvariable('eval_start') AND e.occurred_at 
         & coalesce(MAP {'supervisor': 1, 'operator': 2, 'shift_leader': 4, 'dispatcher': 8}[e.actor_role], 0) <> 0"""
 IN_WINDOW = "e.occurred_at >= getvariable('eval_start') AND e.occurred_at < getvariable('eval_window_end')"
 IN_HISTORY = "e.occurred_at >= getvariable('eval_history_from') AND e.occurred_at < getvariable('eval_as_of')"
+# The case summary's aggregates as 01_case_summary.sql writes them (the candidates restate them: measured
+# variants of that statement).
+SUMMARY_FILTERED_AGGS = """min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
+        min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
+        max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
+        max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
+        count(*) FILTER (WHERE bit & 16 <> 0) AS n_dispatch,
+        max(seq) FILTER (WHERE bit & 16 <> 0) AS dispatch_seq,
+        max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
+        min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
+        max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple"""
 FUSED_PARTIALS = f"""CREATE OR REPLACE TEMP TABLE x_partial AS
 WITH flagged AS (
     SELECT e.case_id, e.seq, e.occurred_at, e.department_code, e.overdue_multiple, e.action, e.actor_id,
@@ -95,15 +106,7 @@ SELECT case_id,
     CASE WHEN is_post THEN action END AS action, CASE WHEN is_post THEN outcome END AS outcome,
     CASE WHEN is_post THEN deadline_met END AS deadline_met,
     bit_or(bit) AS bits,
-    min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
-    min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
-    max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
-    max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
-    count(*) FILTER (WHERE bit & 16 <> 0) AS n_dispatch,
-    max(seq) FILTER (WHERE bit & 16 <> 0) AS dispatch_seq,
-    max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
-    min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
-    max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple,
+    {SUMMARY_FILTERED_AGGS},
     count(*) FILTER (WHERE is_post) AS n_post,
     max(seq) FILTER (WHERE is_post) AS post_seq
 FROM flagged
@@ -169,15 +172,6 @@ WHERE e.occurred_at >= getvariable('eval_lower') AND e.occurred_at < getvariable
 # denials…) left out of its aggregate — they only put the case in scope and set 4096, which every case of the
 # 'window' scope has; the scope's own DISTINCT case ids keep the cases that have only such events (their columns
 # NULL, n_dispatch 0). {agg} is the aggregate list: FILTERed (as 01) or plain aggregates over NULLs.
-SUMMARY_FILTERED_AGGS = """min(occurred_at) FILTER (WHERE bit & 1 <> 0) AS registered_at,
-        min(occurred_at) FILTER (WHERE bit & 16 <> 0) AS first_dispatch_at,
-        max(occurred_at) FILTER (WHERE bit & 32 <> 0) AS last_feedback_at,
-        max(seq) FILTER (WHERE bit & 16384 <> 0) AS last_verify_seq,
-        count(*) FILTER (WHERE bit & 16 <> 0) AS n_dispatch,
-        max(seq) FILTER (WHERE bit & 16 <> 0) AS dispatch_seq,
-        max(department_code) FILTER (WHERE bit & 16 <> 0) AS dispatch_dept,
-        min(seq) FILTER (WHERE bit & (512 | 64 | 256 | 1024 | 2048 | 8) <> 0) AS first_after_seq,
-        max(overdue_multiple) FILTER (WHERE bit & 128 <> 0) AS late_multiple"""
 SUMMARY_PLAIN_AGGS = """min(CASE WHEN bit & 1 <> 0 THEN occurred_at END) AS registered_at,
         min(CASE WHEN bit & 16 <> 0 THEN occurred_at END) AS first_dispatch_at,
         max(CASE WHEN bit & 32 <> 0 THEN occurred_at END) AS last_feedback_at,
