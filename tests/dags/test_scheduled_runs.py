@@ -58,6 +58,17 @@ class AirflowApi:
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         return list(self.call("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"])
 
+    def runs_appearing(self, dag_id: str, run_type: str, exclude: frozenset[str] = frozenset(),
+                       timeout: float = 120.0) -> list[dict[str, Any]]:
+        """The DAG's runs of ``run_type`` (other than ``exclude``), polled until one appears or ``timeout`` passes:
+        the scheduler creates them in its own loop, not when the API call that causes them returns."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.runs(dag_id) if r["run_type"] == run_type and r["dag_run_id"] not in exclude]
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(1.0)
+
     def wait(self, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT_S) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -169,7 +180,7 @@ def test_a_census_batch_triggered_by_hand_is_loaded_and_its_asset_triggers_the_q
     api: AirflowApi, settings: Settings, small_city: Path
 ) -> None:
     api.unpause("warehouse_quality")  # the consumer of core.component
-    before = {r["dag_run_id"] for r in api.runs("warehouse_quality")}
+    before = frozenset(r["dag_run_id"] for r in api.runs("warehouse_quality"))
     file, district = (small_city / "census" / "batches.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[:2]
     run_id = api.succeeds("census_ingest", {"path": str(small_city / file), "district": district, "mapping": ""})
     loaded = api.xcom("census_ingest", run_id, "ingest")
@@ -179,12 +190,7 @@ def test_a_census_batch_triggered_by_hand_is_loaded_and_its_asset_triggers_the_q
     log = api.log("census_ingest", run_id, "ingest")
     assert "ingest_census: done in" in log and f"rows_loaded={loaded['rows_loaded']}" in log
 
-    deadline = time.monotonic() + 120
-    triggered: list[dict[str, Any]] = []
-    while not triggered and time.monotonic() < deadline:
-        triggered = [r for r in api.runs("warehouse_quality")
-                     if r["dag_run_id"] not in before and r["run_type"] == "asset_triggered"]
-        time.sleep(1.0)
+    triggered = api.runs_appearing("warehouse_quality", "asset_triggered", exclude=before)
     assert triggered, "publishing core.component did not trigger warehouse_quality"
     run = triggered[0]
     assert run["logical_date"] is None
@@ -214,7 +220,8 @@ def test_the_case_feed_is_synced_on_its_schedule_and_by_hand(
 
     replay(case_service_url, small_city)
     run_id = api.succeeds("casework_sync")
-    scheduled = [r for r in api.runs("casework_sync") if r["run_type"] == "scheduled"]
+    # max_active_runs=1: the scheduled run is created once the manual run has ended, in a later scheduler loop
+    scheduled = api.runs_appearing("casework_sync", "scheduled")
     assert scheduled, "unpausing casework_sync did not schedule its 5-minute run"
     assert api.wait("casework_sync", scheduled[0]["dag_run_id"]) == "success"
     synced = published(settings, "SELECT count(*) FROM core.case_event WHERE origin_system = 'casework'")
