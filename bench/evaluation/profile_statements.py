@@ -1,9 +1,13 @@
 """Time every statement of one ``engine.run`` (wall and CPU seconds), to see where a period's time goes.
 
     python bench/evaluation/profile_statements.py --db /tmp/eval-10m.duckdb --period 2026-06 [--lineage] [--repeat 2]
+        [--floor]
 
 The engine is handed a connection wrapper that times each ``execute``; statements that take less than 10 ms are
 summed under "other". The first run of the process reads the file from disk; ``--repeat`` runs again warm.
+``--floor``: the bench's floor (``bench_evaluation.FLOOR_SQL``) is timed after each run, and the run's CPU is split
+into its case pass (``eval_case_summary``, the statement of the floor's own kind) and everything else, each divided
+by the floor's CPU — what the month costs beyond the one aggregate the floor is.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_evaluation import add_step_column  # noqa: E402
+from bench_evaluation import add_step_column, floor_month  # noqa: E402
 
 from standards.calendar import load_calendar  # noqa: E402
 from standards.city import packaged_city  # noqa: E402
@@ -70,6 +74,7 @@ def main() -> None:
     ap.add_argument("--lineage", action="store_true")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--lookback-days", type=float, default=None, help="history_lookback (default: the engine's)")
+    ap.add_argument("--floor", action="store_true", help="time the bench's floor after each run, compare the parts")
     args = ap.parse_args()
     con = duckdb.connect(str(args.db))
     add_step_column(con)
@@ -87,6 +92,14 @@ def main() -> None:
         print(f"run {k + 1}: {wall:.2f} s wall, {cpu:.2f} s CPU, load {load:.1f}")
         for label, (w, cp, n) in sorted(timed.times.items(), key=lambda kv: -kv[1][1]):
             print(f"  {label:32s} {w:7.2f} s {cp:7.2f} CPU  ({n})")
+        if args.floor:
+            load, t, c = os.getloadavg()[0], time.perf_counter(), _cpu()
+            floor_month(con, period)
+            floor_wall, floor_cpu = time.perf_counter() - t, _cpu() - c
+            case_pass = timed.times["eval_case_summary"][1] if "eval_case_summary" in timed.times else 0.0
+            print(f"  floor {floor_wall:.2f} s wall, {floor_cpu:.2f} s CPU, load {load:.1f}: run / floor (CPU)"
+                  f" {cpu / floor_cpu:.2f}, case pass / floor {case_pass / floor_cpu:.2f},"
+                  f" the rest / floor {(cpu - case_pass) / floor_cpu:.2f}")
 
 
 if __name__ == "__main__":
