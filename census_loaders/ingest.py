@@ -691,9 +691,9 @@ def _insert_unordered(con: Any, sql: str, params: dict[str, Any]) -> None:
     Keeping the file's order, DuckDB 1.5 holds back every source batch smaller than a row group (``stage`` has one
     per CSV buffer, ≈ 119 k rows against 122,880) until all earlier ones are done and writes what is left at the end
     on one thread — ≈ 0.25 s more on some runs and not others (bench/census/README.md, seventh pass). Without the
-    order, a batch of several row groups may land as its ~119 k-row blocks in another order (no reader depends on
-    ``core.component``'s physical order: the inventory sorts, the marts join and aggregate). The caller's settings
-    are restored, whatever happens."""
+    order, a file of several such blocks lands as those blocks grouped by the thread that read them (no reader
+    depends on ``core.component``'s physical order: the inventory sorts, the marts join and aggregate). The
+    caller's settings are restored, whatever happens."""
     saved = con.execute("SELECT current_setting('preserve_insertion_order'),"
                         " current_setting('write_buffer_row_group_count')").fetchone()
     con.execute("SET preserve_insertion_order = false")
