@@ -666,7 +666,8 @@ def _load(con: Any, delivered: list[tuple[str, str]], result: BatchResult, probl
                 "UPDATE core.component c SET valid_to = v.valid_from FROM (SELECT v.component_id, v.valid_from"
                 " FROM valid v JOIN matched m USING (row_number) WHERE m.change = 'changed') v"
                 " WHERE c.component_id = v.component_id AND c.valid_to IS NULL")
-        con.execute(
+        _insert_unordered(
+            con,
             "INSERT INTO core.component SELECT component_id, $edition, subclass_code, name, grid_code, $district,"
             " owner_department_code, property_department_code, maintenance_department_code, state, lon, lat,"
             " geometry_wkt, initial_date::DATE, photo, valid_from, NULL, $batch FROM stage"
@@ -682,6 +683,26 @@ def _load(con: Any, delivered: list[tuple[str, str]], result: BatchResult, probl
     result.rows_loaded, result.rows_quarantined = loaded, quarantined
     result.problems = sorted(problems, key=lambda p: (p.row_number, p.field, p.rule))
     return result
+
+
+def _insert_unordered(con: Any, sql: str, params: dict[str, Any]) -> None:
+    """Run the load's INSERT with each DuckDB thread writing the row groups it fills as it goes.
+
+    Keeping the file's order, DuckDB 1.5 holds back every source batch smaller than a row group (``stage`` has one
+    per CSV buffer, ≈ 119 k rows against 122,880) until all earlier ones are done and writes what is left at the end
+    on one thread — ≈ 0.25 s more on some runs and not others (bench/census/README.md, seventh pass). Without the
+    order, a file of several such blocks lands as those blocks grouped by the thread that read them (no reader
+    depends on ``core.component``'s physical order: the inventory sorts, the marts join and aggregate). The
+    caller's settings are restored, whatever happens."""
+    saved = con.execute("SELECT current_setting('preserve_insertion_order'),"
+                        " current_setting('write_buffer_row_group_count')").fetchone()
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET write_buffer_row_group_count = 1")
+    try:
+        con.execute(sql, params)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if saved[0] else 'false'}")
+        con.execute(f"SET write_buffer_row_group_count = {int(saved[1])}")
 
 
 def _report_tables(con: Any, result: BatchResult, inventory: bool, missing_from: str, district: str) -> None:
