@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-DISTRICT = "140602"
+from run import DISTRICT  # the district the benchmark's files are generated in (this script's folder)
 
 
 def _thread_ticks() -> dict[str, int]:
